@@ -1,0 +1,8 @@
+//! onewindow: the integration core of a county's unified government service
+//! platform. Department adapters are sandboxed WebAssembly components; this
+//! crate hosts them and (in later modules) the platform around them.
+
+pub mod manifest;
+pub mod mask;
+pub mod model;
+pub mod runtime;

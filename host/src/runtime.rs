@@ -1,0 +1,769 @@
+//! The sandbox: a wasmtime engine that runs department adapters, one fresh
+//! instance per call, each call bounded in time, memory and reach.
+//!
+//! Each capability an adapter can be granted is its own module that decides, from
+//! the adapter's manifest, what is allowed: [`outbound`] (HTTP), [`exchange`]
+//! (files), [`host_api`] (log and config), [`stdio`], and [`limits`] (memory).
+
+mod bindings;
+mod exchange;
+mod host_api;
+mod limits;
+mod outbound;
+mod stdio;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::manifest::{self, Manifest, ManifestError, OutboundPrefix, Package};
+use crate::model;
+use bindings::exports::onewindow::adapter::{cases, licenses, matters};
+
+pub use limits::MemoryCapExceeded;
+
+/// How often the epoch ticks; call deadlines are counted in ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// How the runtime is set up.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// The folder under which adapters' exchange directories live.
+    pub exchange_root: PathBuf,
+    /// Adapter instances alive at once across all adapters (pooling allocator slots).
+    pub max_instances: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            exchange_root: PathBuf::from("data/exchange"),
+            max_instances: 1000,
+        }
+    }
+}
+
+/// Why an adapter could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("adapter {adapter}: {message}")]
+    Contract { adapter: String, message: String },
+    #[error("adapter {adapter}: the component cannot be compiled: {message}")]
+    Compile { adapter: String, message: String },
+    #[error("adapter {adapter}: the component cannot be linked: {message}")]
+    Link { adapter: String, message: String },
+    #[error("adapter {adapter}: cannot prepare exchange directory {path}: {source}")]
+    Exchange {
+        adapter: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Why a call to an adapter did not produce an answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    /// The adapter answered with its own error.
+    #[error("adapter {adapter}: {function}: {error}")]
+    Adapter {
+        adapter: String,
+        function: &'static str,
+        error: model::AdapterError,
+    },
+    /// The component does not export the interface of the function.
+    #[error("adapter {adapter} does not serve {function} (it exports {exports})")]
+    NotExported {
+        adapter: String,
+        function: &'static str,
+        exports: String,
+    },
+    /// The adapter trapped (a panic, an out-of-bounds access, `unreachable`).
+    #[error("adapter {adapter} trapped in {function}: {cause}")]
+    Trap {
+        adapter: String,
+        function: &'static str,
+        cause: String,
+    },
+    /// The call ran past its time limit and was stopped.
+    #[error("adapter {adapter}: {function} timed out after {ms} ms and was stopped")]
+    Timeout {
+        adapter: String,
+        function: &'static str,
+        ms: u64,
+    },
+    /// The call tried to use more memory than its cap and was stopped.
+    #[error("adapter {adapter}: {function} exceeded its memory cap of {mib} MiB and was stopped")]
+    MemoryLimit {
+        adapter: String,
+        function: &'static str,
+        mib: u32,
+    },
+    /// The host could not run the call (no free instance slot, instantiation failed).
+    #[error("adapter {adapter}: {function} could not be run: {message}")]
+    Host {
+        adapter: String,
+        function: &'static str,
+        message: String,
+    },
+}
+
+impl CallError {
+    /// Whether retrying later may succeed: the adapter is unavailable, or the
+    /// call failed in a way that does not depend on its arguments alone.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CallError::Adapter { error, .. } => {
+                matches!(error, model::AdapterError::Unavailable(_))
+            }
+            CallError::NotExported { .. } => false,
+            CallError::Trap { .. }
+            | CallError::Timeout { .. }
+            | CallError::MemoryLimit { .. }
+            | CallError::Host { .. } => true,
+        }
+    }
+
+    /// A short machine-readable name of the kind of failure.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallError::Adapter { error, .. } => match error {
+                model::AdapterError::Invalid(_) => "invalid",
+                model::AdapterError::NotFound(_) => "not_found",
+                model::AdapterError::Unavailable(_) => "unavailable",
+                model::AdapterError::Refused(_) => "refused",
+            },
+            CallError::NotExported { .. } => "not_exported",
+            CallError::Trap { .. } => "trap",
+            CallError::Timeout { .. } => "timeout",
+            CallError::MemoryLimit { .. } => "memory",
+            CallError::Host { .. } => "host",
+        }
+    }
+}
+
+/// Which of the contract's interfaces a component exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Interfaces {
+    pub matters: bool,
+    pub cases: bool,
+    pub licenses: bool,
+}
+
+impl std::fmt::Display for Interfaces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = [
+            (self.matters, "matters"),
+            (self.cases, "cases"),
+            (self.licenses, "licenses"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if names.is_empty() {
+            f.write_str("none of matters, cases, licenses")
+        } else {
+            f.write_str(&names.join(", "))
+        }
+    }
+}
+
+/// The wasmtime engine and linker shared by every adapter.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<CallState>,
+    config: RuntimeConfig,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Sets up the engine (component model, pooling allocator, epoch deadlines)
+    /// and starts the epoch ticker.
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(config.max_instances)
+            .total_core_instances(config.max_instances.saturating_mul(8))
+            .total_memories(config.max_instances.saturating_mul(2))
+            .total_tables(config.max_instances.saturating_mul(4))
+            .total_stacks(config.max_instances)
+            .max_memory_size(manifest::maxima::MEMORY_MIB as usize * 1024 * 1024)
+            // Keep the first pages of a reused slot mapped: most adapters touch
+            // little memory, and re-faulting it on every call is the cost here.
+            .linear_memory_keep_resident(1024 * 1024)
+            .table_keep_resident(64 * 1024);
+        let mut wasm = Config::new();
+        wasm.wasm_component_model(true)
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .memory_init_cow(true)
+            .cranelift_opt_level(wasmtime::OptLevel::Speed);
+        let engine = Engine::new(&wasm).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        start_epoch_ticker(&engine);
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
+            .and_then(|()| {
+                bindings::onewindow::adapter::host::add_to_linker::<_, HasSelf<_>>(
+                    &mut linker,
+                    |state| state,
+                )
+            })
+            .map_err(|e| anyhow::anyhow!("cannot set up the adapter linker: {e:#}"))?;
+        Ok(Self {
+            engine,
+            linker,
+            config,
+        })
+    }
+
+    /// The engine, for the precompile cache and benchmarks.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Reads a package directory and loads its adapter.
+    pub fn load_dir(&self, dir: &Path) -> Result<Adapter, LoadError> {
+        let package = Package::read(dir)?;
+        self.load(package.manifest, &package.component, package.sha256)
+    }
+
+    /// Compiles and checks a component against its manifest and prepares it for
+    /// calls. Nothing of the adapter runs here.
+    pub fn load(
+        &self,
+        manifest: Manifest,
+        wasm: &[u8],
+        sha256: String,
+    ) -> Result<Adapter, LoadError> {
+        let id = manifest.id.clone();
+        let component = Component::new(&self.engine, wasm).map_err(|e| LoadError::Compile {
+            adapter: id.clone(),
+            message: format!("{e:#}"),
+        })?;
+        let exports = contract_exports(&self.engine, &component, &manifest)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link {
+                adapter: id.clone(),
+                message: format!("{e:#}"),
+            })?;
+        let contract_error = |e: wasmtime::Error| LoadError::Contract {
+            adapter: id.clone(),
+            message: format!("{e:#}"),
+        };
+        let indices = Indices {
+            matters: exports
+                .matters
+                .then(|| matters::GuestIndices::new(&pre))
+                .transpose()
+                .map_err(contract_error)?,
+            cases: exports
+                .cases
+                .then(|| cases::GuestIndices::new(&pre))
+                .transpose()
+                .map_err(contract_error)?,
+            licenses: exports
+                .licenses
+                .then(|| licenses::GuestIndices::new(&pre))
+                .transpose()
+                .map_err(contract_error)?,
+        };
+        let exchange_dir = manifest
+            .grants
+            .exchange_dir
+            .as_ref()
+            .map(|name| {
+                exchange::prepare(&self.config.exchange_root, name).map_err(|(path, source)| {
+                    LoadError::Exchange {
+                        adapter: id.clone(),
+                        path,
+                        source,
+                    }
+                })
+            })
+            .transpose()?;
+        Ok(Adapter {
+            inner: Arc::new(AdapterInner {
+                shared: Arc::new(Shared {
+                    id: id.clone(),
+                    outbound: manifest.outbound(),
+                    config: manifest.config.clone(),
+                }),
+                permits: Semaphore::new(manifest.limits.max_concurrency as usize),
+                manifest,
+                sha256,
+                exports,
+                indices,
+                pre,
+                exchange_dir,
+            }),
+        })
+    }
+}
+
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("onewindow-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch ticker thread");
+}
+
+/// Reads the contract version and interfaces from the component's type, so a
+/// mismatch is refused with a message rather than a link error.
+fn contract_exports(
+    engine: &Engine,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<Interfaces, LoadError> {
+    let ty = component.component_type();
+    let mut found = Interfaces::default();
+    let mut other_versions = Vec::new();
+    let served = manifest::SERVED_API_VERSIONS;
+    let names = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .chain(ty.imports(engine).map(|(name, _)| name.to_owned()));
+    for name in names {
+        let Some(rest) = name.strip_prefix("onewindow:adapter/") else {
+            continue;
+        };
+        let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
+        if !served.contains(&version) {
+            other_versions.push(format!("{interface}@{version}"));
+            continue;
+        }
+        match interface {
+            "matters" => found.matters = true,
+            "cases" => found.cases = true,
+            "licenses" => found.licenses = true,
+            _ => {}
+        }
+    }
+    let contract_error = |message: String| LoadError::Contract {
+        adapter: manifest.id.clone(),
+        message,
+    };
+    if !other_versions.is_empty() {
+        return Err(contract_error(format!(
+            "the component targets onewindow:adapter {} but this host serves version {}; rebuild it against the served contract",
+            other_versions.join(", "),
+            served.join(", ")
+        )));
+    }
+    if found == Interfaces::default() {
+        return Err(contract_error(format!(
+            "the component exports none of onewindow:adapter/matters, cases or licenses @{}; is it built with the onewindow SDK?",
+            served.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
+struct Indices {
+    matters: Option<matters::GuestIndices>,
+    cases: Option<cases::GuestIndices>,
+    licenses: Option<licenses::GuestIndices>,
+}
+
+/// What the host side of a call needs to know about its adapter.
+struct Shared {
+    id: String,
+    outbound: Vec<OutboundPrefix>,
+    config: BTreeMap<String, String>,
+}
+
+struct AdapterInner {
+    shared: Arc<Shared>,
+    manifest: Manifest,
+    sha256: String,
+    exports: Interfaces,
+    indices: Indices,
+    pre: InstancePre<CallState>,
+    exchange_dir: Option<PathBuf>,
+    permits: Semaphore,
+}
+
+/// A loaded adapter: cheap to clone, safe to call from many tasks at once.
+#[derive(Clone)]
+pub struct Adapter {
+    inner: Arc<AdapterInner>,
+}
+
+impl std::fmt::Debug for Adapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adapter")
+            .field("id", &self.id())
+            .field("version", &self.inner.manifest.version)
+            .field("exports", &self.inner.exports)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-call state: one WASI context, one HTTP context, one memory limiter.
+pub(crate) struct CallState {
+    shared: Arc<Shared>,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: outbound::Hooks,
+    table: ResourceTable,
+    limits: limits::MemoryLimit,
+    stderr: stdio::Tail,
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl Adapter {
+    /// The adapter id from its manifest.
+    pub fn id(&self) -> &str {
+        &self.inner.shared.id
+    }
+
+    /// The manifest it was loaded with.
+    pub fn manifest(&self) -> &Manifest {
+        &self.inner.manifest
+    }
+
+    /// sha256 of its component.
+    pub fn sha256(&self) -> &str {
+        &self.inner.sha256
+    }
+
+    /// Which interfaces it serves.
+    pub fn exports(&self) -> Interfaces {
+        self.inner.exports
+    }
+
+    /// `matters.list`.
+    pub async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
+        const F: &str = "matters.list";
+        let indices = self.indices(F, self.inner.indices.matters.as_ref())?;
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_list(&mut *store).await
+        })
+        .await
+        .map(|matters| matters.into_iter().map(Into::into).collect())
+    }
+
+    /// `cases.submit`.
+    pub async fn submit_case(
+        &self,
+        submission: &model::CaseSubmission,
+    ) -> Result<String, CallError> {
+        const F: &str = "cases.submit";
+        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
+        let arg = bindings::types::CaseSubmission::from(submission.clone());
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_submit(&mut *store, &arg).await
+        })
+        .await
+    }
+
+    /// `cases.events`.
+    pub async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError> {
+        const F: &str = "cases.events";
+        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
+        let cursor = cursor.map(str::to_owned);
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_events(&mut *store, cursor.as_deref()).await
+        })
+        .await
+        .and_then(|page| page.try_into().map_err(|e| self.bad_output(F, e)))
+    }
+
+    /// `cases.on-notify`.
+    pub async fn on_notify(
+        &self,
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<Vec<model::CaseEvent>, CallError> {
+        const F: &str = "cases.on-notify";
+        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
+        let (body, content_type) = (body.to_vec(), content_type.to_owned());
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest
+                .call_on_notify(&mut *store, &body, &content_type)
+                .await
+        })
+        .await
+        .and_then(|events| {
+            events
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.bad_output(F, e))
+        })
+    }
+
+    /// `licenses.by-holder`.
+    pub async fn licenses_by_holder(
+        &self,
+        holder: &model::Party,
+    ) -> Result<Vec<model::License>, CallError> {
+        const F: &str = "licenses.by-holder";
+        let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
+        let holder = bindings::types::Party::from(holder.clone());
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_by_holder(&mut *store, &holder).await
+        })
+        .await
+        .and_then(|licenses| {
+            licenses
+                .into_iter()
+                .map(TryInto::try_into)
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.bad_output(F, e))
+        })
+    }
+
+    /// `licenses.verify`.
+    pub async fn verify_license(
+        &self,
+        type_code: &str,
+        number: &str,
+    ) -> Result<Option<model::License>, CallError> {
+        const F: &str = "licenses.verify";
+        let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
+        let (type_code, number) = (type_code.to_owned(), number.to_owned());
+        self.call(F, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_verify(&mut *store, &type_code, &number).await
+        })
+        .await
+        .and_then(|license| {
+            license
+                .map(TryInto::try_into)
+                .transpose()
+                .map_err(|e| self.bad_output(F, e))
+        })
+    }
+
+    fn indices<'a, I>(
+        &self,
+        function: &'static str,
+        indices: Option<&'a I>,
+    ) -> Result<&'a I, CallError> {
+        indices.ok_or_else(|| CallError::NotExported {
+            adapter: self.id().to_owned(),
+            function,
+            exports: self.inner.exports.to_string(),
+        })
+    }
+
+    fn bad_output(&self, function: &'static str, problem: String) -> CallError {
+        CallError::Adapter {
+            adapter: self.id().to_owned(),
+            function,
+            error: model::AdapterError::Unavailable(format!(
+                "the adapter answered with data the platform cannot use: {problem}"
+            )),
+        }
+    }
+
+    fn new_store(&self) -> Store<CallState> {
+        let inner = &*self.inner;
+        let stderr = stdio::Tail::default();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdio::LogStream::new(&inner.shared.id, "stdout", None))
+            .stderr(stdio::LogStream::new(
+                &inner.shared.id,
+                "stderr",
+                Some(stderr.clone()),
+            ));
+        if let Some(dir) = &inner.exchange_dir {
+            // The directory was created at load time; if it has gone since, the
+            // adapter simply sees no /exchange and reports that itself.
+            if let Err(e) =
+                wasi.preopened_dir(dir, exchange::GUEST_PATH, wasmtime_wasi::FsPerms::ReadWrite)
+            {
+                tracing::warn!(adapter = %inner.shared.id, dir = %dir.display(), "exchange directory unavailable: {e:#}");
+            }
+        }
+        let state = CallState {
+            shared: inner.shared.clone(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            hooks: outbound::Hooks::new(inner.shared.clone()),
+            table: ResourceTable::new(),
+            limits: limits::MemoryLimit::new(inner.manifest.limits.memory_mib),
+            stderr,
+        };
+        let mut store = Store::new(self.inner.pre.engine(), state);
+        store.limiter(|state| &mut state.limits);
+        let ticks = inner
+            .manifest
+            .limits
+            .call_timeout_ms
+            .div_ceil(EPOCH_TICK.as_millis() as u64)
+            + 1;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Runs one call on a fresh instance, bounded by the adapter's concurrency
+    /// limit and call timeout, and turns every way it can fail into a [`CallError`].
+    async fn call<R, W>(
+        &self,
+        function: &'static str,
+        body: impl AsyncFnOnce(
+            &mut Store<CallState>,
+            &wasmtime::component::Instance,
+        ) -> wasmtime::Result<Result<R, W>>,
+    ) -> Result<R, CallError>
+    where
+        W: Into<model::AdapterError>,
+    {
+        let inner = &*self.inner;
+        let adapter = || inner.shared.id.clone();
+        let limits = &inner.manifest.limits;
+        let _permit = inner.permits.acquire().await.map_err(|_| CallError::Host {
+            adapter: adapter(),
+            function,
+            message: "the adapter is shutting down".into(),
+        })?;
+        let started = Instant::now();
+        let mut store = self.new_store();
+        let stderr = store.data().stderr.clone();
+        let run = async {
+            let instance = inner
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Failure::Instantiate)?;
+            body(&mut store, &instance).await.map_err(Failure::Call)
+        };
+        let outcome = with_timeout(Duration::from_millis(limits.call_timeout_ms), run).await;
+        let result = match outcome {
+            Some(Ok(Ok(answer))) => Ok(answer),
+            Some(Ok(Err(error))) => Err(CallError::Adapter {
+                adapter: adapter(),
+                function,
+                error: error.into(),
+            }),
+            None => Err(CallError::Timeout {
+                adapter: adapter(),
+                function,
+                ms: limits.call_timeout_ms,
+            }),
+            Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
+        };
+        let elapsed = started.elapsed();
+        match &result {
+            Ok(_) => {
+                tracing::debug!(adapter = %inner.shared.id, function, ?elapsed, "adapter call")
+            }
+            Err(e) => {
+                tracing::warn!(adapter = %inner.shared.id, function, ?elapsed, kind = e.kind(), "{e}")
+            }
+        }
+        result
+    }
+}
+
+enum Failure {
+    Instantiate(wasmtime::Error),
+    Call(wasmtime::Error),
+}
+
+async fn with_timeout<T>(limit: Duration, fut: impl Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(limit, fut).await.ok()
+}
+
+fn classify(
+    failure: Failure,
+    adapter: String,
+    function: &'static str,
+    limits: &manifest::Limits,
+    stderr: &stdio::Tail,
+) -> CallError {
+    let (error, instantiating) = match failure {
+        Failure::Instantiate(e) => (e, true),
+        Failure::Call(e) => (e, false),
+    };
+    if error.downcast_ref::<MemoryCapExceeded>().is_some() {
+        return CallError::MemoryLimit {
+            adapter,
+            function,
+            mib: limits.memory_mib,
+        };
+    }
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        if *trap == Trap::Interrupt {
+            return CallError::Timeout {
+                adapter,
+                function,
+                ms: limits.call_timeout_ms,
+            };
+        }
+        let said = stderr.last();
+        let cause = match said {
+            Some(line) => format!("{trap} (the adapter said: {line})"),
+            None => trap.to_string(),
+        };
+        return CallError::Trap {
+            adapter,
+            function,
+            cause,
+        };
+    }
+    if instantiating {
+        CallError::Host {
+            adapter,
+            function,
+            message: format!("cannot instantiate: {error:#}"),
+        }
+    } else {
+        CallError::Trap {
+            adapter,
+            function,
+            cause: format!("{error:#}"),
+        }
+    }
+}
