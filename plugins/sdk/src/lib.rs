@@ -47,7 +47,7 @@ pub use bindings::exports::onewindow::adapter::matters::Guest as MattersGuest;
 /// [`LicensesGuest`] as the component's `department-adapter` world.
 #[macro_export]
 macro_rules! export {
-    ($adapter:ty) => {
+    ($adapter:ident) => {
         $crate::bindings::export_department_adapter!($adapter);
     };
 }

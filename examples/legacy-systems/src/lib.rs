@@ -1,0 +1,9 @@
+//! Mock legacy department systems that onewindow's adapters are written against.
+//!
+//! Each department module runs a real HTTP server that speaks the department's
+//! old protocol (see the `*.md` specifications beside this crate); `common`
+//! holds what they share: XML trees, GBK SOAP envelopes, fault injection and
+//! the `/_mock` admin endpoints.
+
+pub mod common;
+pub mod market_supervision;

@@ -1,0 +1,530 @@
+//! The department's memory: enterprises, cases, the status-change log and the case lifecycle.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use onewindow_codes::chrono::NaiveDate;
+use onewindow_codes::date::datetime_to_chinese;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::catalogue::Matter;
+use super::registry::{self, Enterprise, LicenseStatus};
+use crate::common::{china_now, china_today};
+
+/// 申请人 of a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applicant {
+    /// SQRLX: "1" 自然人, "2" 法人或其他组织.
+    pub kind: String,
+    /// ZJHM: ID number or credit code.
+    pub id: String,
+    /// SQRMC.
+    pub name: String,
+}
+
+impl Applicant {
+    /// Whether the applicant is an organisation (SQRLX=2).
+    pub fn is_organisation(&self) -> bool {
+        self.kind == "2"
+    }
+}
+
+/// One ZD of the form (表单信息).
+#[derive(Debug, Clone, Serialize)]
+pub struct FormField {
+    /// MC.
+    pub name: String,
+    /// The field's value.
+    pub value: String,
+}
+
+/// One FJ (附件); the content is checked and measured, not kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    /// CLBM.
+    pub material: String,
+    /// WJM.
+    pub file_name: String,
+    /// LX.
+    pub mime_type: String,
+    /// Decoded size in bytes.
+    pub size: usize,
+}
+
+/// One ZZ (证照) offered in place of a material.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseRef {
+    /// CLBM.
+    pub material: String,
+    /// ZZLX.
+    pub kind: String,
+    /// ZZBH.
+    pub number: String,
+    /// CYZ (持有者).
+    pub holder: String,
+}
+
+/// Which path a case takes, chosen by the form field `模拟结果`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// 02 → 04 → 06.
+    #[serde(rename = "准予许可")]
+    Approve,
+    /// 02 → 05 → 06.
+    #[serde(rename = "不予许可")]
+    Refuse,
+    /// 02 → 03 → 02 → 04 → 06.
+    #[serde(rename = "补正")]
+    Correct,
+}
+
+impl Outcome {
+    /// Reads `模拟结果`; `None` for values the mock does not know.
+    pub fn from_form(value: Option<&str>) -> Option<Self> {
+        match value.map(str::trim) {
+            None | Some("" | "准予许可" | "正常") => Some(Self::Approve),
+            Some("不予许可") => Some(Self::Refuse),
+            Some("补正") => Some(Self::Correct),
+            Some(_) => None,
+        }
+    }
+
+    fn steps(self) -> &'static [&'static str] {
+        match self {
+            Self::Approve => &["02", "04", "06"],
+            Self::Refuse => &["02", "05", "06"],
+            Self::Correct => &["02", "03", "02", "04", "06"],
+        }
+    }
+}
+
+/// A parsed, validated `BJSB`.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// PTBJBH.
+    pub ptbjbh: String,
+    /// The matter applied for.
+    pub matter: &'static Matter,
+    /// SQR.
+    pub applicant: Applicant,
+    /// SLSJ as sent (Chinese date-time), or when the department received it.
+    pub accepted_at: String,
+    /// BDXX.
+    pub form: Vec<FormField>,
+    /// FJXX.
+    pub attachments: Vec<Attachment>,
+    /// ZZXX.
+    pub licenses: Vec<LicenseRef>,
+    /// Path through the lifecycle.
+    pub outcome: Outcome,
+}
+
+/// One entry of a case's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    /// XH.
+    pub xh: u64,
+    /// ZTDM.
+    pub ztdm: &'static str,
+    /// BLSJ.
+    pub blsj: String,
+    /// BLYJ.
+    pub blyj: String,
+}
+
+/// A stored case, as `GET /_mock/cases/{PTBJBH}` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    /// 平台办件编号.
+    pub ptbjbh: String,
+    /// 业务流水号.
+    pub ywlsh: String,
+    /// 事项编码.
+    pub sxbm: String,
+    /// 事项名称.
+    pub sxmc: String,
+    /// 申请人.
+    pub applicant: Applicant,
+    /// 受理时间 (SLSJ).
+    pub accepted_at: String,
+    /// When the department stored the case.
+    pub received_at: String,
+    /// 表单信息.
+    pub form: Vec<FormField>,
+    /// 附件.
+    pub attachments: Vec<Attachment>,
+    /// 证照.
+    pub licenses: Vec<LicenseRef>,
+    /// The simulated path (模拟结果).
+    pub outcome: Outcome,
+    /// Current ZTDM; `None` until the first stage has passed.
+    pub status: Option<&'static str>,
+    /// Chinese name of the current status.
+    pub status_name: Option<&'static str>,
+    /// Whether the case reached 06 办结.
+    pub finished: bool,
+    /// Credit code of the 营业执照 issued on completion.
+    pub issued_license: Option<String>,
+    /// Times the same PTBJBH was submitted again.
+    pub resubmissions: u64,
+    /// Status changes so far.
+    pub history: Vec<HistoryEntry>,
+    #[serde(skip)]
+    matter: &'static Matter,
+    #[serde(skip)]
+    pending: VecDeque<&'static str>,
+    #[serde(skip)]
+    next_step_at: Option<Instant>,
+}
+
+impl Case {
+    /// The value of a form field (ZD) by name, when given and not blank.
+    pub fn form_value(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// One entry of the status-change log read by `CXBJZT`.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    /// 序号, strictly increasing from 1.
+    pub xh: u64,
+    /// 平台办件编号.
+    pub ptbjbh: String,
+    /// 业务流水号.
+    pub ywlsh: String,
+    /// 状态代码.
+    pub ztdm: &'static str,
+    /// 办理时间 (Chinese date-time).
+    pub blsj: String,
+    /// 办理意见.
+    pub blyj: String,
+    /// The 营业执照 issued with this change (on 06).
+    pub license: Option<Enterprise>,
+}
+
+/// The outcome of a `BJSB` the rules accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// 业务流水号.
+    pub ywlsh: String,
+    /// Whether the PTBJBH was already known.
+    pub duplicate: bool,
+}
+
+/// Counters behind `GET /_mock/stats` (requests are counted elsewhere).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    /// Stored cases.
+    pub cases: u64,
+    /// Repeated PTBJBH.
+    pub duplicates: u64,
+}
+
+/// Everything the department remembers.
+#[derive(Debug)]
+pub struct State {
+    stage: Duration,
+    enterprises: Vec<Enterprise>,
+    cases: Vec<Case>,
+    by_ptbjbh: HashMap<String, usize>,
+    log: Vec<StatusChange>,
+    duplicates: u64,
+    ywlsh_day: Option<(NaiveDate, u32)>,
+}
+
+/// The Chinese name of a status code.
+pub fn status_name(ztdm: &str) -> &'static str {
+    match ztdm {
+        "02" => "审查中",
+        "03" => "需补正",
+        "04" => "准予许可",
+        "05" => "不予许可",
+        "06" => "办结",
+        _ => "未知",
+    }
+}
+
+impl State {
+    /// A fresh department with the seeded enterprises; each case step takes `stage`.
+    pub fn new(stage: Duration) -> Self {
+        Self {
+            stage,
+            enterprises: registry::seed(),
+            cases: Vec::new(),
+            by_ptbjbh: HashMap::new(),
+            log: Vec::new(),
+            duplicates: 0,
+            ywlsh_day: None,
+        }
+    }
+
+    /// The enterprise with this credit code.
+    pub fn enterprise(&self, credit_code: &str) -> Option<&Enterprise> {
+        self.enterprises
+            .iter()
+            .find(|e| e.credit_code == credit_code)
+    }
+
+    /// A stored case by PTBJBH.
+    pub fn case(&self, ptbjbh: &str) -> Option<&Case> {
+        self.by_ptbjbh.get(ptbjbh).map(|&i| &self.cases[i])
+    }
+
+    /// Stored cases and repeated submissions.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            cases: self.cases.len() as u64,
+            duplicates: self.duplicates,
+        }
+    }
+
+    /// Stores a case, or recognises a resubmission; `Err` is a business-rule refusal (3001).
+    pub fn submit(&mut self, submission: Submission, now: Instant) -> Result<Accepted, String> {
+        // Idempotency comes before the rules: a retry must not be refused because
+        // its first submission has meanwhile changed the registry.
+        if let Some(&i) = self.by_ptbjbh.get(&submission.ptbjbh) {
+            self.duplicates += 1;
+            let case = &mut self.cases[i];
+            case.resubmissions += 1;
+            return Ok(Accepted {
+                ywlsh: case.ywlsh.clone(),
+                duplicate: true,
+            });
+        }
+        self.check_rules(&submission)?;
+        let ywlsh = self.next_ywlsh();
+        let case = Case {
+            ptbjbh: submission.ptbjbh.clone(),
+            ywlsh: ywlsh.clone(),
+            sxbm: submission.matter.code.to_owned(),
+            sxmc: submission.matter.name.to_owned(),
+            applicant: submission.applicant,
+            accepted_at: submission.accepted_at,
+            received_at: datetime_to_chinese(china_now()),
+            form: submission.form,
+            attachments: submission.attachments,
+            licenses: submission.licenses,
+            outcome: submission.outcome,
+            status: None,
+            status_name: None,
+            finished: false,
+            issued_license: None,
+            resubmissions: 0,
+            history: Vec::new(),
+            matter: submission.matter,
+            pending: submission.outcome.steps().iter().copied().collect(),
+            next_step_at: Some(now + self.stage),
+        };
+        self.by_ptbjbh.insert(submission.ptbjbh, self.cases.len());
+        self.cases.push(case);
+        Ok(Accepted {
+            ywlsh,
+            duplicate: false,
+        })
+    }
+
+    fn check_rules(&self, submission: &Submission) -> Result<(), String> {
+        let applicant = &submission.applicant;
+        if !applicant.is_organisation() {
+            return Ok(());
+        }
+        let existing = self.enterprise(&applicant.id);
+        match (submission.matter.name, existing) {
+            ("企业设立登记", Some(e)) => Err(format!(
+                "统一社会信用代码{}已登记为“{}”，不能重复办理设立登记",
+                e.credit_code, e.name
+            )),
+            ("营业执照遗失补领", Some(e)) if e.status != LicenseStatus::Valid => Err(
+                format!("“{}”的营业执照状态为{}，不能补领", e.name, e.status.name()),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn next_ywlsh(&mut self) -> String {
+        let today = china_today();
+        let serial = match &mut self.ywlsh_day {
+            Some((day, serial)) if *day == today => {
+                *serial += 1;
+                *serial
+            }
+            slot => {
+                *slot = Some((today, 1));
+                1
+            }
+        };
+        format!("SCJG{}{serial:04}", today.format("%Y%m%d"))
+    }
+
+    /// Moves every case whose stage has elapsed one step along its path.
+    pub fn advance(&mut self, now: Instant) {
+        for i in 0..self.cases.len() {
+            let due = self.cases[i].next_step_at.is_some_and(|at| at <= now);
+            if due {
+                self.step(i, now);
+            }
+        }
+    }
+
+    fn step(&mut self, i: usize, now: Instant) {
+        let Some(ztdm) = self.cases[i].pending.pop_front() else {
+            self.cases[i].next_step_at = None;
+            return;
+        };
+        let license = if ztdm == "06" && self.cases[i].outcome != Outcome::Refuse {
+            self.issue_license(i)
+        } else {
+            None
+        };
+        let blyj = self.opinion(i, ztdm, license.as_ref());
+        let xh = self.log.last().map_or(1, |c| c.xh + 1);
+        let blsj = datetime_to_chinese(china_now());
+        let case = &mut self.cases[i];
+        case.status = Some(ztdm);
+        case.status_name = Some(status_name(ztdm));
+        case.history.push(HistoryEntry {
+            xh,
+            ztdm,
+            blsj: blsj.clone(),
+            blyj: blyj.clone(),
+        });
+        if let Some(license) = &license {
+            case.issued_license = Some(license.credit_code.clone());
+        }
+        if case.pending.is_empty() {
+            case.finished = true;
+            case.next_step_at = None;
+        } else {
+            case.next_step_at = Some(now + self.stage);
+        }
+        tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, ztdm, xh, "case status changed");
+        self.log.push(StatusChange {
+            xh,
+            ptbjbh: case.ptbjbh.clone(),
+            ywlsh: case.ywlsh.clone(),
+            ztdm,
+            blsj,
+            blyj,
+            license,
+        });
+    }
+
+    fn opinion(&self, i: usize, ztdm: &str, license: Option<&Enterprise>) -> String {
+        let case = &self.cases[i];
+        match ztdm {
+            "02" if case.history.iter().any(|h| h.ztdm == "03") => {
+                "补正材料已收到，继续审查".to_owned()
+            }
+            "02" => "材料齐全，进入审查".to_owned(),
+            "03" => {
+                let missing = case
+                    .matter
+                    .materials
+                    .iter()
+                    .find(|m| m.required)
+                    .map_or("相关材料", |m| m.name);
+                format!("申请材料不齐全，请补正：{missing}")
+            }
+            "04" => "经审查，申请材料齐全、符合法定形式，准予许可".to_owned(),
+            "05" => format!(
+                "经审查，不予许可：{}",
+                case.form_value("不予许可原因")
+                    .unwrap_or("申请事项不符合法定条件和标准")
+            ),
+            "06" => match (license, case.outcome) {
+                (Some(e), _) => format!(
+                    "已办结，核发营业执照（统一社会信用代码：{}）",
+                    e.credit_code
+                ),
+                (None, Outcome::Refuse) => "已办结（不予许可），申请材料已退回".to_owned(),
+                (None, _) => "已办结".to_owned(),
+            },
+            _ => String::new(),
+        }
+    }
+
+    /// Registers (or re-issues for) the enterprise of a finished licensing case.
+    fn issue_license(&mut self, i: usize) -> Option<Enterprise> {
+        let case = &self.cases[i];
+        if !case.matter.issues_business_license() {
+            return None;
+        }
+        let today = china_today();
+        let form = |name: &str| case.form_value(name).map(str::to_owned);
+        let own_code = case
+            .applicant
+            .is_organisation()
+            .then(|| case.applicant.id.clone());
+        if let Some(existing) = own_code
+            .as_deref()
+            .and_then(|code| self.enterprises.iter().position(|e| e.credit_code == code))
+        {
+            // A replacement license: same enterprise, new issue date, corrections from the form.
+            let updated = {
+                let mut e = self.enterprises[existing].clone();
+                e.issued = today;
+                e.name = form("企业名称").unwrap_or(e.name);
+                e.legal_rep = form("法定代表人").unwrap_or(e.legal_rep);
+                e.address = form("住所").unwrap_or(e.address);
+                e.scope = form("经营范围").unwrap_or(e.scope);
+                e.capital = form("注册资本").map_or(e.capital, |c| capital(&c));
+                e
+            };
+            self.enterprises[existing] = updated.clone();
+            return Some(updated);
+        }
+        let credit_code = own_code.unwrap_or_else(|| {
+            registry::fresh_credit_code(|code| {
+                self.enterprises.iter().any(|e| e.credit_code == code)
+            })
+        });
+        let kind = form("企业类型").unwrap_or_else(|| {
+            if case.applicant.is_organisation() {
+                "有限责任公司（非自然人投资或控股的法人独资）".to_owned()
+            } else {
+                "有限责任公司（自然人投资或控股）".to_owned()
+            }
+        });
+        let enterprise = Enterprise {
+            credit_code,
+            name: form("企业名称").unwrap_or_else(|| case.applicant.name.clone()),
+            kind,
+            legal_rep: form("法定代表人").unwrap_or_else(|| case.applicant.name.clone()),
+            capital: form("注册资本").map_or_else(|| "10万元人民币".to_owned(), |c| capital(&c)),
+            established: today,
+            issued: today,
+            valid_until: None,
+            status: LicenseStatus::Valid,
+            address: form("住所").unwrap_or_else(|| "浙江省杭州市桐庐县城南街道".to_owned()),
+            scope: form("经营范围").unwrap_or_else(|| {
+                "一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广；信息咨询服务（不含许可类信息咨询服务）（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。".to_owned()
+            }),
+        };
+        self.enterprises.push(enterprise.clone());
+        Some(enterprise)
+    }
+
+    /// Status changes after `after`, at most `limit`, and whether more are ready.
+    pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
+        let start = self.log.partition_point(|c| c.xh <= after);
+        let rest = &self.log[start..];
+        let page = &rest[..rest.len().min(limit)];
+        (page, rest.len() > page.len())
+    }
+}
+
+/// A bare number is 万元 in the department's forms.
+fn capital(value: &str) -> String {
+    let value = value.trim();
+    if value.parse::<f64>().is_ok() {
+        format!("{value}万元人民币")
+    } else {
+        value.to_owned()
+    }
+}

@@ -1,0 +1,324 @@
+//! The sandbox keeps misbehaving adapters from hurting the host or each other.
+
+use std::time::{Duration, Instant};
+
+use onewindow::model::AdapterError;
+use onewindow::runtime::{Adapter, CallError, LoadError, Runtime};
+use onewindow_tests::{TestPackage, components, fixture_manifest, runtime};
+
+fn load(runtime: &Runtime, id: &str, behaviour: &str, config: &str, limits: &str) -> Adapter {
+    let package = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &fixture_manifest(id, behaviour, config, limits),
+    );
+    runtime
+        .load_dir(package.path())
+        .unwrap_or_else(|e| panic!("loading {id}: {e}"))
+}
+
+/// A healthy adapter answers with the name from its config.
+async fn assert_healthy(runtime: &Runtime) {
+    let healthy = load(runtime, "healthy", "ok", "name = \"健康\"", "");
+    let matters = healthy
+        .list_matters()
+        .await
+        .expect("the healthy adapter answers");
+    assert_eq!(matters[0].name, "健康");
+}
+
+#[tokio::test]
+async fn a_trapping_adapter_fails_that_call_only() {
+    let (runtime, _exchange) = runtime();
+    let trapping = load(&runtime, "trapping", "trap", "", "");
+    let err = trapping.list_matters().await.unwrap_err();
+    let CallError::Trap {
+        adapter,
+        function,
+        cause,
+    } = &err
+    else {
+        panic!("expected a trap, got {err:?}");
+    };
+    assert_eq!(adapter, "trapping");
+    assert_eq!(*function, "matters.list");
+    assert!(cause.contains("the fixture was told to trap"), "{cause}");
+    assert!(err.is_retryable());
+    // The same adapter can be called again, and so can others.
+    assert!(matches!(
+        trapping.list_matters().await,
+        Err(CallError::Trap { .. })
+    ));
+    assert_healthy(&runtime).await;
+}
+
+#[tokio::test]
+async fn a_looping_adapter_is_stopped_at_its_timeout() {
+    let (runtime, _exchange) = runtime();
+    let looping = load(&runtime, "looping", "loop", "", "call-timeout-ms = 200");
+    let started = Instant::now();
+    let err = looping.list_matters().await.unwrap_err();
+    assert!(
+        matches!(&err, CallError::Timeout { adapter, ms: 200, .. } if adapter == "looping"),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.to_string(),
+        "adapter looping: matters.list timed out after 200 ms and was stopped"
+    );
+    assert_healthy(&runtime).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthy_adapters_answer_while_another_loops() {
+    let (runtime, _exchange) = runtime();
+    let looping = load(&runtime, "looping", "loop", "", "call-timeout-ms = 3000");
+    let healthy = load(&runtime, "healthy", "ok", "", "");
+    let stuck = tokio::spawn(async move { looping.list_matters().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for _ in 0..20 {
+        healthy
+            .list_matters()
+            .await
+            .expect("healthy answers while another adapter loops");
+    }
+    assert!(
+        !stuck.is_finished(),
+        "the looping call should still be running"
+    );
+    assert!(matches!(
+        stuck.await.unwrap(),
+        Err(CallError::Timeout { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_memory_bomb_is_stopped_at_its_cap() {
+    let (runtime, _exchange) = runtime();
+    let bomb = load(&runtime, "bomb", "memory", "", "memory-mib = 16");
+    let err = bomb.list_matters().await.unwrap_err();
+    assert!(
+        matches!(&err, CallError::MemoryLimit { adapter, mib: 16, .. } if adapter == "bomb"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("exceeded its memory cap of 16 MiB")
+    );
+    assert_healthy(&runtime).await;
+}
+
+/// Serves one fixed answer to any request on 127.0.0.1, counting requests.
+async fn tiny_server(
+    answer: &'static str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test]
+async fn outbound_requests_reach_only_granted_prefixes() {
+    use std::sync::atomic::Ordering;
+    let (runtime, _exchange) = runtime();
+    let (granted, granted_hits) = tiny_server("granted answer").await;
+    let (other, other_hits) = tiny_server("must not be reached").await;
+    let grants = format!("[grants]\noutbound = [\"{granted}/legacy\"]\n");
+
+    let allowed = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &format!(
+            "{}{grants}",
+            fixture_manifest(
+                "caller",
+                "http",
+                &format!("url = \"{granted}/legacy/ws\""),
+                ""
+            )
+        ),
+    );
+    let adapter = runtime.load_dir(allowed.path()).unwrap();
+    let answer = adapter
+        .list_matters()
+        .await
+        .expect("a granted request goes out");
+    assert_eq!(answer[0].name, "200 granted answer");
+    assert_eq!(granted_hits.load(Ordering::SeqCst), 1);
+
+    for url in [
+        format!("{other}/legacy/ws"),
+        format!("{granted}/admin"),
+        format!("{granted}/legacyx"),
+    ] {
+        let denied = TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!(
+                "{}{grants}",
+                fixture_manifest("caller", "http", &format!("url = \"{url}\""), "")
+            ),
+        );
+        let adapter = runtime.load_dir(denied.path()).unwrap();
+        let err = adapter.list_matters().await.unwrap_err();
+        let CallError::Adapter {
+            error: AdapterError::Invalid(message),
+            ..
+        } = &err
+        else {
+            panic!("expected the adapter's own invalid error for {url}, got {err:?}");
+        };
+        assert!(
+            message.contains("the host denied the request") && message.contains(&url),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        other_hits.load(Ordering::SeqCst),
+        0,
+        "an ungranted server was reached"
+    );
+    assert_eq!(
+        granted_hits.load(Ordering::SeqCst),
+        1,
+        "an ungranted path was requested"
+    );
+}
+
+#[tokio::test]
+async fn the_exchange_directory_is_the_only_reachable_folder() {
+    let (runtime, exchange) = runtime();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "机密").unwrap();
+    std::fs::write(exchange.path().join("secret.txt"), "exchange root").unwrap();
+    let grants = "[grants]\nexchange-dir = \"real-estate\"\n";
+
+    let read = |path: &str, grants: &str| {
+        let package = TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!(
+                "{}{grants}",
+                fixture_manifest("files", "file", &format!("path = \"{path}\""), "")
+            ),
+        );
+        let adapter = runtime.load_dir(package.path()).unwrap();
+        async move { adapter.list_matters().await.map(|m| m[0].name.clone()) }
+    };
+
+    // Loading created the folder; a file put there is readable at /exchange.
+    read("/exchange/none.txt", grants).await.unwrap_err();
+    let dir = exchange.path().join("real-estate");
+    std::fs::write(dir.join("inbox.csv"), "受理编号,状态").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.join("link.txt")).unwrap();
+    assert_eq!(
+        read("/exchange/inbox.csv", grants).await.unwrap(),
+        "受理编号,状态"
+    );
+
+    let escapes = [
+        "/exchange/../secret.txt".to_owned(),
+        "/exchange/link.txt".to_owned(),
+        outside.path().join("secret.txt").display().to_string(),
+        "/etc/passwd".to_owned(),
+    ];
+    for path in &escapes {
+        let err = read(path, grants).await.unwrap_err();
+        assert!(
+            matches!(&err, CallError::Adapter { error: AdapterError::NotFound(m), .. } if m.contains("cannot read")),
+            "{path}: {err:?}"
+        );
+    }
+    // Without the grant there is no /exchange at all.
+    assert!(read("/exchange/inbox.csv", "").await.is_err());
+}
+
+#[tokio::test]
+async fn a_component_for_another_contract_version_is_refused_before_it_runs() {
+    let (runtime, _exchange) = runtime();
+    let manifest = |id: &str| {
+        onewindow::manifest::Manifest::parse(
+            &fixture_manifest(id, "ok", "", ""),
+            std::path::Path::new("adapter.toml"),
+        )
+        .unwrap()
+    };
+    let future = wat_component("onewindow:adapter/matters@0.9.0");
+    let err = runtime
+        .load(manifest("future"), &future, String::new())
+        .unwrap_err();
+    assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "adapter future: the component targets onewindow:adapter matters@0.9.0 but this host serves version 0.1.0; rebuild it against the served contract"
+    );
+
+    let stranger = wat_component("example:other/thing@1.0.0");
+    let err = runtime
+        .load(manifest("stranger"), &stranger, String::new())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("exports none of onewindow:adapter/matters, cases or licenses"),
+        "{err}"
+    );
+
+    let garbage = runtime
+        .load(manifest("garbage"), b"not wasm at all", String::new())
+        .unwrap_err();
+    assert!(matches!(garbage, LoadError::Compile { .. }), "{garbage:?}");
+}
+
+/// A component that exports one empty instance under `name`.
+fn wat_component(name: &str) -> Vec<u8> {
+    format!("(component (instance $i) (export \"{name}\" (instance $i)))").into_bytes()
+}
+
+#[tokio::test]
+async fn bad_packages_say_what_is_wrong_and_load_nothing() {
+    let (runtime, _exchange) = runtime();
+    let missing = TestPackage::new(
+        "/nonexistent/adapter.wasm",
+        &fixture_manifest("missing", "ok", "", ""),
+    );
+    let err = runtime.load_dir(missing.path()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("cannot read /nonexistent/adapter.wasm"),
+        "{err}"
+    );
+
+    let tampered = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &format!(
+            "sha256 = \"{}\"\n{}",
+            "0".repeat(64),
+            fixture_manifest("tampered", "ok", "", "")
+        ),
+    );
+    let err = runtime.load_dir(tampered.path()).unwrap_err().to_string();
+    assert!(err.contains("but the manifest says 0000"), "{err}");
+
+    let no_manifest = tempfile::tempdir().unwrap();
+    let err = runtime
+        .load_dir(no_manifest.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("adapter.toml"), "{err}");
+}

@@ -1,0 +1,82 @@
+//! Builds the adapters in plugins/ for wasm32-wasip2 and tells the tests and
+//! benchmarks where the components are.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The components the tests load: (constant name, package, file stem).
+const COMPONENTS: &[(&str, &str, &str)] =
+    &[("FIXTURE_ADAPTER", "fixture-adapter", "fixture_adapter")];
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest_dir.parent().unwrap();
+    let plugins = root.join("plugins");
+    for watched in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "codes",
+        "sdk",
+        "fixtures",
+        "market-supervision",
+    ] {
+        println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
+    }
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+
+    let target_dir = plugins.join("target");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(plugins.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target_dir);
+    for (_, package, _) in COMPONENTS {
+        build.args(["-p", package]);
+    }
+    // The outer build's settings are for the host, not for the adapters: clippy's
+    // wrapper, host rustflags and a forced target must not leak into this build.
+    for var in [
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        build.env_remove(var);
+    }
+    let status = build.status().expect("running cargo to build the adapters");
+    assert!(
+        status.success(),
+        "building the adapters in plugins/ for wasm32-wasip2 failed: see the compiler output above (the target must be installed: `rustup target add wasm32-wasip2`, which `make test` does)"
+    );
+
+    let release = target_dir.join("wasm32-wasip2").join("release");
+    let mut consts = String::new();
+    for (name, _, stem) in COMPONENTS {
+        let path = release.join(format!("{stem}.wasm"));
+        assert!(
+            exists(&path),
+            "the build did not produce {}",
+            path.display()
+        );
+        consts.push_str(&format!(
+            "/// The `{stem}` component built from plugins/.\npub const {name}: &str = {:?};\n",
+            path.display().to_string()
+        ));
+    }
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("components.rs");
+    std::fs::write(out, consts).unwrap();
+}
+
+fn exists(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.is_file())
+}
