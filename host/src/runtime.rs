@@ -707,6 +707,43 @@ impl Adapter {
     }
 }
 
+/// An instance kept alive across calls, so benchmarks can tell the cost of a
+/// call from the cost of instantiation. The platform itself always calls a fresh
+/// instance, so no state survives from one call to the next.
+#[doc(hidden)]
+pub struct WarmInstance {
+    store: Store<CallState>,
+    cases: cases::Guest,
+}
+
+impl WarmInstance {
+    /// `cases.events` on the kept instance.
+    pub async fn case_events(&mut self, cursor: Option<&str>) -> wasmtime::Result<()> {
+        let page = self.cases.call_events(&mut self.store, cursor).await?;
+        std::hint::black_box(page.ok());
+        Ok(())
+    }
+}
+
+impl Adapter {
+    /// Instantiates once for repeated calls; see [`WarmInstance`].
+    #[doc(hidden)]
+    pub async fn warm_instance(&self) -> wasmtime::Result<WarmInstance> {
+        let indices = self
+            .inner
+            .indices
+            .cases
+            .as_ref()
+            .ok_or_else(|| wasmtime::format_err!("the adapter does not export cases"))?;
+        let mut store = self.new_store();
+        // No deadline: the instance lives as long as the benchmark needs it.
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = self.inner.pre.instantiate_async(&mut store).await?;
+        let cases = indices.load(&mut store, &instance)?;
+        Ok(WarmInstance { store, cases })
+    }
+}
+
 enum Failure {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),

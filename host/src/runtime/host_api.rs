@@ -9,11 +9,11 @@ impl Host for CallState {
         let adapter = &*self.shared.id;
         let message = mask::text(&message);
         match level {
-            Level::Trace => tracing::trace!(adapter, "{message}"),
-            Level::Debug => tracing::debug!(adapter, "{message}"),
-            Level::Info => tracing::info!(adapter, "{message}"),
-            Level::Warn => tracing::warn!(adapter, "{message}"),
-            Level::Error => tracing::error!(adapter, "{message}"),
+            Level::Trace => tracing::trace!(target: "adapter", adapter, "{message}"),
+            Level::Debug => tracing::debug!(target: "adapter", adapter, "{message}"),
+            Level::Info => tracing::info!(target: "adapter", adapter, "{message}"),
+            Level::Warn => tracing::warn!(target: "adapter", adapter, "{message}"),
+            Level::Error => tracing::error!(target: "adapter", adapter, "{message}"),
         }
     }
 

@@ -64,7 +64,10 @@ impl LogStream {
 
     fn emit(&self, line: &[u8]) {
         let text = mask::text(String::from_utf8_lossy(line).trim_end_matches('\r'));
-        tracing::info!(adapter = %self.adapter, stream = self.stream, "{text}");
+        if text.trim().is_empty() {
+            return;
+        }
+        tracing::info!(target: "adapter", adapter = %self.adapter, stream = self.stream, "{text}");
         if let Some(tail) = &self.tail {
             tail.push(text);
         }

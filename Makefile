@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`. Both set up what
+# they need on a fresh machine.
+
+CARGO ?= cargo
+PLUGINS = --manifest-path plugins/Cargo.toml
+
+.PHONY: run test setup plugins lint bench
+
+## Installs the WebAssembly target the adapters are built for.
+setup:
+	rustup target add wasm32-wasip2
+
+## Builds every adapter in plugins/ as a wasm32-wasip2 component.
+plugins: setup
+	$(CARGO) build --release --target wasm32-wasip2 $(PLUGINS)
+
+## Starts the mock legacy system and shows the market-supervision adapter working.
+run: plugins
+	$(CARGO) build --release -p onewindow -p legacy-systems
+	bash examples/demo.sh
+
+## Formatting, lints, and every test: host, end to end, mocks, adapters, codecs.
+test: setup lint
+	$(CARGO) test --workspace
+	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision
+
+lint: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) fmt $(PLUGINS) --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(PLUGINS) --target wasm32-wasip2 --workspace -- -D warnings
+
+## The criterion benchmarks (adapter call cost against native code).
+bench: setup
+	$(CARGO) bench -p onewindow-tests --bench adapter_call

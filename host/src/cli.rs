@@ -1,0 +1,137 @@
+//! `onewindow adapter call`: load one adapter package with its manifest's grants
+//! and limits, call one export, and give back the unified result as JSON.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model;
+use crate::runtime::{CallError, LoadError, Runtime};
+
+/// The functions `adapter call` knows, with the JSON argument each takes.
+pub const FUNCTIONS: &[(&str, &str)] = &[
+    ("matters.list", "no argument"),
+    ("cases.submit", "a case submission object"),
+    (
+        "cases.events",
+        "the cursor as a JSON string or number, or nothing",
+    ),
+    (
+        "cases.on-notify",
+        r#"{"content_type": "...", "body": "..."} or {"content_type": "...", "body_base64": "..."}"#,
+    ),
+    ("licenses.by-holder", "a party object"),
+    ("licenses.verify", r#"["<type code>", "<number>"]"#),
+];
+
+/// Why `adapter call` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("unknown function {0:?}; known: {list}", list = FUNCTIONS.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", "))]
+    UnknownFunction(String),
+    #[error("the argument of {function} must be {expected}: {problem}")]
+    BadArgument {
+        function: &'static str,
+        expected: &'static str,
+        problem: String,
+    },
+    #[error(transparent)]
+    Call(#[from] CallError),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Notification {
+    content_type: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+}
+
+/// Loads the package in `dir` and calls `function` with `argument` (JSON).
+pub async fn adapter_call(
+    runtime: &Runtime,
+    dir: &Path,
+    function: &str,
+    argument: Option<&str>,
+) -> Result<Value, CliError> {
+    let (name, expected) = FUNCTIONS
+        .iter()
+        .find(|(f, _)| *f == function)
+        .copied()
+        .ok_or_else(|| CliError::UnknownFunction(function.to_owned()))?;
+    let bad = |problem: String| CliError::BadArgument {
+        function: name,
+        expected,
+        problem,
+    };
+    let parse = |text: Option<&str>| -> Result<Value, CliError> {
+        match text {
+            None => Ok(Value::Null),
+            Some(text) => serde_json::from_str(text).map_err(|e| bad(format!("{e}"))),
+        }
+    };
+    fn typed<T: serde::de::DeserializeOwned>(
+        value: Value,
+        bad: &dyn Fn(String) -> CliError,
+    ) -> Result<T, CliError> {
+        serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+    }
+
+    let argument = parse(argument)?;
+    // Check the argument before loading, so a typo does not cost a compile.
+    let adapter = || runtime.load_dir(dir);
+    let value = match name {
+        "matters.list" => {
+            if !argument.is_null() {
+                return Err(bad("it takes none".into()));
+            }
+            to_json(&adapter()?.list_matters().await?)
+        }
+        "cases.submit" => {
+            let submission: model::CaseSubmission = typed(argument, &bad)?;
+            to_json(&adapter()?.submit_case(&submission).await?)
+        }
+        "cases.events" => {
+            let cursor = match argument {
+                Value::Null => None,
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                other => return Err(bad(format!("got {other}"))),
+            };
+            to_json(&adapter()?.case_events(cursor.as_deref()).await?)
+        }
+        "cases.on-notify" => {
+            let n: Notification = typed(argument, &bad)?;
+            let body = match (n.body, n.body_base64) {
+                (Some(text), None) => text.into_bytes(),
+                (None, Some(b64)) => {
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .map_err(|e| bad(format!("body_base64 is not base64: {e}")))?
+                }
+                _ => return Err(bad("give exactly one of body and body_base64".into())),
+            };
+            to_json(&adapter()?.on_notify(&body, &n.content_type).await?)
+        }
+        "licenses.by-holder" => {
+            let holder: model::Party = typed(argument, &bad)?;
+            to_json(&adapter()?.licenses_by_holder(&holder).await?)
+        }
+        "licenses.verify" => {
+            let (type_code, number): (String, String) = typed(argument, &bad)?;
+            to_json(&adapter()?.verify_license(&type_code, &number).await?)
+        }
+        _ => unreachable!("every name in FUNCTIONS is handled"),
+    };
+    Ok(value)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("the unified types always serialize")
+}
