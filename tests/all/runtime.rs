@@ -140,6 +140,8 @@ async fn tiny_server(
 #[tokio::test]
 async fn outbound_requests_reach_only_granted_prefixes() {
     use std::sync::atomic::Ordering;
+    let logs = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
     let (runtime, _exchange) = runtime();
     let (granted, granted_hits) = tiny_server("granted answer").await;
     let (other, other_hits) = tiny_server("must not be reached").await;
@@ -200,6 +202,13 @@ async fn outbound_requests_reach_only_granted_prefixes() {
         granted_hits.load(Ordering::SeqCst),
         1,
         "an ungranted path was requested"
+    );
+    let logged = logs.contents();
+    assert!(
+        logged.contains("refused an outbound request the manifest does not grant")
+            && logged.contains(&format!("{other}/legacy/ws"))
+            && logged.contains("adapter=caller"),
+        "the refusal is logged with the adapter and URL: {logged}"
     );
 }
 
@@ -321,4 +330,34 @@ async fn bad_packages_say_what_is_wrong_and_load_nothing() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("adapter.toml"), "{err}");
+}
+
+/// Log lines written while a test runs on its (current-thread) runtime.
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        let logs = self.clone();
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || logs.clone())
+            .finish()
+    }
+
+    fn contents(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
