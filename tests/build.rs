@@ -5,8 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The components the tests load: (constant name, package, file stem).
-const COMPONENTS: &[(&str, &str, &str)] =
-    &[("FIXTURE_ADAPTER", "fixture-adapter", "fixture_adapter")];
+const COMPONENTS: &[(&str, &str, &str)] = &[
+    ("FIXTURE_ADAPTER", "fixture-adapter", "fixture_adapter"),
+    (
+        "MARKET_SUPERVISION",
+        "market-supervision",
+        "market_supervision",
+    ),
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());

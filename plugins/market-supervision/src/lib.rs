@@ -1,1 +1,99 @@
+//! The 县市场监督管理局 adapter: translates the department's 登记注册 SOAP service
+//! (GBK, see `examples/legacy-systems/market-supervision.md`) into the onewindow
+//! contract's `matters`, `cases` and `licenses`.
+//!
+//! Each call posts one SOAP request and translates the answer; the translation is
+//! pure ([`legacy`]) so that it is tested natively and the host's benchmarks can
+//! compare it with the wasm call.
 
+use std::time::Duration;
+
+use onewindow_sdk::http::{Request, Response};
+use onewindow_sdk::types::{
+    AdapterError, CaseEvent, CaseSubmission, EventPage, License, Matter, Party,
+};
+use onewindow_sdk::{CasesGuest, LicensesGuest, MattersGuest, require_config};
+
+pub mod legacy;
+mod soap;
+
+pub use legacy::{parse_notification, sample_notification};
+pub use soap::Answer;
+
+#[cfg(test)]
+mod tests;
+
+/// Gives up on the legacy system a little before the host's call timeout (5 s in the
+/// manifest), so that a slow system becomes an `unavailable` error that says so.
+const TIMEOUT: Duration = Duration::from_secs(4);
+
+/// The only license type this department issues: 营业执照.
+const BUSINESS_LICENSE: &str = "YYZZ";
+
+/// The adapter, exported as the component's `department-adapter` world.
+pub struct Adapter;
+
+/// Posts the request `body` for `op` to the manifest's endpoint.
+fn post(op: &str, body: Vec<u8>) -> Result<Response, AdapterError> {
+    let endpoint = require_config("endpoint")?;
+    Ok(Request::post(endpoint, soap::CONTENT_TYPE, body)
+        .header("soapaction", format!("\"{op}\""))
+        .timeout(TIMEOUT)
+        .send()?)
+}
+
+fn answer(response: &Response) -> Answer<'_> {
+    Answer {
+        status: response.status,
+        content_type: response.header("content-type").unwrap_or_default(),
+        body: &response.body,
+    }
+}
+
+impl MattersGuest for Adapter {
+    fn list() -> Result<Vec<Matter>, AdapterError> {
+        let response = post("CXSXQD", legacy::catalogue_request()?)?;
+        legacy::parse_catalogue(&answer(&response))
+    }
+}
+
+impl CasesGuest for Adapter {
+    fn submit(submission: CaseSubmission) -> Result<String, AdapterError> {
+        let response = post("BJSB", legacy::submission_request(&submission)?)?;
+        legacy::parse_submission(&answer(&response))
+    }
+
+    fn events(cursor: Option<String>) -> Result<EventPage, AdapterError> {
+        let response = post("CXBJZT", legacy::events_request(cursor.as_deref())?)?;
+        legacy::parse_events(&answer(&response))
+    }
+
+    fn on_notify(body: Vec<u8>, content_type: String) -> Result<Vec<CaseEvent>, AdapterError> {
+        parse_notification(&body, &content_type)
+    }
+}
+
+impl LicensesGuest for Adapter {
+    fn by_holder(holder: Party) -> Result<Vec<License>, AdapterError> {
+        match holder {
+            // The department registers market entities only; people hold no licenses here.
+            Party::Person(_) => Ok(Vec::new()),
+            Party::Organization(organization) => {
+                let response = post("CXZZ", legacy::holder_request(&organization.credit_code)?)?;
+                legacy::parse_holder_licenses(&answer(&response))
+            }
+        }
+    }
+
+    fn verify(type_code: String, number: String) -> Result<Option<License>, AdapterError> {
+        if type_code != BUSINESS_LICENSE {
+            return Ok(None);
+        }
+        let response = post("YZZZ", legacy::verify_request(&type_code, &number)?)?;
+        legacy::parse_verification(&answer(&response))
+    }
+}
+
+// Natively the crate is a library of the translation only (tests, benchmarks).
+#[cfg(target_arch = "wasm32")]
+onewindow_sdk::export!(Adapter);
