@@ -6,4 +6,5 @@ pub mod cli;
 pub mod manifest;
 pub mod mask;
 pub mod model;
+pub mod platform;
 pub mod runtime;
