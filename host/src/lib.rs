@@ -3,6 +3,7 @@
 //! crate hosts them and (in later modules) the platform around them.
 
 pub mod cli;
+pub mod config;
 pub mod manifest;
 pub mod mask;
 pub mod model;

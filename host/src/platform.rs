@@ -2,4 +2,5 @@
 //! evaluations and the audit chain. Adapters are reached only through a narrow
 //! trait, so this module is tested without wasm.
 
+pub mod audit;
 pub mod calendar;
