@@ -2,6 +2,7 @@
 # they need on a fresh machine.
 
 CARGO ?= cargo
+# Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
 
 .PHONY: run test setup plugins lint bench
@@ -12,7 +13,7 @@ setup:
 
 ## Builds every adapter in plugins/ as a wasm32-wasip2 component.
 plugins: setup
-	$(CARGO) build --release --target wasm32-wasip2 $(PLUGINS)
+	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
 ## Starts the mock legacy system and shows the market-supervision adapter working.
 run: plugins
@@ -28,7 +29,7 @@ lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt $(PLUGINS) --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy $(PLUGINS) --target wasm32-wasip2 --workspace -- -D warnings
+	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
 
 ## The criterion benchmarks (adapter call cost against native code).
 bench: setup

@@ -19,6 +19,7 @@ fn main() {
     let root = manifest_dir.parent().unwrap();
     let plugins = root.join("plugins");
     for watched in [
+        ".cargo/config.toml",
         "Cargo.toml",
         "Cargo.lock",
         "codes",
@@ -42,6 +43,8 @@ fn main() {
             "--manifest-path",
         ])
         .arg(plugins.join("Cargo.toml"))
+        // From plugins/, so that plugins/.cargo/config.toml applies.
+        .current_dir(&plugins)
         .env("CARGO_TARGET_DIR", &target_dir);
     for (_, package, _) in COMPONENTS {
         build.args(["-p", package]);
