@@ -9,3 +9,4 @@ pub mod mask;
 pub mod model;
 pub mod platform;
 pub mod runtime;
+pub mod store;

@@ -4,3 +4,4 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod lifecycle;

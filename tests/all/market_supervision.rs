@@ -189,7 +189,7 @@ async fn the_legacy_systems_bad_days_are_adapter_errors_with_a_reason() {
         (Fault::Down, "503"),
     ];
     for (fault, expected) in cases {
-        s.mock.set_fault(fault.clone());
+        s.mock.set_fault(fault);
         let err = s.adapter.list_matters().await.unwrap_err();
         let CallError::Adapter {
             error: AdapterError::Unavailable(message),

@@ -1,0 +1,296 @@
+//! Persistence with sqlx: SQLite by default (a file under the data directory,
+//! WAL), PostgreSQL for several replicas. One schema, migrations for both
+//! (`host/migrations/`); the SQL below is written to run unchanged on both.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+use crate::platform::audit::{self, Entry, NewEntry};
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    kind: DbKind,
+}
+
+/// A transaction.
+pub type Tx = Transaction<'static, Any>;
+
+/// Now, as stored: RFC 3339 in UTC with microseconds, so instants sort as text.
+pub fn now() -> String {
+    timestamp(chrono::Utc::now())
+}
+
+/// An instant as stored.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the database.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let kind = if url.starts_with("sqlite:") {
+            DbKind::Sqlite
+        } else {
+            DbKind::Postgres
+        };
+        if kind == DbKind::Sqlite
+            && let Some(path) = sqlite_path(url)
+            && let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                url: url.to_owned(),
+                source: sqlx::Error::Io(e),
+            })?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if kind == DbKind::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == DbKind::Sqlite {
+                        // WAL lets readers work while one writer commits; NORMAL
+                        // sync is durable across process crashes in WAL mode.
+                        use sqlx::Executor as _;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact(url),
+                source,
+            })?;
+        match kind {
+            DbKind::Sqlite => SQLITE.run(&pool).await?,
+            DbKind::Postgres => POSTGRES.run(&pool).await?,
+        }
+        Ok(Self { pool, kind })
+    }
+
+    /// The database kind.
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    /// The pool, for queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a transaction whose first statement should be a write, so SQLite
+    /// takes the write lock at once instead of failing to upgrade later.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// `FOR UPDATE` where the database has it.
+    pub fn for_update(&self) -> &'static str {
+        match self.kind {
+            DbKind::Sqlite => "",
+            DbKind::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Appends an audit entry inside `tx`, advancing the recorded head.
+    pub async fn append_audit(&self, tx: &mut Tx, entry: NewEntry) -> Result<(), StoreError> {
+        // Taking the head row first serialises appends across replicas.
+        let head = sqlx::query(&format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{}",
+            self.for_update()
+        ))
+        .fetch_one(&mut **tx)
+        .await?;
+        let seq: i64 = head.try_get("seq")?;
+        let hash: String = head.try_get("hash")?;
+        let sealed = entry.seal(seq + 1, &hash);
+        sqlx::query(
+            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(sealed.seq)
+        .bind(&sealed.at)
+        .bind(&sealed.actor)
+        .bind(&sealed.action)
+        .bind(&sealed.subject)
+        .bind(sealed.detail.to_string())
+        .bind(&sealed.prev_hash)
+        .bind(&sealed.hash)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(sealed.seq)
+            .bind(&sealed.hash)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends an audit entry in a transaction of its own.
+    pub async fn audit(&self, entry: NewEntry) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        self.append_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every audit entry in storage order, and the recorded head.
+    pub async fn audit_log(&self) -> Result<(Vec<Entry>, (i64, String)), StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let entries = rows
+            .iter()
+            .map(|row| -> Result<Entry, StoreError> {
+                let detail: String = row.try_get("detail")?;
+                Ok(Entry {
+                    seq: row.try_get("seq")?,
+                    at: row.try_get("at")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                    detail: serde_json::from_str(&detail).map_err(|e| {
+                        StoreError::Corrupt(format!("audit detail is not JSON: {e}"))
+                    })?,
+                    prev_hash: row.try_get("prev_hash")?,
+                    hash: row.try_get("hash")?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((entries, (head.try_get("seq")?, head.try_get("hash")?)))
+    }
+
+    /// Walks the audit chain; `Ok(count)` or the first break.
+    pub async fn verify_audit(&self) -> Result<Result<u64, audit::Break>, StoreError> {
+        let (entries, (seq, hash)) = self.audit_log().await?;
+        Ok(audit::verify_with_head(&entries, (seq, &hash)))
+    }
+}
+
+/// Reads a JSON text column.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> Result<T, StoreError> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("column {column} is not the expected JSON: {e}")))
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            redact("postgres://onewindow:secret@127.0.0.1/ow"),
+            "postgres://onewindow:***@127.0.0.1/ow"
+        );
+        assert_eq!(redact("sqlite://data/ow.db"), "sqlite://data/ow.db");
+    }
+
+    #[test]
+    fn sqlite_paths_are_found_in_urls() {
+        assert_eq!(
+            sqlite_path("sqlite://data/ow.db?mode=rwc"),
+            Some("data/ow.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+
+    #[tokio::test]
+    async fn a_fresh_database_has_an_empty_valid_audit_chain_that_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.verify_audit().await.unwrap(), Ok(0));
+        for n in 0..3 {
+            store
+                .audit(NewEntry {
+                    at: now(),
+                    actor: "system".into(),
+                    action: "test".into(),
+                    subject: format!("s{n}"),
+                    detail: serde_json::json!({"n": n}),
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.verify_audit().await.unwrap(), Ok(3));
+        sqlx::query("UPDATE audit SET subject = 'forged' WHERE seq = 2")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let broken = store.verify_audit().await.unwrap().unwrap_err();
+        assert!(
+            broken.to_string().contains("entry 2 was edited"),
+            "{broken}"
+        );
+    }
+}
