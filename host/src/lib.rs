@@ -4,9 +4,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
+pub mod http;
 pub mod manifest;
 pub mod mask;
 pub mod model;
 pub mod platform;
 pub mod runtime;
+pub mod serve;
 pub mod store;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use onewindow::config::{Config, Overrides};
 use onewindow::runtime::{Runtime, RuntimeConfig};
 
 #[derive(Parser)]
@@ -19,10 +20,35 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the platform: the HTTP API, the delivery worker and the adapters.
+    Serve {
+        /// The configuration file (onewindow.toml).
+        #[arg(long, env = "ONEWINDOW_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Work with adapter packages.
     Adapter {
         #[command(subcommand)]
         command: AdapterCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and name the first edited, reordered or deleted entry.
+    Verify {
+        /// The configuration file (onewindow.toml), for the database URL.
+        #[arg(long, env = "ONEWINDOW_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
     },
 }
 
@@ -59,13 +85,38 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                // What the adapter itself logs, and host errors; the failure of
-                // the call is printed as the command's own error.
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error,adapter=info")),
+                // `adapter call`: what the adapter itself logs and host errors (the
+                // failure of the call is printed as the command's own error);
+                // `serve`: the platform's own operation too.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(match cli.command {
+                        Command::Serve { .. } => "info",
+                        _ => "error,adapter=info",
+                    })
+                }),
         )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Command::Serve { config, overrides } => {
+            match onewindow::serve::run(config.as_deref(), &overrides).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { config, overrides },
+        } => match audit_verify(config.as_deref(), &overrides).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(2),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Adapter {
             command:
                 AdapterCommand::Call {
@@ -100,6 +151,24 @@ async fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+async fn audit_verify(
+    config: Option<&std::path::Path>,
+    overrides: &Overrides,
+) -> anyhow::Result<bool> {
+    let config = Config::load(config, overrides)?;
+    let store = onewindow::store::Store::open(&config.database_url).await?;
+    match store.verify_audit().await? {
+        Ok(entries) => {
+            println!("audit chain valid: {entries} entries");
+            Ok(true)
+        }
+        Err(broken) => {
+            println!("audit chain broken: {broken}");
+            Ok(false)
         }
     }
 }

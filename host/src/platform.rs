@@ -1,7 +1,112 @@
 //! The domain: matter catalogue, cases and their deadlines, license reuse,
-//! evaluations and the audit chain. Adapters are reached only through a narrow
-//! trait, so this module is tested without wasm.
+//! evaluations and the audit chain, over the [`Store`] and the loaded adapters.
 
 pub mod audit;
 pub mod calendar;
+pub mod cases;
+pub mod catalogue;
+pub mod licenses;
 pub mod lifecycle;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use crate::config::Config;
+use crate::runtime::Adapter;
+use crate::store::{Store, StoreError};
+use calendar::Calendar;
+
+/// What went wrong with a request to the platform; the HTTP layer maps each
+/// kind to a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// A field of the request is wrong.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// Required materials are neither attached nor covered by a license.
+    #[error("{} required material(s) missing: {}", .0.len(), .0.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、"))]
+    MissingMaterials(Vec<MissingMaterial>),
+    /// What was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for PlatformError {
+    fn from(e: sqlx::Error) -> Self {
+        PlatformError::Store(StoreError::Sql(e))
+    }
+}
+
+/// A required material that is missing (一次告知: all are listed at once).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MissingMaterial {
+    pub code: String,
+    pub name: String,
+    /// The license that could stand in for it, had the applicant consented or held one.
+    pub license_type: Option<String>,
+}
+
+/// The platform: store, calendar, configuration and the loaded adapters.
+#[derive(Clone)]
+pub struct Platform {
+    pub store: Store,
+    pub calendar: Arc<Calendar>,
+    pub config: Arc<Config>,
+    adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
+}
+
+impl Platform {
+    /// A platform over `store` with no adapters loaded yet.
+    pub fn new(store: Store, calendar: Calendar, config: Config) -> Self {
+        Self {
+            store,
+            calendar: Arc::new(calendar),
+            config: Arc::new(config),
+            adapters: Arc::default(),
+        }
+    }
+
+    /// Makes `adapter` the one serving its id.
+    pub fn install(&self, adapter: Adapter) {
+        self.adapters
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(adapter.id().to_owned(), adapter);
+    }
+
+    /// The adapter serving `id`.
+    pub fn adapter(&self, id: &str) -> Option<Adapter> {
+        self.adapters
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Every loaded adapter, by id.
+    pub fn adapters(&self) -> Vec<Adapter> {
+        self.adapters
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Today in China.
+    pub fn today(&self) -> chrono::NaiveDate {
+        china_now().date_naive()
+    }
+}
+
+/// Now in China (UTC+8, no daylight saving), which decides dates and case numbers.
+pub fn china_now() -> chrono::DateTime<chrono::FixedOffset> {
+    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&offset)
+}

@@ -2,4 +2,5 @@
 //! 127.0.0.1, the mock legacy systems from examples/.
 
 mod market_supervision;
+mod platform;
 mod runtime;

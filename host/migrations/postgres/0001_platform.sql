@@ -1,7 +1,8 @@
 -- The platform's schema (PostgreSQL). Keep in step with sqlite/0001_platform.sql:
 -- the same tables and columns, only the types that differ are spelt differently.
 -- Instants are RFC 3339 text in UTC with microseconds (so they sort as text),
--- dates are YYYY-MM-DD text, structured values are JSON text.
+-- dates are YYYY-MM-DD text, structured values are JSON text, flags are 0/1
+-- integers (the sqlx Any driver reads no SQLite BOOLEAN).
 
 CREATE TABLE matters (
     code            TEXT PRIMARY KEY,
@@ -11,7 +12,7 @@ CREATE TABLE matters (
     legal_days      BIGINT NOT NULL,
     promised_days   BIGINT NOT NULL,
     visits          BIGINT NOT NULL,
-    online          BOOLEAN NOT NULL,
+    online          BIGINT NOT NULL,
     fee             TEXT NOT NULL,
     conditions      TEXT NOT NULL,
     materials       TEXT NOT NULL,
@@ -41,7 +42,7 @@ CREATE TABLE cases (
     legal_days     BIGINT NOT NULL,
     promised_by    TEXT NOT NULL,
     legal_by       TEXT NOT NULL,
-    provisional    BOOLEAN NOT NULL,
+    provisional    BIGINT NOT NULL,
     paused         TEXT NOT NULL,
     reason         TEXT,
     updated_at     TEXT NOT NULL

@@ -1,0 +1,459 @@
+//! Delivery: the outbox worker that hands accepted cases to adapters, and the
+//! sync of their status back (polling `cases.events` with a cursor kept per
+//! adapter, and pushes to `/hooks/{adapter}`). Nothing accepted is lost: a case
+//! leaves the outbox only in the transaction that records its delivery.
+
+use std::time::Duration;
+
+use rand::Rng;
+use sqlx::Row;
+
+use crate::model::{CaseEvent, CaseSubmission};
+use crate::platform::cases::Move;
+use crate::platform::lifecycle::Status;
+use crate::platform::{Platform, PlatformError};
+use crate::runtime::Adapter;
+use crate::store::{self, json_column};
+
+/// How often the outbox is looked at.
+const TICK: Duration = Duration::from_millis(100);
+/// How long a claimed row is left alone before another attempt may take it.
+const LEASE: Duration = Duration::from_secs(300);
+/// Rows handed to adapters per tick.
+const BATCH: i64 = 64;
+/// Pages of events read per adapter per poll.
+const MAX_PAGES: usize = 20;
+
+/// Starts the delivery worker, the status poller and the catalogue sync.
+pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
+    let deliver = platform.clone();
+    let poll = platform.clone();
+    let sync = platform;
+    vec![
+        tokio::spawn(async move {
+            loop {
+                match deliver_due(&deliver).await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!("delivery worker: {e}"),
+                }
+                tokio::time::sleep(TICK).await;
+            }
+        }),
+        tokio::spawn(async move {
+            loop {
+                for adapter in poll.adapters() {
+                    if adapter.exports().cases
+                        && let Err(e) = poll_events(&poll, &adapter).await
+                    {
+                        tracing::warn!(adapter = adapter.id(), "status poll: {e}");
+                    }
+                }
+                tokio::time::sleep(poll.config.delivery.poll_interval).await;
+            }
+        }),
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(sync.config.delivery.catalogue_sync_interval).await;
+                let report = sync.sync_catalogue().await;
+                tracing::info!(?report, "catalogue synced");
+            }
+        }),
+    ]
+}
+
+struct Due {
+    id: i64,
+    case_no: String,
+    part_no: i64,
+    adapter_id: String,
+    attempts: i64,
+    created_at: String,
+    next_attempt_at: String,
+}
+
+/// Hands every due outbox row to its adapter; returns how many were tried.
+pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
+    let now = store::now();
+    let rows = sqlx::query(
+        "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at FROM outbox \
+         WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(&now)
+    .bind(BATCH)
+    .fetch_all(platform.store.pool())
+    .await?;
+    let due: Vec<Due> = rows
+        .iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.try_get("id")?,
+                case_no: r.try_get("case_no")?,
+                part_no: r.try_get("part_no")?,
+                adapter_id: r.try_get("adapter_id")?,
+                attempts: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for row in due {
+        // Claim by moving the next attempt past the lease; only one claimant
+        // sees its update succeed.
+        let lease = store::timestamp(chrono::Utc::now() + LEASE);
+        let claimed = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND state = 'pending'",
+        )
+        .bind(row.id)
+        .bind(&row.next_attempt_at)
+        .bind(&lease)
+        .execute(platform.store.pool())
+        .await?
+        .rows_affected();
+        if claimed == 1 {
+            let platform = platform.clone();
+            tasks.spawn(async move {
+                let case_no = row.case_no.clone();
+                if let Err(e) = deliver_one(&platform, row).await {
+                    tracing::error!(case_no, "delivery bookkeeping failed: {e}");
+                }
+            });
+        }
+    }
+    let n = tasks.len();
+    tasks.join_all().await;
+    Ok(n)
+}
+
+async fn submission(platform: &Platform, case_no: &str) -> Result<CaseSubmission, PlatformError> {
+    let row = sqlx::query(
+        "SELECT matter_code, applicant, accepted_at, form, covered FROM cases WHERE case_no = $1",
+    )
+    .bind(case_no)
+    .fetch_one(platform.store.pool())
+    .await?;
+    let attachments = sqlx::query(
+        "SELECT material_code, file_name, media_type, content FROM attachments WHERE case_no = $1",
+    )
+    .bind(case_no)
+    .fetch_all(platform.store.pool())
+    .await?
+    .iter()
+    .map(|a| {
+        Ok(crate::model::Attachment {
+            material_code: a.try_get("material_code")?,
+            file_name: a.try_get("file_name")?,
+            media_type: a.try_get("media_type")?,
+            content_base64: a.try_get("content")?,
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    Ok(CaseSubmission {
+        case_no: case_no.to_owned(),
+        matter_code: row
+            .try_get::<Option<String>, _>("matter_code")?
+            .unwrap_or_default(),
+        applicant: json_column(&row, "applicant")?,
+        accepted_at: row.try_get("accepted_at")?,
+        form: json_column(&row, "form")?,
+        attachments,
+        licenses: json_column(&row, "covered")?,
+    })
+}
+
+async fn deliver_one(platform: &Platform, row: Due) -> Result<(), PlatformError> {
+    let actor = format!("adapter:{}", row.adapter_id);
+    let Some(adapter) = platform.adapter(&row.adapter_id) else {
+        return retry_later(
+            platform,
+            &row,
+            &format!("adapter {} is not loaded", row.adapter_id),
+        )
+        .await;
+    };
+    let submission = submission(platform, &row.case_no).await?;
+    match adapter.submit_case(&submission).await {
+        Ok(reference) => {
+            let note = format!(
+                "已推送{}，业务流水号 {reference}",
+                adapter.manifest().department
+            );
+            platform
+                .transition(
+                    &row.case_no,
+                    Move {
+                        part: Some((row.part_no, Some(&reference))),
+                        to: Status::Delivered,
+                        actor: &actor,
+                        note: &note,
+                        issued: None,
+                        settles: Some(row.id),
+                    },
+                )
+                .await
+                .map(drop)
+        }
+        Err(e) if e.is_retryable() => retry_later(platform, &row, &e.to_string()).await,
+        Err(e) => {
+            // invalid or refused: back to the clerk with the department's reason.
+            let reason = match &e {
+                crate::runtime::CallError::Adapter { error, .. } => error.to_string(),
+                other => other.to_string(),
+            };
+            platform
+                .transition(
+                    &row.case_no,
+                    Move {
+                        part: Some((row.part_no, None)),
+                        to: Status::Returned,
+                        actor: &actor,
+                        note: &reason,
+                        issued: None,
+                        settles: Some(row.id),
+                    },
+                )
+                .await
+                .map(drop)
+        }
+    }
+}
+
+/// Exponential backoff with jitter, until the retry horizon; then the case shows
+/// `delivery_failed` to operators.
+async fn retry_later(platform: &Platform, row: &Due, error: &str) -> Result<(), PlatformError> {
+    let delivery = &platform.config.delivery;
+    let attempts = row.attempts + 1;
+    let created = chrono::DateTime::parse_from_rfc3339(&row.created_at)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let horizon = created + delivery.retry_horizon;
+    let now = chrono::Utc::now();
+    if now >= horizon {
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', attempts = $2, last_error = $3 WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(attempts)
+        .bind(error)
+        .execute(platform.store.pool())
+        .await?;
+        let note = format!("推送失败（{attempts} 次）：{error}");
+        let actor = format!("adapter:{}", row.adapter_id);
+        platform
+            .transition(
+                &row.case_no,
+                Move {
+                    part: Some((row.part_no, None)),
+                    to: Status::DeliveryFailed,
+                    actor: &actor,
+                    note: &note,
+                    issued: None,
+                    settles: None,
+                },
+            )
+            .await?;
+        return Ok(());
+    }
+    let exponent = u32::try_from(attempts.min(20)).unwrap_or(20);
+    let base = delivery
+        .initial_backoff
+        .saturating_mul(2u32.saturating_pow(exponent - 1))
+        .min(delivery.max_backoff);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    let wait = base.mul_f64(jitter);
+    let next = store::timestamp(now + wait);
+    sqlx::query(
+        "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1",
+    )
+    .bind(row.id)
+    .bind(attempts)
+    .bind(&next)
+    .bind(error)
+    .execute(platform.store.pool())
+    .await?;
+    tracing::warn!(
+        case_no = row.case_no,
+        attempts,
+        ?wait,
+        "delivery will be retried: {error}"
+    );
+    Ok(())
+}
+
+/// An operator's retry of a case whose delivery failed.
+pub async fn retry(
+    platform: &Platform,
+    case_no: &str,
+    operator: &str,
+) -> Result<(), PlatformError> {
+    let reset = sqlx::query(
+        "UPDATE outbox SET state = 'pending', attempts = 0, created_at = $2, next_attempt_at = $2 \
+         WHERE case_no = $1 AND state = 'failed'",
+    )
+    .bind(case_no)
+    .bind(store::now())
+    .execute(platform.store.pool())
+    .await?
+    .rows_affected();
+    if reset == 0 {
+        return Err(PlatformError::Conflict(format!(
+            "case {case_no} has no failed delivery to retry"
+        )));
+    }
+    platform
+        .transition(
+            case_no,
+            Move {
+                part: None,
+                to: Status::Accepted,
+                actor: operator,
+                note: "运维重新推送",
+                issued: None,
+                settles: None,
+            },
+        )
+        .await
+        .map(drop)
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Moved,
+    /// Already applied, or the case has moved past it.
+    Skipped,
+    /// The case is not delivered yet as far as the platform knows: try again later.
+    Deferred,
+}
+
+fn rank(s: Status) -> u8 {
+    match s {
+        Status::Accepted | Status::DeliveryFailed => 0,
+        Status::Delivered => 1,
+        Status::InReview | Status::SupplementRequested => 2,
+        Status::Approved | Status::Denied => 3,
+        Status::Completed | Status::Withdrawn | Status::Returned => 4,
+    }
+}
+
+/// Applies one status change reported by `adapter`.
+pub async fn apply_event(
+    platform: &Platform,
+    adapter: &Adapter,
+    event: &CaseEvent,
+) -> Result<Applied, PlatformError> {
+    let part = sqlx::query(
+        "SELECT p.part_no, c.status FROM case_parts p JOIN cases c ON c.case_no = p.case_no \
+         WHERE p.case_no = $1 AND p.adapter_id = $2",
+    )
+    .bind(&event.case_no)
+    .bind(adapter.id())
+    .fetch_optional(platform.store.pool())
+    .await?;
+    let Some(part) = part else {
+        tracing::warn!(
+            adapter = adapter.id(),
+            case_no = event.case_no,
+            "event for a case this adapter does not handle"
+        );
+        return Ok(Applied::Skipped);
+    };
+    let part_no: i64 = part.try_get("part_no")?;
+    let current: String = part.try_get("status")?;
+    let current = Status::parse(&current).unwrap_or(Status::Accepted);
+    let to = Status::from(event.status);
+    if current == to {
+        return Ok(Applied::Skipped);
+    }
+    if current.check(to).is_err() {
+        if rank(current) == 0 && rank(to) > 0 {
+            return Ok(Applied::Deferred);
+        }
+        tracing::debug!(case_no = event.case_no, %current, %to, "stale event skipped");
+        return Ok(Applied::Skipped);
+    }
+    let actor = format!("adapter:{}", adapter.id());
+    let note = if event.note.trim().is_empty() {
+        default_note(to).to_owned()
+    } else {
+        event.note.clone()
+    };
+    let moved = platform
+        .transition(
+            &event.case_no,
+            Move {
+                part: Some((part_no, None)),
+                to,
+                actor: &actor,
+                note: &note,
+                issued: event.issued.as_ref().map(|l| (l, adapter.id())),
+                settles: None,
+            },
+        )
+        .await;
+    match moved {
+        Ok(_) => Ok(Applied::Moved),
+        // Another worker moved the case in between: the event is stale now.
+        Err(PlatformError::Conflict(_)) => Ok(Applied::Skipped),
+        Err(e) => Err(e),
+    }
+}
+
+fn default_note(to: Status) -> &'static str {
+    match to {
+        Status::InReview => "审查中",
+        Status::SupplementRequested => "需补正材料",
+        Status::Approved => "准予",
+        Status::Denied => "不予",
+        Status::Completed => "办结",
+        _ => "",
+    }
+}
+
+/// Reads `adapter`'s status changes from its stored cursor and applies them; the
+/// cursor moves only past pages that were applied in full.
+pub async fn poll_events(platform: &Platform, adapter: &Adapter) -> Result<usize, PlatformError> {
+    let mut cursor: Option<String> =
+        sqlx::query("SELECT cursor FROM cursors WHERE adapter_id = $1")
+            .bind(adapter.id())
+            .fetch_optional(platform.store.pool())
+            .await?
+            .map(|r| r.try_get("cursor"))
+            .transpose()?;
+    let mut moved = 0;
+    for _ in 0..MAX_PAGES {
+        let page = match adapter.case_events(cursor.as_deref()).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(adapter = adapter.id(), "cases.events failed: {e}");
+                break;
+            }
+        };
+        for event in &page.events {
+            match apply_event(platform, adapter, event).await? {
+                Applied::Moved => moved += 1,
+                Applied::Skipped => {}
+                Applied::Deferred => return Ok(moved),
+            }
+        }
+        if let Some(next) = &page.next_cursor
+            && cursor.as_deref() != Some(next)
+        {
+            sqlx::query(
+                "INSERT INTO cursors (adapter_id, cursor, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (adapter_id) DO UPDATE SET cursor = $2, updated_at = $3",
+            )
+            .bind(adapter.id())
+            .bind(next)
+            .bind(store::now())
+            .execute(platform.store.pool())
+            .await?;
+            cursor = Some(next.clone());
+        }
+        if !page.more {
+            break;
+        }
+    }
+    Ok(moved)
+}

@@ -1,0 +1,852 @@
+//! Cases: acceptance at the window (identity, matter, materials or licenses,
+//! 一次告知), deadlines in working days, the lifecycle with its timeline, and the
+//! applicant's evaluation.
+
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::calendar::DueStatus;
+use super::lifecycle::Status;
+use super::{MissingMaterial, Platform, PlatformError, china_now, licenses};
+use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
+use crate::platform::audit::NewEntry;
+use crate::store::{self, Tx, json_column};
+
+/// The applicant's consent to reuse electronic licenses (recorded with its purpose).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub reuse_licenses: bool,
+    pub purpose: String,
+}
+
+/// `POST /api/v1/cases`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    pub matter_code: String,
+    pub applicant: Party,
+    #[serde(default)]
+    pub form: IndexMap<String, String>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    #[serde(default)]
+    pub consent: Option<Consent>,
+}
+
+/// One department's part of a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub part_no: i64,
+    pub matter_code: String,
+    pub status: Status,
+    pub department_ref: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A step on a case's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub at: String,
+    pub status: Status,
+    pub actor: String,
+    pub note: String,
+}
+
+/// A case as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub case_no: String,
+    pub matter_code: String,
+    pub status: Status,
+    pub applicant: Party,
+    pub accepted_at: String,
+    /// 承诺办结日期.
+    pub promised_by: NaiveDate,
+    /// 法定办结日期.
+    pub legal_by: NaiveDate,
+    /// The deadlines were counted on weekends only: the calendar lacks a year.
+    pub provisional: bool,
+    /// Where the case stands against its promised date; none once it is final.
+    pub due: Option<DueStatus>,
+    pub working_days_left: Option<i64>,
+    /// Materials covered by the applicant's licenses (免提交).
+    pub covered_by_license: Vec<String>,
+    pub consent: Option<Consent>,
+    pub form: IndexMap<String, String>,
+    /// Why the case was returned or denied, when it was.
+    pub reason: Option<String>,
+    pub parts: Vec<Part>,
+    pub timeline: Vec<Step>,
+}
+
+/// Filters of `GET /api/v1/cases`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    pub status: Option<String>,
+    pub overdue: Option<bool>,
+    pub due_soon: Option<bool>,
+    pub applicant: Option<String>,
+}
+
+/// `POST /api/v1/cases/{case_no}/evaluation`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// 好差评: the applicant's rating of a completed case.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub case_no: String,
+    pub rating: i64,
+    /// 非常不满意 … 非常满意.
+    pub rating_name: &'static str,
+    pub comment: String,
+    pub at: String,
+    /// For ratings of 1–2: the date by which the department must rectify (15 working days).
+    pub follow_up_by: Option<NaiveDate>,
+}
+
+/// A clerk's status change: `POST /api/v1/cases/{case_no}/status`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+const RATING_NAMES: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
+const FOLLOW_UP_DAYS: u32 = 15;
+const LIST_LIMIT: i64 = 500;
+
+type Pauses = Vec<(NaiveDate, Option<NaiveDate>)>;
+
+fn invalid(field: &str, message: impl Into<String>) -> PlatformError {
+    PlatformError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn check_applicant(applicant: &Party) -> Result<(), PlatformError> {
+    match applicant {
+        Party::Person { id_number, name } => {
+            onewindow_codes::id_number::validate(id_number)
+                .map_err(|e| invalid("applicant.id_number", e.to_string()))?;
+            if name.trim().is_empty() {
+                return Err(invalid("applicant.name", "the applicant's name is empty"));
+            }
+        }
+        Party::Organization { credit_code, name } => {
+            onewindow_codes::credit_code::validate(credit_code)
+                .map_err(|e| invalid("applicant.credit_code", e.to_string()))?;
+            if name.trim().is_empty() {
+                return Err(invalid(
+                    "applicant.name",
+                    "the organization's name is empty",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Platform {
+    /// Accepts an application: checks it, and in one transaction stores the case,
+    /// its first timeline step, an audit entry and the outbox row that delivers it.
+    pub async fn accept(
+        &self,
+        application: Application,
+        clerk: &str,
+    ) -> Result<Case, PlatformError> {
+        check_applicant(&application.applicant)?;
+        let matter = self
+            .matter(&application.matter_code)
+            .await
+            .map_err(|e| match e {
+                PlatformError::NotFound(message) => invalid("matter_code", message),
+                other => other,
+            })?;
+        let Some(adapter) = self.adapter(&matter.adapter_id) else {
+            return Err(PlatformError::Conflict(format!(
+                "matter {} cannot be accepted now: the system of {} is not connected",
+                matter.matter.code, matter.matter.department
+            )));
+        };
+        if !adapter.exports().cases {
+            return Err(PlatformError::Conflict(format!(
+                "matter {} is listed but its department does not take applications through the platform",
+                matter.matter.code
+            )));
+        }
+        let materials = &matter.matter.materials;
+        for (i, a) in application.attachments.iter().enumerate() {
+            if !materials.iter().any(|m| m.code == a.material_code) {
+                return Err(invalid(
+                    &format!("attachments[{i}].material_code"),
+                    format!(
+                        "matter {} has no material {:?}; its materials are {}",
+                        matter.matter.code,
+                        a.material_code,
+                        materials
+                            .iter()
+                            .map(|m| format!("{} {}", m.code, m.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        let consent = application.consent.clone();
+        if let Some(c) = &consent
+            && c.reuse_licenses
+            && c.purpose.trim().is_empty()
+        {
+            return Err(invalid(
+                "consent.purpose",
+                "consent to reuse licenses must say for what purpose",
+            ));
+        }
+
+        // Every required material: attached, or covered by a valid license of the
+        // applicant that the applicant consented to reuse.
+        let reuse = consent.as_ref().is_some_and(|c| c.reuse_licenses);
+        let mut held: Option<Vec<License>> = None;
+        let mut covered = Vec::new();
+        let mut missing = Vec::new();
+        for material in materials.iter().filter(|m| m.required) {
+            if application
+                .attachments
+                .iter()
+                .any(|a| a.material_code == material.code)
+            {
+                continue;
+            }
+            if reuse && let Some(license_type) = &material.license_type {
+                if held.is_none() {
+                    let purpose = consent
+                        .as_ref()
+                        .map(|c| c.purpose.as_str())
+                        .unwrap_or_default();
+                    held = Some(
+                        self.lookup_licenses(&application.applicant, clerk, purpose)
+                            .await?
+                            .items,
+                    );
+                }
+                let found = held.iter().flatten().find(|l| {
+                    &l.type_name == license_type
+                        && l.status == LicenseStatus::Valid
+                        && l.holder.id() == application.applicant.id()
+                });
+                if let Some(license) = found {
+                    covered.push(LicenseRef {
+                        material_code: material.code.clone(),
+                        license: license.clone(),
+                    });
+                    continue;
+                }
+            }
+            missing.push(MissingMaterial {
+                code: material.code.clone(),
+                name: material.name.clone(),
+                license_type: material.license_type.clone(),
+            });
+        }
+        if !missing.is_empty() {
+            return Err(PlatformError::MissingMaterials(missing));
+        }
+
+        let now = china_now();
+        let today = now.date_naive();
+        let promised = self
+            .calendar
+            .deadline(today, matter.matter.promised_days, &[], today);
+        let legal = self
+            .calendar
+            .deadline(today, matter.matter.legal_days, &[], today);
+        let accepted_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+
+        let mut tx = self.store.begin().await?;
+        let day = today.format("%Y%m%d").to_string();
+        let n: i64 = sqlx::query(
+            "INSERT INTO case_counters (day, last) VALUES ($1, 1) \
+             ON CONFLICT (day) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
+        )
+        .bind(&day)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
+        let case_no = format!("{day}-{n:06}");
+        let stamp = store::now();
+        sqlx::query(
+            "INSERT INTO cases (case_no, matter_code, theme_code, status, applicant, applicant_id, form, \
+             consent, covered, accepted_at, accepted_on, promised_days, legal_days, promised_by, legal_by, \
+             provisional, paused, reason, updated_at) \
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '[]', NULL, $16)",
+        )
+        .bind(&case_no)
+        .bind(&matter.matter.code)
+        .bind(Status::Accepted.as_str())
+        .bind(serde_json::to_string(&application.applicant).expect("parties serialize"))
+        .bind(application.applicant.id())
+        .bind(serde_json::to_string(&application.form).expect("forms serialize"))
+        .bind(consent.as_ref().map(|c| serde_json::to_string(c).expect("consents serialize")))
+        .bind(serde_json::to_string(&covered).expect("license refs serialize"))
+        .bind(&accepted_at)
+        .bind(today.to_string())
+        .bind(i64::from(matter.matter.promised_days))
+        .bind(i64::from(matter.matter.legal_days))
+        .bind(promised.date.to_string())
+        .bind(legal.date.to_string())
+        .bind(i64::from(promised.provisional || legal.provisional))
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO case_parts (case_no, part_no, matter_code, adapter_id, status, department_ref, reason) \
+             VALUES ($1, 1, $2, $3, $4, NULL, NULL)",
+        )
+        .bind(&case_no)
+        .bind(&matter.matter.code)
+        .bind(adapter.id())
+        .bind(Status::Accepted.as_str())
+        .execute(&mut *tx)
+        .await?;
+        for a in &application.attachments {
+            sqlx::query(
+                "INSERT INTO attachments (case_no, material_code, file_name, media_type, content) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&case_no)
+            .bind(&a.material_code)
+            .bind(&a.file_name)
+            .bind(&a.media_type)
+            .bind(&a.content_base64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let note = if covered.is_empty() {
+            "受理".to_owned()
+        } else {
+            format!(
+                "受理；免提交材料 {}",
+                covered
+                    .iter()
+                    .map(|c| c.material_code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        add_step(&mut tx, &case_no, None, Status::Accepted, clerk, &note).await?;
+        sqlx::query(
+            "INSERT INTO outbox (case_no, part_no, adapter_id, created_at, attempts, next_attempt_at, last_error, state) \
+             VALUES ($1, 1, $2, $3, 0, $3, NULL, 'pending')",
+        )
+        .bind(&case_no)
+        .bind(adapter.id())
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: stamp.clone(),
+                    actor: clerk.to_owned(),
+                    action: "case.accepted".into(),
+                    subject: case_no.clone(),
+                    detail: serde_json::json!({
+                        "matter": matter.matter.code,
+                        "applicant": licenses::mask_holder(&application.applicant),
+                        "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
+                        "consent": consent,
+                    }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(case_no, matter = %matter.matter.code, "case accepted");
+        self.case(&case_no).await
+    }
+
+    /// One case with its parts and timeline.
+    pub async fn case(&self, case_no: &str) -> Result<Case, PlatformError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE case_no = $1"
+        ))
+        .bind(case_no)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no case with number {case_no:?}")))?;
+        let mut case = self.case_from_row(&row)?;
+        self.fill_details(&mut case).await?;
+        Ok(case)
+    }
+
+    /// Cases matching the filters, newest first.
+    pub async fn cases(&self, query: &CaseQuery) -> Result<Vec<Case>, PlatformError> {
+        let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(name) => Some(Status::parse(name).ok_or_else(|| {
+                invalid(
+                    "status",
+                    format!(
+                        "unknown status {name:?}; use one of {}",
+                        Status::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases \
+             WHERE ($1 = '' OR status = $1) AND ($2 = '' OR applicant_id = $2) \
+             ORDER BY case_no DESC LIMIT {LIST_LIMIT}"
+        ))
+        .bind(status.map(Status::as_str).unwrap_or_default())
+        .bind(query.applicant.as_deref().unwrap_or_default().trim())
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut cases = Vec::new();
+        for row in &rows {
+            let mut case = self.case_from_row(row)?;
+            let overdue = case.due == Some(DueStatus::Overdue);
+            let due_soon = case.due == Some(DueStatus::DueSoon);
+            if query.overdue.is_some_and(|want| want != overdue)
+                || query.due_soon.is_some_and(|want| want != due_soon)
+            {
+                continue;
+            }
+            self.fill_details(&mut case).await?;
+            cases.push(case);
+        }
+        Ok(cases)
+    }
+
+    fn case_from_row(&self, row: &AnyRow) -> Result<Case, PlatformError> {
+        let status: String = row.try_get("status")?;
+        let status = Status::parse(&status)
+            .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {status:?}")))?;
+        let date = |column: &str| -> Result<NaiveDate, PlatformError> {
+            let text: String = row.try_get(column)?;
+            text.parse()
+                .map_err(|_| store::StoreError::Corrupt(format!("{column} is {text:?}")).into())
+        };
+        let promised_by = date("promised_by")?;
+        let today = self.today();
+        let (due, left) =
+            if status.is_final() || matches!(status, Status::Approved | Status::Denied) {
+                (None, None)
+            } else {
+                (
+                    Some(self.calendar.status(promised_by, today)),
+                    Some(self.calendar.working_days_left(promised_by, today)),
+                )
+            };
+        let covered: Vec<LicenseRef> = json_column(row, "covered")?;
+        let consent: Option<String> = row.try_get("consent")?;
+        Ok(Case {
+            case_no: row.try_get("case_no")?,
+            matter_code: row
+                .try_get::<Option<String>, _>("matter_code")?
+                .unwrap_or_default(),
+            status,
+            applicant: json_column(row, "applicant")?,
+            accepted_at: row.try_get("accepted_at")?,
+            promised_by,
+            legal_by: date("legal_by")?,
+            provisional: row.try_get::<i64, _>("provisional")? != 0,
+            due,
+            working_days_left: left,
+            covered_by_license: covered.into_iter().map(|c| c.material_code).collect(),
+            consent: consent
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(|e| store::StoreError::Corrupt(format!("consent: {e}")))?,
+            form: json_column(row, "form")?,
+            reason: row.try_get("reason")?,
+            parts: Vec::new(),
+            timeline: Vec::new(),
+        })
+    }
+
+    async fn fill_details(&self, case: &mut Case) -> Result<(), PlatformError> {
+        let parts = sqlx::query(
+            "SELECT part_no, matter_code, status, department_ref, reason FROM case_parts \
+             WHERE case_no = $1 ORDER BY part_no",
+        )
+        .bind(&case.case_no)
+        .fetch_all(self.store.pool())
+        .await?;
+        case.parts = parts
+            .iter()
+            .map(|row| -> Result<Part, PlatformError> {
+                let status: String = row.try_get("status")?;
+                Ok(Part {
+                    part_no: row.try_get("part_no")?,
+                    matter_code: row.try_get("matter_code")?,
+                    status: Status::parse(&status).ok_or_else(|| {
+                        store::StoreError::Corrupt(format!("unknown part status {status:?}"))
+                    })?,
+                    department_ref: row.try_get("department_ref")?,
+                    reason: row.try_get("reason")?,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let steps = sqlx::query(
+            "SELECT at, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id",
+        )
+        .bind(&case.case_no)
+        .fetch_all(self.store.pool())
+        .await?;
+        case.timeline = steps
+            .iter()
+            .map(|row| -> Result<Step, PlatformError> {
+                let status: String = row.try_get("status")?;
+                Ok(Step {
+                    at: row.try_get("at")?,
+                    status: Status::parse(&status).ok_or_else(|| {
+                        store::StoreError::Corrupt(format!("unknown timeline status {status:?}"))
+                    })?,
+                    actor: row.try_get("actor")?,
+                    note: row.try_get("note")?,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    /// A clerk's status change: withdrawing a case, or putting it back in review
+    /// once the applicant handed in what was asked for.
+    pub async fn change_status(
+        &self,
+        case_no: &str,
+        change: &StatusChange,
+        clerk: &str,
+    ) -> Result<Case, PlatformError> {
+        let to = Status::parse(&change.status)
+            .ok_or_else(|| invalid("status", format!("unknown status {:?}", change.status)))?;
+        if !matches!(to, Status::Withdrawn | Status::InReview) {
+            return Err(invalid(
+                "status",
+                format!(
+                    "a clerk can only set withdrawn or in_review (after 补正); {to} comes from the department's system"
+                ),
+            ));
+        }
+        let note = if change.note.trim().is_empty() {
+            match to {
+                Status::Withdrawn => "申请人撤回",
+                _ => "申请人已补正材料",
+            }
+        } else {
+            change.note.trim()
+        };
+        self.transition(
+            case_no,
+            Move {
+                part: None,
+                to,
+                actor: clerk,
+                note,
+                issued: None,
+                settles: None,
+            },
+        )
+        .await?;
+        self.case(case_no).await
+    }
+
+    /// Moves a case (and its part, when one is named) in one transaction:
+    /// status, paused clock and deadlines, timeline, audit, a license it issued,
+    /// and the outbox row the move settles.
+    pub(crate) async fn transition(
+        &self,
+        case_no: &str,
+        mv: Move<'_>,
+    ) -> Result<Status, PlatformError> {
+        let Move {
+            part,
+            to,
+            actor,
+            note,
+            issued,
+            settles,
+        } = mv;
+        let mut tx = self.store.begin().await?;
+        let stamp = store::now();
+        // Writing first takes SQLite's write lock at once (and the row lock on PostgreSQL).
+        let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE case_no = $1")
+            .bind(case_no)
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if touched == 0 {
+            return Err(PlatformError::NotFound(format!(
+                "no case with number {case_no:?}"
+            )));
+        }
+        let row = sqlx::query(
+            "SELECT status, paused, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
+        )
+        .bind(case_no)
+        .fetch_one(&mut *tx)
+        .await?;
+        let from: String = row.try_get("status")?;
+        let from = Status::parse(&from)
+            .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {from:?}")))?;
+        from.check(to)
+            .map_err(|e| PlatformError::Conflict(e.to_string()))?;
+
+        let today = self.today();
+        let mut paused: Pauses = json_column(&row, "paused")?;
+        if to == Status::SupplementRequested {
+            paused.push((today, None));
+        } else if from == Status::SupplementRequested
+            && let Some(open) = paused.last_mut()
+        {
+            open.1 = Some(today);
+        }
+        let accepted_on: String = row.try_get("accepted_on")?;
+        let accepted_on: NaiveDate = accepted_on
+            .parse()
+            .map_err(|_| store::StoreError::Corrupt(format!("accepted_on is {accepted_on:?}")))?;
+        let days = |column: &str| -> Result<u32, PlatformError> {
+            let value: i64 = row.try_get(column)?;
+            Ok(u32::try_from(value).unwrap_or(u32::MAX))
+        };
+        let promised = self
+            .calendar
+            .deadline(accepted_on, days("promised_days")?, &paused, today);
+        let legal = self
+            .calendar
+            .deadline(accepted_on, days("legal_days")?, &paused, today);
+        let reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
+        sqlx::query(
+            "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
+             provisional = $6, reason = COALESCE($7, reason) WHERE case_no = $1",
+        )
+        .bind(case_no)
+        .bind(to.as_str())
+        .bind(serde_json::to_string(&paused).expect("pauses serialize"))
+        .bind(promised.date.to_string())
+        .bind(legal.date.to_string())
+        .bind(i64::from(promised.provisional || legal.provisional))
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        let part_no = part.map(|(n, _)| n);
+        match part {
+            Some((part_no, department_ref)) => {
+                sqlx::query(
+                    "UPDATE case_parts SET status = $3, department_ref = COALESCE($4, department_ref), \
+                     reason = COALESCE($5, reason) WHERE case_no = $1 AND part_no = $2",
+                )
+                .bind(case_no)
+                .bind(part_no)
+                .bind(to.as_str())
+                .bind(department_ref)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("UPDATE case_parts SET status = $2 WHERE case_no = $1")
+                    .bind(case_no)
+                    .bind(to.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        if let Some(id) = settles {
+            sqlx::query("DELETE FROM outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if matches!(to, Status::Withdrawn) {
+            // Nothing is delivered for a withdrawn case.
+            sqlx::query("DELETE FROM outbox WHERE case_no = $1")
+                .bind(case_no)
+                .execute(&mut *tx)
+                .await?;
+        }
+        add_step(&mut tx, case_no, part_no, to, actor, note).await?;
+        if let Some((license, source)) = issued {
+            licenses::keep(&mut tx, license, source, case_no).await?;
+        }
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: stamp,
+                    actor: actor.to_owned(),
+                    action: "case.status".into(),
+                    subject: case_no.to_owned(),
+                    detail: serde_json::json!({
+                        "from": from.as_str(),
+                        "to": to.as_str(),
+                        "note": note,
+                        "issued": issued.map(|(l, _)| format!("{} {}", l.type_name, l.number)),
+                    }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(case_no, %from, %to, actor, "case status changed");
+        Ok(from)
+    }
+
+    /// Records the applicant's evaluation of a completed case, once.
+    pub async fn evaluate(
+        &self,
+        case_no: &str,
+        request: &EvaluationRequest,
+        clerk: &str,
+    ) -> Result<Evaluation, PlatformError> {
+        if !(1..=5).contains(&request.rating) {
+            return Err(invalid(
+                "rating",
+                format!(
+                    "rating is {}; it must be 1 (非常不满意) to 5 (非常满意)",
+                    request.rating
+                ),
+            ));
+        }
+        if request.comment.chars().count() > 2000 {
+            return Err(invalid(
+                "comment",
+                "the comment is longer than 2000 characters",
+            ));
+        }
+        let case = self.case(case_no).await?;
+        if case.status != Status::Completed {
+            return Err(PlatformError::Conflict(format!(
+                "case {case_no} is {}; it can be evaluated once it is completed",
+                case.status
+            )));
+        }
+        let at = store::now();
+        let follow_up_by = (request.rating <= 2).then(|| {
+            let today = self.today();
+            self.calendar
+                .deadline(today, FOLLOW_UP_DAYS, &[], today)
+                .date
+        });
+        let mut tx = self.store.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO evaluations (case_no, rating, comment, at, follow_up_by) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (case_no) DO NOTHING",
+        )
+        .bind(case_no)
+        .bind(request.rating)
+        .bind(&request.comment)
+        .bind(&at)
+        .bind(follow_up_by.map(|d| d.to_string()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(PlatformError::Conflict(format!(
+                "case {case_no} has already been evaluated; an evaluation is given once"
+            )));
+        }
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: at.clone(),
+                    actor: clerk.to_owned(),
+                    action: "case.evaluated".into(),
+                    subject: case_no.to_owned(),
+                    detail: serde_json::json!({"rating": request.rating}),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Evaluation {
+            case_no: case_no.to_owned(),
+            rating: request.rating,
+            rating_name: RATING_NAMES[(request.rating - 1) as usize],
+            comment: request.comment.clone(),
+            at,
+            follow_up_by,
+        })
+    }
+
+    /// Ratings of 1–2 waiting for rectification, oldest deadline first.
+    pub async fn follow_ups(&self) -> Result<Vec<Evaluation>, PlatformError> {
+        let rows = sqlx::query(
+            "SELECT case_no, rating, comment, at, follow_up_by FROM evaluations \
+             WHERE follow_up_by IS NOT NULL ORDER BY follow_up_by, case_no",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let rating: i64 = row.try_get("rating")?;
+                let follow_up_by: Option<String> = row.try_get("follow_up_by")?;
+                Ok(Evaluation {
+                    case_no: row.try_get("case_no")?,
+                    rating,
+                    rating_name: RATING_NAMES[(rating.clamp(1, 5) - 1) as usize],
+                    comment: row.try_get("comment")?,
+                    at: row.try_get("at")?,
+                    follow_up_by: follow_up_by.and_then(|d| d.parse().ok()),
+                })
+            })
+            .collect()
+    }
+}
+
+/// One move of a case, see [`Platform::transition`].
+pub(crate) struct Move<'a> {
+    /// The part that moved, and the department's reference when it became known.
+    pub part: Option<(i64, Option<&'a str>)>,
+    pub to: Status,
+    pub actor: &'a str,
+    pub note: &'a str,
+    /// A license the case issued, with the adapter it came from.
+    pub issued: Option<(&'a License, &'a str)>,
+    /// The outbox row this move settles.
+    pub settles: Option<i64>,
+}
+
+const CASE_COLUMNS: &str = "case_no, matter_code, status, applicant, form, consent, covered, accepted_at, \
+     promised_by, legal_by, provisional, reason";
+
+async fn add_step(
+    tx: &mut Tx,
+    case_no: &str,
+    part_no: Option<i64>,
+    status: Status,
+    actor: &str,
+    note: &str,
+) -> Result<(), PlatformError> {
+    sqlx::query(
+        "INSERT INTO timeline (case_no, part_no, at, status, actor, note) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_no)
+    .bind(part_no)
+    .bind(store::now())
+    .bind(status.as_str())
+    .bind(actor)
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

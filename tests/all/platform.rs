@@ -1,0 +1,499 @@
+//! The platform end to end over HTTP: a real server on 127.0.0.1, the real
+//! market-supervision adapter, the mock legacy system, a real SQLite file.
+
+use std::time::{Duration, Instant};
+
+use legacy_systems::market_supervision as mock;
+use onewindow::config::{Config, Overrides};
+use onewindow_tests::components;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CLERK: &str = "test-clerk-token-0001";
+const OPERATOR: &str = "test-operator-token-0001";
+const AUDITOR: &str = "test-auditor-token-0001";
+
+struct Server {
+    url: String,
+    client: reqwest::Client,
+    mock: mock::Handle,
+    platform: onewindow::platform::Platform,
+    _dir: tempfile::TempDir,
+    _runtime: onewindow::runtime::Runtime,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn server() -> Server {
+    let mock = mock::start(
+        "127.0.0.1:0".parse().unwrap(),
+        mock::Config {
+            stage: Duration::from_millis(100),
+            ..mock::Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("adapters/market-supervision");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(
+        package.join("adapter.toml"),
+        format!(
+            r#"id = "market-supervision"
+version = "0.1.0"
+department = "县市场监督管理局"
+api = "onewindow:adapter@0.1.0"
+component = "{component}"
+[grants]
+outbound = ["http://{addr}"]
+[config]
+endpoint = "{endpoint}"
+"#,
+            component = components::MARKET_SUPERVISION,
+            addr = mock.addr(),
+            endpoint = mock.endpoint()
+        ),
+    )
+    .unwrap();
+    let toml = format!(
+        r#"listen = "127.0.0.1:0"
+data-dir = "{data}"
+adapter-dir = "{adapters}"
+calendar-dir = "{calendar}"
+max-body-bytes = 65536
+[delivery]
+poll-interval-ms = 100
+initial-backoff-ms = 100
+[[tokens]]
+name = "窗口一号"
+role = "clerk"
+token = "{CLERK}"
+[[tokens]]
+name = "运维"
+role = "operator"
+token = "{OPERATOR}"
+[[tokens]]
+name = "审计"
+role = "auditor"
+token = "{AUDITOR}"
+"#,
+        data = dir.path().join("data").display(),
+        adapters = dir.path().join("adapters").display(),
+        calendar = onewindow_tests::repo_root().join("host/holidays").display(),
+    );
+    let config = Config::from_toml(
+        &toml,
+        &dir.path().join("onewindow.toml"),
+        &Overrides::default(),
+    )
+    .expect("the test configuration is valid");
+    let (platform, runtime) = onewindow::serve::platform(config).await.unwrap();
+    let report = platform.sync_catalogue().await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    let mut tasks = onewindow::delivery::spawn(platform.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = onewindow::http::app(platform.clone());
+    tasks.push(tokio::spawn(async move {
+        axum_serve(listener, app).await;
+    }));
+    Server {
+        url,
+        client: reqwest::Client::new(),
+        mock,
+        platform,
+        _dir: dir,
+        _runtime: runtime,
+        tasks,
+    }
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    axum::serve(listener, app).await.unwrap();
+}
+
+impl Server {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn wait_for_status(&self, case_no: &str, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, case) = self
+                .call(
+                    "GET",
+                    &format!("/api/v1/cases/{case_no}"),
+                    Some(CLERK),
+                    None,
+                )
+                .await;
+            if case["status"] == status {
+                return case;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "case never became {status}: {case:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn row_counts(&self) -> Vec<i64> {
+        let mut counts = Vec::new();
+        for table in [
+            "cases",
+            "timeline",
+            "outbox",
+            "audit",
+            "evaluations",
+            "attachments",
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(self.platform.store.pool())
+                .await
+                .unwrap();
+            counts.push(n);
+        }
+        counts
+    }
+}
+
+/// What was wrong, method, path, token, body, the expected status, and a word
+/// the answer must contain.
+type BadRequest<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<Value>,
+    StatusCode,
+    &'a str,
+);
+
+fn application() -> Value {
+    json!({
+        "matter_code": "330122-SCJG-XK-001",
+        "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
+        "form": {"企业名称": "桐庐晓东茶业有限公司", "法定代表人": "陈晓东"},
+        "attachments": (["001", "002", "003", "004", "005"].iter().map(|code| json!({
+            "material_code": code, "file_name": format!("{code}.pdf"),
+            "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"
+        })).collect::<Vec<_>>()),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation() {
+    let s = server().await;
+    let (status, matters) = s
+        .call("GET", "/api/v1/matters?q=企业设立", Some(CLERK), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(matters["items"][0]["name"], "企业设立登记");
+
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(case["status"], "accepted");
+    assert!(case["promised_by"].as_str().is_some());
+
+    let completed = s.wait_for_status(&case_no, "completed").await;
+    let steps: Vec<&str> = completed["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "accepted",
+            "delivered",
+            "in_review",
+            "approved",
+            "completed"
+        ]
+    );
+    assert!(completed["parts"][0]["department_ref"].as_str().is_some());
+    assert_eq!(s.mock.stats().cases, 1, "delivered exactly once");
+
+    // The issued license is kept and found by holder without asking again.
+    let credit_code =
+        sqlx::query_scalar::<_, String>("SELECT holder_id FROM licenses WHERE case_no = $1")
+            .bind(&case_no)
+            .fetch_one(s.platform.store.pool())
+            .await
+            .expect("the completed case issued a license");
+    let (status, found) = s
+        .call(
+            "GET",
+            &format!("/api/v1/licenses?holder={credit_code}&purpose=核验"),
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["items"][0]["type_name"], "营业执照");
+    assert_eq!(found["unavailable"], json!([]));
+
+    let (status, evaluation) = s
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case_no}/evaluation"),
+            Some(CLERK),
+            Some(json!({"rating": 2, "comment": "等候时间长"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{evaluation:#}");
+    assert_eq!(evaluation["rating_name"], "不满意");
+    assert!(evaluation["follow_up_by"].as_str().is_some());
+    let (_, follow) = s
+        .call("GET", "/api/v1/evaluations/follow-up", Some(CLERK), None)
+        .await;
+    assert_eq!(follow["items"][0]["case_no"], case_no.as_str());
+
+    let (status, audit) = s
+        .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(audit["valid"], true, "{audit:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_a_clear_error_and_change_nothing() {
+    let s = server().await;
+    let (_, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    let completed = s.wait_for_status(&case_no, "completed").await;
+    assert_eq!(completed["status"], "completed");
+    let before = s.row_counts().await;
+
+    let mut wrong_digit = application();
+    wrong_digit["applicant"]["id_number"] = json!("110105194912310021");
+    let mut unknown_matter = application();
+    unknown_matter["matter_code"] = json!("330122-NOPE-001");
+    let mut missing = application();
+    missing["attachments"] = json!([]);
+    let big = json!({"matter_code": "x".repeat(70_000)});
+    let status_path = format!("/api/v1/cases/{case_no}/status");
+    let evaluation_path = format!("/api/v1/cases/{case_no}/evaluation");
+    let cases: Vec<BadRequest> = vec![
+        (
+            "wrong check digit",
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(wrong_digit),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "applicant.id_number",
+        ),
+        (
+            "unknown matter",
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(unknown_matter),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "matter_code",
+        ),
+        (
+            "missing materials",
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(missing),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_materials",
+        ),
+        (
+            "oversized body",
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "illegal transition",
+            "POST",
+            &status_path,
+            Some(CLERK),
+            Some(json!({"status": "in_review"})),
+            StatusCode::CONFLICT,
+            "cannot become in_review",
+        ),
+        (
+            "bad rating",
+            "POST",
+            &evaluation_path,
+            Some(CLERK),
+            Some(json!({"rating": 9})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating",
+        ),
+        (
+            "no token",
+            "GET",
+            "/api/v1/cases",
+            None,
+            None,
+            StatusCode::UNAUTHORIZED,
+            "Bearer",
+        ),
+        (
+            "wrong role",
+            "POST",
+            "/api/v1/cases",
+            Some(AUDITOR),
+            Some(application()),
+            StatusCode::FORBIDDEN,
+            "clerk role",
+        ),
+        (
+            "unknown case",
+            "GET",
+            "/api/v1/cases/20990101-000001",
+            Some(CLERK),
+            None,
+            StatusCode::NOT_FOUND,
+            "no case",
+        ),
+    ];
+    for (what, method, path, token, body, expected, mentions) in cases {
+        let (status, answer) = s.call(method, path, token, body).await;
+        assert_eq!(status, expected, "{what}: {answer:#}");
+        assert!(answer.to_string().contains(mentions), "{what}: {answer:#}");
+        assert!(
+            answer["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}: {answer:#}"
+        );
+    }
+    // Missing materials are listed all at once.
+    let mut missing = application();
+    missing["attachments"] = json!([]);
+    let (_, answer) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(missing))
+        .await;
+    assert_eq!(
+        answer["missing_materials"].as_array().unwrap().len(),
+        5,
+        "{answer:#}"
+    );
+
+    // Malformed JSON.
+    let response = s
+        .client
+        .post(format!("{}/api/v1/cases", s.url))
+        .bearer_auth(CLERK)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    // A second evaluation is refused.
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case_no}/evaluation"),
+            Some(CLERK),
+            Some(json!({"rating": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let after_first = s.row_counts().await;
+    let (status, answer) = s
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case_no}/evaluation"),
+            Some(CLERK),
+            Some(json!({"rating": 4})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer:#}");
+    assert_eq!(
+        s.row_counts().await,
+        after_first,
+        "a refused evaluation changes nothing"
+    );
+
+    // Nothing but the one good evaluation changed anything.
+    let mut expected = before;
+    expected[3] += 1; // its audit entry
+    expected[4] += 1; // the evaluation
+    assert_eq!(after_first, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back() {
+    let s = server().await;
+    s.mock.set_fault(mock::Fault::Down);
+    let mut numbers = Vec::new();
+    for n in 0..3 {
+        let mut app = application();
+        app["form"]["企业名称"] = json!(format!("桐庐测试{n}号有限公司"));
+        let (status, case) = s
+            .call("POST", "/api/v1/cases", Some(CLERK), Some(app))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        numbers.push(case["case_no"].as_str().unwrap().to_owned());
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    for case_no in &numbers {
+        let (_, case) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{case_no}"),
+                Some(CLERK),
+                None,
+            )
+            .await;
+        assert_eq!(
+            case["status"], "accepted",
+            "queued while the system is down"
+        );
+    }
+    assert_eq!(s.mock.stats().cases, 0);
+    s.mock.set_fault(mock::Fault::None);
+    for case_no in &numbers {
+        s.wait_for_status(case_no, "delivered").await;
+    }
+    assert_eq!(s.mock.stats().cases, 3, "each case delivered exactly once");
+    assert_eq!(s.mock.stats().duplicates, 0);
+}
