@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
 
-.PHONY: run test setup plugins lint bench
+.PHONY: run demo-adapter test setup plugins lint bench
 
 ## Installs the WebAssembly target the adapters are built for.
 setup:
@@ -15,14 +15,21 @@ setup:
 plugins: setup
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
-## Starts the mock legacy system and shows the market-supervision adapter working.
+## Starts the mock legacy systems and the platform (onewindow serve) on 127.0.0.1:8080.
 run: plugins
+	$(CARGO) build --release -p onewindow -p legacy-systems
+	bash examples/run.sh
+
+## Starts the mock legacy system and calls every function of the market-supervision
+## adapter through `onewindow adapter call` (for integrators).
+demo-adapter: plugins
 	$(CARGO) build --release -p onewindow -p legacy-systems
 	bash examples/demo.sh
 
-## Formatting, lints, and every test: host, end to end, mocks, adapters, codecs.
+## Formatting, lints, and every test: host, end to end (on SQLite and on the
+## machine's PostgreSQL, started by tests/postgres.sh), mocks, adapters, codecs.
 test: setup lint
-	$(CARGO) test --workspace
+	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
 	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision
 
 lint: setup

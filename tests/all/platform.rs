@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision as mock;
 use onewindow::config::{Config, Overrides};
-use onewindow_tests::components;
+use onewindow_tests::{Db, components, fresh_database};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -31,7 +31,32 @@ impl Drop for Server {
     }
 }
 
-async fn server() -> Server {
+/// Runs a test on SQLite and on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test(Db::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$test(Db::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both_databases!(
+    a_case_goes_from_the_window_to_a_license_and_an_evaluation,
+    bad_requests_get_a_clear_error_and_change_nothing,
+    cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
+);
+
+async fn server(db: Db) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),
         mock::Config {
@@ -63,9 +88,11 @@ endpoint = "{endpoint}"
         ),
     )
     .unwrap();
+    let database = fresh_database(db, dir.path()).await;
     let toml = format!(
         r#"listen = "127.0.0.1:0"
 data-dir = "{data}"
+database-url = "{database}"
 adapter-dir = "{adapters}"
 calendar-dir = "{calendar}"
 max-body-bytes = 65536
@@ -212,9 +239,8 @@ fn application() -> Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation() {
-    let s = server().await;
+async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
+    let s = server(db).await;
     let (status, matters) = s
         .call("GET", "/api/v1/matters?q=企业设立", Some(CLERK), None)
         .await;
@@ -291,9 +317,8 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation() {
     assert_eq!(audit["valid"], true, "{audit:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_requests_get_a_clear_error_and_change_nothing() {
-    let s = server().await;
+async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
+    let s = server(db).await;
     let (_, case) = s
         .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
         .await;
@@ -460,9 +485,8 @@ async fn bad_requests_get_a_clear_error_and_change_nothing() {
     assert_eq!(after_first, expected);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back() {
-    let s = server().await;
+async fn cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back(db: Db) {
+    let s = server(db).await;
     s.mock.set_fault(mock::Fault::Down);
     let mut numbers = Vec::new();
     for n in 0..3 {
