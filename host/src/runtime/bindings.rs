@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use onewindow::adapter::types;
+pub use self::onewindow::adapter::types;
 
 impl From<model::Party> for types::Party {
     fn from(p: model::Party) -> Self {
