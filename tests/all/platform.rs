@@ -18,6 +18,7 @@ struct Server {
     client: reqwest::Client,
     mock: mock::Handle,
     platform: onewindow::platform::Platform,
+    config: Config,
     _dir: tempfile::TempDir,
     _runtime: onewindow::runtime::Runtime,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -54,9 +55,42 @@ on_both_databases!(
     a_case_goes_from_the_window_to_a_license_and_an_evaluation,
     bad_requests_get_a_clear_error_and_change_nothing,
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
+    a_case_accepted_before_a_restart_is_delivered_once_after_it,
 );
 
 async fn server(db: Db) -> Server {
+    server_with(db, true).await
+}
+
+/// The platform over `config`: HTTP on a fresh port, and the delivery worker
+/// when `deliver` is set.
+async fn start(
+    config: Config,
+    deliver: bool,
+) -> (
+    onewindow::platform::Platform,
+    onewindow::runtime::Runtime,
+    Vec<tokio::task::JoinHandle<()>>,
+    String,
+) {
+    let (platform, runtime) = onewindow::serve::platform(config).await.unwrap();
+    let report = platform.sync_catalogue().await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    let mut tasks = if deliver {
+        onewindow::delivery::spawn(platform.clone())
+    } else {
+        Vec::new()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = onewindow::http::app(platform.clone());
+    tasks.push(tokio::spawn(async move {
+        axum_serve(listener, app).await;
+    }));
+    (platform, runtime, tasks, url)
+}
+
+async fn server_with(db: Db, deliver: bool) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),
         mock::Config {
@@ -122,21 +156,13 @@ token = "{AUDITOR}"
         &Overrides::default(),
     )
     .expect("the test configuration is valid");
-    let (platform, runtime) = onewindow::serve::platform(config).await.unwrap();
-    let report = platform.sync_catalogue().await;
-    assert!(report.failed.is_empty(), "{report:?}");
-    let mut tasks = onewindow::delivery::spawn(platform.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = onewindow::http::app(platform.clone());
-    tasks.push(tokio::spawn(async move {
-        axum_serve(listener, app).await;
-    }));
+    let (platform, runtime, tasks, url) = start(config.clone(), deliver).await;
     Server {
         url,
         client: reqwest::Client::new(),
         mock,
         platform,
+        config,
         _dir: dir,
         _runtime: runtime,
         tasks,
@@ -148,6 +174,20 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
 }
 
 impl Server {
+    /// Stops the platform (HTTP and workers) and starts it again on the same
+    /// database, as after a crash or a redeploy.
+    async fn restart(&mut self, deliver: bool) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        self.platform.store.pool().close().await;
+        let (platform, runtime, tasks, url) = start(self.config.clone(), deliver).await;
+        self.platform = platform;
+        self._runtime = runtime;
+        self.tasks = tasks;
+        self.url = url;
+    }
+
     async fn call(
         &self,
         method: &str,
@@ -520,4 +560,30 @@ async fn cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is
     }
     assert_eq!(s.mock.stats().cases, 3, "each case delivered exactly once");
     assert_eq!(s.mock.stats().duplicates, 0);
+}
+
+async fn a_case_accepted_before_a_restart_is_delivered_once_after_it(db: Db) {
+    let mut s = server_with(db, false).await;
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        s.mock.stats().cases,
+        0,
+        "nothing is delivered before the restart"
+    );
+
+    s.restart(true).await;
+    let delivered = s.wait_for_status(&case_no, "delivered").await;
+    assert_eq!(delivered["case_no"], case_no.as_str());
+    s.wait_for_status(&case_no, "completed").await;
+    let stats = s.mock.stats();
+    assert_eq!(
+        (stats.cases, stats.duplicates),
+        (1, 0),
+        "delivered exactly once"
+    );
 }
