@@ -75,6 +75,10 @@ struct Due {
 /// Hands every due outbox row to its adapter; returns how many were tried.
 pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
     let now = store::now();
+    let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+        .fetch_one(platform.store.pool())
+        .await?;
+    metrics::gauge!("onewindow_outbox_depth").set(depth as f64);
     let rows = sqlx::query(
         "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at FROM outbox \
          WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",

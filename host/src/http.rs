@@ -24,6 +24,7 @@ pub fn app(platform: Platform) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/api/v1/matters", get(list_matters))
         .route("/api/v1/matters/{code}", get(get_matter))
         .route("/api/v1/themes", get(list_themes))
@@ -39,6 +40,7 @@ pub fn app(platform: Platform) -> Router {
         .route("/api/v1/audit/verify", get(verify_audit))
         .route("/hooks/{adapter}", post(hook))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(platform)
 }
@@ -248,6 +250,35 @@ async fn not_found() -> ApiError {
         "not_found",
         "no such endpoint; see /api/v1/...",
     )
+}
+
+/// Counts requests by route (the pattern, never the concrete path, which may
+/// hold an ID number) and status.
+async fn count_requests(request: Request, next: axum::middleware::Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("onewindow_http_requests_total", &labels).increment(1);
+    metrics::histogram!("onewindow_http_request_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn metrics() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
+        .into_response()
 }
 
 async fn healthz() -> Json<Value> {

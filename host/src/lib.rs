@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod http;
 pub mod manifest;
 pub mod mask;
+pub mod metrics;
 pub mod model;
 pub mod platform;
 pub mod runtime;

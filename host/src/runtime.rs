@@ -700,6 +700,22 @@ impl Adapter {
             Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
         let elapsed = started.elapsed();
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        };
+        let labels = [
+            ("adapter", inner.shared.id.clone()),
+            ("version", inner.manifest.version.to_string()),
+            ("function", function.to_owned()),
+        ];
+        metrics::counter!(
+            "onewindow_adapter_calls_total",
+            &[&labels[..], &[("outcome", outcome.to_owned())]].concat()
+        )
+        .increment(1);
+        metrics::histogram!("onewindow_adapter_call_seconds", &labels)
+            .record(elapsed.as_secs_f64());
         match &result {
             Ok(_) => {
                 tracing::debug!(adapter = %inner.shared.id, function, ?elapsed, "adapter call")

@@ -14,6 +14,7 @@ use crate::store::{self, Store};
 
 /// Builds the platform from `config`: database, calendar, runtime and adapters.
 pub async fn platform(config: Config) -> anyhow::Result<(Platform, Runtime)> {
+    crate::metrics::install();
     let store = Store::open(&config.database_url).await?;
     let calendar = Calendar::load_dir(&config.calendar_dir).with_context(|| {
         format!(

@@ -350,6 +350,31 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
         .await;
     assert_eq!(follow["items"][0]["case_no"], case_no.as_str());
 
+    let metrics = s
+        .client
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "onewindow_adapter_calls_total{adapter=\"market-supervision\",version=\"0.1.0\",function=\"cases.submit\",outcome=\"ok\"}",
+        "onewindow_adapter_call_seconds_bucket{adapter=\"market-supervision\",version=\"0.1.0\",function=\"cases.events\"",
+        "onewindow_http_requests_total{method=\"POST\",route=\"/api/v1/cases\",status=\"201\"}",
+        "onewindow_outbox_depth",
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "/metrics lacks {expected}:\n{metrics}"
+        );
+    }
+    assert!(
+        !metrics.contains(&credit_code),
+        "no identifiers in metric labels"
+    );
+
     let (status, audit) = s
         .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
         .await;
