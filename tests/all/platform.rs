@@ -526,7 +526,7 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
     let (status, _) = s
         .call(
             "POST",
-            &format!("/api/v1/cases/{case_no}/evaluation"),
+            &evaluation_path,
             Some(CLERK),
             Some(json!({"rating": 5})),
         )
@@ -536,7 +536,7 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
     let (status, answer) = s
         .call(
             "POST",
-            &format!("/api/v1/cases/{case_no}/evaluation"),
+            &evaluation_path,
             Some(CLERK),
             Some(json!({"rating": 4})),
         )

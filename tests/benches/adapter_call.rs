@@ -19,11 +19,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use onewindow::model::EventPage;
 use onewindow_tests::{TestPackage, components, fixture_manifest, runtime};
 
-fn trivial(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// The async runtime the benchmarks drive adapter calls on.
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+fn trivial(c: &mut Criterion) {
+    let rt = current_thread();
     let (runtime, _exchange) = runtime();
     let package = TestPackage::new(
         components::FIXTURE_ADAPTER,
@@ -68,10 +73,7 @@ fn trivial(c: &mut Criterion) {
 }
 
 fn translate(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = current_thread();
     let (runtime, _exchange) = runtime();
     let package = TestPackage::new(
         components::MARKET_SUPERVISION,
