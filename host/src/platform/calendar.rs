@@ -160,6 +160,19 @@ impl Calendar {
                     file.year
                 )));
             }
+            // Every real notice lists Spring Festival at least; holiday-cn keeps an
+            // empty placeholder for a year whose notice is not out yet, and counting
+            // on it would silently treat the whole year as plain weekdays.
+            if file
+                .days
+                .iter()
+                .all(|d| parse_date(&d.date).map(|d| d.year()) != Some(file.year))
+            {
+                return Err(invalid(format!(
+                    "it lists no day of {}: this is a placeholder published before the State Council notice; use the file once it lists the year's holidays",
+                    file.year
+                )));
+            }
             if let Some(other) = years.insert(file.year, path) {
                 return Err(invalid(format!(
                     "year {} is also given by {}",
@@ -758,6 +771,11 @@ mod tests {
     fn inconsistent_files_are_rejected() {
         let wrong_year = Calendar::from_files(&[("2027.json", r#"{"year": 2026, "days": []}"#)]);
         assert!(matches!(wrong_year, Err(CalendarError::Invalid { .. })));
+        // holiday-cn's 2027.json as of August 2026: no notice yet, no days.
+        let placeholder =
+            Calendar::from_files(&[("2027.json", r#"{"year": 2027, "papers": [], "days": []}"#)]);
+        let err = placeholder.expect_err("placeholder");
+        assert!(err.to_string().contains("placeholder"), "{err}");
         let twice = Calendar::from_files(&[(
             "2027.json",
             r#"{"year": 2027, "days": [
