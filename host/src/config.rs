@@ -188,7 +188,7 @@ fn digest_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 }
 
 /// 一件事: a named bundle of matters across departments, accepted as one application.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Theme {
     /// Stable code, `[a-z0-9-]`, e.g. `open-business`.
     pub code: String,

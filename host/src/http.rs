@@ -1,82 +1,151 @@
 //! The HTTP API (`/api/v1/...`, `/hooks/{adapter}`, `/healthz`, `/readyz`): axum
 //! routers over the [`Platform`], bearer tokens with roles, and one error type
 //! that answers `{"error", "message", ...details}`.
+//!
+//! Every route is registered through `utoipa_axum::routes!` from its handler's
+//! `#[utoipa::path]`, so the OpenAPI document at `/api/v1/openapi.json` is built
+//! from the same list that routes requests and cannot drift from it.
+
+// utoipa's expansion of `params(Type)` trips this lint on code we do not write.
+#![allow(unused_qualifications)]
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::config::Role;
+use crate::config::{Role, Theme};
 use crate::delivery;
-use crate::platform::cases::{Application, CaseQuery, EvaluationRequest, StatusChange};
-use crate::platform::catalogue::MatterQuery;
-use crate::platform::licenses::holder_party;
-use crate::platform::{Platform, PlatformError};
+use crate::model::License;
+use crate::platform::cases::{
+    Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange,
+};
+use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
+use crate::platform::licenses::{Lookup, holder_party};
+use crate::platform::{MissingMaterial, Platform, PlatformError};
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "onewindow",
+        description = "The unified government service platform: matter catalogue, cases, electronic licenses. \
+            Send `Authorization: Bearer <token>`; each operation names the roles it accepts.",
+    ),
+    modifiers(&BearerToken),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "matters", description = "政务服务事项 and 一件事 themes"),
+        (name = "cases", description = "办件: acceptance, lifecycle, 好差评"),
+        (name = "licenses", description = "电子证照: lookup by holder, verification"),
+        (name = "operations", description = "Health, readiness, metrics, operator and auditor tools"),
+        (name = "hooks", description = "Notifications pushed by legacy department systems"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the operations refer to.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The routes with their OpenAPI description, before the state is attached.
+fn routes() -> OpenApiRouter<Platform> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(list_matters))
+        .routes(routes!(get_matter))
+        .routes(routes!(list_themes))
+        .routes(routes!(accept_case, list_cases))
+        .routes(routes!(get_case))
+        .routes(routes!(change_status))
+        .routes(routes!(evaluate))
+        .routes(routes!(follow_ups))
+        .routes(routes!(lookup_licenses))
+        .routes(routes!(verify_license))
+        .routes(routes!(list_adapters))
+        .routes(routes!(retry_delivery))
+        .routes(routes!(verify_audit))
+        .routes(routes!(hook))
+}
+
+/// The OpenAPI document of [`app`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
 
 /// The whole API.
 pub fn app(platform: Platform) -> Router {
     let limit = platform.config.max_body_bytes;
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/matters", get(list_matters))
-        .route("/api/v1/matters/{code}", get(get_matter))
-        .route("/api/v1/themes", get(list_themes))
-        .route("/api/v1/cases", post(accept_case).get(list_cases))
-        .route("/api/v1/cases/{case_no}", get(get_case))
-        .route("/api/v1/cases/{case_no}/status", post(change_status))
-        .route("/api/v1/cases/{case_no}/evaluation", post(evaluate))
-        .route("/api/v1/evaluations/follow-up", get(follow_ups))
-        .route("/api/v1/licenses", get(lookup_licenses))
-        .route("/api/v1/licenses/{type_code}/{number}", get(verify_license))
-        .route("/api/v1/admin/adapters", get(list_adapters))
-        .route("/api/v1/admin/cases/{case_no}/retry", post(retry_delivery))
-        .route("/api/v1/audit/verify", get(verify_audit))
-        .route("/hooks/{adapter}", post(hook))
+    let (router, document) = routes().split_for_parts();
+    let document = Json(document);
+    router
+        .route(OPENAPI_PATH, get(move || async move { document }))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(platform)
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `invalid`, `missing_materials`, `not_found`, `conflict`,
+    /// `unauthorized`, `forbidden`, `malformed_json`, `too_large`, ….
+    error: &'static str,
+    /// What was wrong, for a person.
+    message: String,
+    /// The request field the error is about (`invalid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// Every missing material at once (一次告知; `missing_materials`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_materials: Option<Vec<MissingMaterial>>,
+}
+
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
-    message: String,
-    details: Value,
+    body: ErrorBody,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            code,
-            message: message.into(),
-            details: Value::Null,
+            body: ErrorBody {
+                error: code,
+                message: message.into(),
+                field: None,
+                missing_materials: None,
+            },
         }
-    }
-
-    fn with(mut self, details: Value) -> Self {
-        self.details = details;
-        self
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": self.code, "message": self.message});
-        if let (Value::Object(body), Value::Object(details)) = (&mut body, self.details) {
-            body.extend(details);
-        }
-        (self.status, Json(body)).into_response()
+        (self.status, Json(self.body)).into_response()
     }
 }
 
@@ -84,18 +153,22 @@ impl From<PlatformError> for ApiError {
     fn from(e: PlatformError) -> Self {
         match e {
             PlatformError::Invalid { field, message } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
-                    .with(json!({"field": field}))
+                let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
+                error.body.field = Some(field);
+                error
             }
-            PlatformError::MissingMaterials(missing) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing_materials",
-                format!(
-                    "the application lacks {} required material(s); attach them or, where a license can stand in, get the applicant's consent to reuse it",
-                    missing.len()
-                ),
-            )
-            .with(json!({"missing_materials": missing})),
+            PlatformError::MissingMaterials(missing) => {
+                let mut error = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "missing_materials",
+                    format!(
+                        "the application lacks {} required material(s); attach them or, where a license can stand in, get the applicant's consent to reuse it",
+                        missing.len()
+                    ),
+                );
+                error.body.missing_materials = Some(missing);
+                error
+            }
             PlatformError::NotFound(message) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
             }
@@ -248,8 +321,77 @@ async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
-        "no such endpoint; see /api/v1/...",
+        "no such endpoint; see /api/v1/openapi.json",
     )
+}
+
+/// Error answers, as documented responses with the [`ErrorBody`] schema.
+fn error_responses(
+    answers: &[(&str, &str)],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
+{
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    answers
+        .iter()
+        .map(|&(status, description)| {
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build();
+            (status.to_owned(), response.into())
+        })
+        .collect()
+}
+
+/// The 401 and 403 answers every operation with a token can give.
+struct Refusals;
+
+impl utoipa::IntoResponses for Refusals {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        error_responses(&[
+            ("401", "No token, or one this platform does not know"),
+            ("403", "The token's role may not do this"),
+        ])
+    }
+}
+
+/// The answers of [`Body`] to a body it cannot read.
+struct BodyErrors;
+
+impl utoipa::IntoResponses for BodyErrors {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        error_responses(&[
+            ("400", "The body is not valid JSON"),
+            (
+                "413",
+                "The body is larger than the platform accepts (max-body-bytes)",
+            ),
+            ("415", "The body is not sent as application/json"),
+        ])
+    }
+}
+
+/// The answer of [`Params`] to a query it cannot read.
+struct QueryErrors;
+
+impl utoipa::IntoResponses for QueryErrors {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        error_responses(&[("400", "A query parameter is unknown or malformed")])
+    }
 }
 
 /// Counts requests by route (the pattern, never the concrete path, which may
@@ -273,6 +415,9 @@ async fn count_requests(request: Request, next: axum::middleware::Next) -> Respo
     response
 }
 
+/// Metrics in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = OK, description = "Prometheus text exposition format", body = String, content_type = "text/plain")))]
 async fn metrics() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -281,11 +426,35 @@ async fn metrics() -> Response {
         .into_response()
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+/// `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// Always `ok`: the process answers.
+    status: &'static str,
 }
 
-async fn readyz(State(platform): State<Platform>) -> Response {
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = OK, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    ready: bool,
+    /// The database answers.
+    database: bool,
+    /// How many adapters are loaded.
+    adapters: usize,
+}
+
+/// The database answers and adapters are loaded.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = OK, body = Readiness),
+    (status = SERVICE_UNAVAILABLE, description = "Not ready; the body says what is missing", body = Readiness),
+))]
+async fn readyz(State(platform): State<Platform>) -> (StatusCode, Json<Readiness>) {
     let database = platform.store.ping().await.is_ok();
     let adapters = platform.adapters().len();
     let ready = database && adapters > 0;
@@ -296,190 +465,369 @@ async fn readyz(State(platform): State<Platform>) -> Response {
     };
     (
         status,
-        Json(json!({"ready": ready, "database": database, "adapters": adapters})),
+        Json(Readiness {
+            ready,
+            database,
+            adapters,
+        }),
     )
-        .into_response()
 }
 
 const ANYONE: &[Role] = &[Role::Clerk, Role::Operator, Role::Auditor];
 const CLERK: &[Role] = &[Role::Clerk];
-const CASE_READERS: &[Role] = &[Role::Clerk, Role::Operator, Role::Auditor];
 const OPERATOR: &[Role] = &[Role::Operator];
 const AUDITOR: &[Role] = &[Role::Auditor];
 
+/// A list answer.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T> {
+    items: Vec<T>,
+}
+
+impl<T> From<Vec<T>> for Items<T> {
+    fn from(items: Vec<T>) -> Self {
+        Items { items }
+    }
+}
+
+/// Searches the matter catalogue. Roles: any.
+#[utoipa::path(get, path = "/api/v1/matters", tag = "matters", security(("bearer" = [])),
+    params(MatterQuery),
+    responses((status = OK, body = Items<CatalogueMatter>), QueryErrors, Refusals))]
 async fn list_matters(
     caller: Caller,
     State(platform): State<Platform>,
     Params(query): Params<MatterQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Items<CatalogueMatter>>> {
     caller.require(ANYONE)?;
-    let items: Vec<_> = platform.matters(&query).await?;
-    Ok(Json(json!({"items": items})))
+    Ok(Json(platform.matters(&query).await?.into()))
 }
 
+/// One matter with its full guide. Roles: any.
+#[utoipa::path(get, path = "/api/v1/matters/{code}", tag = "matters", security(("bearer" = [])),
+    params(("code" = String, Path, description = "The matter code, e.g. 330122-SCJG-XK-001")),
+    responses(
+        (status = OK, body = CatalogueMatter),
+        (status = NOT_FOUND, body = ErrorBody),
+        Refusals,
+    ))]
 async fn get_matter(
     caller: Caller,
     State(platform): State<Platform>,
     Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CatalogueMatter>> {
     caller.require(ANYONE)?;
-    Ok(Json(json!(platform.matter(&code).await?)))
+    Ok(Json(platform.matter(&code).await?))
 }
 
-async fn list_themes(caller: Caller, State(platform): State<Platform>) -> ApiResult<Json<Value>> {
+/// The 一件事 themes. Roles: any.
+#[utoipa::path(get, path = "/api/v1/themes", tag = "matters", security(("bearer" = [])),
+    responses((status = OK, body = Items<Theme>), Refusals))]
+async fn list_themes(
+    caller: Caller,
+    State(platform): State<Platform>,
+) -> ApiResult<Json<Items<Theme>>> {
     caller.require(ANYONE)?;
-    Ok(Json(json!({"items": platform.config.themes})))
+    Ok(Json(platform.config.themes.clone().into()))
 }
 
+/// Accepts a case at the window. Roles: clerk.
+///
+/// Every required material must be attached or covered by a license of the
+/// applicant that the applicant consents to reuse; otherwise the answer lists all
+/// missing materials at once and nothing is stored.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body = Application,
+    responses(
+        (status = CREATED, body = Case),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is wrong (`field` names it), or materials are missing (all listed in `missing_materials`)", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
 async fn accept_case(
     caller: Caller,
     State(platform): State<Platform>,
     Body(application): Body<Application>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Case>)> {
     caller.require(CLERK)?;
     let case = platform.accept(application, &caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(json!(case))))
+    Ok((StatusCode::CREATED, Json(case)))
 }
 
+/// Lists cases, newest first. Roles: any.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    params(CaseQuery),
+    responses(
+        (status = OK, body = Items<Case>),
+        (status = UNPROCESSABLE_ENTITY, description = "A filter names an unknown status", body = ErrorBody),
+        QueryErrors,
+        Refusals,
+    ))]
 async fn list_cases(
     caller: Caller,
     State(platform): State<Platform>,
     Params(query): Params<CaseQuery>,
-) -> ApiResult<Json<Value>> {
-    caller.require(CASE_READERS)?;
-    Ok(Json(json!({"items": platform.cases(&query).await?})))
+) -> ApiResult<Json<Items<Case>>> {
+    caller.require(ANYONE)?;
+    Ok(Json(platform.cases(&query).await?.into()))
 }
 
+/// One case with its parts and timeline. Roles: any.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    responses((status = OK, body = Case), (status = NOT_FOUND, body = ErrorBody), Refusals))]
 async fn get_case(
     caller: Caller,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
-) -> ApiResult<Json<Value>> {
-    caller.require(CASE_READERS)?;
-    Ok(Json(json!(platform.case(&case_no).await?)))
+) -> ApiResult<Json<Case>> {
+    caller.require(ANYONE)?;
+    Ok(Json(platform.case(&case_no).await?))
 }
 
+/// Moves a case on (a clerk's step, e.g. withdrawal). Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/status", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    request_body = StatusChange,
+    responses(
+        (status = OK, body = Case),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The move is illegal from the case's status", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is missing, unknown or wrong", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
 async fn change_status(
     caller: Caller,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Body(change): Body<StatusChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Case>> {
     caller.require(CLERK)?;
     let case = platform
         .change_status(&case_no, &change, &caller.actor())
         .await?;
-    Ok(Json(json!(case)))
+    Ok(Json(case))
 }
 
+/// Records the applicant's 好差评, once, after completion. Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/evaluation", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    request_body = EvaluationRequest,
+    responses(
+        (status = CREATED, body = Evaluation),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "Not completed yet, or already evaluated", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The rating is not 1–5, or a field is wrong", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
 async fn evaluate(
     caller: Caller,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Body(request): Body<EvaluationRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Evaluation>)> {
     caller.require(CLERK)?;
     let evaluation = platform
         .evaluate(&case_no, &request, &caller.actor())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!(evaluation))))
+    Ok((StatusCode::CREATED, Json(evaluation)))
 }
 
-async fn follow_ups(caller: Caller, State(platform): State<Platform>) -> ApiResult<Json<Value>> {
-    caller.require(CASE_READERS)?;
-    Ok(Json(json!({"items": platform.follow_ups().await?})))
+/// Ratings of 1–2 with their rectification deadline. Roles: any.
+#[utoipa::path(get, path = "/api/v1/evaluations/follow-up", tag = "cases", security(("bearer" = [])),
+    responses((status = OK, body = Items<Evaluation>), Refusals))]
+async fn follow_ups(
+    caller: Caller,
+    State(platform): State<Platform>,
+) -> ApiResult<Json<Items<Evaluation>>> {
+    caller.require(ANYONE)?;
+    Ok(Json(platform.follow_ups().await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct LicenseQuery {
+    /// The holder's resident ID number or unified social credit code.
     holder: String,
+    /// The holder's name, if known.
     #[serde(default)]
     name: String,
+    /// Why the licenses are looked up; recorded in the audit log.
     #[serde(default)]
     purpose: Option<String>,
 }
 
+/// Asks every license adapter for the holder's licenses. Roles: clerk.
+#[utoipa::path(get, path = "/api/v1/licenses", tag = "licenses", security(("bearer" = [])),
+    params(LicenseQuery),
+    responses(
+        (status = OK, description = "The merged list and the departments that did not answer", body = Lookup),
+        QueryErrors,
+        (status = UNPROCESSABLE_ENTITY, description = "The holder is neither a valid ID number nor a valid credit code", body = ErrorBody),
+        Refusals,
+    ))]
 async fn lookup_licenses(
     caller: Caller,
     State(platform): State<Platform>,
     Params(query): Params<LicenseQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Lookup>> {
     caller.require(CLERK)?;
     let holder = holder_party(&query.holder, &query.name)?;
     let purpose = query.purpose.as_deref().unwrap_or("窗口查询证照");
     let lookup = platform
         .lookup_licenses(&holder, &caller.actor(), purpose)
         .await?;
-    Ok(Json(json!(lookup)))
+    Ok(Json(lookup))
 }
 
+/// Verifies one license by its type and number. Roles: clerk.
+#[utoipa::path(get, path = "/api/v1/licenses/{type_code}/{number}", tag = "licenses", security(("bearer" = [])),
+    params(
+        ("type_code" = String, Path, description = "The license type, e.g. 营业执照's code"),
+        ("number" = String, Path, description = "The license number"),
+    ),
+    responses((status = OK, body = License), (status = NOT_FOUND, body = ErrorBody), Refusals))]
 async fn verify_license(
     caller: Caller,
     State(platform): State<Platform>,
     Path((type_code, number)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<License>> {
     caller.require(CLERK)?;
-    Ok(Json(json!(
-        platform.verify_license(&type_code, &number).await?
-    )))
+    Ok(Json(platform.verify_license(&type_code, &number).await?))
 }
 
-async fn list_adapters(caller: Caller, State(platform): State<Platform>) -> ApiResult<Json<Value>> {
+/// A loaded adapter, for operators.
+#[derive(Serialize, ToSchema)]
+struct AdapterInfo {
+    id: String,
+    version: String,
+    department: String,
+    sha256: String,
+    state: &'static str,
+    /// The contract interfaces it serves: `matters`, `cases`, `licenses`.
+    exports: Vec<&'static str>,
+}
+
+/// The loaded adapters. Roles: operator.
+#[utoipa::path(get, path = "/api/v1/admin/adapters", tag = "operations", security(("bearer" = [])),
+    responses((status = OK, body = Items<AdapterInfo>), Refusals))]
+async fn list_adapters(
+    caller: Caller,
+    State(platform): State<Platform>,
+) -> ApiResult<Json<Items<AdapterInfo>>> {
     caller.require(OPERATOR)?;
-    let items: Vec<Value> = platform
+    let items: Vec<AdapterInfo> = platform
         .adapters()
         .iter()
         .map(|a| {
-            json!({
-                "id": a.id(),
-                "version": a.manifest().version.to_string(),
-                "department": a.manifest().department,
-                "sha256": a.sha256(),
-                "state": "active",
-                "exports": {
-                    "matters": a.exports().matters,
-                    "cases": a.exports().cases,
-                    "licenses": a.exports().licenses,
-                },
-            })
+            let exports = a.exports();
+            AdapterInfo {
+                id: a.id().to_owned(),
+                version: a.manifest().version.to_string(),
+                department: a.manifest().department.clone(),
+                sha256: a.sha256().to_owned(),
+                state: "active",
+                exports: [
+                    ("matters", exports.matters),
+                    ("cases", exports.cases),
+                    ("licenses", exports.licenses),
+                ]
+                .into_iter()
+                .filter_map(|(name, exported)| exported.then_some(name))
+                .collect(),
+            }
         })
         .collect();
-    Ok(Json(json!({"items": items})))
+    Ok(Json(items.into()))
 }
 
+/// Puts a case whose delivery failed back in the outbox. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/cases/{case_no}/retry", tag = "operations", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    responses(
+        (status = OK, body = Case),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The case's delivery has not failed", body = ErrorBody),
+        Refusals,
+    ))]
 async fn retry_delivery(
     caller: Caller,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Case>> {
     caller.require(OPERATOR)?;
     delivery::retry(&platform, &case_no, &caller.actor()).await?;
-    Ok(Json(json!(platform.case(&case_no).await?)))
+    Ok(Json(platform.case(&case_no).await?))
 }
 
-async fn verify_audit(caller: Caller, State(platform): State<Platform>) -> ApiResult<Json<Value>> {
+/// The outcome of walking the audit chain.
+#[derive(Serialize, ToSchema)]
+struct AuditVerification {
+    valid: bool,
+    /// How many entries were checked (when valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entries: Option<u64>,
+    /// The first edited, reordered or deleted entry (when not valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_break: Option<String>,
+}
+
+/// Walks the audit chain. Roles: auditor.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "operations", security(("bearer" = [])),
+    responses((status = OK, body = AuditVerification), Refusals))]
+async fn verify_audit(
+    caller: Caller,
+    State(platform): State<Platform>,
+) -> ApiResult<Json<AuditVerification>> {
     caller.require(AUDITOR)?;
-    match platform
+    let outcome = platform
         .store
         .verify_audit()
         .await
-        .map_err(PlatformError::from)?
-    {
-        Ok(entries) => Ok(Json(json!({"valid": true, "entries": entries}))),
-        Err(broken) => Ok(Json(
-            json!({"valid": false, "first_break": broken.to_string()}),
-        )),
-    }
+        .map_err(PlatformError::from)?;
+    Ok(Json(match outcome {
+        Ok(entries) => AuditVerification {
+            valid: true,
+            entries: Some(entries),
+            first_break: None,
+        },
+        Err(broken) => AuditVerification {
+            valid: false,
+            entries: None,
+            first_break: Some(broken.to_string()),
+        },
+    }))
 }
 
-/// Notifications a legacy system pushes; the adapter turns them into events.
+/// What a pushed notification did.
+#[derive(Serialize, ToSchema)]
+struct HookOutcome {
+    /// Events the adapter read from the notification.
+    events: usize,
+    /// Events that moved a case (the others were already applied).
+    applied: usize,
+}
+
+/// A notification pushed by a legacy system; the adapter turns it into events.
+#[utoipa::path(post, path = "/hooks/{adapter}", tag = "hooks",
+    params(("adapter" = String, Path, description = "The adapter id, e.g. market-supervision")),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "The legacy system's notification in its own format, passed to the adapter unchanged"),
+    responses(
+        (status = OK, body = HookOutcome),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The adapter could not read the notification", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "Retry later", body = ErrorBody),
+    ))]
 async fn hook(
     State(platform): State<Platform>,
     Path(adapter_id): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<HookOutcome>> {
     let adapter = platform.adapter(&adapter_id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -516,5 +864,8 @@ async fn hook(
             }
         }
     }
-    Ok(Json(json!({"events": events.len(), "applied": applied})))
+    Ok(Json(HookOutcome {
+        events: events.len(),
+        applied,
+    }))
 }

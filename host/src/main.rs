@@ -38,6 +38,8 @@ enum Command {
         #[command(subcommand)]
         command: AdapterCommand,
     },
+    /// Print the HTTP API's OpenAPI document (as served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +116,16 @@ async fn main() -> ExitCode {
             Ok(false) => ExitCode::from(2),
             Err(e) => {
                 eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Openapi => match onewindow::http::openapi().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
                 ExitCode::FAILURE
             }
         },

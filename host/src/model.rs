@@ -3,9 +3,10 @@
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// 申请人 or 持证主体: a person or an organization.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Party {
     /// 自然人, identified by the resident ID number.
@@ -32,7 +33,7 @@ impl Party {
 }
 
 /// 事项类型.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatterKind {
     AdministrativeLicense,
@@ -45,7 +46,7 @@ pub enum MatterKind {
 }
 
 /// 申请材料.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Material {
     pub code: String,
     pub name: String,
@@ -54,7 +55,7 @@ pub struct Material {
 }
 
 /// 政务服务事项 with its guide.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Matter {
     pub code: String,
     pub name: String,
@@ -70,17 +71,18 @@ pub struct Matter {
 }
 
 /// A file handed in for a material.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Attachment {
     pub material_code: String,
     pub file_name: String,
     pub media_type: String,
     #[serde(with = "base64_bytes")]
+    #[schema(value_type = String, format = Byte)]
     pub content_base64: Vec<u8>,
 }
 
 /// 证照状态.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenseStatus {
     Valid,
@@ -89,7 +91,7 @@ pub enum LicenseStatus {
 }
 
 /// 电子证照.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct License {
     pub type_code: String,
     pub type_name: String,

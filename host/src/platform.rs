@@ -44,7 +44,7 @@ impl From<sqlx::Error> for PlatformError {
 }
 
 /// A required material that is missing (一次告知: all are listed at once).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct MissingMaterial {
     pub code: String,
     pub name: String,

@@ -1,11 +1,14 @@
 //! The platform end to end over HTTP: a real server on 127.0.0.1, the real
 //! market-supervision adapter, the mock legacy system, a real SQLite file.
+//! Every answer is checked against the OpenAPI document the server serves.
 
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision as mock;
 use onewindow::config::{Config, Overrides};
 use onewindow_tests::{Db, components, fresh_database};
+
+use crate::contract::Contract;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -16,6 +19,7 @@ const AUDITOR: &str = "test-auditor-token-0001";
 struct Server {
     url: String,
     client: reqwest::Client,
+    contract: Contract,
     mock: mock::Handle,
     platform: onewindow::platform::Platform,
     config: Config,
@@ -157,9 +161,19 @@ token = "{AUDITOR}"
     )
     .expect("the test configuration is valid");
     let (platform, runtime, tasks, url) = start(config.clone(), deliver).await;
+    let client = reqwest::Client::new();
+    let document = client
+        .get(format!("{url}{}", onewindow::http::OPENAPI_PATH))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .expect("the OpenAPI document is JSON");
     Server {
         url,
-        client: reqwest::Client::new(),
+        client,
+        contract: Contract::new(document),
         mock,
         platform,
         config,
@@ -207,10 +221,11 @@ impl Server {
         let response = request.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if let Err(contradiction) = self.contract.check(method, path, status.as_u16(), &body) {
+            panic!("the answer contradicts /api/v1/openapi.json: {contradiction}");
+        }
+        (status, body)
     }
 
     /// Waits until the case has reached `status` (its timeline has that step).

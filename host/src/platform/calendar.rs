@@ -76,7 +76,7 @@ pub struct Deadline {
 }
 
 /// How a case stands against its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DueStatus {
     /// More than two working days remain.

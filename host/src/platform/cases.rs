@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::{IntoParams, ToSchema};
 
 use super::calendar::DueStatus;
 use super::lifecycle::Status;
@@ -16,7 +17,7 @@ use crate::platform::audit::NewEntry;
 use crate::store::{self, Tx, json_column};
 
 /// The applicant's consent to reuse electronic licenses (recorded with its purpose).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     pub reuse_licenses: bool,
@@ -24,7 +25,7 @@ pub struct Consent {
 }
 
 /// `POST /api/v1/cases`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Application {
     pub matter_code: String,
@@ -38,7 +39,7 @@ pub struct Application {
 }
 
 /// One department's part of a case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Part {
     pub part_no: i64,
     pub matter_code: String,
@@ -48,7 +49,7 @@ pub struct Part {
 }
 
 /// A step on a case's timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Step {
     pub at: String,
     pub status: Status,
@@ -57,7 +58,7 @@ pub struct Step {
 }
 
 /// A case as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Case {
     pub case_no: String,
     pub matter_code: String,
@@ -84,26 +85,33 @@ pub struct Case {
 }
 
 /// Filters of `GET /api/v1/cases`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
+    /// A platform status, e.g. `in_review`.
     pub status: Option<String>,
+    /// Only cases past their promised date (or only those that are not).
     pub overdue: Option<bool>,
+    /// Only cases within two working days of their promised date.
     pub due_soon: Option<bool>,
+    /// The applicant's ID number or credit code.
     pub applicant: Option<String>,
 }
 
 /// `POST /api/v1/cases/{case_no}/evaluation`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationRequest {
+    /// 1 (非常不满意) to 5 (非常满意).
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
     #[serde(default)]
     pub comment: String,
 }
 
 /// 好差评: the applicant's rating of a completed case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Evaluation {
     pub case_no: String,
     pub rating: i64,
@@ -116,9 +124,10 @@ pub struct Evaluation {
 }
 
 /// A clerk's status change: `POST /api/v1/cases/{case_no}/status`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
+    /// The status to move to, e.g. `withdrawn`; illegal moves are refused with the legal ones named.
     pub status: String,
     #[serde(default)]
     pub note: String,

@@ -10,7 +10,7 @@ use crate::model::{Matter, MatterKind};
 use crate::store::{self, json_column};
 
 /// A matter as the catalogue holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogueMatter {
     #[serde(flatten)]
     pub matter: Matter,
@@ -20,7 +20,8 @@ pub struct CatalogueMatter {
 }
 
 /// Search terms of `GET /api/v1/matters`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MatterQuery {
     /// Matches names and codes.

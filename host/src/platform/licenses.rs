@@ -16,7 +16,7 @@ use crate::store::{self, Tx, json_column};
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The answer of `GET /api/v1/licenses?holder=`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Lookup {
     pub items: Vec<License>,
     /// Departments that did not answer in time or failed; their licenses may be missing.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::CaseStatus as DepartmentStatus;
 
 /// Where a case stands on the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 已受理: accepted at the window, waiting for delivery.
