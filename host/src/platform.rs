@@ -9,7 +9,9 @@ pub mod licenses;
 pub mod lifecycle;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, FixedOffset};
 
 use crate::config::Config;
 use crate::runtime::Adapter;
@@ -58,6 +60,8 @@ pub struct Platform {
     pub store: Store,
     pub calendar: Arc<Calendar>,
     pub config: Arc<Config>,
+    /// What time it is for acceptance dates, case numbers and deadlines.
+    pub clock: Clock,
     adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
 }
 
@@ -68,6 +72,7 @@ impl Platform {
             store,
             calendar: Arc::new(calendar),
             config: Arc::new(config),
+            clock: Clock::System,
             adapters: Arc::default(),
         }
     }
@@ -101,12 +106,46 @@ impl Platform {
 
     /// Today in China.
     pub fn today(&self) -> chrono::NaiveDate {
-        china_now().date_naive()
+        self.clock.now().date_naive()
+    }
+}
+
+/// The platform's clock: China's time, or a time set by hand, so that tests can
+/// accept a case before a Spring Festival and watch its deadline weeks later.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    /// [`china_now`].
+    #[default]
+    System,
+    /// A time that moves only when set.
+    Set(Arc<Mutex<DateTime<FixedOffset>>>),
+}
+
+impl Clock {
+    /// A clock standing at `at` until it is set again.
+    pub fn set_at(at: DateTime<FixedOffset>) -> Self {
+        Clock::Set(Arc::new(Mutex::new(at)))
+    }
+
+    /// Moves a set clock to `at`; the system clock cannot be moved.
+    pub fn set(&self, at: DateTime<FixedOffset>) {
+        match self {
+            Clock::System => panic!("the system clock cannot be set"),
+            Clock::Set(time) => *time.lock().unwrap_or_else(|e| e.into_inner()) = at,
+        }
+    }
+
+    /// Now, in China's offset.
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        match self {
+            Clock::System => china_now(),
+            Clock::Set(time) => *time.lock().unwrap_or_else(|e| e.into_inner()),
+        }
     }
 }
 
 /// Now in China (UTC+8, no daylight saving), which decides dates and case numbers.
-pub fn china_now() -> chrono::DateTime<chrono::FixedOffset> {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+pub fn china_now() -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     chrono::Utc::now().with_timezone(&offset)
 }

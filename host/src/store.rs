@@ -122,6 +122,20 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 
+    /// Starts a read-only transaction in which every query sees the same
+    /// snapshot, so that a case, its parts and its timeline read one after the
+    /// other always agree (SQLite's WAL gives a deferred transaction one snapshot
+    /// from its first read; PostgreSQL needs REPEATABLE READ for it).
+    pub async fn snapshot(&self) -> Result<Tx, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.kind == DbKind::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// `FOR UPDATE` where the database has it.
     pub fn for_update(&self) -> &'static str {
         match self.kind {

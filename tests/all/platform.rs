@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision as mock;
 use onewindow::config::{Config, Overrides};
+use onewindow::platform::Clock;
 use onewindow_tests::{Db, components, fresh_database};
 
 use crate::contract::Contract;
@@ -57,13 +58,33 @@ macro_rules! on_both_databases {
 
 on_both_databases!(
     a_case_goes_from_the_window_to_a_license_and_an_evaluation,
+    deadlines_count_working_days_across_spring_festival_and_stop_for_a_supplement,
     bad_requests_get_a_clear_error_and_change_nothing,
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
     a_case_accepted_before_a_restart_is_delivered_once_after_it,
 );
 
+/// How a test's platform and mock system run.
+struct Setup {
+    /// Whether the delivery worker runs.
+    deliver: bool,
+    /// The mock's time per lifecycle stage.
+    stage: Duration,
+    clock: Clock,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            deliver: true,
+            stage: Duration::from_millis(100),
+            clock: Clock::System,
+        }
+    }
+}
+
 async fn server(db: Db) -> Server {
-    server_with(db, true).await
+    server_with(db, Setup::default()).await
 }
 
 /// The platform over `config`: HTTP on a fresh port, and the delivery worker
@@ -71,13 +92,15 @@ async fn server(db: Db) -> Server {
 async fn start(
     config: Config,
     deliver: bool,
+    clock: Clock,
 ) -> (
     onewindow::platform::Platform,
     onewindow::runtime::Runtime,
     Vec<tokio::task::JoinHandle<()>>,
     String,
 ) {
-    let (platform, runtime) = onewindow::serve::platform(config).await.unwrap();
+    let (mut platform, runtime) = onewindow::serve::platform(config).await.unwrap();
+    platform.clock = clock;
     let report = platform.sync_catalogue().await;
     assert!(report.failed.is_empty(), "{report:?}");
     let mut tasks = if deliver {
@@ -94,11 +117,11 @@ async fn start(
     (platform, runtime, tasks, url)
 }
 
-async fn server_with(db: Db, deliver: bool) -> Server {
+async fn server_with(db: Db, setup: Setup) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),
         mock::Config {
-            stage: Duration::from_millis(100),
+            stage: setup.stage,
             ..mock::Config::default()
         },
     )
@@ -160,7 +183,7 @@ token = "{AUDITOR}"
         &Overrides::default(),
     )
     .expect("the test configuration is valid");
-    let (platform, runtime, tasks, url) = start(config.clone(), deliver).await;
+    let (platform, runtime, tasks, url) = start(config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();
     let document = client
         .get(format!("{url}{}", onewindow::http::OPENAPI_PATH))
@@ -195,7 +218,8 @@ impl Server {
             task.abort();
         }
         self.platform.store.pool().close().await;
-        let (platform, runtime, tasks, url) = start(self.config.clone(), deliver).await;
+        let clock = self.platform.clock.clone();
+        let (platform, runtime, tasks, url) = start(self.config.clone(), deliver, clock).await;
         self.platform = platform;
         self._runtime = runtime;
         self.tasks = tasks;
@@ -223,6 +247,25 @@ impl Server {
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if let Err(contradiction) = self.contract.check(method, path, status.as_u16(), &body) {
+            panic!("the answer contradicts /api/v1/openapi.json: {contradiction}");
+        }
+        (status, body)
+    }
+
+    /// Pushes a legacy notification to the adapter's hook, as the department would.
+    async fn push(&self, adapter: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let path = format!("/hooks/{adapter}");
+        let response = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if let Err(contradiction) = self.contract.check("POST", &path, status.as_u16(), &body) {
             panic!("the answer contradicts /api/v1/openapi.json: {contradiction}");
         }
         (status, body)
@@ -402,6 +445,191 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
     assert_eq!(audit["valid"], true, "{audit:#}");
 }
 
+/// 县市场监督管理局's push of status changes (BJZTTZ) for one case, in GBK.
+fn notification(case: &Value, changes: &[(u32, &str, &str, &str)]) -> Vec<u8> {
+    let case_no = case["case_no"].as_str().unwrap();
+    let ywlsh = case["parts"][0]["department_ref"].as_str().unwrap();
+    let records: String = changes
+        .iter()
+        .map(|(xh, ztdm, blsj, blyj)| {
+            format!(
+                "<ZT><XH>{xh}</XH><PTBJBH>{case_no}</PTBJBH><YWLSH>{ywlsh}</YWLSH>\
+                 <ZTDM>{ztdm}</ZTDM><BLSJ>{blsj}</BLSJ><BLYJ>{blyj}</BLYJ></ZT>"
+            )
+        })
+        .collect();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"GBK\"?>\
+         <soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>\
+         <BJZTTZ xmlns=\"http://djzc.scjgj.gov.cn/ws\"><ZTLB>{records}</ZTLB></BJZTTZ>\
+         </soap:Body></soap:Envelope>"
+    );
+    onewindow_codes::gbk::encode(&xml).unwrap()
+}
+
+fn china(at: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(at).unwrap()
+}
+
+/// Spring Festival 2026: Sun 15 – Mon 23 February off, Sat 14 and Sat 28
+/// February worked (调休). 企业设立登记 promises 1 working day, the law allows 15.
+async fn deadlines_count_working_days_across_spring_festival_and_stop_for_a_supplement(db: Db) {
+    let clock = Clock::set_at(china("2026-02-13T10:00:00+08:00"));
+    let s = server_with(
+        db,
+        Setup {
+            // The mock's own status changes come far too late to interfere;
+            // this test pushes the department's changes itself.
+            stage: Duration::from_secs(600),
+            clock: clock.clone(),
+            ..Setup::default()
+        },
+    )
+    .await;
+    let case_of = |case: &Value| {
+        (
+            case["status"].as_str().unwrap_or_default().to_owned(),
+            case["promised_by"].as_str().unwrap_or_default().to_owned(),
+            case["legal_by"].as_str().unwrap_or_default().to_owned(),
+            case["due"].as_str().unwrap_or_default().to_owned(),
+            case["working_days_left"].as_i64(),
+        )
+    };
+    let expect = |status: &str, promised: &str, legal: &str, due: &str, left: i64| {
+        (
+            status.to_owned(),
+            promised.to_owned(),
+            legal.to_owned(),
+            due.to_owned(),
+            Some(left),
+        )
+    };
+
+    // Accepted on Friday 13 February: the one promised day is the make-up
+    // Saturday; the fifteen legal days jump the festival and count Sat 28.
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    assert!(case_no.starts_with("20260213-"), "{case_no}");
+    assert_eq!(
+        case_of(&case),
+        expect("accepted", "2026-02-14", "2026-03-12", "due_soon", 1)
+    );
+    let case = s.wait_for_status(&case_no, "delivered").await;
+
+    // That afternoon the department asks for a supplement (补正).
+    clock.set(china("2026-02-13T15:00:00+08:00"));
+    let body = notification(
+        &case,
+        &[
+            (1, "02", "2026年02月13日 14时00分00秒", "材料齐全，进入审查"),
+            (
+                2,
+                "03",
+                "2026年02月13日 15时00分00秒",
+                "请补正：公司章程缺少全体股东签字",
+            ),
+        ],
+    );
+    let (status, pushed) = s
+        .push("market-supervision", "text/xml; charset=GBK", body)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pushed:#}");
+    assert_eq!(pushed["applied"], 2);
+    let path = format!("/api/v1/cases/{case_no}");
+    let (_, case) = s.call("GET", &path, Some(CLERK), None).await;
+    assert_eq!(
+        case_of(&case),
+        expect(
+            "supplement_requested",
+            "2026-02-14",
+            "2026-03-12",
+            "due_soon",
+            1
+        )
+    );
+
+    // Still waiting on Wednesday 25 February: the clock has stood still since the
+    // 13th, so the make-up Saturday, the 24th and the 25th did not count, and the
+    // case is not overdue.
+    clock.set(china("2026-02-25T09:30:00+08:00"));
+    let (_, case) = s.call("GET", &path, Some(CLERK), None).await;
+    assert_eq!(
+        case_of(&case),
+        expect(
+            "supplement_requested",
+            "2026-02-26",
+            "2026-03-17",
+            "due_soon",
+            1
+        )
+    );
+    let (_, overdue) = s
+        .call("GET", "/api/v1/cases?overdue=true", Some(CLERK), None)
+        .await;
+    assert_eq!(
+        overdue["items"],
+        json!([]),
+        "a paused case is never overdue"
+    );
+
+    // The supplement is handed in and review resumes the same morning.
+    clock.set(china("2026-02-25T10:00:00+08:00"));
+    let body = notification(
+        &case,
+        &[(
+            3,
+            "02",
+            "2026年02月25日 10时00分00秒",
+            "补正材料已收到，继续审查",
+        )],
+    );
+    let (status, pushed) = s
+        .push("market-supervision", "text/xml; charset=GBK", body)
+        .await;
+    assert_eq!(
+        (status, pushed["applied"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let (_, case) = s.call("GET", &path, Some(CLERK), None).await;
+    assert_eq!(
+        case_of(&case),
+        expect("in_review", "2026-02-26", "2026-03-17", "due_soon", 1)
+    );
+
+    // Monday 2 March: the promised Thursday has passed.
+    clock.set(china("2026-03-02T09:00:00+08:00"));
+    let (_, case) = s.call("GET", &path, Some(CLERK), None).await;
+    assert_eq!(case["due"], "overdue", "{case:#}");
+    assert!(case["working_days_left"].as_i64().unwrap() < 0);
+    let (_, overdue) = s
+        .call("GET", "/api/v1/cases?overdue=true", Some(CLERK), None)
+        .await;
+    assert_eq!(overdue["items"][0]["case_no"], case_no.as_str());
+    let (_, due_soon) = s
+        .call("GET", "/api/v1/cases?due_soon=true", Some(CLERK), None)
+        .await;
+    assert_eq!(due_soon["items"], json!([]));
+    let steps: Vec<&str> = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "accepted",
+            "delivered",
+            "in_review",
+            "supplement_requested",
+            "in_review"
+        ]
+    );
+}
+
 async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
     let s = server(db).await;
     let (_, case) = s
@@ -409,7 +637,7 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
         .await;
     let case_no = case["case_no"].as_str().unwrap().to_owned();
     let completed = s.wait_for_status(&case_no, "completed").await;
-    assert_eq!(completed["status"], "completed");
+    assert_eq!(completed["status"], "completed", "{completed:#}");
     let before = s.row_counts().await;
 
     let mut wrong_digit = application();
@@ -608,7 +836,14 @@ async fn cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is
 }
 
 async fn a_case_accepted_before_a_restart_is_delivered_once_after_it(db: Db) {
-    let mut s = server_with(db, false).await;
+    let mut s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await;
     let (status, case) = s
         .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
         .await;

@@ -9,9 +9,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use utoipa::{IntoParams, ToSchema};
 
+use super::calendar::Deadline;
 use super::calendar::DueStatus;
 use super::lifecycle::Status;
-use super::{MissingMaterial, Platform, PlatformError, china_now, licenses};
+use super::{MissingMaterial, Platform, PlatformError, licenses};
 use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
 use crate::platform::audit::NewEntry;
 use crate::store::{self, Tx, json_column};
@@ -275,7 +276,7 @@ impl Platform {
             return Err(PlatformError::MissingMaterials(missing));
         }
 
-        let now = china_now();
+        let now = self.clock.now();
         let today = now.date_naive();
         let promised = self
             .calendar
@@ -390,15 +391,17 @@ impl Platform {
 
     /// One case with its parts and timeline.
     pub async fn case(&self, case_no: &str) -> Result<Case, PlatformError> {
+        let mut tx = self.store.snapshot().await?;
         let row = sqlx::query(&format!(
             "SELECT {CASE_COLUMNS} FROM cases WHERE case_no = $1"
         ))
         .bind(case_no)
-        .fetch_optional(self.store.pool())
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| PlatformError::NotFound(format!("no case with number {case_no:?}")))?;
         let mut case = self.case_from_row(&row)?;
-        self.fill_details(&mut case).await?;
+        fill_details(&mut tx, &mut case).await?;
+        tx.commit().await?;
         Ok(case)
     }
 
@@ -420,6 +423,7 @@ impl Platform {
             })?),
             None => None,
         };
+        let mut tx = self.store.snapshot().await?;
         let rows = sqlx::query(&format!(
             "SELECT {CASE_COLUMNS} FROM cases \
              WHERE ($1 = '' OR status = $1) AND ($2 = '' OR applicant_id = $2) \
@@ -427,7 +431,7 @@ impl Platform {
         ))
         .bind(status.map(Status::as_str).unwrap_or_default())
         .bind(query.applicant.as_deref().unwrap_or_default().trim())
-        .fetch_all(self.store.pool())
+        .fetch_all(&mut *tx)
         .await?;
         let mut cases = Vec::new();
         for row in &rows {
@@ -439,9 +443,10 @@ impl Platform {
             {
                 continue;
             }
-            self.fill_details(&mut case).await?;
+            fill_details(&mut tx, &mut case).await?;
             cases.push(case);
         }
+        tx.commit().await?;
         Ok(cases)
     }
 
@@ -454,8 +459,18 @@ impl Platform {
             text.parse()
                 .map_err(|_| store::StoreError::Corrupt(format!("{column} is {text:?}")).into())
         };
-        let promised_by = date("promised_by")?;
+        let mut promised_by = date("promised_by")?;
+        let mut legal_by = date("legal_by")?;
+        let mut provisional = row.try_get::<i64, _>("provisional")? != 0;
         let today = self.today();
+        if status == Status::SupplementRequested {
+            // The clock is stopped: the deadlines move on with every day of waiting.
+            let paused: Pauses = json_column(row, "paused")?;
+            let (promised, legal) = deadlines(self, row, &paused, today)?;
+            promised_by = promised.date;
+            legal_by = legal.date;
+            provisional = promised.provisional || legal.provisional;
+        }
         let (due, left) =
             if status.is_final() || matches!(status, Status::Approved | Status::Denied) {
                 (None, None)
@@ -476,8 +491,8 @@ impl Platform {
             applicant: json_column(row, "applicant")?,
             accepted_at: row.try_get("accepted_at")?,
             promised_by,
-            legal_by: date("legal_by")?,
-            provisional: row.try_get::<i64, _>("provisional")? != 0,
+            legal_by,
+            provisional,
             due,
             working_days_left: left,
             covered_by_license: covered.into_iter().map(|c| c.material_code).collect(),
@@ -490,52 +505,6 @@ impl Platform {
             parts: Vec::new(),
             timeline: Vec::new(),
         })
-    }
-
-    async fn fill_details(&self, case: &mut Case) -> Result<(), PlatformError> {
-        let parts = sqlx::query(
-            "SELECT part_no, matter_code, status, department_ref, reason FROM case_parts \
-             WHERE case_no = $1 ORDER BY part_no",
-        )
-        .bind(&case.case_no)
-        .fetch_all(self.store.pool())
-        .await?;
-        case.parts = parts
-            .iter()
-            .map(|row| -> Result<Part, PlatformError> {
-                let status: String = row.try_get("status")?;
-                Ok(Part {
-                    part_no: row.try_get("part_no")?,
-                    matter_code: row.try_get("matter_code")?,
-                    status: Status::parse(&status).ok_or_else(|| {
-                        store::StoreError::Corrupt(format!("unknown part status {status:?}"))
-                    })?,
-                    department_ref: row.try_get("department_ref")?,
-                    reason: row.try_get("reason")?,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        let steps = sqlx::query(
-            "SELECT at, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id",
-        )
-        .bind(&case.case_no)
-        .fetch_all(self.store.pool())
-        .await?;
-        case.timeline = steps
-            .iter()
-            .map(|row| -> Result<Step, PlatformError> {
-                let status: String = row.try_get("status")?;
-                Ok(Step {
-                    at: row.try_get("at")?,
-                    status: Status::parse(&status).ok_or_else(|| {
-                        store::StoreError::Corrupt(format!("unknown timeline status {status:?}"))
-                    })?,
-                    actor: row.try_get("actor")?,
-                    note: row.try_get("note")?,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(())
     }
 
     /// A clerk's status change: withdrawing a case, or putting it back in review
@@ -630,20 +599,7 @@ impl Platform {
         {
             open.1 = Some(today);
         }
-        let accepted_on: String = row.try_get("accepted_on")?;
-        let accepted_on: NaiveDate = accepted_on
-            .parse()
-            .map_err(|_| store::StoreError::Corrupt(format!("accepted_on is {accepted_on:?}")))?;
-        let days = |column: &str| -> Result<u32, PlatformError> {
-            let value: i64 = row.try_get(column)?;
-            Ok(u32::try_from(value).unwrap_or(u32::MAX))
-        };
-        let promised = self
-            .calendar
-            .deadline(accepted_on, days("promised_days")?, &paused, today);
-        let legal = self
-            .calendar
-            .deadline(accepted_on, days("legal_days")?, &paused, today);
+        let (promised, legal) = deadlines(self, &row, &paused, today)?;
         let reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
         sqlx::query(
             "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
@@ -836,7 +792,77 @@ pub(crate) struct Move<'a> {
 }
 
 const CASE_COLUMNS: &str = "case_no, matter_code, status, applicant, form, consent, covered, accepted_at, \
-     promised_by, legal_by, provisional, reason";
+     promised_by, legal_by, provisional, reason, paused, accepted_on, promised_days, legal_days";
+
+/// The promised and legal deadlines of a case from its row (`paused`,
+/// `accepted_on`, `promised_days`, `legal_days`) with `paused` in place of the
+/// stored pauses; an open pause runs until `today`.
+fn deadlines(
+    platform: &Platform,
+    row: &AnyRow,
+    paused: &Pauses,
+    today: NaiveDate,
+) -> Result<(Deadline, Deadline), PlatformError> {
+    let accepted_on: String = row.try_get("accepted_on")?;
+    let accepted_on: NaiveDate = accepted_on
+        .parse()
+        .map_err(|_| store::StoreError::Corrupt(format!("accepted_on is {accepted_on:?}")))?;
+    let days = |column: &str| -> Result<u32, PlatformError> {
+        let value: i64 = row.try_get(column)?;
+        Ok(u32::try_from(value).unwrap_or(u32::MAX))
+    };
+    let calendar = &platform.calendar;
+    Ok((
+        calendar.deadline(accepted_on, days("promised_days")?, paused, today),
+        calendar.deadline(accepted_on, days("legal_days")?, paused, today),
+    ))
+}
+
+/// Reads the parts and timeline of `case` in `tx`.
+async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError> {
+    let parts = sqlx::query(
+        "SELECT part_no, matter_code, status, department_ref, reason FROM case_parts \
+         WHERE case_no = $1 ORDER BY part_no",
+    )
+    .bind(&case.case_no)
+    .fetch_all(&mut **tx)
+    .await?;
+    case.parts = parts
+        .iter()
+        .map(|row| -> Result<Part, PlatformError> {
+            let status: String = row.try_get("status")?;
+            Ok(Part {
+                part_no: row.try_get("part_no")?,
+                matter_code: row.try_get("matter_code")?,
+                status: Status::parse(&status).ok_or_else(|| {
+                    store::StoreError::Corrupt(format!("unknown part status {status:?}"))
+                })?,
+                department_ref: row.try_get("department_ref")?,
+                reason: row.try_get("reason")?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let steps =
+        sqlx::query("SELECT at, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id")
+            .bind(&case.case_no)
+            .fetch_all(&mut **tx)
+            .await?;
+    case.timeline = steps
+        .iter()
+        .map(|row| -> Result<Step, PlatformError> {
+            let status: String = row.try_get("status")?;
+            Ok(Step {
+                at: row.try_get("at")?,
+                status: Status::parse(&status).ok_or_else(|| {
+                    store::StoreError::Corrupt(format!("unknown timeline status {status:?}"))
+                })?,
+                actor: row.try_get("actor")?,
+                note: row.try_get("note")?,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
 
 async fn add_step(
     tx: &mut Tx,
