@@ -5,36 +5,21 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision as mock;
-use onewindow::config::{Config, Overrides};
+use onewindow::config::Config;
 use onewindow::platform::Clock;
-use onewindow_tests::{Db, components, fresh_database};
-
-use crate::contract::Contract;
+use onewindow_tests::{AUDITOR, CLERK, Db, Running, fresh_database, platform_config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const CLERK: &str = "test-clerk-token-0001";
-const OPERATOR: &str = "test-operator-token-0001";
-const AUDITOR: &str = "test-auditor-token-0001";
+use crate::contract::Contract;
 
 struct Server {
-    url: String,
+    running: Running,
     client: reqwest::Client,
     contract: Contract,
     mock: mock::Handle,
-    platform: onewindow::platform::Platform,
     config: Config,
     _dir: tempfile::TempDir,
-    _runtime: onewindow::runtime::Runtime,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
 }
 
 /// Runs a test on SQLite and on PostgreSQL.
@@ -87,36 +72,6 @@ async fn server(db: Db) -> Server {
     server_with(db, Setup::default()).await
 }
 
-/// The platform over `config`: HTTP on a fresh port, and the delivery worker
-/// when `deliver` is set.
-async fn start(
-    config: Config,
-    deliver: bool,
-    clock: Clock,
-) -> (
-    onewindow::platform::Platform,
-    onewindow::runtime::Runtime,
-    Vec<tokio::task::JoinHandle<()>>,
-    String,
-) {
-    let (mut platform, runtime) = onewindow::serve::platform(config).await.unwrap();
-    platform.clock = clock;
-    let report = platform.sync_catalogue().await;
-    assert!(report.failed.is_empty(), "{report:?}");
-    let mut tasks = if deliver {
-        onewindow::delivery::spawn(platform.clone())
-    } else {
-        Vec::new()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = onewindow::http::app(platform.clone());
-    tasks.push(tokio::spawn(async move {
-        axum_serve(listener, app).await;
-    }));
-    (platform, runtime, tasks, url)
-}
-
 async fn server_with(db: Db, setup: Setup) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),
@@ -128,65 +83,12 @@ async fn server_with(db: Db, setup: Setup) -> Server {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let package = dir.path().join("adapters/market-supervision");
-    std::fs::create_dir_all(&package).unwrap();
-    std::fs::write(
-        package.join("adapter.toml"),
-        format!(
-            r#"id = "market-supervision"
-version = "0.1.0"
-department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
-component = "{component}"
-[grants]
-outbound = ["http://{addr}"]
-[config]
-endpoint = "{endpoint}"
-"#,
-            component = components::MARKET_SUPERVISION,
-            addr = mock.addr(),
-            endpoint = mock.endpoint()
-        ),
-    )
-    .unwrap();
     let database = fresh_database(db, dir.path()).await;
-    let toml = format!(
-        r#"listen = "127.0.0.1:0"
-data-dir = "{data}"
-database-url = "{database}"
-adapter-dir = "{adapters}"
-calendar-dir = "{calendar}"
-max-body-bytes = 65536
-[delivery]
-poll-interval-ms = 100
-initial-backoff-ms = 100
-[[tokens]]
-name = "窗口一号"
-role = "clerk"
-token = "{CLERK}"
-[[tokens]]
-name = "运维"
-role = "operator"
-token = "{OPERATOR}"
-[[tokens]]
-name = "审计"
-role = "auditor"
-token = "{AUDITOR}"
-"#,
-        data = dir.path().join("data").display(),
-        adapters = dir.path().join("adapters").display(),
-        calendar = onewindow_tests::repo_root().join("host/holidays").display(),
-    );
-    let config = Config::from_toml(
-        &toml,
-        &dir.path().join("onewindow.toml"),
-        &Overrides::default(),
-    )
-    .expect("the test configuration is valid");
-    let (platform, runtime, tasks, url) = start(config.clone(), setup.deliver, setup.clock).await;
+    let config = platform_config(dir.path(), &database, &mock);
+    let running = Running::start(config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();
     let document = client
-        .get(format!("{url}{}", onewindow::http::OPENAPI_PATH))
+        .get(format!("{}{}", running.url, onewindow::http::OPENAPI_PATH))
         .send()
         .await
         .unwrap()
@@ -194,36 +96,30 @@ token = "{AUDITOR}"
         .await
         .expect("the OpenAPI document is JSON");
     Server {
-        url,
+        running,
         client,
         contract: Contract::new(document),
         mock,
-        platform,
         config,
         _dir: dir,
-        _runtime: runtime,
-        tasks,
     }
 }
 
-async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
-    axum::serve(listener, app).await.unwrap();
-}
-
 impl Server {
+    fn url(&self) -> &str {
+        &self.running.url
+    }
+
+    fn platform(&self) -> &onewindow::platform::Platform {
+        &self.running.platform
+    }
+
     /// Stops the platform (HTTP and workers) and starts it again on the same
     /// database, as after a crash or a redeploy.
     async fn restart(&mut self, deliver: bool) {
-        for task in self.tasks.drain(..) {
-            task.abort();
-        }
-        self.platform.store.pool().close().await;
-        let clock = self.platform.clock.clone();
-        let (platform, runtime, tasks, url) = start(self.config.clone(), deliver, clock).await;
-        self.platform = platform;
-        self._runtime = runtime;
-        self.tasks = tasks;
-        self.url = url;
+        self.running.stop().await;
+        let clock = self.running.platform.clock.clone();
+        self.running = Running::start(self.config.clone(), deliver, clock).await;
     }
 
     async fn call(
@@ -235,7 +131,7 @@ impl Server {
     ) -> (StatusCode, Value) {
         let mut request = self
             .client
-            .request(method.parse().unwrap(), format!("{}{path}", self.url));
+            .request(method.parse().unwrap(), format!("{}{path}", self.url()));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -257,7 +153,7 @@ impl Server {
         let path = format!("/hooks/{adapter}");
         let response = self
             .client
-            .post(format!("{}{path}", self.url))
+            .post(format!("{}{path}", self.url()))
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -309,7 +205,7 @@ impl Server {
             "attachments",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(self.platform.store.pool())
+                .fetch_one(self.platform().store.pool())
                 .await
                 .unwrap();
             counts.push(n);
@@ -382,7 +278,7 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
     let credit_code =
         sqlx::query_scalar::<_, String>("SELECT holder_id FROM licenses WHERE case_no = $1")
             .bind(&case_no)
-            .fetch_one(s.platform.store.pool())
+            .fetch_one(s.platform().store.pool())
             .await
             .expect("the completed case issued a license");
     let (status, found) = s
@@ -415,7 +311,7 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
 
     let metrics = s
         .client
-        .get(format!("{}/metrics", s.url))
+        .get(format!("{}/metrics", s.url()))
         .send()
         .await
         .unwrap()
@@ -756,7 +652,7 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
     // Malformed JSON.
     let response = s
         .client
-        .post(format!("{}/api/v1/cases", s.url))
+        .post(format!("{}/api/v1/cases", s.url()))
         .bearer_auth(CLERK)
         .header("content-type", "application/json")
         .body("{not json")

@@ -1,5 +1,6 @@
 //! Shared pieces of the end-to-end tests and benchmarks: where the components
-//! built from plugins/ are, and packages made from them in a temporary folder.
+//! built from plugins/ are, packages made from them in a temporary folder, and
+//! the whole platform serving HTTP on 127.0.0.1 against a mock legacy system.
 
 use std::path::{Path, PathBuf};
 
@@ -102,6 +103,135 @@ pub async fn fresh_database(db: Db, dir: &Path) -> String {
                 .map(|(base, _)| base)
                 .expect("ONEWINDOW_TEST_POSTGRES ends with /<database>");
             format!("{base}/{name}")
+        }
+    }
+}
+
+/// The demo tokens of the platforms [`platform_config`] describes.
+pub const CLERK: &str = "test-clerk-token-0001";
+pub const OPERATOR: &str = "test-operator-token-0001";
+pub const AUDITOR: &str = "test-auditor-token-0001";
+
+/// The configuration of a platform in `dir` on `database`, with the
+/// market-supervision adapter granted and pointed at the mock `mock`, delivery
+/// polling every 100 ms, and the [`CLERK`], [`OPERATOR`] and [`AUDITOR`] tokens.
+pub fn platform_config(
+    dir: &Path,
+    database: &str,
+    mock: &legacy_systems::market_supervision::Handle,
+) -> onewindow::config::Config {
+    let package = dir.join("adapters/market-supervision");
+    std::fs::create_dir_all(&package).expect("creating the adapter directory");
+    std::fs::write(
+        package.join("adapter.toml"),
+        format!(
+            r#"id = "market-supervision"
+version = "0.1.0"
+department = "县市场监督管理局"
+api = "onewindow:adapter@0.1.0"
+component = "{component}"
+[grants]
+outbound = ["http://{addr}"]
+[config]
+endpoint = "{endpoint}"
+"#,
+            component = components::MARKET_SUPERVISION,
+            addr = mock.addr(),
+            endpoint = mock.endpoint()
+        ),
+    )
+    .expect("writing adapter.toml");
+    let toml = format!(
+        r#"listen = "127.0.0.1:0"
+data-dir = "{data}"
+database-url = "{database}"
+adapter-dir = "{adapters}"
+calendar-dir = "{calendar}"
+max-body-bytes = 65536
+[delivery]
+poll-interval-ms = 100
+initial-backoff-ms = 100
+[[tokens]]
+name = "窗口一号"
+role = "clerk"
+token = "{CLERK}"
+[[tokens]]
+name = "运维"
+role = "operator"
+token = "{OPERATOR}"
+[[tokens]]
+name = "审计"
+role = "auditor"
+token = "{AUDITOR}"
+"#,
+        data = dir.join("data").display(),
+        adapters = dir.join("adapters").display(),
+        calendar = repo_root().join("host/holidays").display(),
+    );
+    onewindow::config::Config::from_toml(
+        &toml,
+        &dir.join("onewindow.toml"),
+        &onewindow::config::Overrides::default(),
+    )
+    .expect("the test configuration is valid")
+}
+
+/// A platform serving HTTP on a fresh port of 127.0.0.1; dropping it stops it.
+pub struct Running {
+    pub url: String,
+    pub platform: onewindow::platform::Platform,
+    pub runtime: onewindow::runtime::Runtime,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Loads the adapters of `config`, syncs the catalogue, serves HTTP, and
+    /// runs the delivery worker when `deliver` is set; `clock` tells the time.
+    pub async fn start(
+        config: onewindow::config::Config,
+        deliver: bool,
+        clock: onewindow::platform::Clock,
+    ) -> Running {
+        let (mut platform, runtime) = onewindow::serve::platform(config)
+            .await
+            .expect("starting the platform");
+        platform.clock = clock;
+        let report = platform.sync_catalogue().await;
+        assert!(report.failed.is_empty(), "{report:?}");
+        let mut tasks = if deliver {
+            onewindow::delivery::spawn(platform.clone())
+        } else {
+            Vec::new()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a port on 127.0.0.1");
+        let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+        let app = onewindow::http::app(platform.clone());
+        tasks.push(tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serving HTTP");
+        }));
+        Running {
+            url,
+            platform,
+            runtime,
+            tasks,
+        }
+    }
+
+    /// Stops serving and delivering, and closes the database pool.
+    pub async fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        self.platform.store.pool().close().await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
         }
     }
 }
