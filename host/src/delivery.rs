@@ -112,7 +112,7 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
         .bind(row.id)
         .bind(&row.next_attempt_at)
         .bind(&lease)
-        .execute(platform.store.pool())
+        .execute(platform.store.writer())
         .await?
         .rows_affected();
         if claimed == 1 {
@@ -240,7 +240,7 @@ async fn retry_later(platform: &Platform, row: &Due, error: &str) -> Result<(), 
         .bind(row.id)
         .bind(attempts)
         .bind(error)
-        .execute(platform.store.pool())
+        .execute(platform.store.writer())
         .await?;
         let note = format!("推送失败（{attempts} 次）：{error}");
         let actor = format!("adapter:{}", row.adapter_id);
@@ -274,7 +274,7 @@ async fn retry_later(platform: &Platform, row: &Due, error: &str) -> Result<(), 
     .bind(attempts)
     .bind(&next)
     .bind(error)
-    .execute(platform.store.pool())
+    .execute(platform.store.writer())
     .await?;
     tracing::warn!(
         case_no = row.case_no,
@@ -297,7 +297,7 @@ pub async fn retry(
     )
     .bind(case_no)
     .bind(store::now())
-    .execute(platform.store.pool())
+    .execute(platform.store.writer())
     .await?
     .rows_affected();
     if reset == 0 {
@@ -451,7 +451,7 @@ pub async fn poll_events(platform: &Platform, adapter: &Adapter) -> Result<usize
             .bind(adapter.id())
             .bind(next)
             .bind(store::now())
-            .execute(platform.store.pool())
+            .execute(platform.store.writer())
             .await?;
             cursor = Some(next.clone());
         }

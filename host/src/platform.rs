@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod intake;
 pub mod licenses;
 pub mod lifecycle;
 
@@ -62,6 +63,8 @@ pub struct Platform {
     pub config: Arc<Config>,
     /// What time it is for acceptance dates, case numbers and deadlines.
     pub clock: Clock,
+    /// Group commit of accepted cases.
+    intake: Arc<intake::Intake>,
     adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
 }
 
@@ -73,6 +76,7 @@ impl Platform {
             calendar: Arc::new(calendar),
             config: Arc::new(config),
             clock: Clock::System,
+            intake: Arc::default(),
             adapters: Arc::default(),
         }
     }

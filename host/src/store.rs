@@ -29,12 +29,20 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// A write shared with other requests failed (the cause is logged).
+    #[error("database error: {0}")]
+    Failed(String),
 }
 
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where writes go. SQLite has one writer at a time: its own pool of one
+    /// connection queues writers fairly in the process, instead of letting
+    /// them collide on the database lock and sleep in SQLite's busy handler.
+    /// On PostgreSQL it is the same pool.
+    writer: AnyPool,
     kind: DbKind,
 }
 
@@ -70,34 +78,16 @@ impl Store {
                 source: sqlx::Error::Io(e),
             })?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(if kind == DbKind::Sqlite { 4 } else { 16 })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if kind == DbKind::Sqlite {
-                        // WAL lets readers work while one writer commits; NORMAL
-                        // sync is durable across process crashes in WAL mode.
-                        use sqlx::Executor as _;
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await
-            .map_err(|source| StoreError::Open {
-                url: redact(url),
-                source,
-            })?;
+        let pool = connect(url, kind, if kind == DbKind::Sqlite { 4 } else { 16 }).await?;
         match kind {
             DbKind::Sqlite => SQLITE.run(&pool).await?,
             DbKind::Postgres => POSTGRES.run(&pool).await?,
         }
-        Ok(Self { pool, kind })
+        let writer = match kind {
+            DbKind::Sqlite => connect(url, kind, 1).await?,
+            DbKind::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer, kind })
     }
 
     /// The database kind.
@@ -110,6 +100,11 @@ impl Store {
         &self.pool
     }
 
+    /// The pool for a write outside [`Store::begin`].
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -119,7 +114,7 @@ impl Store {
     /// Starts a transaction whose first statement should be a write, so SQLite
     /// takes the write lock at once instead of failing to upgrade later.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(self.writer.begin().await?)
     }
 
     /// Starts a read-only transaction in which every query sees the same
@@ -146,6 +141,18 @@ impl Store {
 
     /// Appends an audit entry inside `tx`, advancing the recorded head.
     pub async fn append_audit(&self, tx: &mut Tx, entry: NewEntry) -> Result<(), StoreError> {
+        self.append_audit_many(tx, vec![entry]).await
+    }
+
+    /// Appends audit entries, in order, inside `tx` with one insert.
+    pub async fn append_audit_many(
+        &self,
+        tx: &mut Tx,
+        entries: Vec<NewEntry>,
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
         // Taking the head row first serialises appends across replicas.
         let head = sqlx::query(&format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
@@ -153,26 +160,41 @@ impl Store {
         ))
         .fetch_one(&mut **tx)
         .await?;
-        let seq: i64 = head.try_get("seq")?;
-        let hash: String = head.try_get("hash")?;
-        let sealed = entry.seal(seq + 1, &hash);
-        sqlx::query(
-            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(sealed.seq)
-        .bind(&sealed.at)
-        .bind(&sealed.actor)
-        .bind(&sealed.action)
-        .bind(&sealed.subject)
-        .bind(sealed.detail.to_string())
-        .bind(&sealed.prev_hash)
-        .bind(&sealed.hash)
-        .execute(&mut **tx)
-        .await?;
+        let mut seq: i64 = head.try_get("seq")?;
+        let mut hash: String = head.try_get("hash")?;
+        let mut sealed = Vec::with_capacity(entries.len());
+        for entry in entries {
+            seq += 1;
+            let entry = entry.seal(seq, &hash);
+            hash = entry.hash.clone();
+            sealed.push(entry);
+        }
+        let tuples: Vec<String> = (0..sealed.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES {}",
+            tuples.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for entry in &sealed {
+            insert = insert
+                .bind(entry.seq)
+                .bind(&entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.subject)
+                .bind(entry.detail.to_string())
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash);
+        }
+        insert.execute(&mut **tx).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(sealed.seq)
-            .bind(&sealed.hash)
+            .bind(seq)
+            .bind(&hash)
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -222,6 +244,33 @@ impl Store {
         let (entries, (seq, hash)) = self.audit_log().await?;
         Ok(audit::verify_with_head(&entries, (seq, &hash)))
     }
+}
+
+/// A pool of up to `connections` connections to `url`.
+async fn connect(url: &str, kind: DbKind, connections: u32) -> Result<AnyPool, StoreError> {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if kind == DbKind::Sqlite {
+                    // WAL lets readers work while one writer commits; NORMAL
+                    // sync is durable across process crashes in WAL mode.
+                    use sqlx::Executor as _;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|source| StoreError::Open {
+            url: redact(url),
+            source,
+        })
 }
 
 /// Reads a JSON text column.

@@ -47,6 +47,7 @@ on_both_databases!(
     bad_requests_get_a_clear_error_and_change_nothing,
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
     a_case_accepted_before_a_restart_is_delivered_once_after_it,
+    concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain,
 );
 
 /// How a test's platform and mock system run.
@@ -762,4 +763,53 @@ async fn a_case_accepted_before_a_restart_is_delivered_once_after_it(db: Db) {
         (1, 0),
         "delivered exactly once"
     );
+}
+
+/// Acceptances at the same moment are written together (group commit); each
+/// still gets its own number, rows, outbox entry and place in the audit chain.
+async fn concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let before = s.row_counts().await;
+    let accepted = futures::future::join_all((0..100).map(|n| {
+        let mut app = application();
+        app["form"]["企业名称"] = json!(format!("桐庐并发{n}号有限公司"));
+        let s = &s;
+        async move {
+            s.call("POST", "/api/v1/cases", Some(CLERK), Some(app))
+                .await
+        }
+    }))
+    .await;
+    let mut numbers: Vec<u32> = accepted
+        .iter()
+        .map(|(status, case)| {
+            assert_eq!(*status, StatusCode::CREATED, "{case:#}");
+            let case_no = case["case_no"].as_str().unwrap();
+            case_no.rsplit_once('-').unwrap().1.parse().unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=100).collect::<Vec<_>>());
+    // Each answer is its own case, as stored.
+    for (_, case) in accepted.iter().take(5) {
+        let path = format!("/api/v1/cases/{}", case["case_no"].as_str().unwrap());
+        let (_, stored) = s.call("GET", &path, Some(CLERK), None).await;
+        assert_eq!(stored["form"], case["form"]);
+        assert_eq!(stored["timeline"], case["timeline"]);
+    }
+    let after = s.row_counts().await;
+    // cases, timeline, outbox and audit gain one row per case; attachments five.
+    let gained: Vec<i64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+    assert_eq!(gained, [100, 100, 100, 100, 0, 500]);
+    let (_, audit) = s
+        .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+        .await;
+    assert_eq!(audit["valid"], true, "{audit:#}");
 }

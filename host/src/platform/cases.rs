@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::calendar::Deadline;
 use super::calendar::DueStatus;
+use super::intake::{NewCase, Stored};
 use super::lifecycle::Status;
 use super::{MissingMaterial, Platform, PlatformError, licenses};
 use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
@@ -286,65 +287,6 @@ impl Platform {
             .deadline(today, matter.matter.legal_days, &[], today);
         let accepted_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
 
-        let mut tx = self.store.begin().await?;
-        let day = today.format("%Y%m%d").to_string();
-        let n: i64 = sqlx::query(
-            "INSERT INTO case_counters (day, last) VALUES ($1, 1) \
-             ON CONFLICT (day) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
-        )
-        .bind(&day)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last")?;
-        let case_no = format!("{day}-{n:06}");
-        let stamp = store::now();
-        sqlx::query(
-            "INSERT INTO cases (case_no, matter_code, theme_code, status, applicant, applicant_id, form, \
-             consent, covered, accepted_at, accepted_on, promised_days, legal_days, promised_by, legal_by, \
-             provisional, paused, reason, updated_at) \
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '[]', NULL, $16)",
-        )
-        .bind(&case_no)
-        .bind(&matter.matter.code)
-        .bind(Status::Accepted.as_str())
-        .bind(serde_json::to_string(&application.applicant).expect("parties serialize"))
-        .bind(application.applicant.id())
-        .bind(serde_json::to_string(&application.form).expect("forms serialize"))
-        .bind(consent.as_ref().map(|c| serde_json::to_string(c).expect("consents serialize")))
-        .bind(serde_json::to_string(&covered).expect("license refs serialize"))
-        .bind(&accepted_at)
-        .bind(today.to_string())
-        .bind(i64::from(matter.matter.promised_days))
-        .bind(i64::from(matter.matter.legal_days))
-        .bind(promised.date.to_string())
-        .bind(legal.date.to_string())
-        .bind(i64::from(promised.provisional || legal.provisional))
-        .bind(&stamp)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO case_parts (case_no, part_no, matter_code, adapter_id, status, department_ref, reason) \
-             VALUES ($1, 1, $2, $3, $4, NULL, NULL)",
-        )
-        .bind(&case_no)
-        .bind(&matter.matter.code)
-        .bind(adapter.id())
-        .bind(Status::Accepted.as_str())
-        .execute(&mut *tx)
-        .await?;
-        for a in &application.attachments {
-            sqlx::query(
-                "INSERT INTO attachments (case_no, material_code, file_name, media_type, content) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&case_no)
-            .bind(&a.material_code)
-            .bind(&a.file_name)
-            .bind(&a.media_type)
-            .bind(&a.content_base64)
-            .execute(&mut *tx)
-            .await?;
-        }
         let note = if covered.is_empty() {
             "受理".to_owned()
         } else {
@@ -357,36 +299,87 @@ impl Platform {
                     .join(", ")
             )
         };
-        add_step(&mut tx, &case_no, None, Status::Accepted, clerk, &note).await?;
-        sqlx::query(
-            "INSERT INTO outbox (case_no, part_no, adapter_id, created_at, attempts, next_attempt_at, last_error, state) \
-             VALUES ($1, 1, $2, $3, 0, $3, NULL, 'pending')",
-        )
-        .bind(&case_no)
-        .bind(adapter.id())
-        .bind(&stamp)
-        .execute(&mut *tx)
-        .await?;
-        self.store
-            .append_audit(
-                &mut tx,
-                NewEntry {
-                    at: stamp.clone(),
-                    actor: clerk.to_owned(),
-                    action: "case.accepted".into(),
-                    subject: case_no.clone(),
-                    detail: serde_json::json!({
-                        "matter": matter.matter.code,
-                        "applicant": licenses::mask_holder(&application.applicant),
-                        "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
-                        "consent": consent,
-                    }),
-                },
-            )
-            .await?;
-        tx.commit().await?;
+        let new_case = NewCase {
+            day: today.format("%Y%m%d").to_string(),
+            matter_code: matter.matter.code.clone(),
+            adapter_id: adapter.id().to_owned(),
+            status: Status::Accepted.as_str(),
+            applicant: serde_json::to_string(&application.applicant).expect("parties serialize"),
+            applicant_id: application.applicant.id().to_owned(),
+            form: serde_json::to_string(&application.form).expect("forms serialize"),
+            consent: consent
+                .as_ref()
+                .map(|c| serde_json::to_string(c).expect("consents serialize")),
+            covered: serde_json::to_string(&covered).expect("license refs serialize"),
+            accepted_at: accepted_at.clone(),
+            accepted_on: today.to_string(),
+            promised_days: i64::from(matter.matter.promised_days),
+            legal_days: i64::from(matter.matter.legal_days),
+            promised_by: promised.date.to_string(),
+            legal_by: legal.date.to_string(),
+            provisional: i64::from(promised.provisional || legal.provisional),
+            attachments: application
+                .attachments
+                .iter()
+                .map(|a| {
+                    (
+                        a.material_code.clone(),
+                        a.file_name.clone(),
+                        a.media_type.clone(),
+                        a.content_base64.clone(),
+                    )
+                })
+                .collect(),
+            actor: clerk.to_owned(),
+            note: note.clone(),
+            audit: NewEntry {
+                at: String::new(),
+                actor: clerk.to_owned(),
+                action: "case.accepted".into(),
+                subject: String::new(),
+                detail: serde_json::json!({
+                    "matter": matter.matter.code,
+                    "applicant": licenses::mask_holder(&application.applicant),
+                    "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
+                    "consent": consent,
+                }),
+            },
+        };
+        let Stored { case_no, at } = self.intake.store(&self.store, new_case).await?;
+        let step = Step {
+            at,
+            status: Status::Accepted,
+            actor: clerk.to_owned(),
+            note,
+        };
         tracing::info!(case_no, matter = %matter.matter.code, "case accepted");
-        self.case(&case_no).await
+        // The answer is what was just written; reading it back would cost a
+        // transaction of its own on every acceptance.
+        let (due, working_days_left) = self.due(Status::Accepted, promised.date, today);
+        Ok(Case {
+            case_no,
+            matter_code: matter.matter.code.clone(),
+            status: Status::Accepted,
+            applicant: application.applicant,
+            accepted_at,
+            promised_by: promised.date,
+            legal_by: legal.date,
+            provisional: promised.provisional || legal.provisional,
+            due,
+            working_days_left,
+            covered_by_license: covered.into_iter().map(|c| c.material_code).collect(),
+            consent,
+            form: application.form,
+            reason: None,
+            parts: vec![Part {
+                part_no: 1,
+                matter_code: matter.matter.code,
+                status: Status::Accepted,
+                department_ref: None,
+                reason: None,
+            }],
+            timeline: vec![step],
+        })
     }
 
     /// One case with its parts and timeline.
@@ -450,6 +443,24 @@ impl Platform {
         Ok(cases)
     }
 
+    /// Where a case in `status` stands against `promised_by` today, and the
+    /// working days left; nothing once the department has decided.
+    fn due(
+        &self,
+        status: Status,
+        promised_by: NaiveDate,
+        today: NaiveDate,
+    ) -> (Option<DueStatus>, Option<i64>) {
+        if status.is_final() || matches!(status, Status::Approved | Status::Denied) {
+            (None, None)
+        } else {
+            (
+                Some(self.calendar.status(promised_by, today)),
+                Some(self.calendar.working_days_left(promised_by, today)),
+            )
+        }
+    }
+
     fn case_from_row(&self, row: &AnyRow) -> Result<Case, PlatformError> {
         let status: String = row.try_get("status")?;
         let status = Status::parse(&status)
@@ -471,15 +482,7 @@ impl Platform {
             legal_by = legal.date;
             provisional = promised.provisional || legal.provisional;
         }
-        let (due, left) =
-            if status.is_final() || matches!(status, Status::Approved | Status::Denied) {
-                (None, None)
-            } else {
-                (
-                    Some(self.calendar.status(promised_by, today)),
-                    Some(self.calendar.working_days_left(promised_by, today)),
-                )
-            };
+        let (due, left) = self.due(status, promised_by, today);
         let covered: Vec<LicenseRef> = json_column(row, "covered")?;
         let consent: Option<String> = row.try_get("consent")?;
         Ok(Case {

@@ -1,0 +1,276 @@
+//! Load generator for the platform over HTTP: accepted cases per second with
+//! p50/p99 latency at several numbers of concurrent clients, on SQLite and on
+//! PostgreSQL, and cases delivered per second end to end through the
+//! market-supervision adapter to the mock 县市场监督管理局 system.
+//!
+//! The platform runs on its own tokio runtime (as `onewindow serve` would), the
+//! clients on another, both in this process and on this machine's cores, talking
+//! HTTP/1.1 keep-alive over 127.0.0.1.
+//!
+//! ```sh
+//! ONEWINDOW_TEST_POSTGRES=$(bash tests/postgres.sh) \
+//!     cargo bench -p onewindow-tests --bench platform_load -- --secs 5
+//! ```
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use hdrhistogram::Histogram;
+use legacy_systems::market_supervision as mock;
+use onewindow::platform::Clock;
+use onewindow_tests::{CLERK, Db, Running, fresh_database, platform_config};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(about = "Accepted and delivered cases per second against a running platform")]
+struct Args {
+    /// Seconds of load per number of clients.
+    #[arg(long, default_value_t = 5)]
+    secs: u64,
+    /// Numbers of concurrent clients, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    clients: Vec<usize>,
+    /// Databases, comma-separated: sqlite, postgres (PostgreSQL needs
+    /// ONEWINDOW_TEST_POSTGRES, as `make bench` sets it).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    db: Vec<String>,
+    /// Where the Markdown table is written as well as printed [default:
+    /// target/bench-results/platform_load.md in the repository].
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// Accept only: no delivery worker runs (to tell acceptance's own cost
+    /// from delivery's).
+    #[arg(long)]
+    no_delivery: bool,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// One run at one number of clients.
+struct Phase {
+    clients: usize,
+    accepted: u64,
+    failed: u64,
+    elapsed: Duration,
+    latency: Histogram<u64>,
+}
+
+/// The end-to-end figure for one database.
+struct Delivery {
+    cases: u64,
+    elapsed: Duration,
+}
+
+fn application(n: u64) -> Value {
+    json!({
+        "matter_code": "330122-SCJG-XK-001",
+        "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
+        "form": {"企业名称": format!("桐庐压测{n}号有限公司"), "法定代表人": "陈晓东"},
+        "attachments": (["001", "002", "003", "004", "005"].iter().map(|code| json!({
+            "material_code": code, "file_name": format!("{code}.pdf"),
+            "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"
+        })).collect::<Vec<_>>()),
+    })
+}
+
+/// `clients` clients each accepting cases one after another for `length`.
+async fn load(url: &str, clients: usize, length: Duration) -> Phase {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("an HTTP client");
+    let started = Instant::now();
+    let until = started + length;
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let client = client.clone();
+        let url = format!("{url}/api/v1/cases");
+        tasks.spawn(async move {
+            let mut latency = Histogram::<u64>::new(3).expect("a histogram");
+            let (mut accepted, mut failed) = (0u64, 0u64);
+            let mut n = c as u64 * 1_000_000;
+            while Instant::now() < until {
+                n += 1;
+                let sent = Instant::now();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(CLERK)
+                    .json(&application(n))
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                        // Read the whole answer: a client is not done before that.
+                        let _ = r.bytes().await;
+                        latency
+                            .record(sent.elapsed().as_micros() as u64)
+                            .expect("latency within range");
+                        accepted += 1;
+                    }
+                    Ok(r) => {
+                        failed += 1;
+                        if failed == 1 {
+                            let status = r.status();
+                            let body = r.text().await.unwrap_or_default();
+                            eprintln!("client {c}: {status}: {body}");
+                        }
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        if failed == 1 {
+                            eprintln!("client {c}: {e}");
+                        }
+                    }
+                }
+            }
+            (accepted, failed, latency)
+        });
+    }
+    let mut phase = Phase {
+        clients,
+        accepted: 0,
+        failed: 0,
+        elapsed: Duration::ZERO,
+        latency: Histogram::new(3).expect("a histogram"),
+    };
+    while let Some(result) = tasks.join_next().await {
+        let (accepted, failed, latency) = result.expect("a client task");
+        phase.accepted += accepted;
+        phase.failed += failed;
+        phase.latency.add(latency).expect("histograms of one shape");
+    }
+    phase.elapsed = started.elapsed();
+    phase
+}
+
+/// Rows in the outbox still waiting to be delivered.
+async fn backlog(platform: &onewindow::platform::Platform) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+        .fetch_one(platform.store.pool())
+        .await
+        .expect("counting the outbox")
+}
+
+/// Runs every phase on `db`; `None` when the database is not available.
+fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery)> {
+    if db == Db::Postgres && std::env::var_os("ONEWINDOW_TEST_POSTGRES").is_none() {
+        eprintln!(
+            "skipping PostgreSQL: ONEWINDOW_TEST_POSTGRES is not set (see tests/postgres.sh)"
+        );
+        return None;
+    }
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("platform")
+        .build()
+        .expect("the platform's runtime");
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("clients")
+        .build()
+        .expect("the clients' runtime");
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a data directory");
+    let (mock, running) = server.block_on(async {
+        // Cases stay at the department's first stage: the status feed stays quiet
+        // and what is measured is acceptance and delivery.
+        let mock = mock::start(
+            "127.0.0.1:0".parse().expect("an address"),
+            mock::Config {
+                stage: Duration::from_secs(3600),
+                ..mock::Config::default()
+            },
+        )
+        .await
+        .expect("starting the mock system");
+        let database = fresh_database(db, dir.path()).await;
+        let config = platform_config(dir.path(), &database, &mock);
+        let running = Running::start(config, !args.no_delivery, Clock::System).await;
+        (mock, running)
+    });
+    let url = running.url.clone();
+
+    eprintln!("{db:?}: warming up");
+    clients.block_on(load(&url, 16, Duration::from_secs(1)));
+    let delivered_before = mock.stats().cases;
+    let first = Instant::now();
+    let mut phases = Vec::new();
+    for &n in &args.clients {
+        eprintln!("{db:?}: {n} client(s) for {} s", args.secs);
+        phases.push(clients.block_on(load(&url, n, Duration::from_secs(args.secs))));
+    }
+    let accepted: u64 = phases.iter().map(|p| p.accepted).sum();
+    eprintln!("{db:?}: waiting for the delivery of {accepted} case(s)");
+    let platform = running.platform.clone();
+    let drained_by = Instant::now() + Duration::from_secs(600);
+    while !args.no_delivery && server.block_on(backlog(&platform)) > 0 {
+        assert!(
+            Instant::now() < drained_by,
+            "the outbox did not drain within 10 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let delivery = Delivery {
+        cases: mock.stats().cases - delivered_before,
+        elapsed: first.elapsed(),
+    };
+    server.block_on(async {
+        drop(running);
+        mock.shutdown().await;
+    });
+    Some((phases, delivery))
+}
+
+fn millis(micros: u64) -> String {
+    format!("{:.1} ms", micros as f64 / 1000.0)
+}
+
+fn main() {
+    let args = Args::parse();
+    let mut table = String::from(
+        "| database | clients | accepted/s | p50 | p99 | failed |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    let mut deliveries = String::new();
+    for name in &args.db {
+        let db = match name.as_str() {
+            "sqlite" => Db::Sqlite,
+            "postgres" => Db::Postgres,
+            other => panic!("unknown database {other:?}; use sqlite or postgres"),
+        };
+        let Some((phases, delivery)) = run_database(db, &args) else {
+            continue;
+        };
+        for p in &phases {
+            writeln!(
+                table,
+                "| {name} | {} | {:.0} | {} | {} | {} |",
+                p.clients,
+                p.accepted as f64 / p.elapsed.as_secs_f64(),
+                millis(p.latency.value_at_quantile(0.5)),
+                millis(p.latency.value_at_quantile(0.99)),
+                p.failed,
+            )
+            .expect("writing to a String");
+        }
+        writeln!(
+            deliveries,
+            "- {name}: {} cases delivered to the mock system in {:.1} s from the first \
+             acceptance to the last delivery: **{:.0} delivered/s**",
+            delivery.cases,
+            delivery.elapsed.as_secs_f64(),
+            delivery.cases as f64 / delivery.elapsed.as_secs_f64(),
+        )
+        .expect("writing to a String");
+    }
+    let report = format!("{table}\n{deliveries}");
+    println!("{report}");
+    let out = args.out.clone().unwrap_or_else(|| {
+        onewindow_tests::repo_root().join("target/bench-results/platform_load.md")
+    });
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).expect("creating the results folder");
+    }
+    std::fs::write(&out, &report).expect("writing the results");
+    eprintln!("written to {}", out.display());
+}
