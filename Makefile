@@ -38,6 +38,8 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
 
-## The criterion benchmarks (adapter call cost against native code).
+## The benchmarks: adapter call cost against native code (criterion), and the
+## platform under HTTP load on SQLite and PostgreSQL (tests/benches/platform_load.rs).
 bench: setup
 	$(CARGO) bench -p onewindow-tests --bench adapter_call
+	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) bench -p onewindow-tests --bench platform_load
