@@ -11,6 +11,7 @@ pub mod mask;
 pub mod metrics;
 pub mod model;
 pub mod platform;
+pub mod registry;
 pub mod runtime;
 pub mod serve;
 pub mod store;

@@ -40,6 +40,24 @@ enum Command {
     },
     /// Print the HTTP API's OpenAPI document (as served at /api/v1/openapi.json).
     Openapi,
+    /// Signing keys for adapter packages.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make an ed25519 key pair: <name>.key (secret, keep it safe) and <name>.pub
+    /// (give it to the operators for their trust store).
+    New {
+        /// The signer's name, e.g. the integrator team: a-z, 0-9 and -.
+        name: String,
+        /// Where to write the two files.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -69,6 +87,29 @@ enum AdapterCommand {
         /// Where exchange directories live.
         #[arg(long, env = "ONEWINDOW_EXCHANGE_ROOT", default_value = "data/exchange")]
         exchange_root: PathBuf,
+    },
+    /// Pack and sign an adapter: writes <id>-<version>.tar.gz with adapter.toml
+    /// (component and sha256 filled in), adapter.wasm and adapter.sig.
+    Pack {
+        /// The package directory (with adapter.toml naming the built component).
+        dir: PathBuf,
+        /// The secret key file made by `onewindow keys new`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The package file to write [default: <id>-<version>.tar.gz here].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a package as the platform will before installing it.
+    Verify {
+        /// The package: a .tar.gz or a directory.
+        package: PathBuf,
+        /// The folder of trusted public keys (*.pub).
+        #[arg(long)]
+        trust_dir: PathBuf,
+        /// Accept a package without a signature.
+        #[arg(long)]
+        allow_unsigned: bool,
     },
 }
 
@@ -119,16 +160,29 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Openapi => match onewindow::http::openapi().to_pretty_json() {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Openapi => report(onewindow::http::openapi().to_pretty_json()),
+        Command::Keys {
+            command: KeysCommand::New { name, dir },
+        } => report(
+            onewindow::registry::package::new_key_pair(&name, &dir).map(|(secret, public)| {
+                format!(
+                    "secret key: {} (keep it; sign with `onewindow adapter pack --key`)\npublic key: {} (for the operators' trust store)",
+                    secret.display(),
+                    public.display()
+                )
+            }),
+        ),
+        Command::Adapter {
+            command: AdapterCommand::Pack { dir, key, out },
+        } => report(pack(&dir, &key, out)),
+        Command::Adapter {
+            command:
+                AdapterCommand::Verify {
+                    package,
+                    trust_dir,
+                    allow_unsigned,
+                },
+        } => report(verify(&package, &trust_dir, allow_unsigned)),
         Command::Adapter {
             command:
                 AdapterCommand::Call {
@@ -183,4 +237,62 @@ async fn audit_verify(
             Ok(false)
         }
     }
+}
+
+/// Prints what a command did, or its error; the exit code says which.
+fn report<E: std::fmt::Display>(result: Result<String, E>) -> ExitCode {
+    match result {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn pack(
+    dir: &std::path::Path,
+    key: &std::path::Path,
+    out: Option<PathBuf>,
+) -> Result<String, onewindow::registry::package::PackageError> {
+    use onewindow::registry::package;
+    let key = package::SecretKey::read(key)?;
+    let (manifest, files) = package::pack(dir, &key)?;
+    let out = out
+        .unwrap_or_else(|| PathBuf::from(format!("{}-{}.tar.gz", manifest.id, manifest.version)));
+    std::fs::write(&out, files.to_tar_gz()).map_err(|source| package::PackageError::Write {
+        path: out.clone(),
+        source,
+    })?;
+    Ok(format!(
+        "packed {} {} signed by {} ({}): {}",
+        manifest.id,
+        manifest.version,
+        key.name,
+        package::fingerprint(&key.public()),
+        out.display()
+    ))
+}
+
+fn verify(
+    path: &std::path::Path,
+    trust_dir: &std::path::Path,
+    allow_unsigned: bool,
+) -> Result<String, onewindow::registry::package::PackageError> {
+    use onewindow::registry::package;
+    let trust = package::TrustStore::load_dir(trust_dir)?;
+    let verified = package::verify(package::PackageFiles::read(path)?, &trust, !allow_unsigned)?;
+    Ok(format!(
+        "ok: {} {} for {}, sha256 {}, {}",
+        verified.manifest.id,
+        verified.manifest.version,
+        verified.manifest.department,
+        verified.sha256,
+        verified
+            .signer
+            .map_or_else(|| "unsigned".to_owned(), |s| format!("signed by {s}"))
+    ))
 }

@@ -361,3 +361,32 @@ impl std::io::Write for CapturedLogs {
         Ok(())
     }
 }
+
+/// What an integrator packs and signs is what the platform verifies and loads:
+/// the real fixture component, through a `.tar.gz`.
+#[tokio::test]
+async fn a_signed_package_verifies_and_its_component_loads() {
+    use onewindow::registry::package;
+    let source = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &fixture_manifest("packed", "ok", "name = \"已签名\"", ""),
+    );
+    let keys = tempfile::tempdir().unwrap();
+    let (secret, _) = package::new_key_pair("integrator", keys.path()).unwrap();
+    let key = package::SecretKey::read(&secret).unwrap();
+    let (_, files) = package::pack(source.path(), &key).unwrap();
+    let archive = files.to_tar_gz();
+    let trust = package::TrustStore::load_dir(keys.path()).unwrap();
+    let verified = package::verify(
+        package::PackageFiles::from_tar_gz(archive.as_slice()).unwrap(),
+        &trust,
+        true,
+    )
+    .unwrap();
+    assert_eq!(verified.signer.as_deref(), Some("integrator"));
+    let (runtime, _exchange) = runtime();
+    let adapter = runtime
+        .load(verified.manifest, &verified.component, verified.sha256)
+        .unwrap();
+    assert_eq!(adapter.list_matters().await.unwrap()[0].name, "已签名");
+}
