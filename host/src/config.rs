@@ -16,6 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::runtime::breaker::BreakerConfig;
+
 /// The address `onewindow serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The data directory unless told otherwise (relative to the current directory).
@@ -70,6 +72,8 @@ pub struct Delivery {
     pub poll_interval: Duration,
     /// How often the matter catalogue is synced from the adapters.
     pub catalogue_sync_interval: Duration,
+    /// When an adapter's circuit breaker opens (consecutive failures) and for how long.
+    pub breaker: BreakerConfig,
 }
 
 impl Default for Delivery {
@@ -80,6 +84,10 @@ impl Default for Delivery {
             max_backoff: Duration::from_millis(MAX_BACKOFF.default),
             poll_interval: Duration::from_millis(POLL_INTERVAL.default),
             catalogue_sync_interval: Duration::from_secs(CATALOGUE_SYNC.default),
+            breaker: BreakerConfig {
+                failures: BREAKER_FAILURES.default as u32,
+                cool_down: Duration::from_millis(BREAKER_COOL_DOWN.default),
+            },
         }
     }
 }
@@ -297,6 +305,12 @@ pub struct Overrides {
     /// How often the matter catalogue is synced (file: delivery.catalogue-sync-secs; default 300).
     #[arg(long, env = "ONEWINDOW_CATALOGUE_SYNC_SECS", value_name = "SECS")]
     pub catalogue_sync_secs: Option<String>,
+    /// Consecutive failures that open an adapter's circuit breaker (file: delivery.breaker-failures; default 5).
+    #[arg(long, env = "ONEWINDOW_BREAKER_FAILURES", value_name = "N")]
+    pub breaker_failures: Option<String>,
+    /// How long an open circuit breaker refuses calls (file: delivery.breaker-cool-down-ms; default 30000).
+    #[arg(long, env = "ONEWINDOW_BREAKER_COOL_DOWN_MS", value_name = "MS")]
+    pub breaker_cool_down_ms: Option<String>,
 }
 
 // Numbers are taken as text (not parsed by clap) so that a bad value gets this
@@ -437,6 +451,29 @@ const CATALOGUE_SYNC: Number = Number {
     default: 300,
 };
 
+const BREAKER_FAILURES: Number = Number {
+    key: Key {
+        file: "delivery.breaker-failures",
+        flag: "--breaker-failures",
+        env: "ONEWINDOW_BREAKER_FAILURES",
+    },
+    unit: "failures",
+    min: 1,
+    max: 1000,
+    default: 5,
+};
+const BREAKER_COOL_DOWN: Number = Number {
+    key: Key {
+        file: "delivery.breaker-cool-down-ms",
+        flag: "--breaker-cool-down-ms",
+        env: "ONEWINDOW_BREAKER_COOL_DOWN_MS",
+    },
+    unit: "milliseconds",
+    min: 1,
+    max: HOUR_MS,
+    default: 30_000,
+};
+
 const TOP_KEYS: &[&str] = &[
     "listen",
     "data-dir",
@@ -455,6 +492,8 @@ const DELIVERY_KEYS: &[&str] = &[
     "max-backoff-ms",
     "poll-interval-ms",
     "catalogue-sync-secs",
+    "breaker-failures",
+    "breaker-cool-down-ms",
 ];
 const TOKEN_KEYS: &[&str] = &["name", "role", "token", "token-sha256"];
 const THEME_KEYS: &[&str] = &["code", "name", "matters", "promised-days"];
@@ -484,6 +523,8 @@ struct RawDelivery {
     max_backoff_ms: Option<u64>,
     poll_interval_ms: Option<u64>,
     catalogue_sync_secs: Option<u64>,
+    breaker_failures: Option<u64>,
+    breaker_cool_down_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -754,7 +795,18 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
             ),
         ));
     }
+    let breaker_failures = r.number(&BREAKER_FAILURES, &o.breaker_failures, d.breaker_failures)?;
+    let breaker_cool_down = r.number(
+        &BREAKER_COOL_DOWN,
+        &o.breaker_cool_down_ms,
+        d.breaker_cool_down_ms,
+    )?;
     let delivery = Delivery {
+        breaker: BreakerConfig {
+            // Bounded to 1000 above.
+            failures: breaker_failures.value as u32,
+            cool_down: Duration::from_millis(breaker_cool_down.value),
+        },
         retry_horizon: Duration::from_secs(retry_horizon.value),
         initial_backoff: Duration::from_millis(initial.value),
         max_backoff: Duration::from_millis(max.value),

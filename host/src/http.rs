@@ -707,6 +707,9 @@ struct AdapterInfo {
     department: String,
     sha256: String,
     state: &'static str,
+    /// Its circuit breaker: `closed`, `open` (refusing calls after repeated
+    /// failures) or `half_open` (a trial call is running).
+    breaker: &'static str,
     /// The contract interfaces it serves: `matters`, `cases`, `licenses`.
     exports: Vec<&'static str>,
 }
@@ -730,6 +733,7 @@ async fn list_adapters(
                 department: a.manifest().department.clone(),
                 sha256: a.sha256().to_owned(),
                 state: "active",
+                breaker: a.breaker().name(),
                 exports: [
                     ("matters", exports.matters),
                     ("cases", exports.cases),

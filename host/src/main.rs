@@ -195,6 +195,7 @@ async fn main() -> ExitCode {
             let runtime = match Runtime::new(RuntimeConfig {
                 exchange_root,
                 max_instances: 16,
+                ..RuntimeConfig::default()
             }) {
                 Ok(runtime) => runtime,
                 Err(e) => {

@@ -6,6 +6,7 @@
 //! (files), [`host_api`] (log and config), [`stdio`], and [`limits`] (memory).
 
 mod bindings;
+pub mod breaker;
 mod exchange;
 mod host_api;
 mod limits;
@@ -27,6 +28,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::manifest::{self, Manifest, ManifestError, OutboundPrefix, Package};
 use crate::model;
 use bindings::exports::onewindow::adapter::{cases, licenses, matters};
+use breaker::{Breaker, BreakerConfig, BreakerState};
 
 pub use limits::MemoryCapExceeded;
 
@@ -40,6 +42,8 @@ pub struct RuntimeConfig {
     pub exchange_root: PathBuf,
     /// Adapter instances alive at once across all adapters (pooling allocator slots).
     pub max_instances: u32,
+    /// When an adapter's circuit breaker opens, and for how long.
+    pub breaker: BreakerConfig,
 }
 
 impl Default for RuntimeConfig {
@@ -47,6 +51,7 @@ impl Default for RuntimeConfig {
         Self {
             exchange_root: PathBuf::from("data/exchange"),
             max_instances: 1000,
+            breaker: BreakerConfig::default(),
         }
     }
 }
@@ -108,6 +113,15 @@ pub enum CallError {
         function: &'static str,
         mib: u32,
     },
+    /// The adapter's circuit breaker is open after repeated failures; it was not called.
+    #[error(
+        "adapter {adapter}: {function} was not called: it failed repeatedly and its circuit breaker is open for another {retry_in_ms} ms"
+    )]
+    BreakerOpen {
+        adapter: String,
+        function: &'static str,
+        retry_in_ms: u64,
+    },
     /// The host could not run the call (no free instance slot, instantiation failed).
     #[error("adapter {adapter}: {function} could not be run: {message}")]
     Host {
@@ -129,6 +143,7 @@ impl CallError {
             CallError::Trap { .. }
             | CallError::Timeout { .. }
             | CallError::MemoryLimit { .. }
+            | CallError::BreakerOpen { .. }
             | CallError::Host { .. } => true,
         }
     }
@@ -146,6 +161,7 @@ impl CallError {
             CallError::Trap { .. } => "trap",
             CallError::Timeout { .. } => "timeout",
             CallError::MemoryLimit { .. } => "memory",
+            CallError::BreakerOpen { .. } => "breaker_open",
             CallError::Host { .. } => "host",
         }
     }
@@ -313,6 +329,7 @@ impl Runtime {
                     config: manifest.config.clone(),
                 }),
                 permits: Semaphore::new(manifest.limits.max_concurrency as usize),
+                breaker: Breaker::new(self.config.breaker),
                 manifest,
                 sha256,
                 exports,
@@ -411,6 +428,7 @@ struct AdapterInner {
     pre: InstancePre<CallState>,
     exchange_dir: Option<PathBuf>,
     permits: Semaphore,
+    breaker: Breaker,
 }
 
 /// A loaded adapter: cheap to clone, safe to call from many tasks at once.
@@ -473,6 +491,11 @@ impl Adapter {
     /// sha256 of its component.
     pub fn sha256(&self) -> &str {
         &self.inner.sha256
+    }
+
+    /// Where its circuit breaker stands.
+    pub fn breaker(&self) -> BreakerState {
+        self.inner.breaker.state()
     }
 
     /// Which interfaces it serves.
@@ -668,6 +691,30 @@ impl Adapter {
         let inner = &*self.inner;
         let adapter = || inner.shared.id.clone();
         let limits = &inner.manifest.limits;
+        let labels = [
+            ("adapter", inner.shared.id.clone()),
+            ("version", inner.manifest.version.to_string()),
+        ];
+        let admission = inner.breaker.enter().map_err(|wait| {
+            let error = CallError::BreakerOpen {
+                adapter: adapter(),
+                function,
+                retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            };
+            metrics::counter!(
+                "onewindow_adapter_calls_total",
+                &[
+                    &labels[..],
+                    &[
+                        ("function", function.to_owned()),
+                        ("outcome", error.kind().to_owned())
+                    ]
+                ]
+                .concat()
+            )
+            .increment(1);
+            error
+        })?;
         let _permit = inner.permits.acquire().await.map_err(|_| CallError::Host {
             adapter: adapter(),
             function,
@@ -700,13 +747,16 @@ impl Adapter {
             Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
         let elapsed = started.elapsed();
+        admission.finish(result.as_ref().is_err_and(CallError::is_retryable));
+        let open = !matches!(inner.breaker.state(), BreakerState::Closed { .. });
+        metrics::gauge!("onewindow_adapter_breaker_open", &labels).set(f64::from(u8::from(open)));
         let outcome = match &result {
             Ok(_) => "ok",
             Err(e) => e.kind(),
         };
         let labels = [
-            ("adapter", inner.shared.id.clone()),
-            ("version", inner.manifest.version.to_string()),
+            labels[0].clone(),
+            labels[1].clone(),
             ("function", function.to_owned()),
         ];
         metrics::counter!(

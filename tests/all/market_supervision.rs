@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision::{self as mock, Fault};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
+use onewindow::runtime::breaker::BreakerConfig;
 use onewindow::runtime::{Adapter, CallError, Runtime};
-use onewindow_tests::{TestPackage, components, runtime};
+use onewindow_tests::{TestPackage, components};
 
 struct Setup {
     mock: mock::Handle,
@@ -42,7 +43,12 @@ endpoint = "{endpoint}"
         endpoint = mock.endpoint()
     );
     let package = TestPackage::new(components::MARKET_SUPERVISION, &manifest);
-    let (runtime, exchange) = runtime();
+    // These tests make the legacy system fail on purpose, many times in a row;
+    // the circuit breaker (tested in runtime.rs) must not stand in their way.
+    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
+        failures: 1000,
+        ..BreakerConfig::default()
+    });
     let adapter = runtime
         .load_dir(package.path())
         .expect("loading the adapter");

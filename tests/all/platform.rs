@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use legacy_systems::market_supervision as mock;
 use onewindow::config::Config;
 use onewindow::platform::Clock;
-use onewindow_tests::{AUDITOR, CLERK, Db, Running, fresh_database, platform_config};
+use onewindow_tests::{AUDITOR, CLERK, Db, OPERATOR, Running, fresh_database, platform_config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -333,6 +333,20 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
     assert!(
         !metrics.contains(&credit_code),
         "no identifiers in metric labels"
+    );
+
+    let (status, adapters) = s
+        .call("GET", "/api/v1/admin/adapters", Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let adapter = &adapters["items"][0];
+    assert_eq!(
+        (&adapter["id"], &adapter["breaker"], &adapter["exports"]),
+        (
+            &json!("market-supervision"),
+            &json!("closed"),
+            &json!(["matters", "cases", "licenses"])
+        )
     );
 
     let (status, audit) = s

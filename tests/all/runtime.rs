@@ -390,3 +390,38 @@ async fn a_signed_package_verifies_and_its_component_loads() {
         .unwrap();
     assert_eq!(adapter.list_matters().await.unwrap()[0].name, "已签名");
 }
+
+/// Repeated traps open the trapping adapter's breaker: it is then refused at
+/// once, without running, while a healthy adapter keeps answering; after the
+/// cool-down one trial runs again.
+#[tokio::test]
+async fn repeated_traps_open_the_breaker_of_that_adapter_only() {
+    use onewindow::runtime::breaker::BreakerConfig;
+    let (runtime, _exchange) = onewindow_tests::runtime_with(BreakerConfig {
+        failures: 3,
+        cool_down: Duration::from_millis(300),
+    });
+    let trapping = load(&runtime, "trapping", "trap", "", "");
+    let healthy = load(&runtime, "healthy", "ok", "name = \"健康\"", "");
+    for _ in 0..3 {
+        let err = trapping.list_matters().await.unwrap_err();
+        assert_eq!(err.kind(), "trap", "{err}");
+        assert_eq!(healthy.list_matters().await.unwrap()[0].name, "健康");
+    }
+    assert_eq!(trapping.breaker().name(), "open");
+    let err = trapping.list_matters().await.unwrap_err();
+    assert_eq!(err.kind(), "breaker_open", "{err}");
+    assert!(err.is_retryable(), "cases wait in the outbox meanwhile");
+    assert!(err.to_string().contains("circuit breaker is open"), "{err}");
+    assert_eq!(healthy.breaker().name(), "closed");
+    assert_eq!(healthy.list_matters().await.unwrap()[0].name, "健康");
+
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let err = trapping.list_matters().await.unwrap_err();
+    assert_eq!(err.kind(), "trap", "the trial runs the adapter: {err}");
+    assert_eq!(
+        trapping.breaker().name(),
+        "open",
+        "and a failed trial opens it again"
+    );
+}

@@ -49,10 +49,18 @@ behaviour = "{behaviour}"
 
 /// A runtime whose exchange root is a fresh temporary folder.
 pub fn runtime() -> (onewindow::runtime::Runtime, tempfile::TempDir) {
+    runtime_with(onewindow::runtime::breaker::BreakerConfig::default())
+}
+
+/// [`runtime`] with its adapters' circuit breakers set to `breaker`.
+pub fn runtime_with(
+    breaker: onewindow::runtime::breaker::BreakerConfig,
+) -> (onewindow::runtime::Runtime, tempfile::TempDir) {
     let exchange = tempfile::tempdir().expect("creating an exchange root");
     let runtime = onewindow::runtime::Runtime::new(onewindow::runtime::RuntimeConfig {
         exchange_root: exchange.path().to_owned(),
         max_instances: 100,
+        breaker,
     })
     .expect("creating the runtime");
     (runtime, exchange)
@@ -151,6 +159,7 @@ max-body-bytes = 65536
 [delivery]
 poll-interval-ms = 100
 initial-backoff-ms = 100
+breaker-cool-down-ms = 200
 [[tokens]]
 name = "窗口一号"
 role = "clerk"
