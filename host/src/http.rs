@@ -710,6 +710,8 @@ struct AdapterInfo {
     /// Its circuit breaker: `closed`, `open` (refusing calls after repeated
     /// failures) or `half_open` (a trial call is running).
     breaker: &'static str,
+    /// The most linear memory any of its calls has reached, bytes.
+    memory_high_water_bytes: u64,
     /// The contract interfaces it serves: `matters`, `cases`, `licenses`.
     exports: Vec<&'static str>,
 }
@@ -734,6 +736,7 @@ async fn list_adapters(
                 sha256: a.sha256().to_owned(),
                 state: "active",
                 breaker: a.breaker().name(),
+                memory_high_water_bytes: a.memory_high_water(),
                 exports: [
                     ("matters", exports.matters),
                     ("cases", exports.cases),

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
@@ -330,6 +331,7 @@ impl Runtime {
                 }),
                 permits: Semaphore::new(manifest.limits.max_concurrency as usize),
                 breaker: Breaker::new(self.config.breaker),
+                memory_high_water: AtomicU64::new(0),
                 manifest,
                 sha256,
                 exports,
@@ -429,6 +431,8 @@ struct AdapterInner {
     exchange_dir: Option<PathBuf>,
     permits: Semaphore,
     breaker: Breaker,
+    /// The most linear memory any call has reached, bytes.
+    memory_high_water: AtomicU64,
 }
 
 /// A loaded adapter: cheap to clone, safe to call from many tasks at once.
@@ -491,6 +495,11 @@ impl Adapter {
     /// sha256 of its component.
     pub fn sha256(&self) -> &str {
         &self.inner.sha256
+    }
+
+    /// The most linear memory any of its calls has reached, bytes.
+    pub fn memory_high_water(&self) -> u64 {
+        self.inner.memory_high_water.load(Ordering::Relaxed)
     }
 
     /// Where its circuit breaker stands.
@@ -747,6 +756,13 @@ impl Adapter {
             Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
         let elapsed = started.elapsed();
+        let reached = store.data().limits.high_water as u64;
+        let high_water = inner
+            .memory_high_water
+            .fetch_max(reached, Ordering::Relaxed)
+            .max(reached);
+        metrics::gauge!("onewindow_adapter_memory_high_water_bytes", &labels)
+            .set(high_water as f64);
         admission.finish(result.as_ref().is_err_and(CallError::is_retryable));
         let open = !matches!(inner.breaker.state(), BreakerState::Closed { .. });
         metrics::gauge!("onewindow_adapter_breaker_open", &labels).set(f64::from(u8::from(open)));

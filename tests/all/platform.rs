@@ -324,6 +324,8 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
         "onewindow_adapter_call_seconds_bucket{adapter=\"market-supervision\",version=\"0.1.0\",function=\"cases.events\"",
         "onewindow_http_requests_total{method=\"POST\",route=\"/api/v1/cases\",status=\"201\"}",
         "onewindow_outbox_depth",
+        "onewindow_adapter_breaker_open{adapter=\"market-supervision\",version=\"0.1.0\"} 0",
+        "onewindow_adapter_memory_high_water_bytes{adapter=\"market-supervision\",version=\"0.1.0\"}",
     ] {
         assert!(
             metrics.contains(expected),
@@ -347,6 +349,12 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
             &json!("closed"),
             &json!(["matters", "cases", "licenses"])
         )
+    );
+    // The adapter's calls have used memory; far less than its 64 MiB cap.
+    let high_water = adapter["memory_high_water_bytes"].as_u64().unwrap();
+    assert!(
+        (64 * 1024..64 * 1024 * 1024).contains(&high_water),
+        "{high_water}"
     );
 
     let (status, audit) = s
