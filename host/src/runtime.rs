@@ -22,7 +22,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{
+    Cache, CacheConfig, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    Trap,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -45,6 +48,10 @@ pub struct RuntimeConfig {
     pub max_instances: u32,
     /// When an adapter's circuit breaker opens, and for how long.
     pub breaker: BreakerConfig,
+    /// Where compiled components are cached, keyed by the component's hash and
+    /// the engine's configuration (wasmtime's own cache: only files it wrote are
+    /// read back); none compiles every time.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -53,6 +60,7 @@ impl Default for RuntimeConfig {
             exchange_root: PathBuf::from("data/exchange"),
             max_instances: 1000,
             breaker: BreakerConfig::default(),
+            cache_dir: None,
         }
     }
 }
@@ -199,6 +207,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<CallState>,
     config: RuntimeConfig,
+    compile_cache: Option<Cache>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -235,6 +244,19 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
             .memory_init_cow(true)
             .cranelift_opt_level(wasmtime::OptLevel::Speed);
+        let compile_cache = match &config.cache_dir {
+            None => None,
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    anyhow::anyhow!("creating the compile cache {}: {e}", dir.display())
+                })?;
+                let mut cache = CacheConfig::new();
+                cache.with_directory(dir);
+                let cache = Cache::new(cache).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                wasm.cache(Some(cache.clone()));
+                Some(cache)
+            }
+        };
         let engine = Engine::new(&wasm).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         start_epoch_ticker(&engine);
 
@@ -252,7 +274,16 @@ impl Runtime {
             engine,
             linker,
             config,
+            compile_cache,
         })
+    }
+
+    /// Components found in the compile cache and compiled afresh so far; none
+    /// without a cache.
+    pub fn compile_cache_stats(&self) -> Option<(usize, usize)> {
+        self.compile_cache
+            .as_ref()
+            .map(|cache| (cache.cache_hits(), cache.cache_misses()))
     }
 
     /// The engine, for the precompile cache and benchmarks.

@@ -25,6 +25,7 @@ pub async fn platform(config: Config) -> anyhow::Result<(Platform, Runtime)> {
     let runtime = Runtime::new(RuntimeConfig {
         exchange_root: config.exchange_root.clone(),
         breaker: config.delivery.breaker,
+        cache_dir: Some(config.data_dir.join("cache")),
         ..RuntimeConfig::default()
     })?;
     let adapter_dir = config.adapter_dir.clone();

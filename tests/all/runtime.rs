@@ -425,3 +425,37 @@ async fn repeated_traps_open_the_breaker_of_that_adapter_only() {
         "and a failed trial opens it again"
     );
 }
+
+/// A restart compiles nothing it compiled before: the second runtime on the same
+/// cache folder finds the component there, and the adapter works the same.
+#[tokio::test]
+async fn a_second_start_loads_the_component_from_the_compile_cache() {
+    use onewindow::runtime::RuntimeConfig;
+    let cache = tempfile::tempdir().unwrap();
+    let exchange = tempfile::tempdir().unwrap();
+    let package = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &fixture_manifest("cached", "ok", "name = \"缓存\"", ""),
+    );
+    let start = || {
+        Runtime::new(RuntimeConfig {
+            exchange_root: exchange.path().to_owned(),
+            max_instances: 10,
+            cache_dir: Some(cache.path().to_owned()),
+            ..RuntimeConfig::default()
+        })
+        .unwrap()
+    };
+    let first = start();
+    first.load_dir(package.path()).unwrap();
+    assert_eq!(first.compile_cache_stats(), Some((0, 1)));
+    drop(first);
+    let second = start();
+    let adapter = second.load_dir(package.path()).unwrap();
+    assert_eq!(
+        second.compile_cache_stats(),
+        Some((1, 0)),
+        "loaded from the cache"
+    );
+    assert_eq!(adapter.list_matters().await.unwrap()[0].name, "缓存");
+}

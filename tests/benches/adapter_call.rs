@@ -9,8 +9,10 @@
 //!   notification of 1,000 status changes into unified case events: through the
 //!   adapter (`cases.on-notify`) and by the very same Rust code compiled natively.
 //!
-//! `cargo bench -p onewindow-tests --bench adapter_call`; `make bench-report`
-//! prints the medians and ratios for the README.
+//! * `activation/*`: loading the market-supervision adapter (compile, check the
+//!   contract, link): compiled afresh, and from the compile cache a restart uses.
+//!
+//! `cargo bench -p onewindow-tests --bench adapter_call` (part of `make bench`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -116,5 +118,39 @@ endpoint = "http://127.0.0.1:9/unused"
     group.finish();
 }
 
-criterion_group!(benches, trivial, translate);
+fn activation(c: &mut Criterion) {
+    use onewindow::runtime::{Runtime, RuntimeConfig};
+    let exchange = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let manifest = r#"id = "market-supervision"
+version = "0.1.0"
+department = "县市场监督管理局"
+api = "onewindow:adapter@0.1.0"
+"#;
+    let package = TestPackage::new(components::MARKET_SUPERVISION, manifest);
+    let runtime = |cache_dir: Option<std::path::PathBuf>| {
+        Runtime::new(RuntimeConfig {
+            exchange_root: exchange.path().to_owned(),
+            max_instances: 10,
+            cache_dir,
+            ..RuntimeConfig::default()
+        })
+        .unwrap()
+    };
+    let uncached = runtime(None);
+    let cached = runtime(Some(cache.path().to_owned()));
+    cached.load_dir(package.path()).unwrap();
+
+    let mut group = c.benchmark_group("activation");
+    group.sample_size(10);
+    group.bench_function("compile", |b| {
+        b.iter(|| black_box(uncached.load_dir(package.path()).unwrap()))
+    });
+    group.bench_function("from_cache", |b| {
+        b.iter(|| black_box(cached.load_dir(package.path()).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, trivial, translate, activation);
 criterion_main!(benches);
