@@ -325,11 +325,11 @@ async fn not_found() -> ApiError {
     )
 }
 
+type Responses =
+    std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>;
+
 /// Error answers, as documented responses with the [`ErrorBody`] schema.
-fn error_responses(
-    answers: &[(&str, &str)],
-) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
-{
+fn error_responses(answers: &[(&str, &str)]) -> Responses {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     answers
         .iter()
@@ -348,51 +348,43 @@ fn error_responses(
         .collect()
 }
 
-/// The 401 and 403 answers every operation with a token can give.
-struct Refusals;
+/// A set of error answers, as a type to name in `#[utoipa::path(responses(...))]`.
+macro_rules! error_answers {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $description:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        struct $name;
 
-impl utoipa::IntoResponses for Refusals {
-    fn responses() -> std::collections::BTreeMap<
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
-    > {
-        error_responses(&[
-            ("401", "No token, or one this platform does not know"),
-            ("403", "The token's role may not do this"),
-        ])
-    }
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> Responses {
+                error_responses(&[$(($status, $description)),+])
+            }
+        }
+    };
 }
 
-/// The answers of [`Body`] to a body it cannot read.
-struct BodyErrors;
-
-impl utoipa::IntoResponses for BodyErrors {
-    fn responses() -> std::collections::BTreeMap<
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
-    > {
-        error_responses(&[
-            ("400", "The body is not valid JSON"),
-            (
-                "413",
-                "The body is larger than the platform accepts (max-body-bytes)",
-            ),
-            ("415", "The body is not sent as application/json"),
-        ])
+error_answers!(
+    /// The 401 and 403 answers every operation with a token can give.
+    Refusals {
+        "401" => "No token, or one this platform does not know",
+        "403" => "The token's role may not do this",
     }
-}
+);
 
-/// The answer of [`Params`] to a query it cannot read.
-struct QueryErrors;
-
-impl utoipa::IntoResponses for QueryErrors {
-    fn responses() -> std::collections::BTreeMap<
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
-    > {
-        error_responses(&[("400", "A query parameter is unknown or malformed")])
+error_answers!(
+    /// The answers of [`Body`] to a body it cannot read.
+    BodyErrors {
+        "400" => "The body is not valid JSON",
+        "413" => "The body is larger than the platform accepts (max-body-bytes)",
+        "415" => "The body is not sent as application/json",
     }
-}
+);
+
+error_answers!(
+    /// The answer of [`Params`] to a query it cannot read.
+    QueryErrors {
+        "400" => "A query parameter is unknown or malformed",
+    }
+);
 
 /// Counts requests by route (the pattern, never the concrete path, which may
 /// hold an ID number) and status.

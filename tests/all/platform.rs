@@ -227,6 +227,16 @@ type BadRequest<'a> = (
     &'a str,
 );
 
+/// The statuses on a case's timeline, in order.
+fn statuses(case: &Value) -> Vec<&str> {
+    case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["status"].as_str().unwrap())
+        .collect()
+}
+
 fn application() -> Value {
     json!({
         "matter_code": "330122-SCJG-XK-001",
@@ -256,14 +266,8 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
     assert!(case["promised_by"].as_str().is_some());
 
     let completed = s.wait_for_status(&case_no, "completed").await;
-    let steps: Vec<&str> = completed["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        steps,
+        statuses(&completed),
         [
             "accepted",
             "delivered",
@@ -531,14 +535,8 @@ async fn deadlines_count_working_days_across_spring_festival_and_stop_for_a_supp
         .call("GET", "/api/v1/cases?due_soon=true", Some(CLERK), None)
         .await;
     assert_eq!(due_soon["items"], json!([]));
-    let steps: Vec<&str> = case["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|step| step["status"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        steps,
+        statuses(&case),
         [
             "accepted",
             "delivered",
