@@ -1,5 +1,6 @@
 //! `onewindow adapter call`: load one adapter package with its manifest's grants
 //! and limits, call one export, and give back the unified result as JSON.
+//! `onewindow adapter install`: hand a package to a running platform's API.
 
 use std::path::Path;
 
@@ -134,4 +135,73 @@ pub async fn adapter_call(
 
 fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("the unified types always serialize")
+}
+
+/// Uploads the package at `path` (a `.tar.gz` or a package directory) to the
+/// platform at `server` with an operator's `token`, and activates it when
+/// `activate` is set. Says what was done, or the platform's reason for refusing.
+pub async fn install(
+    path: &Path,
+    server: &str,
+    token: &str,
+    activate: bool,
+) -> Result<String, String> {
+    let files = crate::registry::package::PackageFiles::read(path).map_err(|e| e.to_string())?;
+    let base = server.trim_end_matches('/');
+    let client = reqwest::Client::new();
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| format!("{status}: the answer is not JSON: {e}"))?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!(
+                "{status}: {}",
+                body["message"].as_str().unwrap_or("no reason given")
+            ))
+        }
+    };
+    let unreachable = |e: reqwest::Error| format!("cannot reach {base}: {e}");
+    let installed = answer(
+        client
+            .post(format!("{base}/api/v1/admin/adapters"))
+            .bearer_auth(token)
+            .header("content-type", "application/gzip")
+            .body(files.to_tar_gz())
+            .send()
+            .await
+            .map_err(unreachable)?,
+    )
+    .await?;
+    let id = installed["id"].as_str().unwrap_or_default().to_owned();
+    let version = installed["version"].as_str().unwrap_or_default().to_owned();
+    let mut done = format!(
+        "installed {id} {version} (sha256 {}, {})",
+        installed["sha256"].as_str().unwrap_or_default(),
+        installed["signer"]
+            .as_str()
+            .map_or_else(|| "unsigned".to_owned(), |s| format!("signed by {s}"))
+    );
+    if activate {
+        answer(
+            client
+                .post(format!(
+                    "{base}/api/v1/admin/adapters/{id}/activate/{version}"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(unreachable)?,
+        )
+        .await?;
+        done.push_str("; active now");
+    } else {
+        done.push_str(&format!(
+            "; activate it with `onewindow adapter install --activate` or POST {base}/api/v1/admin/adapters/{id}/activate/{version}"
+        ));
+    }
+    Ok(done)
 }

@@ -51,6 +51,10 @@ pub struct Config {
     pub calendar_dir: PathBuf,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Folder of the public keys (`*.pub`) whose signatures on adapter packages are trusted.
+    pub trust_dir: PathBuf,
+    /// Whether an adapter package must be signed by a trusted key to be installed.
+    pub require_signatures: bool,
     /// How accepted cases are handed to adapters and their status synced back.
     pub delivery: Delivery,
     /// Who may call the API, and in which role.
@@ -290,6 +294,12 @@ pub struct Overrides {
     /// Request body limit in bytes, 1024 to 536870912 (file: max-body-bytes; default 20971520).
     #[arg(long, env = "ONEWINDOW_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<String>,
+    /// Folder of trusted public keys for adapter packages (file: trust-dir; default <data-dir>/trusted-keys).
+    #[arg(long, env = "ONEWINDOW_TRUST_DIR", value_name = "DIR")]
+    pub trust_dir: Option<PathBuf>,
+    /// true or false: whether adapter packages must be signed by a trusted key (file: require-signatures; default true).
+    #[arg(long, env = "ONEWINDOW_REQUIRE_SIGNATURES", value_name = "BOOL")]
+    pub require_signatures: Option<String>,
     /// How long a delivery is retried before the case shows delivery_failed (file: delivery.retry-horizon-secs; default 86400).
     #[arg(long, env = "ONEWINDOW_RETRY_HORIZON_SECS", value_name = "SECS")]
     pub retry_horizon_secs: Option<String>,
@@ -329,11 +339,15 @@ impl fmt::Debug for Overrides {
             .field("exchange_root", &self.exchange_root)
             .field("calendar_dir", &self.calendar_dir)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("trust_dir", &self.trust_dir)
+            .field("require_signatures", &self.require_signatures)
             .field("retry_horizon_secs", &self.retry_horizon_secs)
             .field("initial_backoff_ms", &self.initial_backoff_ms)
             .field("max_backoff_ms", &self.max_backoff_ms)
             .field("poll_interval_ms", &self.poll_interval_ms)
             .field("catalogue_sync_secs", &self.catalogue_sync_secs)
+            .field("breaker_failures", &self.breaker_failures)
+            .field("breaker_cool_down_ms", &self.breaker_cool_down_ms)
             .finish()
     }
 }
@@ -383,6 +397,16 @@ const CALENDAR_DIR: Key = Key {
     file: "calendar-dir",
     flag: "--calendar-dir",
     env: "ONEWINDOW_CALENDAR_DIR",
+};
+const TRUST_DIR: Key = Key {
+    file: "trust-dir",
+    flag: "--trust-dir",
+    env: "ONEWINDOW_TRUST_DIR",
+};
+const REQUIRE_SIGNATURES: Key = Key {
+    file: "require-signatures",
+    flag: "--require-signatures",
+    env: "ONEWINDOW_REQUIRE_SIGNATURES",
 };
 const MAX_BODY_BYTES: Number = Number {
     key: Key {
@@ -482,6 +506,8 @@ const TOP_KEYS: &[&str] = &[
     "exchange-root",
     "calendar-dir",
     "max-body-bytes",
+    "trust-dir",
+    "require-signatures",
     "delivery",
     "tokens",
     "themes",
@@ -508,6 +534,8 @@ struct RawFile {
     exchange_root: Option<PathBuf>,
     calendar_dir: Option<PathBuf>,
     max_body_bytes: Option<u64>,
+    trust_dir: Option<PathBuf>,
+    require_signatures: Option<bool>,
     #[serde(default)]
     delivery: RawDelivery,
     tokens: Option<Vec<RawToken>>,
@@ -611,6 +639,8 @@ impl fmt::Debug for Config {
             .field("exchange_root", &self.exchange_root)
             .field("calendar_dir", &self.calendar_dir)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("trust_dir", &self.trust_dir)
+            .field("require_signatures", &self.require_signatures)
             .field("delivery", &self.delivery)
             .field("tokens", &self.tokens)
             .field("themes", &self.themes)
@@ -708,6 +738,30 @@ impl Resolver<'_> {
     }
 }
 
+impl Resolver<'_> {
+    fn flag(
+        &self,
+        key: &Key,
+        over: &Option<String>,
+        file: Option<bool>,
+        default: bool,
+    ) -> Result<bool, ConfigError> {
+        match (over, file) {
+            (Some(text), _) => match text.trim() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(invalid(
+                    override_origin(key, OsStr::new(text)),
+                    key,
+                    format!("is {text:?}; it must be true or false"),
+                )),
+            },
+            (None, Some(value)) => Ok(value),
+            (None, None) => Ok(default),
+        }
+    }
+}
+
 // clap merges a flag and its environment variable into one value; when the
 // variable holds exactly that value, it is named (it is set, and it is wrong
 // whether or not the flag repeats it), otherwise the flag is.
@@ -764,6 +818,16 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
     let max_body_bytes = r
         .number(&MAX_BODY_BYTES, &o.max_body_bytes, raw.max_body_bytes)?
         .value as usize;
+
+    let trust_dir = r
+        .path(&TRUST_DIR, &o.trust_dir, raw.trust_dir)?
+        .unwrap_or_else(|| data_dir.join("trusted-keys"));
+    let require_signatures = r.flag(
+        &REQUIRE_SIGNATURES,
+        &o.require_signatures,
+        raw.require_signatures,
+        true,
+    )?;
 
     let d = raw.delivery;
     let retry_horizon = r.number(&RETRY_HORIZON, &o.retry_horizon_secs, d.retry_horizon_secs)?;
@@ -837,6 +901,8 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         exchange_root,
         calendar_dir,
         max_body_bytes,
+        trust_dir,
+        require_signatures,
         delivery,
         tokens,
         themes,
@@ -1452,6 +1518,34 @@ retry-horizon-secs = 600
             };
             assert_eq!(Config::load(None, &overrides).unwrap().database_url, ok);
         }
+    }
+
+    #[test]
+    fn signatures_are_required_unless_switched_off_with_true_or_false() {
+        let config = Config::load(None, &Overrides::default()).unwrap();
+        assert!(config.require_signatures);
+        assert_eq!(config.trust_dir, Path::new("data/trusted-keys"));
+        let config = Config::from_toml(
+            &format!("require-signatures = false\ntrust-dir = \"keys\"\n{MINIMAL}"),
+            Path::new("onewindow.toml"),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(!config.require_signatures);
+        assert_eq!(config.trust_dir, Path::new("keys"));
+        let overrides = Overrides {
+            require_signatures: Some("no".into()),
+            ..Overrides::default()
+        };
+        let message = Config::load(None, &overrides).unwrap_err().to_string();
+        assert_names(
+            &message,
+            &[
+                "--require-signatures",
+                "`require-signatures`",
+                "true or false",
+            ],
+        );
     }
 
     #[test]

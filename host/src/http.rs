@@ -24,12 +24,17 @@ use utoipa_axum::routes;
 use crate::config::{Role, Theme};
 use crate::delivery;
 use crate::model::License;
+use crate::platform::adapters::InstalledVersion;
 use crate::platform::cases::{
     Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange,
 };
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Lookup, holder_party};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
+
+/// The largest package upload: the largest component and a little more.
+const PACKAGE_BODY_LIMIT: usize =
+    crate::registry::package::limits::COMPONENT_BYTES as usize + 1024 * 1024;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
@@ -83,6 +88,16 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(lookup_licenses))
         .routes(routes!(verify_license))
         .routes(routes!(list_adapters))
+        .merge(
+            // A package may be larger than any other request body.
+            OpenApiRouter::new()
+                .routes(routes!(install_adapter))
+                .layer(DefaultBodyLimit::max(PACKAGE_BODY_LIMIT)),
+        )
+        .routes(routes!(activate_adapter))
+        .routes(routes!(rollback_adapter))
+        .routes(routes!(disable_adapter))
+        .routes(routes!(delete_adapter_version))
         .routes(routes!(retry_delivery))
         .routes(routes!(verify_audit))
         .routes(routes!(hook))
@@ -691,24 +706,50 @@ async fn verify_license(
     Ok(Json(platform.verify_license(&type_code, &number).await?))
 }
 
-/// A loaded adapter, for operators.
+/// An adapter version, for operators: from the registry or the adapter folder.
 #[derive(Serialize, ToSchema)]
 struct AdapterInfo {
     id: String,
     version: String,
     department: String,
     sha256: String,
+    /// `active` (serving), `installed` (ready to activate) or `disabled`.
     state: &'static str,
-    /// Its circuit breaker: `closed`, `open` (refusing calls after repeated
-    /// failures) or `half_open` (a trial call is running).
-    breaker: &'static str,
-    /// The most linear memory any of its calls has reached, bytes.
-    memory_high_water_bytes: u64,
-    /// The contract interfaces it serves: `matters`, `cases`, `licenses`.
-    exports: Vec<&'static str>,
+    /// `registry` (installed through the API) or `folder` (a package in the
+    /// adapter folder, loaded at start).
+    source: &'static str,
+    /// Who signed the package, for registry versions that were signed.
+    signer: Option<String>,
+    installed_at: Option<String>,
+    installed_by: Option<String>,
+    /// For the version serving: its circuit breaker, `closed`, `open`
+    /// (refusing calls after repeated failures) or `half_open` (a trial call).
+    breaker: Option<&'static str>,
+    /// For the version serving: the most linear memory any call reached, bytes.
+    memory_high_water_bytes: Option<u64>,
+    /// For the version serving: the contract interfaces it serves.
+    exports: Option<Vec<&'static str>>,
 }
 
-/// The loaded adapters. Roles: operator.
+fn served(info: &mut AdapterInfo, adapter: &crate::runtime::Adapter) {
+    let exports = adapter.exports();
+    info.state = "active";
+    info.breaker = Some(adapter.breaker().name());
+    info.memory_high_water_bytes = Some(adapter.memory_high_water());
+    info.exports = Some(
+        [
+            ("matters", exports.matters),
+            ("cases", exports.cases),
+            ("licenses", exports.licenses),
+        ]
+        .into_iter()
+        .filter_map(|(name, exported)| exported.then_some(name))
+        .collect(),
+    );
+}
+
+/// Every adapter version: installed in the registry, or loaded from the
+/// adapter folder. Roles: operator.
 #[utoipa::path(get, path = "/api/v1/admin/adapters", tag = "operations", security(("bearer" = [])),
     responses((status = OK, body = Items<AdapterInfo>), Refusals))]
 async fn list_adapters(
@@ -716,31 +757,172 @@ async fn list_adapters(
     State(platform): State<Platform>,
 ) -> ApiResult<Json<Items<AdapterInfo>>> {
     caller.require(OPERATOR)?;
-    let items: Vec<AdapterInfo> = platform
-        .adapters()
-        .iter()
-        .map(|a| {
-            let exports = a.exports();
-            AdapterInfo {
-                id: a.id().to_owned(),
-                version: a.manifest().version.to_string(),
-                department: a.manifest().department.clone(),
-                sha256: a.sha256().to_owned(),
-                state: "active",
-                breaker: a.breaker().name(),
-                memory_high_water_bytes: a.memory_high_water(),
-                exports: [
-                    ("matters", exports.matters),
-                    ("cases", exports.cases),
-                    ("licenses", exports.licenses),
-                ]
-                .into_iter()
-                .filter_map(|(name, exported)| exported.then_some(name))
-                .collect(),
-            }
+    let mut items: Vec<AdapterInfo> = platform
+        .installed_versions()
+        .await?
+        .into_iter()
+        .map(|v| AdapterInfo {
+            id: v.id,
+            version: v.version,
+            department: v.department,
+            sha256: v.sha256,
+            state: v.state,
+            source: "registry",
+            signer: v.signer,
+            installed_at: Some(v.installed_at),
+            installed_by: Some(v.installed_by),
+            breaker: None,
+            memory_high_water_bytes: None,
+            exports: None,
         })
         .collect();
+    for adapter in platform.adapters() {
+        let version = adapter.manifest().version.to_string();
+        match items
+            .iter_mut()
+            .find(|i| i.id == adapter.id() && i.version == version && i.sha256 == adapter.sha256())
+        {
+            Some(info) => served(info, &adapter),
+            None => {
+                let mut info = AdapterInfo {
+                    id: adapter.id().to_owned(),
+                    version,
+                    department: adapter.manifest().department.clone(),
+                    sha256: adapter.sha256().to_owned(),
+                    state: "active",
+                    source: "folder",
+                    signer: None,
+                    installed_at: None,
+                    installed_by: None,
+                    breaker: None,
+                    memory_high_water_bytes: None,
+                    exports: None,
+                };
+                served(&mut info, &adapter);
+                items.push(info);
+            }
+        }
+    }
     Ok(Json(items.into()))
+}
+
+/// Installs a package (`.tar.gz` from `onewindow adapter pack`): verified,
+/// compiled and stored as an inactive version. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/adapters", tag = "operations", security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/gzip",
+        description = "The package, as written by `onewindow adapter pack`"),
+    responses(
+        (status = CREATED, body = InstalledVersion),
+        (status = CONFLICT, description = "This id and version is installed with other contents", body = ErrorBody),
+        (status = PAYLOAD_TOO_LARGE, body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The package was refused; `message` says why", body = ErrorBody),
+        Refusals,
+    ))]
+async fn install_adapter(
+    caller: Caller,
+    State(platform): State<Platform>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<InstalledVersion>)> {
+    caller.require(OPERATOR)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the package is larger than this platform accepts",
+            )
+        } else {
+            ApiError::new(e.status(), "bad_request", e.body_text())
+        }
+    })?;
+    let installed = platform.install_package(&body, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(installed)))
+}
+
+/// Makes an installed version the one serving its adapter; calls in flight
+/// finish on the version they started on. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/adapters/{id}/activate/{version}", tag = "operations", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The adapter id"),
+        ("version" = String, Path, description = "An installed version"),
+    ),
+    responses(
+        (status = OK, body = InstalledVersion),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "That version is already active", body = ErrorBody),
+        Refusals,
+    ))]
+async fn activate_adapter(
+    caller: Caller,
+    State(platform): State<Platform>,
+    Path((id, version)): Path<(String, String)>,
+) -> ApiResult<Json<InstalledVersion>> {
+    caller.require(OPERATOR)?;
+    Ok(Json(
+        platform
+            .activate_adapter(&id, &version, &caller.actor())
+            .await?,
+    ))
+}
+
+/// Goes back to the version active before the current one. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/adapters/{id}/rollback", tag = "operations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The adapter id")),
+    responses(
+        (status = OK, body = InstalledVersion),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "There is no earlier version to go back to", body = ErrorBody),
+        Refusals,
+    ))]
+async fn rollback_adapter(
+    caller: Caller,
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<InstalledVersion>> {
+    caller.require(OPERATOR)?;
+    Ok(Json(platform.rollback_adapter(&id, &caller.actor()).await?))
+}
+
+/// Switches an adapter off; its cases wait in the outbox. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/adapters/{id}/disable", tag = "operations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The adapter id")),
+    responses(
+        (status = NO_CONTENT, description = "Disabled"),
+        (status = CONFLICT, description = "No version of it is active", body = ErrorBody),
+        Refusals,
+    ))]
+async fn disable_adapter(
+    caller: Caller,
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(OPERATOR)?;
+    platform.disable_adapter(&id, &caller.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an installed version that is not active. Roles: operator.
+#[utoipa::path(delete, path = "/api/v1/admin/adapters/{id}/versions/{version}", tag = "operations", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The adapter id"),
+        ("version" = String, Path, description = "An installed version"),
+    ),
+    responses(
+        (status = NO_CONTENT, description = "Deleted"),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The version is active", body = ErrorBody),
+        Refusals,
+    ))]
+async fn delete_adapter_version(
+    caller: Caller,
+    State(platform): State<Platform>,
+    Path((id, version)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(OPERATOR)?;
+    platform
+        .delete_adapter_version(&id, &version, &caller.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Puts a case whose delivery failed back in the outbox. Roles: operator.

@@ -100,6 +100,20 @@ enum AdapterCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Install a package on a running platform through its API (operator token).
+    Install {
+        /// The package: a .tar.gz or a directory.
+        package: PathBuf,
+        /// The platform, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "ONEWINDOW_SERVER")]
+        server: String,
+        /// An operator's token.
+        #[arg(long, env = "ONEWINDOW_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Make it the active version once installed.
+        #[arg(long)]
+        activate: bool,
+    },
     /// Check a package as the platform will before installing it.
     Verify {
         /// The package: a .tar.gz or a directory.
@@ -175,6 +189,15 @@ async fn main() -> ExitCode {
         Command::Adapter {
             command: AdapterCommand::Pack { dir, key, out },
         } => report(pack(&dir, &key, out)),
+        Command::Adapter {
+            command:
+                AdapterCommand::Install {
+                    package,
+                    server,
+                    token,
+                    activate,
+                },
+        } => report(onewindow::cli::install(&package, &server, &token, activate).await),
         Command::Adapter {
             command:
                 AdapterCommand::Verify {

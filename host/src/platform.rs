@@ -1,6 +1,7 @@
 //! The domain: matter catalogue, cases and their deadlines, license reuse,
 //! evaluations and the audit chain, over the [`Store`] and the loaded adapters.
 
+pub mod adapters;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
@@ -15,7 +16,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, FixedOffset};
 
 use crate::config::Config;
-use crate::runtime::Adapter;
+use crate::registry::package::TrustStore;
+use crate::runtime::{Adapter, Runtime};
 use crate::store::{Store, StoreError};
 use calendar::Calendar;
 
@@ -65,13 +67,25 @@ pub struct Platform {
     pub clock: Clock,
     /// Group commit of accepted cases.
     intake: Arc<intake::Intake>,
+    /// Compiles and runs adapters.
+    pub runtime: Arc<Runtime>,
+    /// The keys whose signatures on adapter packages are trusted.
+    trust: Arc<TrustStore>,
     adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
 }
 
 impl Platform {
     /// A platform over `store` with no adapters loaded yet.
-    pub fn new(store: Store, calendar: Calendar, config: Config) -> Self {
+    pub fn new(
+        store: Store,
+        calendar: Calendar,
+        config: Config,
+        runtime: Runtime,
+        trust: TrustStore,
+    ) -> Self {
         Self {
+            runtime: Arc::new(runtime),
+            trust: Arc::new(trust),
             store,
             calendar: Arc::new(calendar),
             config: Arc::new(config),
@@ -87,6 +101,14 @@ impl Platform {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(adapter.id().to_owned(), adapter);
+    }
+
+    /// Stops serving `id` (calls in flight finish).
+    pub fn uninstall(&self, id: &str) {
+        self.adapters
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 
     /// The adapter serving `id`.

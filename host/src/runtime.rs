@@ -250,6 +250,10 @@ impl Runtime {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     anyhow::anyhow!("creating the compile cache {}: {e}", dir.display())
                 })?;
+                // wasmtime wants an absolute folder; the configuration may be relative.
+                let dir = std::fs::canonicalize(dir).map_err(|e| {
+                    anyhow::anyhow!("finding the compile cache {}: {e}", dir.display())
+                })?;
                 let mut cache = CacheConfig::new();
                 cache.with_directory(dir);
                 let cache = Cache::new(cache).map_err(|e| anyhow::anyhow!("{e:#}"))?;

@@ -9,11 +9,13 @@ use crate::config::{Config, Overrides, Role};
 use crate::platform::Platform;
 use crate::platform::audit::NewEntry;
 use crate::platform::calendar::Calendar;
+use crate::registry::package::TrustStore;
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{self, Store};
 
-/// Builds the platform from `config`: database, calendar, runtime and adapters.
-pub async fn platform(config: Config) -> anyhow::Result<(Platform, Runtime)> {
+/// Builds the platform from `config`: database, calendar, runtime, the trust
+/// store, and the adapters of the adapter folder and the registry.
+pub async fn platform(config: Config) -> anyhow::Result<Platform> {
     crate::metrics::install();
     let store = Store::open(&config.database_url).await?;
     let calendar = Calendar::load_dir(&config.calendar_dir).with_context(|| {
@@ -28,18 +30,24 @@ pub async fn platform(config: Config) -> anyhow::Result<(Platform, Runtime)> {
         cache_dir: Some(config.data_dir.join("cache")),
         ..RuntimeConfig::default()
     })?;
+    let trust = TrustStore::load_dir(&config.trust_dir).with_context(|| {
+        format!(
+            "loading the trusted keys from {}",
+            config.trust_dir.display()
+        )
+    })?;
     let adapter_dir = config.adapter_dir.clone();
-    let platform = Platform::new(store, calendar, config);
-    load_adapters(&platform, &runtime, &adapter_dir).await?;
-    Ok((platform, runtime))
+    let platform = Platform::new(store, calendar, config, runtime, trust);
+    load_adapters(&platform, &adapter_dir).await?;
+    platform
+        .load_registry()
+        .await
+        .context("loading the active adapters of the registry")?;
+    Ok(platform)
 }
 
 /// Loads every package folder in `dir`; one that fails is reported and skipped.
-pub async fn load_adapters(
-    platform: &Platform,
-    runtime: &Runtime,
-    dir: &Path,
-) -> anyhow::Result<()> {
+pub async fn load_adapters(platform: &Platform, dir: &Path) -> anyhow::Result<()> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -57,7 +65,7 @@ pub async fn load_adapters(
         .collect();
     packages.sort();
     for package in packages {
-        match runtime.load_dir(&package) {
+        match platform.runtime.load_dir(&package) {
             Ok(adapter) => {
                 tracing::info!(
                     adapter = adapter.id(),
@@ -95,7 +103,7 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
         );
     }
     let listen = config.listen;
-    let (platform, _runtime) = platform(config).await?;
+    let platform = platform(config).await?;
     let report = platform.sync_catalogue().await;
     tracing::info!(?report, "catalogue synced");
     let workers = crate::delivery::spawn(platform.clone());

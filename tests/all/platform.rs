@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::contract::Contract;
+use onewindow::registry::package;
 
 struct Server {
     running: Running,
@@ -48,6 +49,7 @@ on_both_databases!(
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
     a_case_accepted_before_a_restart_is_delivered_once_after_it,
     concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain,
+    operators_install_activate_roll_back_disable_and_delete_adapter_versions,
 );
 
 /// How a test's platform and mock system run.
@@ -123,6 +125,7 @@ impl Server {
         self.running = Running::start(self.config.clone(), deliver, clock).await;
     }
 
+    /// A JSON request; the answer is checked against the OpenAPI document.
     async fn call(
         &self,
         method: &str,
@@ -130,14 +133,27 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        let body = body.map(|b| ("application/json", serde_json::to_vec(&b).unwrap()));
+        self.send(method, path, token, body).await
+    }
+
+    /// A request with a body of `(content type, bytes)`; the answer is checked
+    /// against the OpenAPI document.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .client
             .request(method.parse().unwrap(), format!("{}{path}", self.url()));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        if let Some(body) = body {
-            request = request.json(&body);
+        if let Some((content_type, bytes)) = body {
+            request = request.header("content-type", content_type).body(bytes);
         }
         let response = request.send().await.unwrap();
         let status = response.status();
@@ -152,20 +168,8 @@ impl Server {
     /// Pushes a legacy notification to the adapter's hook, as the department would.
     async fn push(&self, adapter: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
         let path = format!("/hooks/{adapter}");
-        let response = self
-            .client
-            .post(format!("{}{path}", self.url()))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
+        self.send("POST", &path, None, Some((content_type, body)))
             .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        if let Err(contradiction) = self.contract.check("POST", &path, status.as_u16(), &body) {
-            panic!("the answer contradicts /api/v1/openapi.json: {contradiction}");
-        }
-        (status, body)
     }
 
     /// Waits until the case has reached `status` (its timeline has that step).
@@ -828,6 +832,192 @@ async fn concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain(db: 
     // cases, timeline, outbox and audit gain one row per case; attachments five.
     let gained: Vec<i64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
     assert_eq!(gained, [100, 100, 100, 100, 0, 500]);
+    let (_, audit) = s
+        .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+        .await;
+    assert_eq!(audit["valid"], true, "{audit:#}");
+}
+
+/// The market-supervision adapter as `version`, packed by the trusted integrator.
+fn package(s: &Server, version: &str) -> package::PackageFiles {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest =
+        std::fs::read_to_string(s.config.adapter_dir.join("market-supervision/adapter.toml"))
+            .unwrap()
+            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+    std::fs::write(dir.path().join("adapter.toml"), manifest).unwrap();
+    let key = package::SecretKey::read(
+        &s._dir
+            .path()
+            .join(format!("trusted-keys/{}.key", onewindow_tests::INTEGRATOR)),
+    )
+    .unwrap();
+    package::pack(dir.path(), &key).unwrap().1
+}
+
+async fn operators_install_activate_roll_back_disable_and_delete_adapter_versions(db: Db) {
+    let mut s = server(db).await;
+    let upload = |files: &package::PackageFiles| Some(("application/gzip", files.to_tar_gz()));
+    let admin = "/api/v1/admin/adapters";
+
+    // Refusals: each says why, changes nothing, and is audited.
+    let good = package(&s, "0.2.0");
+    let mut tampered = good.clone();
+    let last = tampered.component.len() - 1;
+    tampered.component[last] ^= 1;
+    let mut unsigned = good.clone();
+    unsigned.signature = None;
+    let mut other_contract = good.clone();
+    other_contract.manifest = String::from_utf8(good.manifest.clone())
+        .unwrap()
+        .replace("@0.1.0", "@0.2.0")
+        .into_bytes();
+    let stranger = tempfile::tempdir().unwrap();
+    let (secret, _) = package::new_key_pair("stranger", stranger.path()).unwrap();
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(source.path().join("adapter.toml"), &good.manifest).unwrap();
+    std::fs::write(source.path().join("adapter.wasm"), &good.component).unwrap();
+    let (_, untrusted) =
+        package::pack(source.path(), &package::SecretKey::read(&secret).unwrap()).unwrap();
+    let before = s.call("GET", admin, Some(OPERATOR), None).await.1;
+    let audit_before = s.row_counts().await[3];
+    for (files, reason) in [
+        (&tampered, "changed after packing"),
+        (&unsigned, "not signed"),
+        (&other_contract, "contract version 0.2.0"),
+        (&untrusted, "not in the trust store"),
+    ] {
+        let (status, error) = s.send("POST", admin, Some(OPERATOR), upload(files)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{reason}: {error:#}"
+        );
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{reason}: {message}");
+    }
+    let (status, _) = s.send("POST", admin, Some(CLERK), upload(&good)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(s.call("GET", admin, Some(OPERATOR), None).await.1, before);
+    assert_eq!(
+        s.row_counts().await[3],
+        audit_before + 4,
+        "each refusal is audited"
+    );
+
+    // Install two versions; nothing changes until one is activated.
+    let (status, installed) = s.send("POST", admin, Some(OPERATOR), upload(&good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{installed:#}");
+    assert_eq!(
+        (&installed["state"], &installed["signer"]),
+        (&json!("installed"), &json!(onewindow_tests::INTEGRATOR))
+    );
+    // The second through the CLI, as an operator would.
+    let file = s._dir.path().join("market-supervision-0.3.0.tar.gz");
+    std::fs::write(&file, package(&s, "0.3.0").to_tar_gz()).unwrap();
+    let refused = onewindow::cli::install(&file, s.url(), CLERK, false).await;
+    assert!(
+        refused.unwrap_err().contains("403"),
+        "a clerk cannot install"
+    );
+    let done = onewindow::cli::install(&file, s.url(), OPERATOR, false)
+        .await
+        .unwrap();
+    assert!(
+        done.starts_with("installed market-supervision 0.3.0"),
+        "{done}"
+    );
+    let serving = |s: &Server| {
+        s.platform()
+            .adapter("market-supervision")
+            .unwrap()
+            .manifest()
+            .version
+            .to_string()
+    };
+    assert_eq!(serving(&s), "0.1.0", "the folder's version still serves");
+
+    let activate = |v: &str| format!("{admin}/market-supervision/activate/{v}");
+    let (status, active) = s
+        .call("POST", &activate("0.2.0"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(
+        (status, &active["state"]),
+        (StatusCode::OK, &json!("active"))
+    );
+    assert_eq!(serving(&s), "0.2.0");
+    let (status, _) = s
+        .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serving(&s), "0.3.0");
+    let (status, _) = s
+        .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "already active");
+    let (status, _) = s
+        .call("POST", &activate("9.9.9"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A case accepted now is delivered by the active version.
+    let (_, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    let delivered = s
+        .wait_for_status(case["case_no"].as_str().unwrap(), "delivered")
+        .await;
+    assert!(delivered["parts"][0]["department_ref"].as_str().is_some());
+
+    // Rollback goes back to exactly the previous version.
+    let rollback = format!("{admin}/market-supervision/rollback");
+    let (status, back) = s.call("POST", &rollback, Some(OPERATOR), None).await;
+    assert_eq!(
+        (status, &back["version"]),
+        (StatusCode::OK, &json!("0.2.0"))
+    );
+    assert_eq!(back["sha256"], installed["sha256"]);
+    assert_eq!(serving(&s), "0.2.0");
+
+    // A restart keeps the active version, and compiles nothing again.
+    s.restart(true).await;
+    assert_eq!(serving(&s), "0.2.0");
+    let (hits, _) = s.platform().runtime.compile_cache_stats().unwrap();
+    assert!(hits >= 1, "loaded from the compile cache");
+
+    // Disable, then delete: the active version cannot be deleted.
+    let delete = |v: &str| format!("{admin}/market-supervision/versions/{v}");
+    let (status, _) = s
+        .call("DELETE", &delete("0.2.0"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("{admin}/market-supervision/disable"),
+            Some(OPERATOR),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(s.platform().adapter("market-supervision").is_none());
+    let (_, list) = s.call("GET", admin, Some(OPERATOR), None).await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["state"] == "disabled"),
+        "{list:#}"
+    );
+    for version in ["0.2.0", "0.3.0"] {
+        let (status, _) = s
+            .call("DELETE", &delete(version), Some(OPERATOR), None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let (_, list) = s.call("GET", admin, Some(OPERATOR), None).await;
+    assert_eq!(list["items"], json!([]));
     let (_, audit) = s
         .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
         .await;

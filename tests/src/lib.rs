@@ -121,9 +121,14 @@ pub const CLERK: &str = "test-clerk-token-0001";
 pub const OPERATOR: &str = "test-operator-token-0001";
 pub const AUDITOR: &str = "test-auditor-token-0001";
 
+/// The name of the key pair [`platform_config`] makes and trusts: its secret is
+/// `<dir>/trusted-keys/test-integrator.key`.
+pub const INTEGRATOR: &str = "test-integrator";
+
 /// The configuration of a platform in `dir` on `database`, with the
 /// market-supervision adapter granted and pointed at the mock `mock`, delivery
-/// polling every 100 ms, and the [`CLERK`], [`OPERATOR`] and [`AUDITOR`] tokens.
+/// polling every 100 ms, the [`CLERK`], [`OPERATOR`] and [`AUDITOR`] tokens, and
+/// the [`INTEGRATOR`]'s key trusted (signatures required).
 pub fn platform_config(
     dir: &Path,
     database: &str,
@@ -157,6 +162,7 @@ database-url = "{database}"
 adapter-dir = "{adapters}"
 calendar-dir = "{calendar}"
 max-body-bytes = 65536
+trust-dir = "{trust}"
 [delivery]
 poll-interval-ms = 100
 initial-backoff-ms = 100
@@ -177,7 +183,11 @@ token = "{AUDITOR}"
         data = dir.join("data").display(),
         adapters = dir.join("adapters").display(),
         calendar = repo_root().join("host/holidays").display(),
+        trust = dir.join("trusted-keys").display(),
     );
+    std::fs::create_dir_all(dir.join("trusted-keys")).expect("creating the trust folder");
+    onewindow::registry::package::new_key_pair(INTEGRATOR, &dir.join("trusted-keys"))
+        .expect("making the integrator's key pair");
     onewindow::config::Config::from_toml(
         &toml,
         &dir.join("onewindow.toml"),
@@ -190,7 +200,6 @@ token = "{AUDITOR}"
 pub struct Running {
     pub url: String,
     pub platform: onewindow::platform::Platform,
-    pub runtime: onewindow::runtime::Runtime,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -202,7 +211,7 @@ impl Running {
         deliver: bool,
         clock: onewindow::platform::Clock,
     ) -> Running {
-        let (mut platform, runtime) = onewindow::serve::platform(config)
+        let mut platform = onewindow::serve::platform(config)
             .await
             .expect("starting the platform");
         platform.clock = clock;
@@ -224,7 +233,6 @@ impl Running {
         Running {
             url,
             platform,
-            runtime,
             tasks,
         }
     }

@@ -1,0 +1,431 @@
+//! The adapter registry: installed package versions and the active one per
+//! adapter, kept in the database so a restart (or another replica) comes back
+//! to the same adapters. Installing verifies a package completely and compiles
+//! it before anything is stored; activating swaps the served adapter in one
+//! step (calls in flight finish on the version they started on).
+
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::{Platform, PlatformError};
+use crate::platform::audit::NewEntry;
+use crate::registry::package::{self, PackageFiles};
+use crate::runtime::Adapter;
+use crate::store;
+
+/// One installed version, as operators see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstalledVersion {
+    pub id: String,
+    pub version: String,
+    pub department: String,
+    /// `active` (serving), `installed` (ready to activate) or `disabled`
+    /// (was active; the adapter is switched off).
+    pub state: &'static str,
+    pub sha256: String,
+    /// Who signed the package (the key's name in the trust store), if signed.
+    pub signer: Option<String>,
+    pub installed_at: String,
+    pub installed_by: String,
+}
+
+/// A refusal: 422 with the reason, after an audit entry.
+fn refused(message: String) -> PlatformError {
+    PlatformError::Invalid {
+        field: "package".into(),
+        message,
+    }
+}
+
+impl Platform {
+    async fn audit_adapter(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), PlatformError> {
+        self.store
+            .audit(NewEntry {
+                at: store::now(),
+                actor: actor.to_owned(),
+                action: action.into(),
+                subject: subject.to_owned(),
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Verifies, compiles and stores a package (`.tar.gz` bytes) as an
+    /// installed, inactive version. A refused package changes nothing but the
+    /// audit log, which records why.
+    pub async fn install_package(
+        &self,
+        archive: &[u8],
+        actor: &str,
+    ) -> Result<InstalledVersion, PlatformError> {
+        let checked = PackageFiles::from_tar_gz(archive)
+            .and_then(|files| package::verify(files, &self.trust, self.config.require_signatures))
+            .map_err(|e| e.to_string())
+            .and_then(|verified| {
+                // Compiling checks the contract version, the exports and the
+                // imports against the host before anything is stored.
+                self.runtime
+                    .load(
+                        verified.manifest.clone(),
+                        &verified.component,
+                        verified.sha256.clone(),
+                    )
+                    .map(|_| verified)
+                    .map_err(|e| e.to_string())
+            });
+        let verified = match checked {
+            Ok(verified) => verified,
+            Err(reason) => {
+                self.audit_adapter(
+                    actor,
+                    "adapter.rejected",
+                    "package",
+                    serde_json::json!({ "reason": reason }),
+                )
+                .await?;
+                return Err(refused(format!("the package was refused: {reason}")));
+            }
+        };
+        let id = verified.manifest.id.clone();
+        let version = verified.manifest.version.to_string();
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT sha256 FROM adapter_versions WHERE adapter_id = $1 AND version = $2",
+        )
+        .bind(&id)
+        .bind(&version)
+        .fetch_optional(self.store.pool())
+        .await?;
+        match existing {
+            Some(sha) if sha == verified.sha256 => {
+                return self.installed_version(&id, &version).await;
+            }
+            Some(sha) => {
+                return Err(PlatformError::Conflict(format!(
+                    "{id} {version} is already installed with sha256 {sha}; give the new build a new version"
+                )));
+            }
+            None => {}
+        }
+        let mut tx = self.store.begin().await?;
+        let at = store::now();
+        sqlx::query(
+            "INSERT INTO adapter_versions (adapter_id, version, sha256, manifest, component, signer, installed_at, installed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(&version)
+        .bind(&verified.sha256)
+        .bind(&verified.manifest_text)
+        .bind(&verified.component)
+        .bind(&verified.signer)
+        .bind(&at)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at,
+                    actor: actor.to_owned(),
+                    action: "adapter.installed".into(),
+                    subject: id.clone(),
+                    detail: serde_json::json!({
+                        "version": version,
+                        "sha256": verified.sha256,
+                        "signer": verified.signer,
+                    }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(adapter = %id, %version, "adapter package installed");
+        self.installed_version(&id, &version).await
+    }
+
+    /// Loads `id` `version` from the registry.
+    async fn load_version(&self, id: &str, version: &str) -> Result<Adapter, PlatformError> {
+        let row = sqlx::query(
+            "SELECT sha256, manifest, component FROM adapter_versions WHERE adapter_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| {
+            PlatformError::NotFound(format!("{id} {version} is not installed"))
+        })?;
+        let sha256: String = row.try_get("sha256")?;
+        let text: String = row.try_get("manifest")?;
+        let component: Vec<u8> = row.try_get("component")?;
+        let manifest = crate::manifest::Manifest::parse(
+            &text,
+            std::path::Path::new(&format!("<registry {id} {version}>")),
+        )
+        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+        self.runtime
+            .load(manifest, &component, sha256)
+            .map_err(|e| store::StoreError::Corrupt(format!("{id} {version}: {e}")).into())
+    }
+
+    /// Makes `version` the one serving `id`; the previous active version is
+    /// where [`Platform::rollback_adapter`] goes back to.
+    pub async fn activate_adapter(
+        &self,
+        id: &str,
+        version: &str,
+        actor: &str,
+    ) -> Result<InstalledVersion, PlatformError> {
+        let adapter = self.load_version(id, version).await?;
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT version FROM adapter_active WHERE adapter_id = $1")
+                .bind(id)
+                .fetch_optional(self.store.pool())
+                .await?;
+        let current = current.flatten();
+        if current.as_deref() == Some(version) {
+            return Err(PlatformError::Conflict(format!(
+                "{id} {version} is already active"
+            )));
+        }
+        self.switch(
+            id,
+            Some(version),
+            current.as_deref(),
+            actor,
+            "adapter.activated",
+        )
+        .await?;
+        self.install(adapter);
+        self.sync_catalogue().await;
+        self.installed_version(id, version).await
+    }
+
+    /// Goes back to the version that was active before the current one.
+    pub async fn rollback_adapter(
+        &self,
+        id: &str,
+        actor: &str,
+    ) -> Result<InstalledVersion, PlatformError> {
+        let row = sqlx::query("SELECT version, previous FROM adapter_active WHERE adapter_id = $1")
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let (current, previous): (Option<String>, Option<String>) = match &row {
+            Some(row) => (row.try_get("version")?, row.try_get("previous")?),
+            None => (None, None),
+        };
+        let Some(previous) = previous else {
+            return Err(PlatformError::Conflict(format!(
+                "{id} has no earlier active version to roll back to"
+            )));
+        };
+        let adapter = self.load_version(id, &previous).await?;
+        self.switch(
+            id,
+            Some(&previous),
+            current.as_deref(),
+            actor,
+            "adapter.rolled_back",
+        )
+        .await?;
+        self.install(adapter);
+        self.sync_catalogue().await;
+        self.installed_version(id, &previous).await
+    }
+
+    /// Switches `id` off: no version serves it; its cases wait in the outbox.
+    pub async fn disable_adapter(&self, id: &str, actor: &str) -> Result<(), PlatformError> {
+        let current: Option<Option<String>> =
+            sqlx::query_scalar("SELECT version FROM adapter_active WHERE adapter_id = $1")
+                .bind(id)
+                .fetch_optional(self.store.pool())
+                .await?;
+        let Some(Some(current)) = current else {
+            return Err(PlatformError::Conflict(format!(
+                "{id} has no active version to disable"
+            )));
+        };
+        self.switch(id, None, Some(&current), actor, "adapter.disabled")
+            .await?;
+        self.uninstall(id);
+        Ok(())
+    }
+
+    /// Deletes an installed version that is not active.
+    pub async fn delete_adapter_version(
+        &self,
+        id: &str,
+        version: &str,
+        actor: &str,
+    ) -> Result<(), PlatformError> {
+        let state = self.installed_version(id, version).await?.state;
+        if state == "active" {
+            return Err(PlatformError::Conflict(format!(
+                "{id} {version} is active; activate another version or disable the adapter first"
+            )));
+        }
+        let mut tx = self.store.begin().await?;
+        sqlx::query("DELETE FROM adapter_versions WHERE adapter_id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        // A rollback must not lead to a version that is gone.
+        sqlx::query(
+            "UPDATE adapter_active SET previous = NULL WHERE adapter_id = $1 AND previous = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: store::now(),
+                    actor: actor.to_owned(),
+                    action: "adapter.deleted".into(),
+                    subject: id.to_owned(),
+                    detail: serde_json::json!({ "version": version }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records in one transaction that `id` is now served by `to` (none:
+    /// disabled), remembering `from` for a rollback.
+    async fn switch(
+        &self,
+        id: &str,
+        to: Option<&str>,
+        from: Option<&str>,
+        actor: &str,
+        action: &str,
+    ) -> Result<(), PlatformError> {
+        let mut tx = self.store.begin().await?;
+        let at = store::now();
+        sqlx::query(
+            "INSERT INTO adapter_active (adapter_id, version, previous, changed_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (adapter_id) DO UPDATE SET version = $2, previous = $3, changed_at = $4",
+        )
+        .bind(id)
+        .bind(to)
+        .bind(from)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at,
+                    actor: actor.to_owned(),
+                    action: action.into(),
+                    subject: id.to_owned(),
+                    detail: serde_json::json!({ "from": from, "to": to }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(adapter = id, ?from, ?to, "{action}");
+        Ok(())
+    }
+
+    /// Every installed version, by adapter and version.
+    pub async fn installed_versions(&self) -> Result<Vec<InstalledVersion>, PlatformError> {
+        let rows = sqlx::query(&format!(
+            "{VERSION_QUERY} ORDER BY v.adapter_id, v.installed_at"
+        ))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    async fn installed_version(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<InstalledVersion, PlatformError> {
+        let row = sqlx::query(&format!(
+            "{VERSION_QUERY} WHERE v.adapter_id = $1 AND v.version = $2"
+        ))
+        .bind(id)
+        .bind(version)
+        .fetch_optional(self.store.pool())
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("{id} {version} is not installed")))?;
+        version_from_row(&row)
+    }
+
+    /// Brings the served adapters in line with the registry: each adapter's
+    /// active version is loaded, disabled ones are switched off. Packages from
+    /// the adapter folder stay unless the registry says otherwise.
+    pub async fn load_registry(&self) -> Result<(), PlatformError> {
+        let rows = sqlx::query("SELECT adapter_id, version FROM adapter_active")
+            .fetch_all(self.store.pool())
+            .await?;
+        for row in rows {
+            let id: String = row.try_get("adapter_id")?;
+            let version: Option<String> = row.try_get("version")?;
+            match version {
+                None => self.uninstall(&id),
+                Some(version) => {
+                    let loaded = self
+                        .adapter(&id)
+                        .is_some_and(|a| a.manifest().version.to_string() == version);
+                    if !loaded {
+                        let adapter = self.load_version(&id, &version).await?;
+                        tracing::info!(adapter = %id, %version, "adapter loaded from the registry");
+                        self.install(adapter);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+const VERSION_QUERY: &str = "SELECT v.adapter_id, v.version, v.sha256, v.manifest, v.signer, v.installed_at, \
+     v.installed_by, a.version AS active_version, a.adapter_id AS active_row \
+     FROM adapter_versions v LEFT JOIN adapter_active a ON a.adapter_id = v.adapter_id";
+
+fn version_from_row(row: &sqlx::any::AnyRow) -> Result<InstalledVersion, PlatformError> {
+    let version: String = row.try_get("version")?;
+    let active: Option<String> = row.try_get("active_version")?;
+    let has_row: Option<String> = row.try_get("active_row")?;
+    let text: String = row.try_get("manifest")?;
+    let department = toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| {
+            t.get("department")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let state = match (active.as_deref(), has_row.is_some()) {
+        (Some(a), _) if a == version => "active",
+        (None, true) => "disabled",
+        _ => "installed",
+    };
+    Ok(InstalledVersion {
+        id: row.try_get("adapter_id")?,
+        version,
+        department,
+        state,
+        sha256: row.try_get("sha256")?,
+        signer: row.try_get("signer")?,
+        installed_at: row.try_get("installed_at")?,
+        installed_by: row.try_get("installed_by")?,
+    })
+}
