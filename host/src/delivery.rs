@@ -24,10 +24,16 @@ const BATCH: i64 = 64;
 /// Pages of events read per adapter per poll.
 const MAX_PAGES: usize = 20;
 
-/// Starts the delivery worker, the status poller and the catalogue sync.
+/// How often the registry is read for adapters activated or disabled by
+/// another replica.
+const REGISTRY_POLL: Duration = Duration::from_secs(1);
+
+/// Starts the delivery worker, the status poller, the catalogue sync and the
+/// registry follower.
 pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
     let deliver = platform.clone();
     let poll = platform.clone();
+    let registry = platform.clone();
     let sync = platform;
     vec![
         tokio::spawn(async move {
@@ -50,6 +56,18 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
                     }
                 }
                 tokio::time::sleep(poll.config.delivery.poll_interval).await;
+            }
+        }),
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(REGISTRY_POLL).await;
+                match registry.load_registry().await {
+                    Ok(true) => {
+                        registry.sync_catalogue().await;
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!("following the adapter registry: {e}"),
+                }
             }
         }),
         tokio::spawn(async move {

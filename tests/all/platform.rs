@@ -946,11 +946,35 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         (StatusCode::OK, &json!("active"))
     );
     assert_eq!(serving(&s), "0.2.0");
+
+    // A second replica on the same database follows the registry.
+    let replica = Running::start(s.config.clone(), true, Clock::System).await;
+    let replica_serves = |version: &'static str| {
+        let platform = replica.platform.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let now = platform
+                    .adapter("market-supervision")
+                    .map(|a| a.manifest().version.to_string());
+                if now.as_deref() == Some(version) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the replica serves {now:?}, not {version}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    replica_serves("0.2.0").await;
     let (status, _) = s
         .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(serving(&s), "0.3.0");
+    replica_serves("0.3.0").await;
     let (status, _) = s
         .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
         .await;
@@ -978,6 +1002,8 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     );
     assert_eq!(back["sha256"], installed["sha256"]);
     assert_eq!(serving(&s), "0.2.0");
+    replica_serves("0.2.0").await;
+    drop(replica);
 
     // A restart keeps the active version, and compiles nothing again.
     s.restart(true).await;

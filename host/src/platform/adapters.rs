@@ -370,16 +370,24 @@ impl Platform {
 
     /// Brings the served adapters in line with the registry: each adapter's
     /// active version is loaded, disabled ones are switched off. Packages from
-    /// the adapter folder stay unless the registry says otherwise.
-    pub async fn load_registry(&self) -> Result<(), PlatformError> {
+    /// the adapter folder stay unless the registry says otherwise. Says whether
+    /// anything changed.
+    pub async fn load_registry(&self) -> Result<bool, PlatformError> {
         let rows = sqlx::query("SELECT adapter_id, version FROM adapter_active")
             .fetch_all(self.store.pool())
             .await?;
+        let mut changed = false;
         for row in rows {
             let id: String = row.try_get("adapter_id")?;
             let version: Option<String> = row.try_get("version")?;
             match version {
-                None => self.uninstall(&id),
+                None => {
+                    if self.adapter(&id).is_some() {
+                        self.uninstall(&id);
+                        tracing::info!(adapter = %id, "adapter disabled by the registry");
+                        changed = true;
+                    }
+                }
                 Some(version) => {
                     let loaded = self
                         .adapter(&id)
@@ -388,11 +396,12 @@ impl Platform {
                         let adapter = self.load_version(&id, &version).await?;
                         tracing::info!(adapter = %id, %version, "adapter loaded from the registry");
                         self.install(adapter);
+                        changed = true;
                     }
                 }
             }
         }
-        Ok(())
+        Ok(changed)
     }
 }
 
