@@ -722,6 +722,12 @@ struct AdapterInfo {
     signer: Option<String>,
     installed_at: Option<String>,
     installed_by: Option<String>,
+    /// When it last became the active version (registry versions).
+    activated_at: Option<String>,
+    /// For the version serving: calls asked of it since it was loaded here.
+    calls: Option<u64>,
+    /// For the version serving: of those, the ones that failed or were refused.
+    failed_calls: Option<u64>,
     /// For the version serving: its circuit breaker, `closed`, `open`
     /// (refusing calls after repeated failures) or `half_open` (a trial call).
     breaker: Option<&'static str>,
@@ -733,7 +739,10 @@ struct AdapterInfo {
 
 fn served(info: &mut AdapterInfo, adapter: &crate::runtime::Adapter) {
     let exports = adapter.exports();
+    let (calls, failed) = adapter.call_counts();
     info.state = "active";
+    info.calls = Some(calls);
+    info.failed_calls = Some(failed);
     info.breaker = Some(adapter.breaker().name());
     info.memory_high_water_bytes = Some(adapter.memory_high_water());
     info.exports = Some(
@@ -771,6 +780,9 @@ async fn list_adapters(
             signer: v.signer,
             installed_at: Some(v.installed_at),
             installed_by: Some(v.installed_by),
+            activated_at: v.activated_at,
+            calls: None,
+            failed_calls: None,
             breaker: None,
             memory_high_water_bytes: None,
             exports: None,
@@ -794,6 +806,9 @@ async fn list_adapters(
                     signer: None,
                     installed_at: None,
                     installed_by: None,
+                    activated_at: None,
+                    calls: None,
+                    failed_calls: None,
                     breaker: None,
                     memory_high_water_bytes: None,
                     exports: None,

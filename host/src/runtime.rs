@@ -367,6 +367,8 @@ impl Runtime {
                 permits: Semaphore::new(manifest.limits.max_concurrency as usize),
                 breaker: Breaker::new(self.config.breaker),
                 memory_high_water: AtomicU64::new(0),
+                calls: AtomicU64::new(0),
+                failed_calls: AtomicU64::new(0),
                 manifest,
                 sha256,
                 exports,
@@ -468,6 +470,10 @@ struct AdapterInner {
     breaker: Breaker,
     /// The most linear memory any call has reached, bytes.
     memory_high_water: AtomicU64,
+    /// Calls asked of it, and those that failed (its own answers such as
+    /// `invalid` included; refusals of an open breaker too).
+    calls: AtomicU64,
+    failed_calls: AtomicU64,
 }
 
 /// A loaded adapter: cheap to clone, safe to call from many tasks at once.
@@ -535,6 +541,14 @@ impl Adapter {
     /// The most linear memory any of its calls has reached, bytes.
     pub fn memory_high_water(&self) -> u64 {
         self.inner.memory_high_water.load(Ordering::Relaxed)
+    }
+
+    /// Calls asked of it since it was loaded, and how many of them failed.
+    pub fn call_counts(&self) -> (u64, u64) {
+        (
+            self.inner.calls.load(Ordering::Relaxed),
+            self.inner.failed_calls.load(Ordering::Relaxed),
+        )
     }
 
     /// Where its circuit breaker stands.
@@ -739,7 +753,9 @@ impl Adapter {
             ("adapter", inner.shared.id.clone()),
             ("version", inner.manifest.version.to_string()),
         ];
+        inner.calls.fetch_add(1, Ordering::Relaxed);
         let admission = inner.breaker.enter().map_err(|wait| {
+            inner.failed_calls.fetch_add(1, Ordering::Relaxed);
             let error = CallError::BreakerOpen {
                 adapter: adapter(),
                 function,
@@ -791,6 +807,9 @@ impl Adapter {
             Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
         let elapsed = started.elapsed();
+        if result.is_err() {
+            inner.failed_calls.fetch_add(1, Ordering::Relaxed);
+        }
         let reached = store.data().limits.high_water as u64;
         let high_water = inner
             .memory_high_water

@@ -879,7 +879,23 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     std::fs::write(source.path().join("adapter.wasm"), &good.component).unwrap();
     let (_, untrusted) =
         package::pack(source.path(), &package::SecretKey::read(&secret).unwrap()).unwrap();
-    let before = s.call("GET", admin, Some(OPERATOR), None).await.1;
+    // What is installed and what serves (not the live call counts).
+    let versions = |list: Value| -> Vec<(Value, Value, Value, Value)> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["id"].clone(),
+                    v["version"].clone(),
+                    v["state"].clone(),
+                    v["sha256"].clone(),
+                )
+            })
+            .collect()
+    };
+    let before = versions(s.call("GET", admin, Some(OPERATOR), None).await.1);
     let audit_before = s.row_counts().await[3];
     for (files, reason) in [
         (&tampered, "changed after packing"),
@@ -898,7 +914,10 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     }
     let (status, _) = s.send("POST", admin, Some(CLERK), upload(&good)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(s.call("GET", admin, Some(OPERATOR), None).await.1, before);
+    assert_eq!(
+        versions(s.call("GET", admin, Some(OPERATOR), None).await.1),
+        before
+    );
     assert_eq!(
         s.row_counts().await[3],
         audit_before + 4,
@@ -992,6 +1011,21 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         .wait_for_status(case["case_no"].as_str().unwrap(), "delivered")
         .await;
     assert!(delivered["parts"][0]["department_ref"].as_str().is_some());
+    let (_, list) = s.call("GET", admin, Some(OPERATOR), None).await;
+    let active: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["state"] == "active")
+        .collect();
+    assert_eq!(active.len(), 1, "{list:#}");
+    assert_eq!(active[0]["version"], "0.3.0");
+    assert!(active[0]["activated_at"].as_str().is_some());
+    assert!(
+        active[0]["calls"].as_u64().unwrap() >= 1,
+        "it delivered the case"
+    );
+    assert_eq!(active[0]["breaker"], "closed");
 
     // Rollback goes back to exactly the previous version.
     let rollback = format!("{admin}/market-supervision/rollback");

@@ -9,6 +9,8 @@ CREATE TABLE adapter_versions (
     signer       TEXT,
     installed_at TEXT NOT NULL,
     installed_by TEXT NOT NULL,
+    -- When it last became the active version.
+    activated_at TEXT,
     PRIMARY KEY (adapter_id, version)
 );
 

@@ -28,6 +28,8 @@ pub struct InstalledVersion {
     pub signer: Option<String>,
     pub installed_at: String,
     pub installed_by: String,
+    /// When it last became the active version.
+    pub activated_at: Option<String>,
 }
 
 /// A refusal: 422 with the reason, after an audit entry.
@@ -325,6 +327,16 @@ impl Platform {
         .bind(&at)
         .execute(&mut *tx)
         .await?;
+        if let Some(version) = to {
+            sqlx::query(
+                "UPDATE adapter_versions SET activated_at = $3 WHERE adapter_id = $1 AND version = $2",
+            )
+            .bind(id)
+            .bind(version)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
         self.store
             .append_audit(
                 &mut tx,
@@ -406,7 +418,7 @@ impl Platform {
 }
 
 const VERSION_QUERY: &str = "SELECT v.adapter_id, v.version, v.sha256, v.manifest, v.signer, v.installed_at, \
-     v.installed_by, a.version AS active_version, a.adapter_id AS active_row \
+     v.installed_by, v.activated_at, a.version AS active_version, a.adapter_id AS active_row \
      FROM adapter_versions v LEFT JOIN adapter_active a ON a.adapter_id = v.adapter_id";
 
 fn version_from_row(row: &sqlx::any::AnyRow) -> Result<InstalledVersion, PlatformError> {
@@ -436,5 +448,6 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<InstalledVersion, Platfor
         signer: row.try_get("signer")?,
         installed_at: row.try_get("installed_at")?,
         installed_by: row.try_get("installed_by")?,
+        activated_at: row.try_get("activated_at")?,
     })
 }
