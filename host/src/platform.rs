@@ -71,6 +71,9 @@ pub struct Platform {
     pub runtime: Arc<Runtime>,
     /// The keys whose signatures on adapter packages are trusted.
     trust: Arc<TrustStore>,
+    /// One catalogue sync at a time, so an older adapter's matters never
+    /// overwrite those of a version activated meanwhile.
+    syncing: Arc<tokio::sync::Mutex<()>>,
     adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
 }
 
@@ -86,6 +89,7 @@ impl Platform {
         Self {
             runtime: Arc::new(runtime),
             trust: Arc::new(trust),
+            syncing: Arc::default(),
             store,
             calendar: Arc::new(calendar),
             config: Arc::new(config),

@@ -50,6 +50,7 @@ on_both_databases!(
     a_case_accepted_before_a_restart_is_delivered_once_after_it,
     concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain,
     operators_install_activate_roll_back_disable_and_delete_adapter_versions,
+    swapping_an_adapter_under_load_fails_no_request,
 );
 
 /// How a test's platform and mock system run.
@@ -840,11 +841,16 @@ async fn concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain(db: 
 
 /// The market-supervision adapter as `version`, packed by the trusted integrator.
 fn package(s: &Server, version: &str) -> package::PackageFiles {
-    let dir = tempfile::tempdir().unwrap();
     let manifest =
         std::fs::read_to_string(s.config.adapter_dir.join("market-supervision/adapter.toml"))
             .unwrap()
             .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+    signed(s, &manifest)
+}
+
+/// A package of `manifest` (which names its component) signed by the trusted integrator.
+fn signed(s: &Server, manifest: &str) -> package::PackageFiles {
+    let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("adapter.toml"), manifest).unwrap();
     let key = package::SecretKey::read(
         &s._dir
@@ -1082,4 +1088,111 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
         .await;
     assert_eq!(audit["valid"], true, "{audit:#}");
+}
+
+/// Clients ask for matters, accept cases and look up licenses without pause
+/// while the fixture adapter is swapped 20 times between two versions that put
+/// their name in every answer: no request fails, and every answer (and every
+/// delivered case) comes from exactly one of the two.
+async fn swapping_an_adapter_under_load_fails_no_request(db: Db) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let s = server(db).await;
+    let admin = "/api/v1/admin/adapters";
+    let names = ["版本一", "版本二"];
+    for (version, name) in ["1.0.0", "2.0.0"].into_iter().zip(names) {
+        let manifest = format!(
+            "component = {:?}\n{}",
+            onewindow_tests::components::FIXTURE_ADAPTER,
+            onewindow_tests::fixture_manifest("fixture", "ok", &format!("name = \"{name}\""), "")
+                .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
+        );
+        let upload = Some(("application/gzip", signed(&s, &manifest).to_tar_gz()));
+        let (status, body) = s.send("POST", admin, Some(OPERATOR), upload).await;
+        assert_eq!(status, StatusCode::CREATED, "{body:#}");
+    }
+    let activate = |v: &str| format!("{admin}/fixture/activate/{v}");
+    let (status, _) = s
+        .call("POST", &activate("1.0.0"), Some(OPERATOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let running = AtomicBool::new(true);
+    let one_version = |found: &[String]| {
+        assert!(
+            found.len() == 1 && names.contains(&found[0].as_str()),
+            "not exactly one version: {found:?}"
+        );
+    };
+    let matters = async {
+        let mut n = 0;
+        while running.load(Ordering::Relaxed) {
+            let (status, body) = s
+                .call("GET", "/api/v1/matters?q=FIXTURE", Some(CLERK), None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body:#}");
+            let found: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["name"].as_str().unwrap().to_owned())
+                .collect();
+            one_version(&found);
+            n += 1;
+        }
+        n
+    };
+    let licenses = async {
+        let mut n = 0;
+        while running.load(Ordering::Relaxed) {
+            let path = "/api/v1/licenses?holder=11010519491231002X";
+            let (status, body) = s.call("GET", path, Some(CLERK), None).await;
+            assert_eq!(status, StatusCode::OK, "{body:#}");
+            assert_eq!(body["unavailable"], json!([]), "every department answered");
+            let found: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["type_code"] == "FIXTURE")
+                .map(|l| l["issuer"].as_str().unwrap().to_owned())
+                .collect();
+            one_version(&found);
+            n += 1;
+        }
+        n
+    };
+    let cases = async {
+        let mut accepted = Vec::new();
+        while running.load(Ordering::Relaxed) {
+            let application = json!({
+                "matter_code": "FIXTURE-001",
+                "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
+            });
+            let (status, case) = s
+                .call("POST", "/api/v1/cases", Some(CLERK), Some(application))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{case:#}");
+            accepted.push(case["case_no"].as_str().unwrap().to_owned());
+        }
+        accepted
+    };
+    let swaps = async {
+        for i in 0..20 {
+            let version = if i % 2 == 0 { "2.0.0" } else { "1.0.0" };
+            let (status, body) = s
+                .call("POST", &activate(version), Some(OPERATOR), None)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body:#}");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        running.store(false, Ordering::Relaxed);
+    };
+    let (matter_requests, license_requests, accepted, ()) =
+        tokio::join!(matters, licenses, cases, swaps);
+    assert!(matter_requests > 0 && license_requests > 0 && !accepted.is_empty());
+    for case_no in &accepted {
+        let case = s.wait_for_status(case_no, "delivered").await;
+        let reference = case["parts"][0]["department_ref"].as_str().unwrap();
+        let version = reference.strip_prefix(&format!("{case_no}:")).unwrap();
+        assert!(names.contains(&version), "{reference}");
+    }
 }

@@ -78,6 +78,7 @@ impl Platform {
     /// Replaces each adapter's matters with what it lists now. An adapter that
     /// fails keeps its previous matters; the failure is reported.
     pub async fn sync_catalogue(&self) -> SyncReport {
+        let _one_at_a_time = self.syncing.lock().await;
         let mut report = SyncReport::default();
         for adapter in self.adapters() {
             if !adapter.exports().matters {
