@@ -55,6 +55,9 @@ pub struct Config {
     pub trust_dir: PathBuf,
     /// Whether an adapter package must be signed by a trusted key to be installed.
     pub require_signatures: bool,
+    /// For development: a folder watched for adapter packages, each installed and
+    /// activated when it appears; none watches nothing.
+    pub watch_dir: Option<PathBuf>,
     /// How accepted cases are handed to adapters and their status synced back.
     pub delivery: Delivery,
     /// Who may call the API, and in which role.
@@ -300,6 +303,9 @@ pub struct Overrides {
     /// true or false: whether adapter packages must be signed by a trusted key (file: require-signatures; default true).
     #[arg(long, env = "ONEWINDOW_REQUIRE_SIGNATURES", value_name = "BOOL")]
     pub require_signatures: Option<String>,
+    /// For development: install and activate the packages dropped into this folder (file: watch-dir; default none).
+    #[arg(long, env = "ONEWINDOW_WATCH_DIR", value_name = "DIR")]
+    pub watch_dir: Option<PathBuf>,
     /// How long a delivery is retried before the case shows delivery_failed (file: delivery.retry-horizon-secs; default 86400).
     #[arg(long, env = "ONEWINDOW_RETRY_HORIZON_SECS", value_name = "SECS")]
     pub retry_horizon_secs: Option<String>,
@@ -341,6 +347,7 @@ impl fmt::Debug for Overrides {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("trust_dir", &self.trust_dir)
             .field("require_signatures", &self.require_signatures)
+            .field("watch_dir", &self.watch_dir)
             .field("retry_horizon_secs", &self.retry_horizon_secs)
             .field("initial_backoff_ms", &self.initial_backoff_ms)
             .field("max_backoff_ms", &self.max_backoff_ms)
@@ -407,6 +414,11 @@ const REQUIRE_SIGNATURES: Key = Key {
     file: "require-signatures",
     flag: "--require-signatures",
     env: "ONEWINDOW_REQUIRE_SIGNATURES",
+};
+const WATCH_DIR: Key = Key {
+    file: "watch-dir",
+    flag: "--watch-dir",
+    env: "ONEWINDOW_WATCH_DIR",
 };
 const MAX_BODY_BYTES: Number = Number {
     key: Key {
@@ -508,6 +520,7 @@ const TOP_KEYS: &[&str] = &[
     "max-body-bytes",
     "trust-dir",
     "require-signatures",
+    "watch-dir",
     "delivery",
     "tokens",
     "themes",
@@ -536,6 +549,7 @@ struct RawFile {
     max_body_bytes: Option<u64>,
     trust_dir: Option<PathBuf>,
     require_signatures: Option<bool>,
+    watch_dir: Option<PathBuf>,
     #[serde(default)]
     delivery: RawDelivery,
     tokens: Option<Vec<RawToken>>,
@@ -641,6 +655,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("trust_dir", &self.trust_dir)
             .field("require_signatures", &self.require_signatures)
+            .field("watch_dir", &self.watch_dir)
             .field("delivery", &self.delivery)
             .field("tokens", &self.tokens)
             .field("themes", &self.themes)
@@ -828,6 +843,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         raw.require_signatures,
         true,
     )?;
+    let watch_dir = r.path(&WATCH_DIR, &o.watch_dir, raw.watch_dir)?;
 
     let d = raw.delivery;
     let retry_horizon = r.number(&RETRY_HORIZON, &o.retry_horizon_secs, d.retry_horizon_secs)?;
@@ -903,6 +919,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         max_body_bytes,
         trust_dir,
         require_signatures,
+        watch_dir,
         delivery,
         tokens,
         themes,

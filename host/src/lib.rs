@@ -15,3 +15,4 @@ pub mod registry;
 pub mod runtime;
 pub mod serve;
 pub mod store;
+pub mod watch;

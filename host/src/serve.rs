@@ -107,6 +107,11 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
     let report = platform.sync_catalogue().await;
     tracing::info!(?report, "catalogue synced");
     let workers = crate::delivery::spawn(platform.clone());
+    // Kept alive while serving; dropping it stops watching.
+    let _watcher = match &platform.config.watch_dir {
+        Some(dir) => Some(crate::watch::spawn(platform.clone(), dir)?),
+        None => None,
+    };
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -51,6 +51,7 @@ on_both_databases!(
     concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain,
     operators_install_activate_roll_back_disable_and_delete_adapter_versions,
     swapping_an_adapter_under_load_fails_no_request,
+    packages_dropped_into_the_watched_folder_are_installed_once_complete,
 );
 
 /// How a test's platform and mock system run.
@@ -974,32 +975,13 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
 
     // A second replica on the same database follows the registry.
     let replica = Running::start(s.config.clone(), true, Clock::System).await;
-    let replica_serves = |version: &'static str| {
-        let platform = replica.platform.clone();
-        async move {
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                let now = platform
-                    .adapter("market-supervision")
-                    .map(|a| a.manifest().version.to_string());
-                if now.as_deref() == Some(version) {
-                    return;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "the replica serves {now:?}, not {version}"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    };
-    replica_serves("0.2.0").await;
+    serving_soon(&replica.platform, "market-supervision", "0.2.0").await;
     let (status, _) = s
         .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(serving(&s), "0.3.0");
-    replica_serves("0.3.0").await;
+    serving_soon(&replica.platform, "market-supervision", "0.3.0").await;
     let (status, _) = s
         .call("POST", &activate("0.3.0"), Some(OPERATOR), None)
         .await;
@@ -1042,7 +1024,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     );
     assert_eq!(back["sha256"], installed["sha256"]);
     assert_eq!(serving(&s), "0.2.0");
-    replica_serves("0.2.0").await;
+    serving_soon(&replica.platform, "market-supervision", "0.2.0").await;
     drop(replica);
 
     // A restart keeps the active version, and compiles nothing again.
@@ -1090,6 +1072,35 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     assert_eq!(audit["valid"], true, "{audit:#}");
 }
 
+/// Waits until `platform` serves `version` of adapter `id`.
+async fn serving_soon(platform: &onewindow::platform::Platform, id: &str, version: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = platform
+            .adapter(id)
+            .map(|a| a.manifest().version.to_string());
+        if now.as_deref() == Some(version) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id}: serving {now:?}, not {version}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The fixture adapter as `version`, answering with `name`, signed.
+fn fixture(s: &Server, version: &str, name: &str) -> package::PackageFiles {
+    let manifest = format!(
+        "component = {:?}\n{}",
+        onewindow_tests::components::FIXTURE_ADAPTER,
+        onewindow_tests::fixture_manifest("fixture", "ok", &format!("name = \"{name}\""), "")
+            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
+    );
+    signed(s, &manifest)
+}
+
 /// Clients ask for matters, accept cases and look up licenses without pause
 /// while the fixture adapter is swapped 20 times between two versions that put
 /// their name in every answer: no request fails, and every answer (and every
@@ -1100,13 +1111,7 @@ async fn swapping_an_adapter_under_load_fails_no_request(db: Db) {
     let admin = "/api/v1/admin/adapters";
     let names = ["版本一", "版本二"];
     for (version, name) in ["1.0.0", "2.0.0"].into_iter().zip(names) {
-        let manifest = format!(
-            "component = {:?}\n{}",
-            onewindow_tests::components::FIXTURE_ADAPTER,
-            onewindow_tests::fixture_manifest("fixture", "ok", &format!("name = \"{name}\""), "")
-                .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
-        );
-        let upload = Some(("application/gzip", signed(&s, &manifest).to_tar_gz()));
+        let upload = Some(("application/gzip", fixture(&s, version, name).to_tar_gz()));
         let (status, body) = s.send("POST", admin, Some(OPERATOR), upload).await;
         assert_eq!(status, StatusCode::CREATED, "{body:#}");
     }
@@ -1195,4 +1200,29 @@ async fn swapping_an_adapter_under_load_fails_no_request(db: Db) {
         let version = reference.strip_prefix(&format!("{case_no}:")).unwrap();
         assert!(names.contains(&version), "{reference}");
     }
+}
+
+/// In development, packages dropped into the watched folder are installed and
+/// activated; one still being written is not loaded.
+async fn packages_dropped_into_the_watched_folder_are_installed_once_complete(db: Db) {
+    let s = server(db).await;
+    let folder = tempfile::tempdir().unwrap();
+    let _watching = onewindow::watch::spawn(s.platform().clone(), folder.path()).unwrap();
+
+    let archive = fixture(&s, "1.0.0", "版本一").to_tar_gz();
+    let file = folder.path().join("fixture-1.0.0.tar.gz");
+    std::fs::write(&file, &archive[..archive.len() / 2]).unwrap();
+    tokio::time::sleep(onewindow::watch::QUIET * 3).await;
+    assert!(
+        s.platform().adapter("fixture").is_none(),
+        "half a package is not loaded"
+    );
+    std::fs::write(&file, &archive).unwrap();
+    serving_soon(s.platform(), "fixture", "1.0.0").await;
+
+    // Written elsewhere and moved in, as a careful tool would.
+    let part = folder.path().join("fixture-2.0.0.tar.gz.part");
+    std::fs::write(&part, fixture(&s, "2.0.0", "版本二").to_tar_gz()).unwrap();
+    std::fs::rename(&part, folder.path().join("fixture-2.0.0.tar.gz")).unwrap();
+    serving_soon(s.platform(), "fixture", "2.0.0").await;
 }
