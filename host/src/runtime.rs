@@ -315,6 +315,11 @@ impl Runtime {
             message: format!("{e:#}"),
         })?;
         let exports = contract_exports(&self.engine, &component, &manifest)?;
+        let imports: Vec<String> = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -372,6 +377,7 @@ impl Runtime {
                 manifest,
                 sha256,
                 exports,
+                imports,
                 indices,
                 pre,
                 exchange_dir,
@@ -463,6 +469,8 @@ struct AdapterInner {
     manifest: Manifest,
     sha256: String,
     exports: Interfaces,
+    /// The names of the interfaces the component imports.
+    imports: Vec<String>,
     indices: Indices,
     pre: InstancePre<CallState>,
     exchange_dir: Option<PathBuf>,
@@ -541,6 +549,11 @@ impl Adapter {
     /// The most linear memory any of its calls has reached, bytes.
     pub fn memory_high_water(&self) -> u64 {
         self.inner.memory_high_water.load(Ordering::Relaxed)
+    }
+
+    /// The interfaces its component imports, e.g. `wasi:http/outgoing-handler@0.2.6`.
+    pub fn imports(&self) -> &[String] {
+        &self.inner.imports
     }
 
     /// Calls asked of it since it was loaded, and how many of them failed.

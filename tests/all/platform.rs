@@ -902,6 +902,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
             })
             .collect()
     };
+    let ungranted = signed(&s, &fixture_manifest("1.0.0", "无授权"));
     let before = versions(s.call("GET", admin, Some(OPERATOR), None).await.1);
     let audit_before = s.row_counts().await[3];
     for (files, reason) in [
@@ -909,6 +910,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         (&unsigned, "not signed"),
         (&other_contract, "contract version 0.2.0"),
         (&untrusted, "not in the trust store"),
+        (&ungranted, "grants no `grants.outbound` prefix"),
     ] {
         let (status, error) = s.send("POST", admin, Some(OPERATOR), upload(files)).await;
         assert_eq!(
@@ -927,7 +929,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     );
     assert_eq!(
         s.row_counts().await[3],
-        audit_before + 4,
+        audit_before + 5,
         "each refusal is audited"
     );
 
@@ -1090,14 +1092,21 @@ async fn serving_soon(platform: &onewindow::platform::Platform, id: &str, versio
     }
 }
 
-/// The fixture adapter as `version`, answering with `name`, signed.
-fn fixture(s: &Server, version: &str, name: &str) -> package::PackageFiles {
-    let manifest = format!(
+/// The manifest of the fixture adapter as `version`, answering with `name`.
+fn fixture_manifest(version: &str, name: &str) -> String {
+    format!(
         "component = {:?}\n{}",
         onewindow_tests::components::FIXTURE_ADAPTER,
         onewindow_tests::fixture_manifest("fixture", "ok", &format!("name = \"{name}\""), "")
             .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
-    );
+    )
+}
+
+/// The fixture adapter as `version`, answering with `name`, signed. Its
+/// component can make HTTP requests, so the package grants a prefix.
+fn fixture(s: &Server, version: &str, name: &str) -> package::PackageFiles {
+    let manifest =
+        fixture_manifest(version, name) + "[grants]\noutbound = [\"http://127.0.0.1:9\"]\n";
     signed(s, &manifest)
 }
 

@@ -32,6 +32,23 @@ pub struct InstalledVersion {
     pub activated_at: Option<String>,
 }
 
+/// Why a component imports more than its manifest grants: HTTP without any
+/// outbound prefix. (Linking has already refused anything the host does not
+/// serve at all; every wasip2 component imports the filesystem interfaces, which
+/// show it nothing but a granted exchange directory.)
+fn beyond_grants(adapter: &Adapter) -> Result<(), String> {
+    let http = adapter
+        .imports()
+        .iter()
+        .find(|name| name.starts_with("wasi:http/outgoing-handler"));
+    match http {
+        Some(name) if adapter.manifest().grants.outbound.is_empty() => Err(format!(
+            "the component makes HTTP requests (it imports {name}) but the manifest grants no `grants.outbound` prefix"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A refusal: 422 with the reason, after an audit entry.
 fn refused(message: String) -> PlatformError {
     PlatformError::Invalid {
@@ -74,14 +91,15 @@ impl Platform {
             .and_then(|verified| {
                 // Compiling checks the contract version, the exports and the
                 // imports against the host before anything is stored.
-                self.runtime
+                let adapter = self
+                    .runtime
                     .load(
                         verified.manifest.clone(),
                         &verified.component,
                         verified.sha256.clone(),
                     )
-                    .map(|_| verified)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.to_string())?;
+                beyond_grants(&adapter).map(|()| verified)
             });
         let verified = match checked {
             Ok(verified) => verified,
