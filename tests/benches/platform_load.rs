@@ -51,7 +51,8 @@ struct Args {
 /// One run at one number of clients.
 struct Phase {
     clients: usize,
-    accepted: u64,
+    /// Requests answered as expected (cases accepted, lookups answered).
+    succeeded: u64,
     failed: u64,
     elapsed: Duration,
     latency: Histogram<u64>,
@@ -75,8 +76,22 @@ fn application(n: u64) -> Value {
     })
 }
 
+/// What the clients ask.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// `POST /api/v1/cases`, expecting 201.
+    Accept,
+    /// `GET /api/v1/licenses?holder=`, which asks every license adapter live.
+    LookUp,
+}
+
 /// `clients` clients each accepting cases one after another for `length`.
 async fn load(url: &str, clients: usize, length: Duration) -> Phase {
+    load_with(url, clients, length, Ask::Accept).await
+}
+
+/// `clients` clients each asking `ask` one after another for `length`.
+async fn load_with(url: &str, clients: usize, length: Duration, ask: Ask) -> Phase {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()
@@ -86,28 +101,35 @@ async fn load(url: &str, clients: usize, length: Duration) -> Phase {
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..clients {
         let client = client.clone();
-        let url = format!("{url}/api/v1/cases");
+        let url = url.to_owned();
         tasks.spawn(async move {
             let mut latency = Histogram::<u64>::new(3).expect("a histogram");
-            let (mut accepted, mut failed) = (0u64, 0u64);
+            let (mut succeeded, mut failed) = (0u64, 0u64);
             let mut n = c as u64 * 1_000_000;
             while Instant::now() < until {
                 n += 1;
                 let sent = Instant::now();
-                let response = client
-                    .post(&url)
-                    .bearer_auth(CLERK)
-                    .json(&application(n))
-                    .send()
-                    .await;
+                let (request, expected) = match ask {
+                    Ask::Accept => (
+                        client
+                            .post(format!("{url}/api/v1/cases"))
+                            .json(&application(n)),
+                        reqwest::StatusCode::CREATED,
+                    ),
+                    Ask::LookUp => (
+                        client.get(format!("{url}/api/v1/licenses?holder=11010519491231002X")),
+                        reqwest::StatusCode::OK,
+                    ),
+                };
+                let response = request.bearer_auth(CLERK).send().await;
                 match response {
-                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                    Ok(r) if r.status() == expected => {
                         // Read the whole answer: a client is not done before that.
                         let _ = r.bytes().await;
                         latency
                             .record(sent.elapsed().as_micros() as u64)
                             .expect("latency within range");
-                        accepted += 1;
+                        succeeded += 1;
                     }
                     Ok(r) => {
                         failed += 1;
@@ -125,19 +147,19 @@ async fn load(url: &str, clients: usize, length: Duration) -> Phase {
                     }
                 }
             }
-            (accepted, failed, latency)
+            (succeeded, failed, latency)
         });
     }
     let mut phase = Phase {
         clients,
-        accepted: 0,
+        succeeded: 0,
         failed: 0,
         elapsed: Duration::ZERO,
         latency: Histogram::new(3).expect("a histogram"),
     };
     while let Some(result) = tasks.join_next().await {
-        let (accepted, failed, latency) = result.expect("a client task");
-        phase.accepted += accepted;
+        let (succeeded, failed, latency) = result.expect("a client task");
+        phase.succeeded += succeeded;
         phase.failed += failed;
         phase.latency.add(latency).expect("histograms of one shape");
     }
@@ -153,8 +175,74 @@ async fn backlog(platform: &onewindow::platform::Platform) -> i64 {
         .expect("counting the outbox")
 }
 
+/// License lookups (which call every license adapter live) at 16 clients, in a
+/// steady state and while an adapter is swapped between two versions.
+struct Swaps {
+    steady: Phase,
+    swapping: Phase,
+    swaps: u32,
+}
+
+/// Installs two versions of the fixture adapter and measures [`Swaps`].
+fn swap_phases(
+    server: &tokio::runtime::Runtime,
+    clients: &tokio::runtime::Runtime,
+    running: &Running,
+    dir: &std::path::Path,
+    secs: u64,
+) -> Swaps {
+    use onewindow::registry::package;
+    let platform = running.platform.clone();
+    let key = package::SecretKey::read(
+        &dir.join(format!("trusted-keys/{}.key", onewindow_tests::INTEGRATOR)),
+    )
+    .expect("the integrator's key");
+    for version in ["1.0.0", "2.0.0"] {
+        let manifest = format!(
+            "component = {:?}\n{}[grants]\noutbound = [\"http://127.0.0.1:9\"]\n",
+            onewindow_tests::components::FIXTURE_ADAPTER,
+            onewindow_tests::fixture_manifest("fixture", "ok", "", "")
+                .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
+        );
+        let source = tempfile::tempdir().expect("a package folder");
+        std::fs::write(source.path().join("adapter.toml"), manifest).expect("a manifest");
+        let (_, files) = package::pack(source.path(), &key).expect("packing the fixture");
+        server
+            .block_on(platform.install_package(&files.to_tar_gz(), "bench"))
+            .expect("installing the fixture");
+    }
+    server
+        .block_on(platform.activate_adapter("fixture", "1.0.0", "bench"))
+        .expect("activating the fixture");
+    let length = Duration::from_secs(secs);
+    eprintln!("license lookups, steady, for {secs} s");
+    let steady = clients.block_on(load_with(&running.url, 16, length, Ask::LookUp));
+    eprintln!("license lookups while swapping every 100 ms, for {secs} s");
+    let swapper = server.spawn(async move {
+        let mut swaps = 0u32;
+        let until = Instant::now() + length;
+        while Instant::now() < until {
+            let version = if swaps.is_multiple_of(2) { "2.0.0" } else { "1.0.0" };
+            platform
+                .activate_adapter("fixture", version, "bench")
+                .await
+                .expect("swapping");
+            swaps += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        swaps
+    });
+    let swapping = clients.block_on(load_with(&running.url, 16, length, Ask::LookUp));
+    let swaps = server.block_on(swapper).expect("the swapper");
+    Swaps {
+        steady,
+        swapping,
+        swaps,
+    }
+}
+
 /// Runs every phase on `db`; `None` when the database is not available.
-fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery)> {
+fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery, Swaps)> {
     if db == Db::Postgres && std::env::var_os("ONEWINDOW_TEST_POSTGRES").is_none() {
         eprintln!(
             "skipping PostgreSQL: ONEWINDOW_TEST_POSTGRES is not set (see tests/postgres.sh)"
@@ -200,7 +288,7 @@ fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery)> {
         eprintln!("{db:?}: {n} client(s) for {} s", args.secs);
         phases.push(clients.block_on(load(&url, n, Duration::from_secs(args.secs))));
     }
-    let accepted: u64 = phases.iter().map(|p| p.accepted).sum();
+    let accepted: u64 = phases.iter().map(|p| p.succeeded).sum();
     eprintln!("{db:?}: waiting for the delivery of {accepted} case(s)");
     let platform = running.platform.clone();
     let drained_by = Instant::now() + Duration::from_secs(600);
@@ -215,11 +303,12 @@ fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery)> {
         cases: mock.stats().cases - delivered_before,
         elapsed: first.elapsed(),
     };
+    let swaps = swap_phases(&server, &clients, &running, dir.path(), args.secs);
     server.block_on(async {
         drop(running);
         mock.shutdown().await;
     });
-    Some((phases, delivery))
+    Some((phases, delivery, swaps))
 }
 
 fn millis(micros: u64) -> String {
@@ -232,21 +321,41 @@ fn main() {
         "| database | clients | accepted/s | p50 | p99 | failed |\n|---|---:|---:|---:|---:|---:|\n",
     );
     let mut deliveries = String::new();
+    let mut swapping = String::from(
+        "| database | license lookups, 16 clients | per s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n",
+    );
     for name in &args.db {
         let db = match name.as_str() {
             "sqlite" => Db::Sqlite,
             "postgres" => Db::Postgres,
             other => panic!("unknown database {other:?}; use sqlite or postgres"),
         };
-        let Some((phases, delivery)) = run_database(db, &args) else {
+        let Some((phases, delivery, swaps)) = run_database(db, &args) else {
             continue;
         };
+        for (what, p) in [
+            ("steady".to_owned(), &swaps.steady),
+            (
+                format!("{} swaps of an adapter meanwhile", swaps.swaps),
+                &swaps.swapping,
+            ),
+        ] {
+            writeln!(
+                swapping,
+                "| {name} | {what} | {:.0} | {} | {} | {} |",
+                p.succeeded as f64 / p.elapsed.as_secs_f64(),
+                millis(p.latency.value_at_quantile(0.5)),
+                millis(p.latency.value_at_quantile(0.99)),
+                p.failed,
+            )
+            .expect("writing to a String");
+        }
         for p in &phases {
             writeln!(
                 table,
                 "| {name} | {} | {:.0} | {} | {} | {} |",
                 p.clients,
-                p.accepted as f64 / p.elapsed.as_secs_f64(),
+                p.succeeded as f64 / p.elapsed.as_secs_f64(),
                 millis(p.latency.value_at_quantile(0.5)),
                 millis(p.latency.value_at_quantile(0.99)),
                 p.failed,
@@ -263,7 +372,7 @@ fn main() {
         )
         .expect("writing to a String");
     }
-    let report = format!("{table}\n{deliveries}");
+    let report = format!("{table}\n{deliveries}\n{swapping}");
     println!("{report}");
     let out = args.out.clone().unwrap_or_else(|| {
         onewindow_tests::repo_root().join("target/bench-results/platform_load.md")
