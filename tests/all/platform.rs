@@ -841,11 +841,34 @@ async fn concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain(db: 
 }
 
 /// The market-supervision adapter as `version`, packed by the trusted integrator.
+/// Each version's component carries a custom section naming the version, so
+/// versions differ in their sha256 as real builds do.
 fn package(s: &Server, version: &str) -> package::PackageFiles {
-    let manifest =
+    let mut component = std::fs::read(onewindow_tests::components::MARKET_SUPERVISION).unwrap();
+    let (name, data) = (b"build", version.as_bytes());
+    let payload = 1 + name.len() + data.len();
+    assert!(payload < 128, "one-byte LEB128 lengths");
+    component.extend([0, payload as u8, name.len() as u8]);
+    component.extend(name);
+    component.extend(data);
+    let path = s
+        ._dir
+        .path()
+        .join(format!("market_supervision-{version}.wasm"));
+    std::fs::write(&path, component).unwrap();
+    let manifest: String =
         std::fs::read_to_string(s.config.adapter_dir.join("market-supervision/adapter.toml"))
             .unwrap()
-            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
+            .lines()
+            .map(|line| {
+                if line.starts_with("component = ") {
+                    format!("component = {:?}\n", path.display().to_string())
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
     signed(s, &manifest)
 }
 
@@ -874,11 +897,16 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     tampered.component[last] ^= 1;
     let mut unsigned = good.clone();
     unsigned.signature = None;
-    let mut other_contract = good.clone();
-    other_contract.manifest = String::from_utf8(good.manifest.clone())
-        .unwrap()
-        .replace("@0.1.0", "@0.2.0")
-        .into_bytes();
+    let tampered_manifest = |from: &str, to: &str| {
+        let mut files = good.clone();
+        let text = String::from_utf8(good.manifest.clone()).unwrap();
+        assert!(text.contains(from), "{text}");
+        files.manifest = text.replace(from, to).into_bytes();
+        files
+    };
+    let other_contract = tampered_manifest("@0.1.0", "@0.2.0");
+    let too_much = tampered_manifest("[config]", "[limits]\nmemory-mib = 100000\n\n[config]");
+    let path_id = tampered_manifest("id = \"market-supervision\"", "id = \"../x\"");
     let stranger = tempfile::tempdir().unwrap();
     let (secret, _) = package::new_key_pair("stranger", stranger.path()).unwrap();
     let source = tempfile::tempdir().unwrap();
@@ -911,6 +939,8 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         (&other_contract, "contract version 0.2.0"),
         (&untrusted, "not in the trust store"),
         (&ungranted, "grants no `grants.outbound` prefix"),
+        (&too_much, "`limits.memory-mib` is 100000"),
+        (&path_id, "`id` is \"../x\""),
     ] {
         let (status, error) = s.send("POST", admin, Some(OPERATOR), upload(files)).await;
         assert_eq!(
@@ -929,7 +959,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     );
     assert_eq!(
         s.row_counts().await[3],
-        audit_before + 5,
+        audit_before + 7,
         "each refusal is audited"
     );
 
@@ -1010,6 +1040,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         .collect();
     assert_eq!(active.len(), 1, "{list:#}");
     assert_eq!(active[0]["version"], "0.3.0");
+    assert_ne!(active[0]["sha256"], installed["sha256"], "another build");
     assert!(active[0]["activated_at"].as_str().is_some());
     assert!(
         active[0]["calls"].as_u64().unwrap() >= 1,

@@ -222,7 +222,11 @@ fn swap_phases(
         let mut swaps = 0u32;
         let until = Instant::now() + length;
         while Instant::now() < until {
-            let version = if swaps.is_multiple_of(2) { "2.0.0" } else { "1.0.0" };
+            let version = if swaps.is_multiple_of(2) {
+                "2.0.0"
+            } else {
+                "1.0.0"
+            };
             platform
                 .activate_adapter("fixture", version, "bench")
                 .await
