@@ -58,6 +58,41 @@ fn refused(message: String) -> PlatformError {
 }
 
 impl Platform {
+    /// Appends an audit entry about adapter `subject` inside `tx`.
+    async fn audit_in(
+        &self,
+        tx: &mut store::Tx,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), PlatformError> {
+        self.store
+            .append_audit(
+                tx,
+                NewEntry {
+                    at: store::now(),
+                    actor: actor.to_owned(),
+                    action: action.into(),
+                    subject: subject.to_owned(),
+                    detail,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The version serving `id` according to the registry (none: never
+    /// activated there, or disabled).
+    async fn active_version(&self, id: &str) -> Result<Option<String>, PlatformError> {
+        let version: Option<Option<String>> =
+            sqlx::query_scalar("SELECT version FROM adapter_active WHERE adapter_id = $1")
+                .bind(id)
+                .fetch_optional(self.store.pool())
+                .await?;
+        Ok(version.flatten())
+    }
+
     async fn audit_adapter(
         &self,
         actor: &str,
@@ -150,21 +185,12 @@ impl Platform {
         .bind(actor)
         .execute(&mut *tx)
         .await?;
-        self.store
-            .append_audit(
-                &mut tx,
-                NewEntry {
-                    at,
-                    actor: actor.to_owned(),
-                    action: "adapter.installed".into(),
-                    subject: id.clone(),
-                    detail: serde_json::json!({
-                        "version": version,
-                        "sha256": verified.sha256,
-                        "signer": verified.signer,
-                    }),
-                },
-            )
+        let detail = serde_json::json!({
+            "version": version,
+            "sha256": verified.sha256,
+            "signer": verified.signer,
+        });
+        self.audit_in(&mut tx, actor, "adapter.installed", &id, detail)
             .await?;
         tx.commit().await?;
         tracing::info!(adapter = %id, %version, "adapter package installed");
@@ -205,12 +231,7 @@ impl Platform {
         actor: &str,
     ) -> Result<InstalledVersion, PlatformError> {
         let adapter = self.load_version(id, version).await?;
-        let current: Option<Option<String>> =
-            sqlx::query_scalar("SELECT version FROM adapter_active WHERE adapter_id = $1")
-                .bind(id)
-                .fetch_optional(self.store.pool())
-                .await?;
-        let current = current.flatten();
+        let current = self.active_version(id).await?;
         if current.as_deref() == Some(version) {
             return Err(PlatformError::Conflict(format!(
                 "{id} {version} is already active"
@@ -264,12 +285,7 @@ impl Platform {
 
     /// Switches `id` off: no version serves it; its cases wait in the outbox.
     pub async fn disable_adapter(&self, id: &str, actor: &str) -> Result<(), PlatformError> {
-        let current: Option<Option<String>> =
-            sqlx::query_scalar("SELECT version FROM adapter_active WHERE adapter_id = $1")
-                .bind(id)
-                .fetch_optional(self.store.pool())
-                .await?;
-        let Some(Some(current)) = current else {
+        let Some(current) = self.active_version(id).await? else {
             return Err(PlatformError::Conflict(format!(
                 "{id} has no active version to disable"
             )));
@@ -307,17 +323,8 @@ impl Platform {
         .bind(version)
         .execute(&mut *tx)
         .await?;
-        self.store
-            .append_audit(
-                &mut tx,
-                NewEntry {
-                    at: store::now(),
-                    actor: actor.to_owned(),
-                    action: "adapter.deleted".into(),
-                    subject: id.to_owned(),
-                    detail: serde_json::json!({ "version": version }),
-                },
-            )
+        let detail = serde_json::json!({ "version": version });
+        self.audit_in(&mut tx, actor, "adapter.deleted", id, detail)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -355,18 +362,8 @@ impl Platform {
             .execute(&mut *tx)
             .await?;
         }
-        self.store
-            .append_audit(
-                &mut tx,
-                NewEntry {
-                    at,
-                    actor: actor.to_owned(),
-                    action: action.into(),
-                    subject: id.to_owned(),
-                    detail: serde_json::json!({ "from": from, "to": to }),
-                },
-            )
-            .await?;
+        let detail = serde_json::json!({ "from": from, "to": to });
+        self.audit_in(&mut tx, actor, action, id, detail).await?;
         tx.commit().await?;
         tracing::info!(adapter = id, ?from, ?to, "{action}");
         Ok(())
