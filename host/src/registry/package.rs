@@ -434,7 +434,8 @@ pub struct Verified {
 
 /// Checks a package: the manifest (strict: contract version, limits within the
 /// platform's maxima, id), the component's sha256, and the signature against
-/// `trust`. Unsigned packages pass only when `require_signatures` is off.
+/// `trust`. Unsigned packages, and those signed by a key `trust` does not hold,
+/// pass (as unsigned) only when `require_signatures` is off.
 pub fn verify(
     files: PackageFiles,
     trust: &TrustStore,
@@ -473,6 +474,17 @@ pub fn verify(
             let signature = decode_key::<64>(&file.signature, "signature")
                 .map_err(PackageError::SignatureFile)?;
             let Some(trusted_as) = trust.trusts(&key) else {
+                if !require_signatures {
+                    // A key nobody trusts vouches for nothing: the package counts
+                    // as unsigned, which this platform accepts.
+                    return Ok(Verified {
+                        manifest,
+                        manifest_text,
+                        component: files.component,
+                        sha256,
+                        signer: None,
+                    });
+                }
                 return Err(PackageError::UntrustedKey {
                     signer: file.signer,
                     fingerprint: fingerprint(&key),
@@ -621,7 +633,7 @@ endpoint = "http://127.0.0.1:9101/soap"
     #[test]
     fn a_key_outside_the_trust_store_is_refused_with_its_fingerprint() {
         let (files, _) = packed(MANIFEST);
-        let err = verify(files, &TrustStore::default(), false).unwrap_err();
+        let err = verify(files.clone(), &TrustStore::default(), true).unwrap_err();
         let PackageError::UntrustedKey {
             signer,
             fingerprint,
@@ -631,6 +643,9 @@ endpoint = "http://127.0.0.1:9101/soap"
         };
         assert_eq!(signer, "scjg-team");
         assert!(fingerprint.starts_with("ed25519:"), "{err}");
+        // Where signatures are not required it counts as unsigned.
+        let unsigned = verify(files, &TrustStore::default(), false).unwrap();
+        assert_eq!(unsigned.signer, None);
     }
 
     #[test]
