@@ -707,7 +707,7 @@ async fn verify_license(
 }
 
 /// An adapter version, for operators: from the registry or the adapter folder.
-#[derive(Serialize, ToSchema)]
+#[derive(Default, Serialize, ToSchema)]
 struct AdapterInfo {
     id: String,
     version: String,
@@ -781,11 +781,7 @@ async fn list_adapters(
             installed_at: Some(v.installed_at),
             installed_by: Some(v.installed_by),
             activated_at: v.activated_at,
-            calls: None,
-            failed_calls: None,
-            breaker: None,
-            memory_high_water_bytes: None,
-            exports: None,
+            ..AdapterInfo::default()
         })
         .collect();
     for adapter in platform.adapters() {
@@ -803,15 +799,7 @@ async fn list_adapters(
                     sha256: adapter.sha256().to_owned(),
                     state: "active",
                     source: "folder",
-                    signer: None,
-                    installed_at: None,
-                    installed_by: None,
-                    activated_at: None,
-                    calls: None,
-                    failed_calls: None,
-                    breaker: None,
-                    memory_high_water_bytes: None,
-                    exports: None,
+                    ..AdapterInfo::default()
                 };
                 served(&mut info, &adapter);
                 items.push(info);

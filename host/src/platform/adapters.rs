@@ -49,6 +49,17 @@ fn beyond_grants(adapter: &Adapter) -> Result<(), String> {
     }
 }
 
+/// An audit entry about adapter `subject`, now.
+fn entry(actor: &str, action: &str, subject: &str, detail: serde_json::Value) -> NewEntry {
+    NewEntry {
+        at: store::now(),
+        actor: actor.to_owned(),
+        action: action.into(),
+        subject: subject.to_owned(),
+        detail,
+    }
+}
+
 /// A refusal: 422 with the reason, after an audit entry.
 fn refused(message: String) -> PlatformError {
     PlatformError::Invalid {
@@ -58,30 +69,6 @@ fn refused(message: String) -> PlatformError {
 }
 
 impl Platform {
-    /// Appends an audit entry about adapter `subject` inside `tx`.
-    async fn audit_in(
-        &self,
-        tx: &mut store::Tx,
-        actor: &str,
-        action: &str,
-        subject: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), PlatformError> {
-        self.store
-            .append_audit(
-                tx,
-                NewEntry {
-                    at: store::now(),
-                    actor: actor.to_owned(),
-                    action: action.into(),
-                    subject: subject.to_owned(),
-                    detail,
-                },
-            )
-            .await?;
-        Ok(())
-    }
-
     /// The version serving `id` according to the registry (none: never
     /// activated there, or disabled).
     async fn active_version(&self, id: &str) -> Result<Option<String>, PlatformError> {
@@ -91,25 +78,6 @@ impl Platform {
                 .fetch_optional(self.store.pool())
                 .await?;
         Ok(version.flatten())
-    }
-
-    async fn audit_adapter(
-        &self,
-        actor: &str,
-        action: &str,
-        subject: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), PlatformError> {
-        self.store
-            .audit(NewEntry {
-                at: store::now(),
-                actor: actor.to_owned(),
-                action: action.into(),
-                subject: subject.to_owned(),
-                detail,
-            })
-            .await?;
-        Ok(())
     }
 
     /// Verifies, compiles and stores a package (`.tar.gz` bytes) as an
@@ -139,13 +107,10 @@ impl Platform {
         let verified = match checked {
             Ok(verified) => verified,
             Err(reason) => {
-                self.audit_adapter(
-                    actor,
-                    "adapter.rejected",
-                    "package",
-                    serde_json::json!({ "reason": reason }),
-                )
-                .await?;
+                let detail = serde_json::json!({ "reason": reason });
+                self.store
+                    .audit(entry(actor, "adapter.rejected", "package", detail))
+                    .await?;
                 return Err(refused(format!("the package was refused: {reason}")));
             }
         };
@@ -190,7 +155,8 @@ impl Platform {
             "sha256": verified.sha256,
             "signer": verified.signer,
         });
-        self.audit_in(&mut tx, actor, "adapter.installed", &id, detail)
+        self.store
+            .append_audit(&mut tx, entry(actor, "adapter.installed", &id, detail))
             .await?;
         tx.commit().await?;
         tracing::info!(adapter = %id, %version, "adapter package installed");
@@ -246,7 +212,7 @@ impl Platform {
         )
         .await?;
         self.install(adapter);
-        self.sync_catalogue().await;
+        self.sync_catalogue_of(id).await;
         self.installed_version(id, version).await
     }
 
@@ -279,7 +245,7 @@ impl Platform {
         )
         .await?;
         self.install(adapter);
-        self.sync_catalogue().await;
+        self.sync_catalogue_of(id).await;
         self.installed_version(id, &previous).await
     }
 
@@ -324,7 +290,8 @@ impl Platform {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({ "version": version });
-        self.audit_in(&mut tx, actor, "adapter.deleted", id, detail)
+        self.store
+            .append_audit(&mut tx, entry(actor, "adapter.deleted", id, detail))
             .await?;
         tx.commit().await?;
         Ok(())
@@ -363,7 +330,9 @@ impl Platform {
             .await?;
         }
         let detail = serde_json::json!({ "from": from, "to": to });
-        self.audit_in(&mut tx, actor, action, id, detail).await?;
+        self.store
+            .append_audit(&mut tx, entry(actor, action, id, detail))
+            .await?;
         tx.commit().await?;
         tracing::info!(adapter = id, ?from, ?to, "{action}");
         Ok(())

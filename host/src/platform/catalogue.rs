@@ -78,9 +78,21 @@ impl Platform {
     /// Replaces each adapter's matters with what it lists now. An adapter that
     /// fails keeps its previous matters; the failure is reported.
     pub async fn sync_catalogue(&self) -> SyncReport {
+        self.sync_matters(self.adapters()).await
+    }
+
+    /// [`Platform::sync_catalogue`] for the adapter serving `id` alone.
+    pub async fn sync_catalogue_of(&self, id: &str) -> SyncReport {
+        self.sync_matters(self.adapter(id)).await
+    }
+
+    async fn sync_matters(
+        &self,
+        adapters: impl IntoIterator<Item = crate::runtime::Adapter>,
+    ) -> SyncReport {
         let _one_at_a_time = self.syncing.lock().await;
         let mut report = SyncReport::default();
-        for adapter in self.adapters() {
+        for adapter in adapters {
             if !adapter.exports().matters {
                 continue;
             }
