@@ -8,8 +8,8 @@ use std::time::Duration;
 use rand::Rng;
 use sqlx::Row;
 
-use crate::model::{CaseEvent, CaseSubmission};
-use crate::platform::cases::Move;
+use crate::model::{CaseEvent, CaseSubmission, LicenseRef};
+use crate::platform::cases::{Move, material_of};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
 use crate::runtime::Adapter;
@@ -148,39 +148,61 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
     Ok(n)
 }
 
-async fn submission(platform: &Platform, case_no: &str) -> Result<CaseSubmission, PlatformError> {
+/// What the adapter of part `part_no` receives: the case with that part's matter,
+/// and of a theme (一件事) case only the attachments and licenses of that matter.
+async fn submission(
+    platform: &Platform,
+    case_no: &str,
+    part_no: i64,
+) -> Result<CaseSubmission, PlatformError> {
     let row = sqlx::query(
-        "SELECT matter_code, applicant, accepted_at, form, covered FROM cases WHERE case_no = $1",
+        "SELECT p.matter_code, c.theme_code, c.applicant, c.accepted_at, c.form, c.covered \
+         FROM case_parts p JOIN cases c ON c.case_no = p.case_no \
+         WHERE p.case_no = $1 AND p.part_no = $2",
     )
     .bind(case_no)
+    .bind(part_no)
     .fetch_one(platform.store.pool())
     .await?;
-    let attachments = sqlx::query(
+    let matter_code: String = row.try_get("matter_code")?;
+    let theme = row.try_get::<Option<String>, _>("theme_code")?.is_some();
+    let own = |code: &str| material_of(code, &matter_code, theme).map(str::to_owned);
+    let mut attachments = Vec::new();
+    for a in sqlx::query(
         "SELECT material_code, file_name, media_type, content FROM attachments WHERE case_no = $1",
     )
     .bind(case_no)
     .fetch_all(platform.store.pool())
     .await?
-    .iter()
-    .map(|a| {
-        Ok(crate::model::Attachment {
-            material_code: a.try_get("material_code")?,
-            file_name: a.try_get("file_name")?,
-            media_type: a.try_get("media_type")?,
-            content_base64: a.try_get("content")?,
+    {
+        let code: String = a.try_get("material_code")?;
+        if let Some(material_code) = own(&code) {
+            attachments.push(crate::model::Attachment {
+                material_code,
+                file_name: a.try_get("file_name")?,
+                media_type: a.try_get("media_type")?,
+                content_base64: a.try_get("content")?,
+            });
+        }
+    }
+    let covered: Vec<LicenseRef> = json_column(&row, "covered")?;
+    let licenses = covered
+        .into_iter()
+        .filter_map(|l| {
+            Some(LicenseRef {
+                material_code: own(&l.material_code)?,
+                license: l.license,
+            })
         })
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
+        .collect();
     Ok(CaseSubmission {
         case_no: case_no.to_owned(),
-        matter_code: row
-            .try_get::<Option<String>, _>("matter_code")?
-            .unwrap_or_default(),
+        matter_code,
         applicant: json_column(&row, "applicant")?,
         accepted_at: row.try_get("accepted_at")?,
         form: json_column(&row, "form")?,
         attachments,
-        licenses: json_column(&row, "covered")?,
+        licenses,
     })
 }
 
@@ -194,7 +216,7 @@ async fn deliver_one(platform: &Platform, row: Due) -> Result<(), PlatformError>
         )
         .await;
     };
-    let submission = submission(platform, &row.case_no).await?;
+    let submission = submission(platform, &row.case_no, row.part_no).await?;
     match adapter.submit_case(&submission).await {
         Ok(reference) => {
             let note = format!(
@@ -349,16 +371,6 @@ pub enum Applied {
     Deferred,
 }
 
-fn rank(s: Status) -> u8 {
-    match s {
-        Status::Accepted | Status::DeliveryFailed => 0,
-        Status::Delivered => 1,
-        Status::InReview | Status::SupplementRequested => 2,
-        Status::Approved | Status::Denied => 3,
-        Status::Completed | Status::Withdrawn | Status::Returned => 4,
-    }
-}
-
 /// Applies one status change reported by `adapter`.
 pub async fn apply_event(
     platform: &Platform,
@@ -366,8 +378,7 @@ pub async fn apply_event(
     event: &CaseEvent,
 ) -> Result<Applied, PlatformError> {
     let part = sqlx::query(
-        "SELECT p.part_no, c.status FROM case_parts p JOIN cases c ON c.case_no = p.case_no \
-         WHERE p.case_no = $1 AND p.adapter_id = $2",
+        "SELECT part_no, status FROM case_parts WHERE case_no = $1 AND adapter_id = $2",
     )
     .bind(&event.case_no)
     .bind(adapter.id())
@@ -389,7 +400,7 @@ pub async fn apply_event(
         return Ok(Applied::Skipped);
     }
     if current.check(to).is_err() {
-        if rank(current) == 0 && rank(to) > 0 {
+        if current.rank() == 0 && to.rank() > 0 {
             return Ok(Applied::Deferred);
         }
         tracing::debug!(case_no = event.case_no, %current, %to, "stale event skipped");

@@ -11,11 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::calendar::Deadline;
 use super::calendar::DueStatus;
+use super::catalogue::CatalogueMatter;
 use super::intake::{NewCase, Stored};
 use super::lifecycle::Status;
 use super::{MissingMaterial, Platform, PlatformError, licenses};
 use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
 use crate::platform::audit::NewEntry;
+use crate::runtime::Adapter;
 use crate::store::{self, Tx, json_column};
 
 /// The applicant's consent to reuse electronic licenses (recorded with its purpose).
@@ -26,11 +28,18 @@ pub struct Consent {
     pub purpose: String,
 }
 
-/// `POST /api/v1/cases`.
+/// `POST /api/v1/cases`: an application for one matter, or for a theme (一件事)
+/// whose matters are applied for together under one case number.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Application {
-    pub matter_code: String,
+    /// The matter applied for; give this or `theme_code`.
+    #[serde(default)]
+    pub matter_code: Option<String>,
+    /// The theme (一件事) applied for; give this or `matter_code`. Attachments
+    /// then name their material as `<matter code>/<material code>`.
+    #[serde(default)]
+    pub theme_code: Option<String>,
     pub applicant: Party,
     #[serde(default)]
     pub form: IndexMap<String, String>,
@@ -40,11 +49,16 @@ pub struct Application {
     pub consent: Option<Consent>,
 }
 
-/// One department's part of a case.
+/// One department's part of a case: the only one of a single-matter case, one
+/// per matter of a theme (一件事).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Part {
     pub part_no: i64,
     pub matter_code: String,
+    /// The matter's name, while the matter is in the catalogue.
+    pub matter_name: Option<String>,
+    /// The department that handles this part, while the matter is in the catalogue.
+    pub department: Option<String>,
     pub status: Status,
     pub department_ref: Option<String>,
     pub reason: Option<String>,
@@ -54,6 +68,8 @@ pub struct Part {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Step {
     pub at: String,
+    /// The part the step concerns; none for the case as a whole.
+    pub part_no: Option<i64>,
     pub status: Status,
     pub actor: String,
     pub note: String,
@@ -63,7 +79,10 @@ pub struct Step {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Case {
     pub case_no: String,
-    pub matter_code: String,
+    /// The matter applied for; none for a theme (一件事).
+    pub matter_code: Option<String>,
+    /// The theme (一件事) applied for, whose matters are the parts.
+    pub theme_code: Option<String>,
     pub status: Status,
     pub applicant: Party,
     pub accepted_at: String,
@@ -171,46 +190,126 @@ fn check_applicant(applicant: &Party) -> Result<(), PlatformError> {
     Ok(())
 }
 
+/// One matter of an application and the adapter that takes it.
+struct Target {
+    matter: CatalogueMatter,
+    adapter: Adapter,
+    /// `Some(matter code)` in a theme application, where material codes are
+    /// qualified as `<matter code>/<material code>`.
+    qualifier: Option<String>,
+}
+
+impl Target {
+    fn qualified(&self, material_code: &str) -> String {
+        match &self.qualifier {
+            Some(matter) => format!("{matter}/{material_code}"),
+            None => material_code.to_owned(),
+        }
+    }
+}
+
+/// The part of an attachment's or license's material code that belongs to the
+/// matter `matter_code` of a case: all of it in a single-matter case, the part
+/// after `<matter code>/` in a theme (一件事) case.
+pub(crate) fn material_of<'a>(code: &'a str, matter_code: &str, theme: bool) -> Option<&'a str> {
+    if theme {
+        code.strip_prefix(matter_code)?.strip_prefix('/')
+    } else {
+        Some(code)
+    }
+}
+
 impl Platform {
-    /// Accepts an application: checks it, and in one transaction stores the case,
-    /// its first timeline step, an audit entry and the outbox row that delivers it.
+    /// The matters an application is for, each with the adapter that takes it.
+    async fn targets(&self, application: &Application) -> Result<Vec<Target>, PlatformError> {
+        let (codes, theme) = match (&application.matter_code, &application.theme_code) {
+            (Some(code), None) => (vec![code.clone()], false),
+            (None, Some(theme)) => {
+                let theme = self
+                    .config
+                    .themes
+                    .iter()
+                    .find(|t| &t.code == theme)
+                    .ok_or_else(|| {
+                        invalid(
+                            "theme_code",
+                            format!(
+                                "no theme (一件事) with code {theme:?}; the themes are {}",
+                                self.config
+                                    .themes
+                                    .iter()
+                                    .map(|t| format!("{} {}", t.code, t.name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                (theme.matters.clone(), true)
+            }
+            _ => {
+                return Err(invalid(
+                    "matter_code",
+                    "an application names either one matter (matter_code) or one theme (theme_code)",
+                ));
+            }
+        };
+        let mut targets = Vec::new();
+        for code in codes {
+            let field = if theme { "theme_code" } else { "matter_code" };
+            let matter = self.matter(&code).await.map_err(|e| match e {
+                PlatformError::NotFound(message) => invalid(field, message),
+                other => other,
+            })?;
+            let Some(adapter) = self.adapter(&matter.adapter_id) else {
+                return Err(PlatformError::Conflict(format!(
+                    "matter {} cannot be accepted now: the system of {} is not connected",
+                    matter.matter.code, matter.matter.department
+                )));
+            };
+            if !adapter.exports().cases {
+                return Err(PlatformError::Conflict(format!(
+                    "matter {} is listed but its department does not take applications through the platform",
+                    matter.matter.code
+                )));
+            }
+            targets.push(Target {
+                qualifier: theme.then(|| matter.matter.code.clone()),
+                matter,
+                adapter,
+            });
+        }
+        Ok(targets)
+    }
+
+    /// Accepts an application for a matter or a theme (一件事): checks it, and in
+    /// one transaction stores the case, its parts (one per matter), its first
+    /// timeline step, an audit entry and the outbox rows that deliver it.
     pub async fn accept(
         &self,
         application: Application,
         clerk: &str,
     ) -> Result<Case, PlatformError> {
         check_applicant(&application.applicant)?;
-        let matter = self
-            .matter(&application.matter_code)
-            .await
-            .map_err(|e| match e {
-                PlatformError::NotFound(message) => invalid("matter_code", message),
-                other => other,
-            })?;
-        let Some(adapter) = self.adapter(&matter.adapter_id) else {
-            return Err(PlatformError::Conflict(format!(
-                "matter {} cannot be accepted now: the system of {} is not connected",
-                matter.matter.code, matter.matter.department
-            )));
-        };
-        if !adapter.exports().cases {
-            return Err(PlatformError::Conflict(format!(
-                "matter {} is listed but its department does not take applications through the platform",
-                matter.matter.code
-            )));
-        }
-        let materials = &matter.matter.materials;
+        let targets = self.targets(&application).await?;
+        let theme = application.theme_code.is_some();
         for (i, a) in application.attachments.iter().enumerate() {
-            if !materials.iter().any(|m| m.code == a.material_code) {
+            let known = targets.iter().any(|t| {
+                material_of(&a.material_code, &t.matter.matter.code, theme)
+                    .is_some_and(|code| t.matter.matter.materials.iter().any(|m| m.code == code))
+            });
+            if !known {
                 return Err(invalid(
                     &format!("attachments[{i}].material_code"),
                     format!(
-                        "matter {} has no material {:?}; its materials are {}",
-                        matter.matter.code,
+                        "the application has no material {:?}; its materials are {}",
                         a.material_code,
-                        materials
+                        targets
                             .iter()
-                            .map(|m| format!("{} {}", m.code, m.name))
+                            .flat_map(|t| t.matter.matter.materials.iter().map(move |m| format!(
+                                "{} {}",
+                                t.qualified(&m.code),
+                                m.name
+                            )))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
@@ -234,57 +333,73 @@ impl Platform {
         let mut held: Option<Vec<License>> = None;
         let mut covered = Vec::new();
         let mut missing = Vec::new();
-        for material in materials.iter().filter(|m| m.required) {
-            if application
-                .attachments
-                .iter()
-                .any(|a| a.material_code == material.code)
-            {
-                continue;
-            }
-            if reuse && let Some(license_type) = &material.license_type {
-                if held.is_none() {
-                    let purpose = consent
-                        .as_ref()
-                        .map(|c| c.purpose.as_str())
-                        .unwrap_or_default();
-                    held = Some(
-                        self.lookup_licenses(&application.applicant, clerk, purpose)
-                            .await?
-                            .items,
-                    );
-                }
-                let found = held.iter().flatten().find(|l| {
-                    &l.type_name == license_type
-                        && l.status == LicenseStatus::Valid
-                        && l.holder.id() == application.applicant.id()
-                });
-                if let Some(license) = found {
-                    covered.push(LicenseRef {
-                        material_code: material.code.clone(),
-                        license: license.clone(),
-                    });
+        for target in &targets {
+            for material in target.matter.matter.materials.iter().filter(|m| m.required) {
+                let code = target.qualified(&material.code);
+                if application
+                    .attachments
+                    .iter()
+                    .any(|a| a.material_code == code)
+                {
                     continue;
                 }
+                if reuse && let Some(license_type) = &material.license_type {
+                    if held.is_none() {
+                        let purpose = consent
+                            .as_ref()
+                            .map(|c| c.purpose.as_str())
+                            .unwrap_or_default();
+                        held = Some(
+                            self.lookup_licenses(&application.applicant, clerk, purpose)
+                                .await?
+                                .items,
+                        );
+                    }
+                    let found = held.iter().flatten().find(|l| {
+                        &l.type_name == license_type
+                            && l.status == LicenseStatus::Valid
+                            && l.holder.id() == application.applicant.id()
+                    });
+                    if let Some(license) = found {
+                        covered.push(LicenseRef {
+                            material_code: code,
+                            license: license.clone(),
+                        });
+                        continue;
+                    }
+                }
+                missing.push(MissingMaterial {
+                    code,
+                    name: material.name.clone(),
+                    license_type: material.license_type.clone(),
+                });
             }
-            missing.push(MissingMaterial {
-                code: material.code.clone(),
-                name: material.name.clone(),
-                license_type: material.license_type.clone(),
-            });
         }
         if !missing.is_empty() {
             return Err(PlatformError::MissingMaterials(missing));
         }
 
+        // A theme promises its own time for the whole bundle; the legal limit is
+        // the longest of its matters'.
+        let promised_days = match &application.theme_code {
+            Some(code) => self
+                .config
+                .themes
+                .iter()
+                .find(|t| &t.code == code)
+                .map_or(0, |t| t.promised_days),
+            None => targets[0].matter.matter.promised_days,
+        };
+        let legal_days = targets
+            .iter()
+            .map(|t| t.matter.matter.legal_days)
+            .max()
+            .unwrap_or_default()
+            .max(promised_days);
         let now = self.clock.now();
         let today = now.date_naive();
-        let promised = self
-            .calendar
-            .deadline(today, matter.matter.promised_days, &[], today);
-        let legal = self
-            .calendar
-            .deadline(today, matter.matter.legal_days, &[], today);
+        let promised = self.calendar.deadline(today, promised_days, &[], today);
+        let legal = self.calendar.deadline(today, legal_days, &[], today);
         let accepted_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
 
         let note = if covered.is_empty() {
@@ -299,10 +414,18 @@ impl Platform {
                     .join(", ")
             )
         };
+        let matter_codes: Vec<String> = targets
+            .iter()
+            .map(|t| t.matter.matter.code.clone())
+            .collect();
         let new_case = NewCase {
             day: today.format("%Y%m%d").to_string(),
-            matter_code: matter.matter.code.clone(),
-            adapter_id: adapter.id().to_owned(),
+            matter_code: application.matter_code.clone(),
+            theme_code: application.theme_code.clone(),
+            parts: targets
+                .iter()
+                .map(|t| (t.matter.matter.code.clone(), t.adapter.id().to_owned()))
+                .collect(),
             status: Status::Accepted.as_str(),
             applicant: serde_json::to_string(&application.applicant).expect("parties serialize"),
             applicant_id: application.applicant.id().to_owned(),
@@ -313,8 +436,8 @@ impl Platform {
             covered: serde_json::to_string(&covered).expect("license refs serialize"),
             accepted_at: accepted_at.clone(),
             accepted_on: today.to_string(),
-            promised_days: i64::from(matter.matter.promised_days),
-            legal_days: i64::from(matter.matter.legal_days),
+            promised_days: i64::from(promised_days),
+            legal_days: i64::from(legal_days),
             promised_by: promised.date.to_string(),
             legal_by: legal.date.to_string(),
             provisional: i64::from(promised.provisional || legal.provisional),
@@ -338,7 +461,8 @@ impl Platform {
                 action: "case.accepted".into(),
                 subject: String::new(),
                 detail: serde_json::json!({
-                    "matter": matter.matter.code,
+                    "matters": matter_codes,
+                    "theme": application.theme_code,
                     "applicant": licenses::mask_holder(&application.applicant),
                     "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
                     "consent": consent,
@@ -348,17 +472,19 @@ impl Platform {
         let Stored { case_no, at } = self.intake.store(&self.store, new_case).await?;
         let step = Step {
             at,
+            part_no: None,
             status: Status::Accepted,
             actor: clerk.to_owned(),
             note,
         };
-        tracing::info!(case_no, matter = %matter.matter.code, "case accepted");
+        tracing::info!(case_no, matters = ?matter_codes, "case accepted");
         // The answer is what was just written; reading it back would cost a
         // transaction of its own on every acceptance.
         let (due, working_days_left) = self.due(Status::Accepted, promised.date, today);
         Ok(Case {
             case_no,
-            matter_code: matter.matter.code.clone(),
+            matter_code: application.matter_code,
+            theme_code: application.theme_code,
             status: Status::Accepted,
             applicant: application.applicant,
             accepted_at,
@@ -371,13 +497,19 @@ impl Platform {
             consent,
             form: application.form,
             reason: None,
-            parts: vec![Part {
-                part_no: 1,
-                matter_code: matter.matter.code,
-                status: Status::Accepted,
-                department_ref: None,
-                reason: None,
-            }],
+            parts: targets
+                .into_iter()
+                .zip(1..)
+                .map(|(t, part_no)| Part {
+                    part_no,
+                    matter_code: t.matter.matter.code,
+                    matter_name: Some(t.matter.matter.name),
+                    department: Some(t.matter.matter.department),
+                    status: Status::Accepted,
+                    department_ref: None,
+                    reason: None,
+                })
+                .collect(),
             timeline: vec![step],
         })
     }
@@ -487,9 +619,8 @@ impl Platform {
         let consent: Option<String> = row.try_get("consent")?;
         Ok(Case {
             case_no: row.try_get("case_no")?,
-            matter_code: row
-                .try_get::<Option<String>, _>("matter_code")?
-                .unwrap_or_default(),
+            matter_code: row.try_get("matter_code")?,
+            theme_code: row.try_get("theme_code")?,
             status,
             applicant: json_column(row, "applicant")?,
             accepted_at: row.try_get("accepted_at")?,
@@ -590,55 +721,98 @@ impl Platform {
         let from: String = row.try_get("status")?;
         let from = Status::parse(&from)
             .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {from:?}")))?;
-        from.check(to)
-            .map_err(|e| PlatformError::Conflict(e.to_string()))?;
+        let mut parts = case_parts(&mut tx, case_no).await?;
+        let joint = parts.len() > 1;
+        // The parts that move: the one named, or (a clerk's or operator's move of
+        // the whole case) every part the move concerns.
+        let moving: Vec<usize> = match part {
+            Some((part_no, _)) => {
+                let i = parts
+                    .iter()
+                    .position(|p| p.part_no == part_no)
+                    .ok_or_else(|| {
+                        PlatformError::NotFound(format!("case {case_no} has no part {part_no}"))
+                    })?;
+                vec![i]
+            }
+            None => {
+                let concerned: Vec<usize> = (0..parts.len())
+                    .filter(|&i| match to {
+                        Status::Withdrawn => !parts[i].status.is_final(),
+                        Status::InReview => parts[i].status == Status::SupplementRequested,
+                        Status::Accepted => parts[i].status == Status::DeliveryFailed,
+                        _ => true,
+                    })
+                    .collect();
+                if concerned.is_empty() {
+                    from.check(to)
+                        .map_err(|e| PlatformError::Conflict(e.to_string()))?;
+                    return Err(PlatformError::Conflict(format!(
+                        "case {case_no} is {from}; none of its parts can move to {to}"
+                    )));
+                }
+                concerned
+            }
+        };
+        for &i in &moving {
+            let p = &parts[i];
+            p.status.check(to).map_err(|e| {
+                PlatformError::Conflict(if joint {
+                    format!("part {} ({}): {e}", p.part_no, p.label())
+                } else {
+                    e.to_string()
+                })
+            })?;
+        }
+        for &i in &moving {
+            parts[i].status = to;
+        }
+        let statuses: Vec<Status> = parts.iter().map(|p| p.status).collect();
+        let case_to = Status::of_parts(&statuses);
 
         let today = self.today();
         let mut paused: Pauses = json_column(&row, "paused")?;
-        if to == Status::SupplementRequested {
+        if case_to == Status::SupplementRequested && from != Status::SupplementRequested {
             paused.push((today, None));
         } else if from == Status::SupplementRequested
+            && case_to != Status::SupplementRequested
             && let Some(open) = paused.last_mut()
         {
             open.1 = Some(today);
         }
         let (promised, legal) = deadlines(self, &row, &paused, today)?;
-        let reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
+        let part_reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
+        // On a joint case the reason says which part it concerns.
+        let case_reason = part_reason.map(|note| match (joint, moving.as_slice()) {
+            (true, [i]) => format!("{}：{note}", parts[*i].label()),
+            _ => note.to_owned(),
+        });
         sqlx::query(
             "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
              provisional = $6, reason = COALESCE($7, reason) WHERE case_no = $1",
         )
         .bind(case_no)
-        .bind(to.as_str())
+        .bind(case_to.as_str())
         .bind(serde_json::to_string(&paused).expect("pauses serialize"))
         .bind(promised.date.to_string())
         .bind(legal.date.to_string())
         .bind(i64::from(promised.provisional || legal.provisional))
-        .bind(reason)
+        .bind(case_reason)
         .execute(&mut *tx)
         .await?;
-        let part_no = part.map(|(n, _)| n);
-        match part {
-            Some((part_no, department_ref)) => {
-                sqlx::query(
-                    "UPDATE case_parts SET status = $3, department_ref = COALESCE($4, department_ref), \
-                     reason = COALESCE($5, reason) WHERE case_no = $1 AND part_no = $2",
-                )
-                .bind(case_no)
-                .bind(part_no)
-                .bind(to.as_str())
-                .bind(department_ref)
-                .bind(reason)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query("UPDATE case_parts SET status = $2 WHERE case_no = $1")
-                    .bind(case_no)
-                    .bind(to.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        let department_ref = part.and_then(|(_, r)| r);
+        for &i in &moving {
+            sqlx::query(
+                "UPDATE case_parts SET status = $3, department_ref = COALESCE($4, department_ref), \
+                 reason = COALESCE($5, reason) WHERE case_no = $1 AND part_no = $2",
+            )
+            .bind(case_no)
+            .bind(parts[i].part_no)
+            .bind(to.as_str())
+            .bind(department_ref)
+            .bind(part_reason)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some(id) = settles {
             sqlx::query("DELETE FROM outbox WHERE id = $1")
@@ -646,14 +820,26 @@ impl Platform {
                 .execute(&mut *tx)
                 .await?;
         }
-        if matches!(to, Status::Withdrawn) {
+        if matches!(case_to, Status::Withdrawn) {
             // Nothing is delivered for a withdrawn case.
             sqlx::query("DELETE FROM outbox WHERE case_no = $1")
                 .bind(case_no)
                 .execute(&mut *tx)
                 .await?;
         }
+        let part_no = part.map(|(n, _)| n);
         add_step(&mut tx, case_no, part_no, to, actor, note).await?;
+        if joint && part_no.is_some() && case_to != from && case_to.is_final() {
+            add_step(
+                &mut tx,
+                case_no,
+                None,
+                case_to,
+                actor,
+                "一件事各部分均已办结",
+            )
+            .await?;
+        }
         if let Some((license, source)) = issued {
             licenses::keep(&mut tx, license, source, case_no).await?;
         }
@@ -667,7 +853,9 @@ impl Platform {
                     subject: case_no.to_owned(),
                     detail: serde_json::json!({
                         "from": from.as_str(),
-                        "to": to.as_str(),
+                        "to": case_to.as_str(),
+                        "part": part_no,
+                        "part_to": to.as_str(),
                         "note": note,
                         "issued": issued.map(|(l, _)| format!("{} {}", l.type_name, l.number)),
                     }),
@@ -675,7 +863,7 @@ impl Platform {
             )
             .await?;
         tx.commit().await?;
-        tracing::info!(case_no, %from, %to, actor, "case status changed");
+        tracing::info!(case_no, %from, to = %case_to, part = part_no, actor, "case status changed");
         Ok(from)
     }
 
@@ -794,7 +982,7 @@ pub(crate) struct Move<'a> {
     pub settles: Option<i64>,
 }
 
-const CASE_COLUMNS: &str = "case_no, matter_code, status, applicant, form, consent, covered, accepted_at, \
+const CASE_COLUMNS: &str = "case_no, matter_code, theme_code, status, applicant, form, consent, covered, accepted_at, \
      promised_by, legal_by, provisional, reason, paused, accepted_on, promised_days, legal_days";
 
 /// The promised and legal deadlines of a case from its row (`paused`,
@@ -821,11 +1009,50 @@ fn deadlines(
     ))
 }
 
+/// A part's number, matter and status, as a move needs them.
+struct PartState {
+    part_no: i64,
+    matter_code: String,
+    matter_name: Option<String>,
+    status: Status,
+}
+
+impl PartState {
+    /// `企业设立登记` (or the matter code once the matter left the catalogue).
+    fn label(&self) -> &str {
+        self.matter_name.as_deref().unwrap_or(&self.matter_code)
+    }
+}
+
+async fn case_parts(tx: &mut Tx, case_no: &str) -> Result<Vec<PartState>, PlatformError> {
+    let rows = sqlx::query(
+        "SELECT p.part_no, p.matter_code, p.status, m.name AS matter_name FROM case_parts p \
+         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no = $1 ORDER BY p.part_no",
+    )
+    .bind(case_no)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok(PartState {
+                part_no: row.try_get("part_no")?,
+                matter_code: row.try_get("matter_code")?,
+                matter_name: row.try_get("matter_name")?,
+                status: Status::parse(&status).ok_or_else(|| {
+                    store::StoreError::Corrupt(format!("unknown part status {status:?}"))
+                })?,
+            })
+        })
+        .collect()
+}
+
 /// Reads the parts and timeline of `case` in `tx`.
 async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError> {
     let parts = sqlx::query(
-        "SELECT part_no, matter_code, status, department_ref, reason FROM case_parts \
-         WHERE case_no = $1 ORDER BY part_no",
+        "SELECT p.part_no, p.matter_code, p.status, p.department_ref, p.reason, \
+         m.name AS matter_name, m.department FROM case_parts p \
+         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no = $1 ORDER BY p.part_no",
     )
     .bind(&case.case_no)
     .fetch_all(&mut **tx)
@@ -837,6 +1064,8 @@ async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError>
             Ok(Part {
                 part_no: row.try_get("part_no")?,
                 matter_code: row.try_get("matter_code")?,
+                matter_name: row.try_get("matter_name")?,
+                department: row.try_get("department")?,
                 status: Status::parse(&status).ok_or_else(|| {
                     store::StoreError::Corrupt(format!("unknown part status {status:?}"))
                 })?,
@@ -845,17 +1074,19 @@ async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError>
             })
         })
         .collect::<Result<_, _>>()?;
-    let steps =
-        sqlx::query("SELECT at, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id")
-            .bind(&case.case_no)
-            .fetch_all(&mut **tx)
-            .await?;
+    let steps = sqlx::query(
+        "SELECT at, part_no, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id",
+    )
+    .bind(&case.case_no)
+    .fetch_all(&mut **tx)
+    .await?;
     case.timeline = steps
         .iter()
         .map(|row| -> Result<Step, PlatformError> {
             let status: String = row.try_get("status")?;
             Ok(Step {
                 at: row.try_get("at")?,
+                part_no: row.try_get("part_no")?,
                 status: Status::parse(&status).ok_or_else(|| {
                     store::StoreError::Corrupt(format!("unknown timeline status {status:?}"))
                 })?,

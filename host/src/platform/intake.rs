@@ -25,8 +25,10 @@ use crate::store::{Store, StoreError, Tx};
 pub struct NewCase {
     /// `YYYYMMDD` of acceptance: the prefix of the case number.
     pub day: String,
-    pub matter_code: String,
-    pub adapter_id: String,
+    pub matter_code: Option<String>,
+    pub theme_code: Option<String>,
+    /// (matter code, adapter id) of each part, in part order.
+    pub parts: Vec<(String, String)>,
     pub status: &'static str,
     pub applicant: String,
     pub applicant_id: String,
@@ -245,7 +247,8 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         let text = |v: &str| Value::Text(v.to_owned());
         rows.push(vec![
             text(case_no),
-            text(&case.matter_code),
+            Value::MaybeText(case.matter_code),
+            Value::MaybeText(case.theme_code),
             text(case.status),
             Value::Text(case.applicant),
             Value::Text(case.applicant_id),
@@ -262,13 +265,24 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             text("[]"),
             text(&stamp),
         ]);
-        parts.push(vec![
-            text(case_no),
-            Value::Int(1),
-            Value::Text(case.matter_code),
-            text(&case.adapter_id),
-            text(case.status),
-        ]);
+        for (part_no, (matter_code, adapter_id)) in (1..).zip(case.parts) {
+            parts.push(vec![
+                text(case_no),
+                Value::Int(part_no),
+                Value::Text(matter_code),
+                text(&adapter_id),
+                text(case.status),
+            ]);
+            outbox.push(vec![
+                text(case_no),
+                Value::Int(part_no),
+                Value::Text(adapter_id),
+                text(&stamp),
+                Value::Int(0),
+                text(&stamp),
+                text("pending"),
+            ]);
+        }
         for (material, file, media, content) in case.attachments {
             attachments.push(vec![
                 text(case_no),
@@ -285,15 +299,6 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             Value::Text(case.actor),
             Value::Text(case.note),
         ]);
-        outbox.push(vec![
-            text(case_no),
-            Value::Int(1),
-            Value::Text(case.adapter_id),
-            text(&stamp),
-            Value::Int(0),
-            text(&stamp),
-            text("pending"),
-        ]);
         audit.push(NewEntry {
             at: stamp.clone(),
             subject: case_no.clone(),
@@ -306,6 +311,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         &[
             "case_no",
             "matter_code",
+            "theme_code",
             "status",
             "applicant",
             "applicant_id",

@@ -97,6 +97,48 @@ impl Status {
         }
     }
 
+    /// How far along the way a status is: 0 not at the department yet, 1 delivered,
+    /// 2 under review, 3 decided, 4 final.
+    pub fn rank(self) -> u8 {
+        use Status::*;
+        match self {
+            Accepted | DeliveryFailed => 0,
+            Delivered => 1,
+            InReview | SupplementRequested => 2,
+            Approved | Denied => 3,
+            Completed | Withdrawn | Returned => 4,
+        }
+    }
+
+    /// The status of a case made of parts with these statuses: the least
+    /// advanced of the parts still open, waiting (补正) when any part waits, and
+    /// final once every part is. A single part's status is the case's.
+    pub fn of_parts(parts: &[Status]) -> Status {
+        use Status::*;
+        let open: Vec<Status> = parts.iter().copied().filter(|s| !s.is_final()).collect();
+        let any = |set: &[Status], s: Status| set.contains(&s);
+        if open.is_empty() {
+            return if any(parts, Completed) {
+                Completed
+            } else if any(parts, Returned) {
+                Returned
+            } else {
+                Withdrawn
+            };
+        }
+        if any(&open, SupplementRequested) {
+            return SupplementRequested;
+        }
+        match open.iter().map(|s| s.rank()).min() {
+            Some(0) if any(&open, DeliveryFailed) => DeliveryFailed,
+            Some(0) => Accepted,
+            Some(1) => Delivered,
+            Some(2) => InReview,
+            _ if any(&open, Denied) => Denied,
+            _ => Approved,
+        }
+    }
+
     /// Checks a move, with a message a clerk can act on.
     pub fn check(self, to: Status) -> Result<(), IllegalTransition> {
         if self.next().contains(&to) {
@@ -163,6 +205,34 @@ mod tests {
         for pair in path.windows(2) {
             pair[0].check(pair[1]).unwrap();
         }
+    }
+
+    #[test]
+    fn a_case_of_parts_stands_where_its_slowest_open_part_stands() {
+        use Status::*;
+        for single in Status::ALL {
+            assert_eq!(Status::of_parts(&[single]), single);
+        }
+        assert_eq!(
+            Status::of_parts(&[Completed, InReview, Delivered]),
+            Delivered
+        );
+        assert_eq!(Status::of_parts(&[Completed, Returned, Approved]), Approved);
+        assert_eq!(Status::of_parts(&[Approved, Denied]), Denied);
+        assert_eq!(
+            Status::of_parts(&[InReview, SupplementRequested, Approved]),
+            SupplementRequested
+        );
+        assert_eq!(
+            Status::of_parts(&[Accepted, DeliveryFailed, Delivered]),
+            DeliveryFailed
+        );
+        assert_eq!(
+            Status::of_parts(&[Completed, Returned, Completed]),
+            Completed
+        );
+        assert_eq!(Status::of_parts(&[Returned, Withdrawn]), Returned);
+        assert_eq!(Status::of_parts(&[Withdrawn, Withdrawn]), Withdrawn);
     }
 
     #[test]
