@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model;
-use crate::runtime::{CallError, LoadError, Runtime};
+use crate::runtime::{Adapter, CallError, LoadError, Runtime};
 
 /// The functions `adapter call` knows, with the JSON argument each takes.
 pub const FUNCTIONS: &[(&str, &str)] = &[
@@ -60,77 +60,116 @@ pub async fn adapter_call(
     function: &str,
     argument: Option<&str>,
 ) -> Result<Value, CliError> {
-    let (name, expected) = FUNCTIONS
+    let (name, expected) = lookup(function)?;
+    let argument = match argument {
+        None => Value::Null,
+        Some(text) => serde_json::from_str(text).map_err(|e| CliError::BadArgument {
+            function: name,
+            expected,
+            problem: e.to_string(),
+        })?,
+    };
+    // Check the argument before loading, so a typo does not cost a compile.
+    Call::new(name, expected, argument)?
+        .run(&runtime.load_dir(dir)?)
+        .await
+}
+
+/// The entry of [`FUNCTIONS`] for `function`.
+fn lookup(function: &str) -> Result<(&'static str, &'static str), CliError> {
+    FUNCTIONS
         .iter()
         .find(|(f, _)| *f == function)
         .copied()
-        .ok_or_else(|| CliError::UnknownFunction(function.to_owned()))?;
-    let bad = |problem: String| CliError::BadArgument {
-        function: name,
-        expected,
-        problem,
-    };
-    let parse = |text: Option<&str>| -> Result<Value, CliError> {
-        match text {
-            None => Ok(Value::Null),
-            Some(text) => serde_json::from_str(text).map_err(|e| bad(format!("{e}"))),
-        }
-    };
-    fn typed<T: serde::de::DeserializeOwned>(
-        value: Value,
-        bad: &dyn Fn(String) -> CliError,
-    ) -> Result<T, CliError> {
-        serde_json::from_value(value).map_err(|e| bad(e.to_string()))
-    }
+        .ok_or_else(|| CliError::UnknownFunction(function.to_owned()))
+}
 
-    let argument = parse(argument)?;
-    // Check the argument before loading, so a typo does not cost a compile.
-    let adapter = || runtime.load_dir(dir);
-    let value = match name {
-        "matters.list" => {
-            if !argument.is_null() {
-                return Err(bad("it takes none".into()));
+/// One checked call of an adapter function.
+pub(crate) struct Call {
+    argument: Argument,
+}
+
+enum Argument {
+    None,
+    Submission(Box<model::CaseSubmission>),
+    Cursor(Option<String>),
+    Notification(Vec<u8>, String),
+    Party(model::Party),
+    License(String, String),
+}
+
+impl Call {
+    /// Checks `argument` (JSON) against what the function `name` takes.
+    fn new(name: &'static str, expected: &'static str, argument: Value) -> Result<Self, CliError> {
+        let bad = |problem: String| CliError::BadArgument {
+            function: name,
+            expected,
+            problem,
+        };
+        fn typed<T: serde::de::DeserializeOwned>(
+            value: Value,
+            bad: &dyn Fn(String) -> CliError,
+        ) -> Result<T, CliError> {
+            serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+        }
+        let argument = match name {
+            "matters.list" => {
+                if !argument.is_null() {
+                    return Err(bad("it takes none".into()));
+                }
+                Argument::None
             }
-            to_json(&adapter()?.list_matters().await?)
-        }
-        "cases.submit" => {
-            let submission: model::CaseSubmission = typed(argument, &bad)?;
-            to_json(&adapter()?.submit_case(&submission).await?)
-        }
-        "cases.events" => {
-            let cursor = match argument {
+            "cases.submit" => Argument::Submission(Box::new(typed(argument, &bad)?)),
+            "cases.events" => Argument::Cursor(match argument {
                 Value::Null => None,
                 Value::String(s) => Some(s),
                 Value::Number(n) => Some(n.to_string()),
                 other => return Err(bad(format!("got {other}"))),
-            };
-            to_json(&adapter()?.case_events(cursor.as_deref()).await?)
-        }
-        "cases.on-notify" => {
-            let n: Notification = typed(argument, &bad)?;
-            let body = match (n.body, n.body_base64) {
-                (Some(text), None) => text.into_bytes(),
-                (None, Some(b64)) => {
-                    use base64::Engine as _;
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .map_err(|e| bad(format!("body_base64 is not base64: {e}")))?
-                }
-                _ => return Err(bad("give exactly one of body and body_base64".into())),
-            };
-            to_json(&adapter()?.on_notify(&body, &n.content_type).await?)
-        }
-        "licenses.by-holder" => {
-            let holder: model::Party = typed(argument, &bad)?;
-            to_json(&adapter()?.licenses_by_holder(&holder).await?)
-        }
-        "licenses.verify" => {
-            let (type_code, number): (String, String) = typed(argument, &bad)?;
-            to_json(&adapter()?.verify_license(&type_code, &number).await?)
-        }
-        _ => unreachable!("every name in FUNCTIONS is handled"),
-    };
-    Ok(value)
+            }),
+            "cases.on-notify" => {
+                let n: Notification = typed(argument, &bad)?;
+                let body = match (n.body, n.body_base64) {
+                    (Some(text), None) => text.into_bytes(),
+                    (None, Some(b64)) => {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::STANDARD
+                            .decode(b64)
+                            .map_err(|e| bad(format!("body_base64 is not base64: {e}")))?
+                    }
+                    _ => return Err(bad("give exactly one of body and body_base64".into())),
+                };
+                Argument::Notification(body, n.content_type)
+            }
+            "licenses.by-holder" => Argument::Party(typed(argument, &bad)?),
+            "licenses.verify" => {
+                let (type_code, number) = typed(argument, &bad)?;
+                Argument::License(type_code, number)
+            }
+            _ => unreachable!("every name in FUNCTIONS is handled"),
+        };
+        Ok(Self { argument })
+    }
+
+    /// Looks `function` up in [`FUNCTIONS`] and checks its argument.
+    pub(crate) fn parse(function: &str, argument: Value) -> Result<Self, CliError> {
+        let (name, expected) = lookup(function)?;
+        Self::new(name, expected, argument)
+    }
+
+    pub(crate) async fn run(&self, adapter: &Adapter) -> Result<Value, CliError> {
+        Ok(match &self.argument {
+            Argument::None => to_json(&adapter.list_matters().await?),
+            Argument::Submission(submission) => to_json(&adapter.submit_case(submission).await?),
+            Argument::Cursor(cursor) => to_json(&adapter.case_events(cursor.as_deref()).await?),
+            Argument::Notification(body, content_type) => {
+                to_json(&adapter.on_notify(body, content_type).await?)
+            }
+            Argument::Party(holder) => to_json(&adapter.licenses_by_holder(holder).await?),
+            Argument::License(type_code, number) => {
+                to_json(&adapter.verify_license(type_code, number).await?)
+            }
+        })
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Value {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod http;
+pub mod kit;
 pub mod manifest;
 pub mod mask;
 pub mod metrics;

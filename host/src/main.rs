@@ -88,6 +88,26 @@ enum AdapterCommand {
         #[arg(long, env = "ONEWINDOW_EXCHANGE_ROOT", default_value = "data/exchange")]
         exchange_root: PathBuf,
     },
+    /// Test an adapter offline against fixtures: outbound HTTP answered from
+    /// recorded exchanges, the exchange directory from fixture files, every
+    /// call's result compared with its golden JSON (a diff for each difference).
+    #[command(
+        after_help = "Fixtures: calls/NN-name.json ({\"call\": \"matters.list\", \"argument\": ...}) with calls/NN-name.expected.json beside each, http.json (recorded exchanges), exchange/ (the exchange directory's files).\n\nExample: onewindow adapter test plugins/market-supervision --fixtures plugins/market-supervision/fixtures"
+    )]
+    Test {
+        /// The package directory (with adapter.toml).
+        package: PathBuf,
+        /// The fixtures folder.
+        #[arg(long)]
+        fixtures: PathBuf,
+        /// Make the calls against the running legacy system and write the
+        /// fixtures (exchanges, exchange-directory snapshot, golden results).
+        #[arg(long)]
+        record: bool,
+        /// With --record: where the live exchange directories are.
+        #[arg(long, env = "ONEWINDOW_EXCHANGE_ROOT", default_value = "data/exchange")]
+        exchange_root: PathBuf,
+    },
     /// Pack and sign an adapter: writes <id>-<version>.tar.gz with adapter.toml
     /// (component and sha256 filled in), adapter.wasm and adapter.sig.
     Pack {
@@ -189,6 +209,36 @@ async fn main() -> ExitCode {
         Command::Adapter {
             command: AdapterCommand::Pack { dir, key, out },
         } => report(pack(&dir, &key, out)),
+        Command::Adapter {
+            command:
+                AdapterCommand::Test {
+                    package,
+                    fixtures,
+                    record,
+                    exchange_root,
+                },
+        } => {
+            let options = onewindow::kit::Options {
+                package,
+                fixtures,
+                record,
+                exchange_root,
+            };
+            match onewindow::kit::run(&options).await {
+                Ok(report) => {
+                    print!("{}", report.render());
+                    if report.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Adapter {
             command:
                 AdapterCommand::Install {

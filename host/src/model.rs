@@ -174,7 +174,8 @@ pub enum AdapterError {
     Refused(String),
 }
 
-mod base64_bytes {
+/// Bytes as standard base64 text in JSON.
+pub(crate) mod base64_bytes {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};

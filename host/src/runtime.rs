@@ -12,6 +12,7 @@ mod host_api;
 mod limits;
 mod outbound;
 mod stdio;
+pub mod tape;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -52,6 +53,9 @@ pub struct RuntimeConfig {
     /// the engine's configuration (wasmtime's own cache: only files it wrote are
     /// read back); none compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// Outbound HTTP answered from (or recorded onto) a tape instead of the
+    /// network, for `onewindow adapter test`; the grants still apply.
+    pub tape: Option<Arc<tape::Tape>>,
 }
 
 impl Default for RuntimeConfig {
@@ -61,6 +65,7 @@ impl Default for RuntimeConfig {
             max_instances: 1000,
             breaker: BreakerConfig::default(),
             cache_dir: None,
+            tape: None,
         }
     }
 }
@@ -368,6 +373,7 @@ impl Runtime {
                     id: id.clone(),
                     outbound: manifest.outbound(),
                     config: manifest.config.clone(),
+                    tape: self.config.tape.clone(),
                 }),
                 permits: Semaphore::new(manifest.limits.max_concurrency as usize),
                 breaker: Breaker::new(self.config.breaker),
@@ -462,6 +468,7 @@ struct Shared {
     id: String,
     outbound: Vec<OutboundPrefix>,
     config: BTreeMap<String, String>,
+    tape: Option<Arc<tape::Tape>>,
 }
 
 struct AdapterInner {

@@ -61,7 +61,7 @@ pub fn runtime_with(
         exchange_root: exchange.path().to_owned(),
         max_instances: 100,
         breaker,
-        cache_dir: None,
+        ..onewindow::runtime::RuntimeConfig::default()
     })
     .expect("creating the runtime");
     (runtime, exchange)

@@ -18,7 +18,7 @@ impl Hooks {
     }
 }
 
-type ResponseFuture = Box<
+pub(super) type ResponseFuture = Box<
     dyn Future<
             Output = wasmtime_wasi_http::Result<(
                 http::Response<WasiBody>,
@@ -43,6 +43,9 @@ impl WasiHttpHooks for Hooks {
                 "refused an outbound request the manifest does not grant"
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
+        if let Some(tape) = &self.shared.tape {
+            return tape.clone().send(request, options);
         }
         wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
     }
