@@ -180,6 +180,10 @@ pub fn new_key_pair(name: &str, dir: &Path) -> Result<(PathBuf, PathBuf), Packag
         path: dir.join(name),
         message: format!("the key name {problem}"),
     })?;
+    std::fs::create_dir_all(dir).map_err(|e| PackageError::Key {
+        path: dir.to_owned(),
+        message: format!("cannot make the folder: {e}"),
+    })?;
     let mut seed = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut seed);
     let key = SigningKey::from_bytes(&seed);
