@@ -12,6 +12,10 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
         "market-supervision",
         "market_supervision",
     ),
+    ("PUBLIC_SECURITY", "public-security", "public_security"),
+    ("REAL_ESTATE", "real-estate", "real_estate"),
+    ("SOCIAL_SECURITY", "social-security", "social_security"),
+    ("TAX", "tax", "tax"),
 ];
 
 fn main() {
@@ -26,6 +30,10 @@ fn main() {
         "sdk",
         "fixtures",
         "market-supervision",
+        "public-security",
+        "real-estate",
+        "social-security",
+        "tax",
     ] {
         println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
     }

@@ -7,3 +7,7 @@
 
 pub mod common;
 pub mod market_supervision;
+pub mod public_security;
+pub mod real_estate;
+pub mod social_security;
+pub mod tax;

@@ -2,11 +2,12 @@
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use legacy_systems::common::{Fault, shutdown_signal};
-use legacy_systems::market_supervision;
+use legacy_systems::{market_supervision, public_security, real_estate, social_security, tax};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -27,32 +28,104 @@ enum Department {
         #[arg(long, default_value = market_supervision::DEFAULT_LISTEN)]
         listen: SocketAddr,
         #[command(flatten)]
-        lifecycle: Lifecycle,
+        behaviour: Behaviour,
+    },
+    /// 县公安局 人口信息管理系统 (GBK fixed-width records at /rkxt).
+    PublicSecurity {
+        /// Address to listen on.
+        #[arg(long, default_value = public_security::DEFAULT_LISTEN)]
+        listen: SocketAddr,
         #[command(flatten)]
-        faults: Faults,
+        behaviour: Behaviour,
+    },
+    /// 县人力资源和社会保障局 金保工程业务系统 (JSON at /jbgc/api).
+    SocialSecurity {
+        /// Address to listen on.
+        #[arg(long, default_value = social_security::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        #[command(flatten)]
+        behaviour: Behaviour,
+    },
+    /// 县税务局 征管系统 (GBK form requests, key=value answers at /zg/service).
+    Tax {
+        /// Address to listen on.
+        #[arg(long, default_value = tax::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        #[command(flatten)]
+        behaviour: Behaviour,
+    },
+    /// 县不动产登记中心 登记系统: a batch job exchanging GBK CSV files in a folder.
+    RealEstate {
+        /// The exchange folder shared with the adapter (the platform's
+        /// <exchange-root>/real-estate).
+        #[arg(long, default_value = real_estate::DEFAULT_EXCHANGE_DIR)]
+        exchange_dir: PathBuf,
+        #[command(flatten)]
+        behaviour: Behaviour,
     },
 }
 
-/// Options of departments whose cases move through stages.
+/// How a department behaves: its pace and its bad days.
 #[derive(Debug, Args)]
-struct Lifecycle {
+struct Behaviour {
     /// Time a case spends in each lifecycle stage, in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     stage_ms: u64,
-}
-
-/// Fault-injection options every department takes.
-#[derive(Debug, Args)]
-struct Faults {
-    /// Delay added to every answer, in milliseconds.
+    /// Delay added to every answer (or batch run), in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Share of requests answered 503 (0.0–1.0).
+    /// Share of requests (or batch runs) that fail (0.0–1.0).
     #[arg(long, default_value_t = 0.0)]
     fail_rate: f64,
-    /// Initial fault: none, truncated, wrong-encoding, missing-element, down or slow:MS.
+    /// Initial fault: none, truncated, wrong-encoding, missing-element,
+    /// unknown-code, endless-pages, down or slow:MS.
     #[arg(long, default_value = "none")]
     fault: Fault,
+}
+
+/// Builds the department's `Config` from [`Behaviour`], starts it, says where
+/// it is, and runs it until Ctrl-C or SIGTERM.
+macro_rules! run {
+    ($department:ident, $at:expr, $behaviour:expr) => {{
+        let b = $behaviour;
+        let config = $department::Config {
+            stage: Duration::from_millis(b.stage_ms),
+            latency: Duration::from_millis(b.latency_ms),
+            fail_rate: b.fail_rate,
+            fault: b.fault,
+        };
+        let handle = $department::start($at, config).await?;
+        println!(
+            "{} legacy system running at {}",
+            $department::DEPARTMENT,
+            handle.at()
+        );
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        handle.shutdown().await;
+    }};
+}
+
+/// Where a running mock can be reached: its endpoint, or its exchange folder.
+trait Where {
+    fn at(&self) -> String;
+}
+
+macro_rules! endpoint {
+    ($($department:ident),*) => {
+        $(impl Where for $department::Handle {
+            fn at(&self) -> String {
+                self.endpoint()
+            }
+        })*
+    };
+}
+endpoint!(market_supervision, public_security, social_security, tax);
+
+impl Where for real_estate::Handle {
+    fn at(&self) -> String {
+        self.dir().display().to_string()
+    }
 }
 
 #[tokio::main]
@@ -65,27 +138,20 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     match Cli::parse().department {
-        Department::MarketSupervision {
-            listen,
-            lifecycle,
-            faults,
-        } => {
-            let config = market_supervision::Config {
-                stage: Duration::from_millis(lifecycle.stage_ms),
-                latency: Duration::from_millis(faults.latency_ms),
-                fail_rate: faults.fail_rate,
-                fault: faults.fault,
-            };
-            let handle = market_supervision::start(listen, config).await?;
-            println!(
-                "{} legacy system listening on {}",
-                market_supervision::DEPARTMENT,
-                handle.endpoint()
-            );
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            handle.shutdown().await;
+        Department::MarketSupervision { listen, behaviour } => {
+            run!(market_supervision, listen, behaviour)
         }
+        Department::PublicSecurity { listen, behaviour } => {
+            run!(public_security, listen, behaviour)
+        }
+        Department::SocialSecurity { listen, behaviour } => {
+            run!(social_security, listen, behaviour)
+        }
+        Department::Tax { listen, behaviour } => run!(tax, listen, behaviour),
+        Department::RealEstate {
+            exchange_dir,
+            behaviour,
+        } => run!(real_estate, exchange_dir, behaviour),
     }
     Ok(())
 }

@@ -29,6 +29,10 @@ pub enum Fault {
     WrongEncoding,
     /// Drop the first of the department's key elements from the answer.
     MissingElement,
+    /// Answer with a status or type code the department's specification does not define.
+    UnknownCode,
+    /// Paged lists never end: every page says another one follows, from the same cursor.
+    EndlessPages,
     /// Answer `503 Service Unavailable` with an HTML error page.
     Down,
     /// Wait this long before answering.
@@ -75,13 +79,16 @@ impl From<Fault> for FaultJson {
 impl FromStr for Fault {
     type Err = String;
 
-    /// Parses `none`, `truncated`, `wrong-encoding`, `missing-element`, `down` or `slow:MS`.
+    /// Parses `none`, `truncated`, `wrong-encoding`, `missing-element`, `unknown-code`,
+    /// `endless-pages`, `down` or `slow:MS`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
             "none" => Fault::None,
             "truncated" => Fault::Truncated,
             "wrong-encoding" => Fault::WrongEncoding,
             "missing-element" => Fault::MissingElement,
+            "unknown-code" => Fault::UnknownCode,
+            "endless-pages" => Fault::EndlessPages,
             "down" => Fault::Down,
             "slow" => return Err("mode \"slow\" needs a delay: slow:MS".to_owned()),
             other => match other.strip_prefix("slow:") {
@@ -91,7 +98,7 @@ impl FromStr for Fault {
                 )),
                 None => {
                     return Err(format!(
-                        "unknown fault mode {other:?} (none, truncated, wrong-encoding, missing-element, down, slow:MS)"
+                        "unknown fault mode {other:?} (none, truncated, wrong-encoding, missing-element, unknown-code, endless-pages, down, slow:MS)"
                     ));
                 }
             },
@@ -106,6 +113,8 @@ impl fmt::Display for Fault {
             Fault::Truncated => f.write_str("truncated"),
             Fault::WrongEncoding => f.write_str("wrong-encoding"),
             Fault::MissingElement => f.write_str("missing-element"),
+            Fault::UnknownCode => f.write_str("unknown-code"),
+            Fault::EndlessPages => f.write_str("endless-pages"),
             Fault::Down => f.write_str("down"),
             Fault::Slow(delay) => write!(f, "slow:{}", delay.as_millis()),
         }
@@ -275,6 +284,8 @@ mod tests {
         assert!("slow".parse::<Fault>().is_err());
         for fault in [
             Fault::Down,
+            Fault::UnknownCode,
+            Fault::EndlessPages,
             Fault::Truncated,
             Fault::Slow(Duration::from_secs(1)),
         ] {

@@ -1,0 +1,1069 @@
+//! The translation against GBK CSV files shaped like the 不动产登记 batch job's,
+//! good days and bad, and the file exchange itself in a temporary folder.
+
+use std::path::PathBuf;
+
+use onewindow_sdk::codes::{credit_code, gbk, id_number};
+use onewindow_sdk::types::{
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
+    LicenseStatus, MatterKind, Organization, Party, Person,
+};
+
+use crate::Exchange;
+use crate::legacy::{
+    CERTIFICATE, Cursor, PAGE_SIZE, ResultRow, case_file, events_page, holder_licenses,
+    parse_catalogue, parse_register, parse_results, verify,
+};
+
+// ---------------------------------------------------------------------------
+// Fixtures
+
+/// GBK bytes of `text`, with every line ended by CRLF as the batch job writes.
+fn gbk_file(text: &str) -> Vec<u8> {
+    let text = text.trim_start_matches('\n').replace('\n', "\r\n");
+    gbk::encode(&text).unwrap()
+}
+
+fn person_id(first17: &str) -> String {
+    format!("{first17}{}", id_number::check_char(first17).unwrap())
+}
+
+fn org_id(first17: &str) -> String {
+    format!("{first17}{}", credit_code::check_char(first17).unwrap())
+}
+
+const SXQD: &str = "
+事项编码,事项名称,实施机构,事项类型,法定办结时限,承诺办结时限,到现场次数,是否网办,收费标准,受理条件
+330122-BDC-DJ-001,不动产转移登记,县不动产登记中心,07,30,5,1,是,住宅每件80元，非住宅每件550元,\"已登记的不动产因买卖、互换、赠与等导致权利发生转移的，当事人可以共同申请转移登记\"
+330122-BDC-DJ-006,不动产查封登记,县不动产登记中心,10,1,1,1,否,不收费,人民法院送达协助执行通知书的
+330122-BDC-CX-001,不动产登记资料查询,县不动产登记中心,20,5,0,0,是,不收费,\"权利人、利害关系人可以依法查询，\"\"当场\"\"办结\"
+";
+
+const CLQD: &str = "
+事项编码,材料编码,材料名称,是否必需,可替代证照
+330122-BDC-DJ-001,001,不动产登记申请书,是,
+330122-BDC-DJ-001,002,申请人身份证明,是,居民身份证
+330122-BDC-DJ-001,003,不动产权证书,是,不动产权证书
+330122-BDC-DJ-001,006,营业执照（申请人为法人或其他组织的）,否,营业执照
+330122-BDC-CX-001,001,不动产登记资料查询申请书,是,
+";
+
+fn register_header() -> &'static str {
+    "证书类型代码,不动产权证号,权利人,权利人类型,证件种类,证件号码,共有情况,坐落,不动产单元号,权利类型,权利性质,用途,面积,使用期限,权利限制,登记机构,发证日期,证书状态"
+}
+
+fn certificate_row(number: &str, name: &str, kind: &str, id: &str, status: &str) -> String {
+    let id_kind = if kind == "2" { "8" } else { "1" };
+    format!(
+        "BDCQZ,{number},{name},{kind},{id_kind},{id},单独所有,桐庐县桐君街道迎春南路277号金色蓝庭3幢2单元1502室,330122001001GB00101F00030215,国有建设用地使用权/房屋所有权,出让/市场化商品房,城镇住宅用地/住宅,118.36,2011年05月20日起2081年05月19日止,抵押,县不动产登记中心,20210618,{status}"
+    )
+}
+
+fn register() -> String {
+    format!(
+        "\n{}\n{}\n{}\n{}\n{}\n",
+        register_header(),
+        certificate_row(
+            "浙(2021)桐庐县不动产权第0008317号",
+            "王镕",
+            "1",
+            &person_id("33012219880315051"),
+            "1"
+        ),
+        certificate_row(
+            "浙(2022)桐庐县不动产权第0004126号",
+            "李喆",
+            "1",
+            &person_id("33012219910722003"),
+            "2"
+        ),
+        certificate_row(
+            "浙(2023)桐庐县不动产权第0002208号",
+            "杭州桐庐富春江置业有限公司",
+            "2",
+            &org_id("91330122MA28C5R1X"),
+            "1"
+        ),
+        certificate_row(
+            "浙(2020)桐庐县不动产权第0006610号",
+            "王镕",
+            "1",
+            &person_id("33012219880315051"),
+            "3"
+        ),
+    )
+}
+
+const RESULT_HEADER: &str = "平台办件编号,业务号,状态代码,办理时间,办理意见,证书类型代码,不动产权证号,权利人,权利人类型,证件种类,证件号码,共有情况,坐落,不动产单元号,权利类型,权利性质,用途,面积,使用期限,权利限制,登记机构,发证日期,证书状态";
+
+/// A result row without a certificate.
+fn result(case_no: &str, reference: &str, code: &str, at: &str, note: &str) -> String {
+    format!("{case_no},{reference},{code},{at},{note}{}", ",".repeat(18))
+}
+
+fn result_file(rows: &[String]) -> Vec<u8> {
+    gbk_file(&format!("{RESULT_HEADER}\n{}\n", rows.join("\n")))
+}
+
+fn issued_row() -> String {
+    format!(
+        "20261127-000042,BDC202611270001,05,20261127093105,已登簿，核发不动产权证书（浙(2026)桐庐县不动产权第0013001号）,{}",
+        certificate_row(
+            "浙(2026)桐庐县不动产权第0013001号",
+            "陈珺",
+            "1",
+            &person_id("33012219930519002"),
+            "1"
+        )
+        .replace(",抵押,", ",无,")
+    )
+}
+
+/// The message of an `unavailable` error.
+#[track_caller]
+fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
+    match result {
+        Err(AdapterError::Unavailable(message)) => message,
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn invalid<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
+    match result {
+        Err(AdapterError::Invalid(message)) => message,
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_contains(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(message.contains(part), "{message:?} lacks {part:?}");
+    }
+}
+
+fn face(license: &License) -> Vec<(&str, &str)> {
+    license
+        .face
+        .iter()
+        .map(|f| (f.key.as_str(), f.value.as_str()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The catalogue
+
+#[test]
+fn reads_the_catalogue() {
+    let matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+    assert_eq!(matters.len(), 3);
+    let transfer = &matters[0];
+    assert_eq!(transfer.code, "330122-BDC-DJ-001");
+    assert_eq!(transfer.name, "不动产转移登记");
+    assert_eq!(transfer.department, "县不动产登记中心");
+    assert_eq!(transfer.kind, MatterKind::AdministrativeConfirmation);
+    assert_eq!(
+        (transfer.legal_days, transfer.promised_days, transfer.visits),
+        (30, 5, 1)
+    );
+    assert!(transfer.online);
+    assert_eq!(transfer.fee, "住宅每件80元，非住宅每件550元");
+    let materials: Vec<_> = transfer
+        .materials
+        .iter()
+        .map(|m| {
+            (
+                m.code.as_str(),
+                m.name.as_str(),
+                m.required,
+                m.license_type.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        materials,
+        [
+            ("001", "不动产登记申请书", true, None),
+            ("002", "申请人身份证明", true, Some("居民身份证")),
+            ("003", "不动产权证书", true, Some("不动产权证书")),
+            (
+                "006",
+                "营业执照（申请人为法人或其他组织的）",
+                false,
+                Some("营业执照")
+            ),
+        ]
+    );
+    let seizure = &matters[1];
+    assert_eq!(seizure.kind, MatterKind::OtherPower);
+    assert!(!seizure.online);
+    assert!(seizure.materials.is_empty());
+    let query = &matters[2];
+    assert_eq!(query.kind, MatterKind::PublicService);
+    assert_eq!(
+        query.conditions,
+        "权利人、利害关系人可以依法查询，\"当场\"办结"
+    );
+    assert_eq!(query.promised_days, 0);
+}
+
+#[test]
+fn columns_are_found_by_name_in_any_order() {
+    let reordered = "
+可替代证照,材料名称,是否必需,材料编码,事项编码,备注
+居民身份证,申请人身份证明,是,002,330122-BDC-DJ-001,新增列
+";
+    let matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(reordered)).unwrap();
+    assert_eq!(matters[0].materials[0].name, "申请人身份证明");
+    assert_eq!(
+        matters[0].materials[0].license_type.as_deref(),
+        Some("居民身份证")
+    );
+}
+
+#[test]
+fn a_catalogue_in_utf8_is_unavailable() {
+    let text = SXQD.trim_start().replace('\n', "\r\n");
+    let message = unavailable(parse_catalogue(text.as_bytes(), &gbk_file(CLQD)));
+    assert_contains(&message, &["sxqd.csv is UTF-8 text", "requires GBK"]);
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+    let message = unavailable(parse_catalogue(&with_bom, &gbk_file(CLQD)));
+    assert_contains(&message, &["sxqd.csv starts with a UTF-8 byte order mark"]);
+    // The materials are checked the same way.
+    let message = unavailable(parse_catalogue(
+        &gbk_file(SXQD),
+        CLQD.trim_start().as_bytes(),
+    ));
+    assert_contains(&message, &["clqd.csv is UTF-8 text"]);
+}
+
+#[test]
+fn a_cut_catalogue_is_unavailable() {
+    let bytes = gbk_file(SXQD);
+    // Cut right after the first byte of a two-byte character in the second half.
+    let mut i = bytes.len() / 2;
+    while bytes[i] < 0x81 {
+        i += 1;
+    }
+    // Step to a character boundary: count the two-byte characters before it.
+    let mut start = 0;
+    while start < i {
+        start += if bytes[start] < 0x80 { 1 } else { 2 };
+    }
+    let message = unavailable(parse_catalogue(&bytes[..=start], &gbk_file(CLQD)));
+    assert_contains(
+        &message,
+        &[
+            "sxqd.csv is cut off",
+            "middle of a GBK character",
+            &format!("at byte {start}"),
+        ],
+    );
+    // Cut at the end of a character but before the line ends.
+    let at = bytes.len() - 20;
+    let at = (0..at).rev().find(|&i| bytes[i] < 0x80).unwrap();
+    let message = unavailable(parse_catalogue(&bytes[..at], &gbk_file(CLQD)));
+    assert_contains(&message, &["sxqd.csv is cut off mid-row", "line 4"]);
+    let message = unavailable(parse_catalogue(b"", &gbk_file(CLQD)));
+    assert_contains(&message, &["sxqd.csv is empty"]);
+}
+
+#[test]
+fn a_missing_column_is_named() {
+    let text = SXQD
+        .replace(",事项名称", "")
+        .replace(",不动产转移登记", "")
+        .replace(",不动产查封登记", "")
+        .replace(",不动产登记资料查询", "");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_contains(
+        &message,
+        &[
+            "sxqd.csv has no column 事项名称",
+            "its header row is: 事项编码,实施机构,事项类型",
+        ],
+    );
+    let text = CLQD.replacen(",不动产登记申请书", "", 1);
+    let message = unavailable(parse_catalogue(&gbk_file(SXQD), &gbk_file(&text)));
+    assert_contains(
+        &message,
+        &[
+            "clqd.csv",
+            "clqd.csv is damaged: row 1 has 4 fields but the header row has 5",
+        ],
+    );
+    let text = SXQD.replace("县不动产登记中心,10,", ",10,");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_eq!(
+        message,
+        "sxqd.csv row 2 (事项编码 330122-BDC-DJ-006): has an empty 实施机构"
+    );
+}
+
+#[test]
+fn unknown_codes_and_bad_values_are_named() {
+    let text = SXQD.replace("县不动产登记中心,07,", "县不动产登记中心,99,");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_eq!(
+        message,
+        "sxqd.csv row 1 (事项编码 330122-BDC-DJ-001): has 事项类型 \"99\"; expected one of 01, 05, 07, 08, 09, 10, 20 (the exchange spec defines no other)"
+    );
+    let text = SXQD.replace(",1,1,1,否,", ",1,1,1,N,");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_contains(&message, &["row 2", "是否网办 \"N\"; expected 是 or 否"]);
+    let text = SXQD.replace(",30,5,1,", ",30,五,1,");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_contains(&message, &["承诺办结时限 \"五\"; expected a whole number"]);
+    let text = SXQD.replace(",30,5,1,", ",30,45,1,");
+    let message = unavailable(parse_catalogue(&gbk_file(&text), &gbk_file(CLQD)));
+    assert_contains(&message, &["promises 45 working days", "legal limit is 30"]);
+    let text = format!("{CLQD}330122-BDC-DJ-009,001,申请书,是,\n");
+    let message = unavailable(parse_catalogue(&gbk_file(SXQD), &gbk_file(&text)));
+    assert_eq!(
+        message,
+        "clqd.csv row 6 (事项编码 330122-BDC-DJ-009): lists a material of 事项编码 330122-BDC-DJ-009, which sxqd.csv does not have"
+    );
+    let text = CLQD.replace(",是,居民身份证", ",必须,居民身份证");
+    let message = unavailable(parse_catalogue(&gbk_file(SXQD), &gbk_file(&text)));
+    assert_contains(&message, &["clqd.csv row 2", "是否必需 \"必须\""]);
+}
+
+// ---------------------------------------------------------------------------
+// Case files
+
+fn submission() -> CaseSubmission {
+    let buyer = person_id("33012219930519002");
+    let id_card = License {
+        type_code: "JMSFZ".into(),
+        type_name: "居民身份证".into(),
+        number: buyer.clone(),
+        holder: Party::Person(Person {
+            id_number: buyer.clone(),
+            name: "陈珺".into(),
+        }),
+        issuer: "桐庐县公安局".into(),
+        issued_on: "2018-03-01".into(),
+        valid_until: Some("2038-03-01".into()),
+        status: LicenseStatus::Valid,
+        face: Vec::new(),
+    };
+    let certificate = License {
+        type_code: CERTIFICATE.into(),
+        type_name: "不动产权证书".into(),
+        number: "浙(2019)桐庐县不动产权第0003128号".into(),
+        holder: Party::Person(Person {
+            id_number: person_id("33012219650211041"),
+            name: "申屠建华".into(),
+        }),
+        issuer: "县不动产登记中心".into(),
+        issued_on: "2019-06-12".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: Vec::new(),
+    };
+    let business = License {
+        type_code: "YYZZ".into(),
+        type_name: "营业执照".into(),
+        number: org_id("91330122MA2B0K4Q5"),
+        holder: Party::Organization(Organization {
+            credit_code: org_id("91330122MA2B0K4Q5"),
+            name: "桐庐堃喆镕珺贸易有限公司".into(),
+        }),
+        issuer: "县市场监督管理局".into(),
+        issued_on: "2021年11月2日".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: Vec::new(),
+    };
+    let card = License {
+        type_name: "残疾人证".into(),
+        number: "33012219930519002X61".into(),
+        ..id_card.clone()
+    };
+    CaseSubmission {
+        case_no: "20261127-000042".into(),
+        matter_code: "330122-BDC-DJ-001".into(),
+        applicant: Party::Person(Person {
+            id_number: buyer,
+            name: "陈珺".into(),
+        }),
+        accepted_at: "2026-11-27T01:30:00Z".into(),
+        form: vec![
+            Field {
+                key: "坐落".into(),
+                value: "桐庐县桐君街道春江路168号春江花月5幢1201室".into(),
+            },
+            Field {
+                key: "备注".into(),
+                value: "卖方：申屠建华，\"一次性\"付款\n第二行".into(),
+            },
+        ],
+        attachments: vec![Attachment {
+            material_code: "004".into(),
+            file_name: "不动产买卖合同.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: b"%PDF-1.4\n".to_vec(),
+        }],
+        licenses: vec![
+            LicenseRef {
+                material_code: "002".into(),
+                license: id_card,
+            },
+            LicenseRef {
+                material_code: "003".into(),
+                license: certificate,
+            },
+            LicenseRef {
+                material_code: "006".into(),
+                license: business,
+            },
+            LicenseRef {
+                material_code: "009".into(),
+                license: card,
+            },
+        ],
+    }
+}
+
+#[test]
+fn writes_the_case_file_in_gbk() {
+    let bytes = case_file(&submission()).unwrap();
+    // The rare characters travel as their GBK codes, not as UTF-8 or references.
+    for ch in ["镕", "喆", "堃", "珺"] {
+        let code = gbk::encode(ch).unwrap();
+        assert_eq!(code.len(), 2);
+        assert!(
+            bytes.windows(2).any(|w| w == code.as_slice()),
+            "{ch} is written in GBK"
+        );
+    }
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the file is not UTF-8"
+    );
+    let text = gbk::decode(&bytes).unwrap();
+    assert!(text.ends_with("\r\n"));
+    let buyer = person_id("33012219930519002");
+    let seller = person_id("33012219650211041");
+    let company = org_id("91330122MA2B0K4Q5");
+    let expected = [
+        "#申请,平台办件编号,事项编码,申请人类型,申请人,证件种类,证件号码,受理时间".to_owned(),
+        // 01:30Z is 09:30 in Beijing.
+        format!("申请,20261127-000042,330122-BDC-DJ-001,1,陈珺,1,{buyer},20261127093000"),
+        "#表单,字段名,字段值".to_owned(),
+        "表单,坐落,桐庐县桐君街道春江路168号春江花月5幢1201室".to_owned(),
+        "表单,备注,\"卖方：申屠建华，\"\"一次性\"\"付款\n第二行\"".to_owned(),
+        "#附件,材料编码,文件名,文件类型,文件内容".to_owned(),
+        "附件,004,不动产买卖合同.pdf,application/pdf,JVBERi0xLjQK".to_owned(),
+        "#证照,材料编码,证件种类,证照名称,证照号码,持证人,持证人证件号码,发证机关,发证日期,有效期至".to_owned(),
+        format!("证照,002,1,居民身份证,{buyer},陈珺,{buyer},桐庐县公安局,20180301,20380301"),
+        format!(
+            "证照,003,10,不动产权证书,浙(2019)桐庐县不动产权第0003128号,申屠建华,{seller},县不动产登记中心,20190612,"
+        ),
+        format!(
+            "证照,006,7,营业执照,{company},桐庐堃喆镕珺贸易有限公司,{company},县市场监督管理局,20211102,"
+        ),
+        format!("证照,009,99,残疾人证,33012219930519002X61,陈珺,{buyer},桐庐县公安局,20180301,20380301"),
+    ];
+    assert_eq!(text, format!("{}\r\n", expected.join("\r\n")));
+
+    // A CSV reader gets the fields back, quotes and line breaks included.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 12);
+    assert_eq!(&records[4][2], "卖方：申屠建华，\"一次性\"付款\n第二行");
+
+    // The same case gives the same bytes; an organization applies with its credit code.
+    assert_eq!(case_file(&submission()).unwrap(), bytes);
+    let mut by_company = submission();
+    by_company.applicant = Party::Organization(Organization {
+        credit_code: company.clone(),
+        name: "桐庐堃喆镕珺贸易有限公司".into(),
+    });
+    let text = gbk::decode(&case_file(&by_company).unwrap()).unwrap();
+    assert_contains(
+        &text,
+        &[&format!(
+            "申请,20261127-000042,330122-BDC-DJ-001,2,桐庐堃喆镕珺贸易有限公司,8,{company},"
+        )],
+    );
+}
+
+#[test]
+fn a_case_gbk_cannot_carry_is_invalid() {
+    let mut bad = submission();
+    bad.licenses[0].license.holder = Party::Person(Person {
+        id_number: person_id("33012219930519002"),
+        name: "张𠮷".into(),
+    });
+    let message = invalid(case_file(&bad));
+    assert_contains(
+        &message,
+        &[
+            "case 20261127-000042",
+            "field 6 of a 证照 row",
+            "'𠮷' (U+20BB7) at position 2",
+            "GBK cannot represent",
+        ],
+    );
+    let mut bad = submission();
+    bad.form[0].value = "🏠".into();
+    assert_contains(&invalid(case_file(&bad)), &["表单 row", "U+1F3E0"]);
+
+    let mut bad = submission();
+    bad.case_no = "../20261127".into();
+    assert_contains(
+        &invalid(case_file(&bad)),
+        &["\"../20261127\" cannot name a case file"],
+    );
+    let mut bad = submission();
+    bad.accepted_at = "2026-11-27 09:30".into();
+    assert_contains(
+        &invalid(case_file(&bad)),
+        &["accepted-at \"2026-11-27 09:30\" is not an RFC 3339 instant"],
+    );
+    let mut bad = submission();
+    bad.licenses[1].license.issued_on = "去年".into();
+    assert_contains(
+        &invalid(case_file(&bad)),
+        &["issued-on of the reused license 浙(2019)桐庐县不动产权第0003128号"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The register
+
+#[test]
+fn reads_certificates_by_holder_and_number() {
+    let bytes = gbk_file(&register());
+    let holder = Party::Person(Person {
+        id_number: person_id("33012219880315051"),
+        name: "王镕".into(),
+    });
+    let held = holder_licenses(&bytes, &holder).unwrap();
+    assert_eq!(held.len(), 2);
+    let first = &held[0];
+    assert_eq!(first.type_code, "BDCQZ");
+    assert_eq!(first.type_name, "不动产权证书");
+    assert_eq!(first.number, "浙(2021)桐庐县不动产权第0008317号");
+    assert!(matches!(&first.holder, Party::Person(p)
+        if p.id_number == person_id("33012219880315051") && p.name == "王镕"));
+    assert_eq!(first.issuer, "县不动产登记中心");
+    assert_eq!(first.issued_on, "2021-06-18");
+    assert_eq!(first.valid_until, None);
+    assert_eq!(first.status, LicenseStatus::Valid);
+    assert_eq!(
+        face(first),
+        [
+            ("holder", "王镕"),
+            ("co-ownership", "单独所有"),
+            (
+                "location",
+                "桐庐县桐君街道迎春南路277号金色蓝庭3幢2单元1502室"
+            ),
+            ("unit-number", "330122001001GB00101F00030215"),
+            ("right-type", "国有建设用地使用权/房屋所有权"),
+            ("right-nature", "出让/市场化商品房"),
+            ("use", "城镇住宅用地/住宅"),
+            ("area", "118.36平方米"),
+            ("term", "2011年05月20日起2081年05月19日止"),
+            ("restriction", "抵押"),
+        ]
+    );
+    assert_eq!(held[1].status, LicenseStatus::Revoked, "作废");
+
+    let company = Party::Organization(Organization {
+        credit_code: org_id("91330122MA28C5R1X"),
+        name: "杭州桐庐富春江置业有限公司".into(),
+    });
+    assert_eq!(holder_licenses(&bytes, &company).unwrap().len(), 1);
+    let stranger = Party::Person(Person {
+        id_number: person_id("11010519491231002"),
+        name: "陈晓东".into(),
+    });
+    assert!(holder_licenses(&bytes, &stranger).unwrap().is_empty());
+
+    let found = verify(&bytes, "BDCQZ", "浙(2022)桐庐县不动产权第0004126号")
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.status, LicenseStatus::Revoked, "注销");
+    assert!(
+        verify(&bytes, "BDCQZ", "浙(2022)桐庐县不动产权第9999999号")
+            .unwrap()
+            .is_none()
+    );
+    // Another type is not this department's; the register is not even read.
+    assert!(verify(b"", "YYZZ", "91330122MA28C5R1X0").unwrap().is_none());
+}
+
+#[test]
+fn a_damaged_register_is_unavailable() {
+    let text = register();
+    let message = unavailable(parse_register(&gbk_file(
+        &text.replace(",证件号码,", ",证件号,"),
+    )));
+    assert_contains(&message, &["zsqd.csv has no column 证件号码"]);
+    let message = unavailable(parse_register(&gbk_file(&text.replacen(
+        ",20210618,1",
+        ",20210618,9",
+        1,
+    ))));
+    assert_eq!(
+        message,
+        "zsqd.csv row 1 (不动产权证号 浙(2021)桐庐县不动产权第0008317号): has 证书状态 \"9\"; expected one of 1, 2, 3 (the exchange spec defines no other)"
+    );
+    let wrong = person_id("33012219880315051").replace("33012219880315051", "33012219880315052");
+    let message = unavailable(parse_register(&gbk_file(&text.replacen(
+        &person_id("33012219880315051"),
+        &wrong,
+        1,
+    ))));
+    assert_contains(&message, &["row 1", "证件号码", "check character"]);
+    let message = unavailable(parse_register(&gbk_file(&text.replacen(
+        ",118.36,",
+        ",一百平方米,",
+        1,
+    ))));
+    assert_contains(&message, &["面积 \"一百平方米\"; expected an area"]);
+    let message = unavailable(parse_register(&gbk_file(&text.replacen(
+        ",20210618,",
+        ",2021-13-18,",
+        1,
+    ))));
+    assert_contains(&message, &["发证日期 \"2021-13-18\""]);
+    let doubled = format!("{text}{}\n", text.lines().nth(2).unwrap());
+    let message = unavailable(parse_register(&gbk_file(&doubled)));
+    assert_contains(&message, &["row 5", "a second time"]);
+    let message = unavailable(parse_register(&gbk_file(
+        &text.replacen("BDCQZ,", "BDCDJZM,", 1),
+    )));
+    assert_contains(&message, &["证书类型代码 \"BDCDJZM\"; expected BDCQZ"]);
+}
+
+// ---------------------------------------------------------------------------
+// Results and the cursor
+
+#[test]
+fn reads_a_result_file() {
+    let bytes = result_file(&[
+        result(
+            "20261127-000042",
+            "BDC202611270001",
+            "01",
+            "20261127093005",
+            "申请材料齐全，符合法定形式，予以受理",
+        ),
+        result(
+            "20261127-000043",
+            "",
+            "09",
+            "20261127093005",
+            "不予受理：事项编码330122-BDC-DJ-099不存在",
+        ),
+        result("20261127-000044", "", "99", "20261127093005", "批处理异常"),
+        result(
+            "20261127-000042",
+            "BDC202611270001",
+            "02",
+            "20261127093105",
+            "请补正",
+        ),
+        result(
+            "20261127-000042",
+            "BDC202611270001",
+            "03",
+            "20261127093205",
+            "",
+        ),
+        result(
+            "20261127-000045",
+            "BDC202611270002",
+            "04",
+            "20261127093205",
+            "不予登记",
+        ),
+        issued_row(),
+    ]);
+    let rows = parse_results("JG_20261127_000001.csv", &bytes).unwrap();
+    let events: Vec<_> = rows
+        .iter()
+        .filter_map(|r| match r {
+            ResultRow::Event(e) => Some(e),
+            ResultRow::BatchFailure(_) => None,
+        })
+        .collect();
+    let statuses: Vec<_> = events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::InReview,
+            CaseStatus::Denied,
+            CaseStatus::SupplementRequested,
+            CaseStatus::Approved,
+            CaseStatus::Denied,
+            CaseStatus::Completed
+        ]
+    );
+    assert_eq!(events[0].case_no, "20261127-000042");
+    assert_eq!(events[0].at, "2026-11-27T09:30:05+08:00");
+    assert_eq!(events[0].note, "申请材料齐全，符合法定形式，予以受理");
+    assert_eq!(events[1].note, "不予受理：事项编码330122-BDC-DJ-099不存在");
+    let ResultRow::BatchFailure(warning) = &rows[2] else {
+        panic!("99 is a batch failure");
+    };
+    assert_contains(
+        warning,
+        &[
+            "bjjg/JG_20261127_000001.csv row 3",
+            "failed on case 20261127-000044",
+            "reads the case file again",
+        ],
+    );
+    let license = events[5].issued.as_ref().expect("05 issues a certificate");
+    assert_eq!(license.number, "浙(2026)桐庐县不动产权第0013001号");
+    assert!(matches!(&license.holder, Party::Person(p) if p.name == "陈珺"));
+    assert_eq!(face(license)[9], ("restriction", "无"));
+    assert!(events[..5].iter().all(|e| e.issued.is_none()));
+}
+
+#[test]
+fn a_damaged_result_file_is_unavailable() {
+    let good = result(
+        "20261127-000042",
+        "BDC202611270001",
+        "01",
+        "20261127093005",
+        "受理",
+    );
+    let name = "JG_20261127_000001.csv";
+    let message = unavailable(parse_results(
+        name,
+        &result_file(&[good.replace(",01,", ",07,")]),
+    ));
+    assert_eq!(
+        message,
+        "bjjg/JG_20261127_000001.csv row 1 (平台办件编号 20261127-000042): has 状态代码 \"07\"; expected one of 01, 02, 03, 04, 05, 09, 99 (the exchange spec defines no other)"
+    );
+    let header = RESULT_HEADER.replace(",状态代码", "");
+    let bytes = gbk_file(&format!("{header}\n{}\n", good.replacen(",01,", ",", 1)));
+    assert_contains(
+        &unavailable(parse_results(name, &bytes)),
+        &["bjjg/JG_20261127_000001.csv has no column 状态代码"],
+    );
+    assert_contains(
+        &unavailable(parse_results(
+            name,
+            &result_file(&[good.replace("BDC202611270001", "")]),
+        )),
+        &["row 1", "has an empty 业务号"],
+    );
+    assert_contains(
+        &unavailable(parse_results(
+            name,
+            &result_file(&[good.replace("20261127093005", "2026-11-27")]),
+        )),
+        &["办理时间 \"2026-11-27\"; expected a time YYYYMMDDHHMMSS"],
+    );
+    let misplaced = issued_row().replacen(",05,", ",03,", 1);
+    assert_contains(
+        &unavailable(parse_results(name, &result_file(&[misplaced]))),
+        &["carries the certificate", "only 05 (已登簿) issues one"],
+    );
+    let text = format!("{RESULT_HEADER}\r\n{good}\r\n");
+    assert_contains(
+        &unavailable(parse_results(name, text.as_bytes())),
+        &["bjjg/JG_20261127_000001.csv is UTF-8 text"],
+    );
+    let bytes = result_file(&[good.clone(), good]);
+    assert_contains(
+        &unavailable(parse_results(name, &bytes[..bytes.len() - 2])),
+        &["is cut off mid-row"],
+    );
+}
+
+/// Result files in memory, read as `events` reads them.
+fn files(
+    list: &[(&str, Vec<u8>)],
+) -> (
+    Vec<String>,
+    impl FnMut(&str) -> Result<Vec<u8>, AdapterError> + use<>,
+) {
+    let names = list.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let contents: Vec<(String, Vec<u8>)> = list
+        .iter()
+        .map(|(n, b)| ((*n).to_owned(), b.clone()))
+        .collect();
+    let read = move |name: &str| {
+        contents
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .ok_or_else(|| AdapterError::Unavailable(format!("no {name}")))
+    };
+    (names, read)
+}
+
+fn step(case: &str, code: &str) -> String {
+    result(case, "BDC202611270001", code, "20261127093005", "")
+}
+
+#[test]
+fn the_cursor_walks_the_result_files_in_name_order() {
+    let (names, mut read) = files(&[
+        ("JG_20261127_000002.csv", result_file(&[step("B", "03")])),
+        (
+            "JG_20261127_000001.csv",
+            result_file(&[step("A", "01"), step("B", "01")]),
+        ),
+        (".JG_20261127_000003.csv.tmp", b"half".to_vec()),
+        (
+            "JG_20261127_000003.csv",
+            gbk_file(&format!("{RESULT_HEADER}\n")),
+        ),
+        ("readme.txt", b"ignored".to_vec()),
+    ]);
+    let page = events_page(None, &names, &mut read).unwrap();
+    let seen: Vec<_> = page
+        .page
+        .events
+        .iter()
+        .map(|e| (e.case_no.as_str(), e.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("A", CaseStatus::InReview),
+            ("B", CaseStatus::InReview),
+            ("B", CaseStatus::Approved)
+        ]
+    );
+    // The header-only file is read too, so the next call starts after it.
+    assert_eq!(
+        page.page.next_cursor.as_deref(),
+        Some("JG_20261127_000003.csv:0")
+    );
+    assert!(!page.page.more);
+
+    let page = events_page(Some("JG_20261127_000001.csv:1"), &names, &mut read).unwrap();
+    assert_eq!(page.page.events.len(), 2);
+    assert_eq!(page.page.events[0].case_no, "B");
+    let page = events_page(Some("JG_20261127_000003.csv:0"), &names, &mut read).unwrap();
+    assert!(page.page.events.is_empty());
+    assert_eq!(
+        page.page.next_cursor.as_deref(),
+        Some("JG_20261127_000003.csv:0")
+    );
+    // An archived cursor file is no obstacle.
+    let page = events_page(Some("JG_20261126_000099.csv:7"), &names, &mut read).unwrap();
+    assert_eq!(page.page.events.len(), 3);
+    // Nothing at all yet.
+    let page = events_page(None, &[], &mut read).unwrap();
+    assert!(page.page.events.is_empty() && page.page.next_cursor.is_none() && !page.page.more);
+}
+
+#[test]
+fn a_page_holds_at_most_page_size_rows() {
+    let rows: Vec<String> = (0..PAGE_SIZE + 5)
+        .map(|i| step(&format!("C{i:03}"), if i % 10 == 9 { "99" } else { "01" }))
+        .collect();
+    let (names, mut read) = files(&[
+        ("JG_20261127_000001.csv", result_file(&rows)),
+        ("JG_20261127_000002.csv", result_file(&[step("D", "01")])),
+    ]);
+    let page = events_page(None, &names, &mut read).unwrap();
+    assert_eq!(page.page.events.len() + page.warnings.len(), PAGE_SIZE);
+    assert_eq!(page.warnings.len(), 10);
+    assert!(page.page.more);
+    let cursor = page.page.next_cursor.unwrap();
+    assert_eq!(cursor, format!("JG_20261127_000001.csv:{PAGE_SIZE}"));
+    let page = events_page(Some(&cursor), &names, &mut read).unwrap();
+    assert_eq!(page.page.events.len() + page.warnings.len(), 6);
+    assert_eq!(page.page.events.last().unwrap().case_no, "D");
+    assert!(!page.page.more);
+    assert_eq!(
+        page.page.next_cursor.as_deref(),
+        Some("JG_20261127_000002.csv:1")
+    );
+}
+
+#[test]
+fn a_bad_result_file_stops_the_page_where_it_is() {
+    let (names, mut read) = files(&[
+        ("JG_20261127_000001.csv", result_file(&[step("A", "01")])),
+        ("JG_20261127_000002.csv", result_file(&[step("A", "07")])),
+        ("JG_20261127_000003.csv", result_file(&[step("A", "03")])),
+    ]);
+    let page = events_page(None, &names, &mut read).unwrap();
+    assert_eq!(page.page.events.len(), 1, "what came before is reported");
+    assert!(page.page.more);
+    let cursor = page.page.next_cursor.unwrap();
+    assert_eq!(cursor, "JG_20261127_000001.csv:1");
+    let message = unavailable(events_page(Some(&cursor), &names, &mut read));
+    assert_contains(
+        &message,
+        &["bjjg/JG_20261127_000002.csv row 1", "状态代码 \"07\""],
+    );
+}
+
+#[test]
+fn cursors_are_checked() {
+    for cursor in [
+        "",
+        "17",
+        "JG_20261127_000001.csv",
+        "JG_20261127_000001.csv:-1",
+        "JG_20261127_000001.csv:x",
+        "../JG_1.csv:1",
+        "SQ_1.csv:1",
+    ] {
+        assert_contains(
+            &invalid(Cursor::parse(cursor)),
+            &["is not one this adapter hands out"],
+        );
+    }
+    let cursor = Cursor::parse("JG_20261127_000001.csv:12").unwrap();
+    assert_eq!(cursor.rows, 12);
+    assert_eq!(cursor.to_string(), "JG_20261127_000001.csv:12");
+    let (names, mut read) = files(&[("JG_20261127_000001.csv", result_file(&[step("A", "01")]))]);
+    assert_contains(
+        &invalid(events_page(
+            Some("JG_20261127_000001.csv:5"),
+            &names,
+            &mut read,
+        )),
+        &["says 5 rows", "has only 1"],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The exchange folder itself
+
+/// A fresh exchange folder as the batch job sets it up.
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir =
+            std::env::temp_dir().join(format!("real-estate-{name}-{}-{nanos}", std::process::id()));
+        for folder in ["sqbj/bak", "sqbj/err", "bjjg"] {
+            std::fs::create_dir_all(dir.join(folder)).unwrap();
+        }
+        std::fs::write(dir.join("sxqd.csv"), gbk_file(SXQD)).unwrap();
+        std::fs::write(dir.join("clqd.csv"), gbk_file(CLQD)).unwrap();
+        std::fs::write(dir.join("zsqd.csv"), gbk_file(&register())).unwrap();
+        Self(dir)
+    }
+
+    fn names(&self, folder: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.0.join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn submitting_writes_one_case_file_once() {
+    let folder = Folder::new("submit");
+    let exchange = Exchange::new(&folder.0);
+    let case = submission();
+    assert_eq!(exchange.submit(&case).unwrap(), "SQ_20261127-000042");
+    assert_eq!(
+        folder.names("sqbj"),
+        ["SQ_20261127-000042.csv", "bak", "err"]
+    );
+    let written = std::fs::read(folder.0.join("sqbj/SQ_20261127-000042.csv")).unwrap();
+    assert_eq!(written, case_file(&case).unwrap());
+
+    // Again while it waits: nothing new.
+    assert_eq!(exchange.submit(&case).unwrap(), "SQ_20261127-000042");
+    // Again after the batch job has moved it to bak/: still nothing new.
+    std::fs::rename(
+        folder.0.join("sqbj/SQ_20261127-000042.csv"),
+        folder.0.join("sqbj/bak/SQ_20261127-000042.csv"),
+    )
+    .unwrap();
+    assert_eq!(exchange.submit(&case).unwrap(), "SQ_20261127-000042");
+    assert_eq!(folder.names("sqbj"), ["bak", "err"]);
+
+    // A matter the catalogue does not have is not written at all.
+    let mut unknown = submission();
+    unknown.case_no = "20261127-000043".into();
+    unknown.matter_code = "330122-BDC-DJ-099".into();
+    assert!(matches!(exchange.submit(&unknown),
+        Err(AdapterError::NotFound(m)) if m.contains("330122-BDC-DJ-099") && m.contains("sxqd.csv")));
+    assert_eq!(folder.names("sqbj"), ["bak", "err"]);
+}
+
+#[test]
+fn a_missing_folder_or_grant_says_so() {
+    let folder = Folder::new("missing");
+    std::fs::remove_dir_all(folder.0.join("sqbj")).unwrap();
+    let exchange = Exchange::new(&folder.0);
+    assert_contains(
+        &unavailable(exchange.submit(&submission())),
+        &["sqbj is not in the department's exchange folder"],
+    );
+    std::fs::remove_file(folder.0.join("zsqd.csv")).unwrap();
+    assert_contains(
+        &unavailable(exchange.register()),
+        &["zsqd.csv is not in the department's exchange folder"],
+    );
+    let nowhere = Exchange::new(folder.0.join("no-such-folder"));
+    assert_contains(
+        &invalid(nowhere.matters()),
+        &["no exchange folder", "grants.exchange-dir"],
+    );
+}
+
+#[test]
+fn events_are_read_from_the_results_folder() {
+    let folder = Folder::new("events");
+    let exchange = Exchange::new(&folder.0);
+    let page = exchange.events(None).unwrap();
+    assert!(page.page.events.is_empty() && page.page.next_cursor.is_none());
+    std::fs::write(
+        folder.0.join("bjjg/JG_20261127_000001.csv"),
+        result_file(&[step("20261127-000042", "01"), issued_row()]),
+    )
+    .unwrap();
+    std::fs::write(folder.0.join("bjjg/.JG_20261127_000002.csv.tmp"), b"half").unwrap();
+    let page = exchange.events(None).unwrap();
+    assert_eq!(page.page.events.len(), 2);
+    assert_eq!(page.page.events[1].status, CaseStatus::Completed);
+    let cursor = page.page.next_cursor.unwrap();
+    assert_eq!(cursor, "JG_20261127_000001.csv:2");
+    assert!(
+        exchange
+            .events(Some(&cursor))
+            .unwrap()
+            .page
+            .events
+            .is_empty()
+    );
+    assert!(matches!(
+        exchange.events(Some("garbage")),
+        Err(AdapterError::Invalid(_))
+    ));
+    // The adapter never deletes the department's files.
+    assert_eq!(
+        folder.names("bjjg"),
+        [".JG_20261127_000002.csv.tmp", "JG_20261127_000001.csv"]
+    );
+}

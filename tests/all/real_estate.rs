@@ -1,0 +1,598 @@
+//! The real-estate adapter against the running 县不动产登记中心 batch job: the real
+//! component, granted the department's exchange folder and nothing else.
+
+use std::time::{Duration, Instant};
+
+use legacy_systems::real_estate::{self as mock, Fault};
+use onewindow::model::{
+    AdapterError, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
+};
+use onewindow::runtime::breaker::BreakerConfig;
+use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow_tests::{TestPackage, components};
+
+const STAGE: Duration = Duration::from_millis(30);
+const DEADLINE: Duration = Duration::from_secs(15);
+
+const SELLER_CERTIFICATE: &str = "浙(2019)桐庐县不动产权第0003128号";
+const BUYER_ID: &str = "33012219930519002X";
+
+struct Setup {
+    mock: mock::Handle,
+    adapter: Adapter,
+    _package: TestPackage,
+    runtime: Runtime,
+    _exchange: tempfile::TempDir,
+}
+
+fn manifest(grants: &str) -> String {
+    format!(
+        r#"id = "real-estate"
+version = "0.1.0"
+department = "县不动产登记中心"
+api = "onewindow:adapter@0.1.0"
+[grants]
+{grants}
+[limits]
+call-timeout-ms = 5000
+[config]
+exchange = "/exchange"
+"#
+    )
+}
+
+async fn setup_with(config: mock::Config) -> Setup {
+    // These tests make the legacy system fail on purpose, many times in a row;
+    // the circuit breaker (tested in runtime.rs) must not stand in their way.
+    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
+        failures: 1000,
+        ..BreakerConfig::default()
+    });
+    let mock = mock::start(exchange.path().join("real-estate"), config)
+        .await
+        .expect("starting the mock batch job");
+    // The department's folder and nothing else: no outbound HTTP at all.
+    let package = TestPackage::new(
+        components::REAL_ESTATE,
+        &manifest("exchange-dir = \"real-estate\""),
+    );
+    let adapter = runtime
+        .load_dir(package.path())
+        .expect("loading the adapter");
+    assert!(adapter.manifest().grants.outbound.is_empty());
+    Setup {
+        mock,
+        adapter,
+        _package: package,
+        runtime,
+        _exchange: exchange,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(mock::Config {
+        stage: STAGE,
+        ..mock::Config::default()
+    })
+    .await
+}
+
+/// A 转移登记 by 陈珺, reusing her 居民身份证 (issued by the 县公安局, another
+/// department) and the seller's 不动产权证书 as the platform found it.
+fn transfer(case_no: &str, certificate: &License) -> CaseSubmission {
+    serde_json::from_value(serde_json::json!({
+        "case_no": case_no,
+        "matter_code": "330122-BDC-DJ-001",
+        "applicant": {"type": "person", "id_number": BUYER_ID, "name": "陈珺"},
+        "accepted_at": "2026-11-27T09:30:00+08:00",
+        "form": {"面积": "127.7", "成交价格": "2,380,000元"},
+        "attachments": [{
+            "material_code": "004",
+            "file_name": "不动产买卖合同.pdf",
+            "media_type": "application/pdf",
+            "content_base64": "JVBERi0xLjQK"
+        }],
+        "licenses": [
+            {
+                "material_code": "002",
+                "license": {
+                    "type_code": "JMSFZ",
+                    "type_name": "居民身份证",
+                    "number": BUYER_ID,
+                    "holder": {"type": "person", "id_number": BUYER_ID, "name": "陈珺"},
+                    "issuer": "县公安局",
+                    "issued_on": "2018-03-01",
+                    "valid_until": "2038-03-01",
+                    "status": "valid",
+                    "face": {"name": "陈珺"}
+                }
+            },
+            {"material_code": "003", "license": certificate}
+        ]
+    }))
+    .expect("a valid submission")
+}
+
+/// A 预告登记 by 陈珺 with `form`, reusing nothing.
+fn notice(case_no: &str) -> CaseSubmission {
+    serde_json::from_value(serde_json::json!({
+        "case_no": case_no,
+        "matter_code": "330122-BDC-DJ-005",
+        "applicant": {"type": "person", "id_number": BUYER_ID, "name": "陈珺"},
+        "accepted_at": "2026-11-27T09:30:00+08:00",
+    }))
+    .expect("a valid submission")
+}
+
+#[track_caller]
+fn adapter_error(err: &CallError) -> &AdapterError {
+    match err {
+        CallError::Adapter { error, .. } => error,
+        other => panic!("expected the adapter's own error, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn unavailable(err: &CallError) -> &str {
+    match adapter_error(err) {
+        AdapterError::Unavailable(message) => {
+            assert!(err.is_retryable());
+            message
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+/// Reads events from `cursor` until `done` says stop, returning the cursor reached.
+async fn follow(
+    adapter: &Adapter,
+    mut cursor: Option<String>,
+    mut done: impl FnMut(&onewindow::model::CaseEvent) -> bool,
+) -> Option<String> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let page = adapter.case_events(cursor.as_deref()).await.unwrap();
+        let mut finished = false;
+        for event in &page.events {
+            finished |= done(event);
+        }
+        cursor = page.next_cursor.or(cursor);
+        if finished {
+            return cursor;
+        }
+        assert!(Instant::now() < deadline, "the events never arrived");
+        tokio::time::sleep(STAGE / 2).await;
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_comes_from_the_exchange_folder() {
+    let s = setup().await;
+    let matters = s.adapter.list_matters().await.unwrap();
+    assert!(matters.len() >= 5, "{} matters", matters.len());
+    let transfer = matters
+        .iter()
+        .find(|m| m.code == "330122-BDC-DJ-001")
+        .expect("不动产转移登记 is in the catalogue");
+    assert_eq!(transfer.name, "不动产转移登记");
+    assert_eq!(transfer.department, "县不动产登记中心");
+    assert_eq!(transfer.kind, MatterKind::AdministrativeConfirmation);
+    assert_eq!((transfer.legal_days, transfer.promised_days), (30, 5));
+    let license_types: Vec<_> = transfer
+        .materials
+        .iter()
+        .filter_map(|m| m.license_type.as_deref())
+        .collect();
+    assert_eq!(license_types, ["居民身份证", "不动产权证书", "营业执照"]);
+    let mortgage = matters
+        .iter()
+        .find(|m| m.code == "330122-BDC-DJ-002")
+        .unwrap();
+    assert_eq!(mortgage.name, "不动产抵押登记");
+    assert!(
+        matters
+            .iter()
+            .all(|m| m.promised_days <= m.legal_days && !m.conditions.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_is_written_once_and_completes_with_a_new_certificate() {
+    let s = setup().await;
+    let seller = s
+        .adapter
+        .verify_license("BDCQZ", SELLER_CERTIFICATE)
+        .await
+        .unwrap()
+        .expect("the seller's certificate is in the register");
+    assert_eq!(seller.status, LicenseStatus::Valid);
+    assert_eq!(seller.holder.name(), "申屠建华");
+
+    let case = transfer("20261127-000042", &seller);
+    let reference = s.adapter.submit_case(&case).await.unwrap();
+    assert_eq!(reference, "SQ_20261127-000042");
+    assert_eq!(s.adapter.submit_case(&case).await.unwrap(), reference);
+    let deadline = Instant::now() + DEADLINE;
+    while s.mock.stats().files == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the batch job never read the file"
+        );
+        tokio::time::sleep(STAGE / 3).await;
+    }
+    // Read and moved to bak/: submitting again still writes nothing.
+    assert_eq!(s.adapter.submit_case(&case).await.unwrap(), reference);
+
+    // The reused licenses reached the department in its own format.
+    let stored = s.mock.case("20261127-000042").expect("the case is stored");
+    assert_eq!(stored["exchange_reference"], "SQ_20261127-000042");
+    let licenses = stored["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), 2);
+    assert_eq!(licenses[0]["material"], "002");
+    assert_eq!(licenses[0]["kind"], "1", "证件种类 1 居民身份证");
+    assert_eq!(licenses[0]["number"], BUYER_ID);
+    assert_eq!(licenses[0]["holder"], "陈珺");
+    assert_eq!(licenses[0]["issuer"], "县公安局");
+    assert_eq!(licenses[0]["issued_on"], "20180301");
+    assert_eq!(licenses[0]["valid_until"], "20380301");
+    assert_eq!(licenses[1]["kind"], "10", "证件种类 10 不动产权证书");
+    assert_eq!(licenses[1]["number"], SELLER_CERTIFICATE);
+    assert_eq!(licenses[1]["holder"], "申屠建华");
+    assert_eq!(licenses[1]["valid_until"], "");
+    let form = stored["form"].as_array().unwrap();
+    assert!(
+        form.iter()
+            .any(|f| f["name"] == "成交价格" && f["value"] == "2,380,000元"),
+        "{form:?}"
+    );
+    assert_eq!(stored["attachments"][0]["size"], 9);
+
+    let mut statuses = Vec::new();
+    let mut issued = None;
+    let cursor = follow(&s.adapter, None, |event| {
+        assert_eq!(event.case_no, "20261127-000042");
+        assert!(event.at.ends_with("+08:00"), "{}", event.at);
+        statuses.push(event.status);
+        if event.status == CaseStatus::Completed {
+            issued = event.issued.clone();
+            return true;
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    let stats = s.mock.stats();
+    assert_eq!((stats.files, stats.cases, stats.duplicates), (1, 1, 0));
+
+    let license = issued.expect("the transfer issued a certificate");
+    assert_eq!(license.type_code, "BDCQZ");
+    assert_eq!(license.type_name, "不动产权证书");
+    assert!(
+        license.number.contains("桐庐县不动产权第"),
+        "{}",
+        license.number
+    );
+    assert_eq!(
+        license.holder,
+        Party::Person {
+            id_number: BUYER_ID.into(),
+            name: "陈珺".into()
+        }
+    );
+    assert_eq!(license.issuer, "县不动产登记中心");
+    assert_eq!(license.status, LicenseStatus::Valid);
+    assert_eq!(license.valid_until, None);
+    assert_eq!(license.face["location"], seller.face["location"]);
+    assert_eq!(license.face["area"], "127.70平方米");
+
+    // Nothing more from the end.
+    let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+    assert!(page.events.is_empty());
+    assert_eq!(page.next_cursor, cursor);
+
+    let held = s.adapter.licenses_by_holder(&license.holder).await.unwrap();
+    assert!(held.contains(&license), "{held:?}");
+    assert_eq!(held.len(), 2, "陈珺 already held one");
+    let verified = s
+        .adapter
+        .verify_license("BDCQZ", &license.number)
+        .await
+        .unwrap();
+    assert_eq!(verified, Some(license));
+    let old = s
+        .adapter
+        .verify_license("BDCQZ", SELLER_CERTIFICATE)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.status, LicenseStatus::Revoked, "the seller's is 注销");
+}
+
+#[tokio::test]
+async fn seeded_certificates_are_found_by_holder_and_number() {
+    let s = setup().await;
+    let wang = Party::Person {
+        id_number: "33012219880315051X".into(),
+        name: "王镕".into(),
+    };
+    let held = s.adapter.licenses_by_holder(&wang).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].holder, wang);
+    assert_eq!(held[0].issued_on, "2021-06-18");
+    assert_eq!(held[0].face["restriction"], "抵押");
+    assert_eq!(held[0].face["area"], "118.36平方米");
+
+    let company = Party::Organization {
+        credit_code: "91330122MA28C5R1X3".into(),
+        name: "杭州桐庐富春江置业有限公司".into(),
+    };
+    assert_eq!(
+        s.adapter.licenses_by_holder(&company).await.unwrap().len(),
+        1
+    );
+    let stranger = Party::Person {
+        id_number: "11010519491231002X".into(),
+        name: "陈晓东".into(),
+    };
+    assert!(
+        s.adapter
+            .licenses_by_holder(&stranger)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let cancelled = s
+        .adapter
+        .verify_license("BDCQZ", "浙(2022)桐庐县不动产权第0005503号")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cancelled.status, LicenseStatus::Revoked);
+    assert_eq!(
+        s.adapter
+            .verify_license("BDCQZ", "浙(2022)桐庐县不动产权第9999999号")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.adapter
+            .verify_license("YYZZ", "91330122MA28C5R1X3")
+            .await
+            .unwrap(),
+        None,
+        "another department's type"
+    );
+}
+
+#[tokio::test]
+async fn requests_that_cannot_succeed_are_invalid_or_not_found() {
+    let s = setup().await;
+    let mut unknown = notice("20261127-000051");
+    unknown.matter_code = "330122-BDC-DJ-099".into();
+    let err = s.adapter.submit_case(&unknown).await.unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("330122-BDC-DJ-099")),
+        "{err:?}"
+    );
+    let err = s
+        .adapter
+        .submit_case(&notice("2026/11/27-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("cannot name a case file"))
+    );
+    let mut rare = notice("20261127-000052");
+    rare.form.insert("备注".into(), "代理人张𠮷".into());
+    let err = s.adapter.submit_case(&rare).await.unwrap_err();
+    assert!(matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("U+20BB7")));
+    let err = s.adapter.case_events(Some("17")).await.unwrap_err();
+    assert!(matches!(adapter_error(&err), AdapterError::Invalid(_)));
+    let err = s.adapter.on_notify(b"x", "text/csv").await.unwrap_err();
+    assert!(matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("files only")));
+    // Nothing was written for any of them.
+    assert_eq!(s.mock.stats().files, 0);
+    tokio::time::sleep(STAGE * 3).await;
+    assert_eq!(s.mock.stats().files, 0);
+}
+
+/// Submits a case with no fault, switches `fault` on, and reads events until the
+/// damaged result file stops them; returns the error's message. The cases seen
+/// completed on the way are added to `completed`.
+async fn events_error(
+    s: &Setup,
+    case_no: &str,
+    fault: Fault,
+    cursor: &mut Option<String>,
+    completed: &mut Vec<String>,
+) -> String {
+    s.mock.set_fault(Fault::None);
+    s.adapter.submit_case(&notice(case_no)).await.unwrap();
+    s.mock.set_fault(fault);
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match s.adapter.case_events(cursor.as_deref()).await {
+            Ok(page) => {
+                completed.extend(
+                    page.events
+                        .iter()
+                        .filter(|e| e.status == CaseStatus::Completed)
+                        .map(|e| e.case_no.clone()),
+                );
+                *cursor = page.next_cursor.or(cursor.take());
+            }
+            Err(err) => return unavailable(&err).to_owned(),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{fault:?} never showed in the results"
+        );
+        tokio::time::sleep(STAGE / 2).await;
+    }
+}
+
+/// Every bad day of the batch job becomes the adapter's own `unavailable` answer
+/// naming the file and what is wrong; never a trap.
+#[tokio::test]
+async fn the_batch_jobs_bad_days_are_adapter_errors_with_a_reason() {
+    let s = setup().await;
+    let holder = Party::Person {
+        id_number: "33012219880315051X".into(),
+        name: "王镕".into(),
+    };
+    let cases = [
+        (Fault::Truncated, "cut off", "cut off", "cut off"),
+        (Fault::WrongEncoding, "UTF-8", "UTF-8", "UTF-8"),
+        (
+            Fault::MissingElement,
+            "sxqd.csv has no column 事项名称",
+            "zsqd.csv has no column 不动产权证号",
+            "has no column 状态代码",
+        ),
+        (
+            Fault::UnknownCode,
+            "事项类型 \"99\"",
+            "证书状态 \"9\"",
+            "状态代码 \"07\"",
+        ),
+    ];
+    let mut cursor = None;
+    let mut completed = Vec::new();
+    for (i, (fault, catalogue, register, results)) in cases.into_iter().enumerate() {
+        s.mock.set_fault(fault);
+        let err = s.adapter.list_matters().await.unwrap_err();
+        let message = unavailable(&err);
+        assert!(message.contains(catalogue), "{fault:?}: {message}");
+        assert!(
+            message.contains(".csv"),
+            "{fault:?} names the file: {message}"
+        );
+        let err = s.adapter.licenses_by_holder(&holder).await.unwrap_err();
+        assert!(unavailable(&err).contains(register), "{fault:?}: {err}");
+        let err = s
+            .adapter
+            .verify_license("BDCQZ", SELLER_CERTIFICATE)
+            .await
+            .unwrap_err();
+        assert!(unavailable(&err).contains(register), "{fault:?}: {err}");
+        // Submitting checks the matter against the damaged catalogue: retry later.
+        let err = s
+            .adapter
+            .submit_case(&notice(&format!("20261127-00010{i}")))
+            .await
+            .unwrap_err();
+        unavailable(&err);
+
+        let message = events_error(
+            &s,
+            &format!("20261127-00020{i}"),
+            fault,
+            &mut cursor,
+            &mut completed,
+        )
+        .await;
+        assert!(message.contains("bjjg/JG_"), "{fault:?}: {message}");
+        assert!(message.contains(results), "{fault:?}: {message}");
+    }
+
+    // The good day after: the batch job exports everything again and the events
+    // continue where they stopped, to the end of every case.
+    s.mock.set_fault(Fault::None);
+    assert!(s.adapter.list_matters().await.is_ok());
+    let mut open: Vec<String> = (0..4)
+        .map(|i| format!("20261127-00020{i}"))
+        .filter(|c| !completed.contains(c))
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    follow(&s.adapter, cursor, |event| {
+        if event.status == CaseStatus::Completed {
+            open.retain(|c| *c != event.case_no);
+        }
+        open.is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_down_or_slow_batch_job_only_delays_the_results() {
+    let s = setup().await;
+    s.mock.set_fault(Fault::Down);
+    let reference = s
+        .adapter
+        .submit_case(&notice("20261127-000061"))
+        .await
+        .unwrap();
+    assert_eq!(reference, "SQ_20261127-000061");
+    tokio::time::sleep(STAGE * 8).await;
+    let page = s.adapter.case_events(None).await.unwrap();
+    assert!(page.events.is_empty() && !page.more);
+    assert_eq!(s.mock.stats().files, 0, "nothing was read");
+
+    s.mock.set_fault(Fault::Slow(Duration::from_millis(200)));
+    let cursor = follow(&s.adapter, None, |event| {
+        event.status == CaseStatus::Completed
+    })
+    .await;
+    s.mock.set_fault(Fault::None);
+    assert!(
+        s.adapter
+            .case_events(cursor.as_deref())
+            .await
+            .unwrap()
+            .events
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn failed_batch_runs_move_the_cursor_without_events() {
+    let s = setup_with(mock::Config {
+        stage: STAGE,
+        fail_rate: 1.0,
+        ..mock::Config::default()
+    })
+    .await;
+    s.adapter
+        .submit_case(&notice("20261127-000071"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let page = s.adapter.case_events(None).await.unwrap();
+        assert!(page.events.is_empty(), "a 99 row is no event");
+        if page.next_cursor.is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no 99 row appeared");
+        tokio::time::sleep(STAGE).await;
+    }
+    assert!(s.mock.stats().failed_batches >= 1);
+    assert_eq!(s.mock.stats().cases, 0);
+}
+
+#[tokio::test]
+async fn without_the_exchange_grant_the_adapter_says_so() {
+    let s = setup().await;
+    let package = TestPackage::new(components::REAL_ESTATE, &manifest(""));
+    let ungranted = s.runtime.load_dir(package.path()).unwrap();
+    let err = ungranted.list_matters().await.unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("grants.exchange-dir")),
+        "{err:?}"
+    );
+    let err = ungranted
+        .submit_case(&notice("20261127-000081"))
+        .await
+        .unwrap_err();
+    assert!(matches!(adapter_error(&err), AdapterError::Invalid(_)));
+}

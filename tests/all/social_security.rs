@@ -1,0 +1,511 @@
+//! The social-security adapter against the running mock 县人力资源和社会保障局
+//! 金保 system: every function, licenses reused from other departments, and the
+//! legacy system's bad days.
+
+use std::time::{Duration, Instant};
+
+use legacy_systems::social_security::{self as mock, Fault};
+use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
+use onewindow::runtime::breaker::BreakerConfig;
+use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow_tests::{TestPackage, components};
+use serde_json::{Value, json};
+
+const CHEN: &str = "11010519491231002X";
+
+struct Setup {
+    mock: mock::Handle,
+    adapter: Adapter,
+    _package: TestPackage,
+    _runtime: Runtime,
+    _exchange: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
+    let mock = mock::start(
+        "127.0.0.1:0".parse().unwrap(),
+        mock::Config {
+            stage: Duration::from_millis(30),
+            ..mock::Config::default()
+        },
+    )
+    .await
+    .expect("starting the mock legacy system");
+    let manifest = format!(
+        r#"id = "social-security"
+version = "0.1.0"
+department = "县人力资源和社会保障局"
+api = "onewindow:adapter@0.1.0"
+[grants]
+outbound = ["http://{addr}"]
+[limits]
+call-timeout-ms = 5000
+[config]
+endpoint = "{endpoint}"
+timeout-ms = "1000"
+"#,
+        addr = mock.addr(),
+        endpoint = mock.endpoint()
+    );
+    let package = TestPackage::new(components::SOCIAL_SECURITY, &manifest);
+    // These tests make the legacy system fail on purpose, many times in a row;
+    // the circuit breaker (tested in runtime.rs) must not stand in their way.
+    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
+        failures: 1000,
+        ..BreakerConfig::default()
+    });
+    let adapter = runtime
+        .load_dir(package.path())
+        .expect("loading the adapter");
+    Setup {
+        mock,
+        adapter,
+        _package: package,
+        _runtime: runtime,
+        _exchange: exchange,
+    }
+}
+
+/// 陈晓东 applies for his first 社会保障卡, reusing the 居民身份证 that 县公安局 issued.
+fn application(case_no: &str) -> CaseSubmission {
+    serde_json::from_value(json!({
+        "case_no": case_no,
+        "matter_code": "330122-RS-SB-001",
+        "applicant": {"type": "person", "id_number": CHEN, "name": "陈晓东"},
+        "accepted_at": "2026-11-27T09:30:00+08:00",
+        "form": {"开户银行": "中国工商银行桐庐支行"},
+        "attachments": [
+            {"material_code": "002", "file_name": "照片.jpg", "media_type": "image/jpeg", "content_base64": "/9j/4AAQSkZJRgABAQ=="}
+        ],
+        "licenses": [{
+            "material_code": "001",
+            "license": {
+                "type_code": "JMSFZ",
+                "type_name": "居民身份证",
+                "number": CHEN,
+                "holder": {"type": "person", "id_number": CHEN, "name": "陈晓东"},
+                "issuer": "县公安局",
+                "issued_on": "2016-05-04",
+                "valid_until": null,
+                "status": "valid",
+                "face": {"name": "陈晓东", "address": "浙江省杭州市桐庐县桐君街道迎春南路277号"}
+            }
+        }]
+    }))
+    .unwrap()
+}
+
+async fn mock_case(mock: &mock::Handle, case_no: &str) -> Value {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client
+        .get(format!("http://{}/_mock/cases/{case_no}", mock.addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[track_caller]
+fn adapter_error(err: &CallError) -> &AdapterError {
+    match err {
+        CallError::Adapter { error, .. } => error,
+        other => panic!("expected the adapter's own error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_is_read_over_its_pages() {
+    let s = setup().await;
+    let matters = s.adapter.list_matters().await.unwrap();
+    assert_eq!(matters.len(), 11, "two pages of the 金保 catalogue");
+    let card = matters
+        .iter()
+        .find(|m| m.code == "330122-RS-SB-001")
+        .expect("社会保障卡申领 is in the catalogue");
+    assert_eq!(card.name, "社会保障卡申领");
+    assert_eq!(card.department, "县人力资源和社会保障局");
+    assert!(card.promised_days <= card.legal_days);
+    assert!(
+        card.materials
+            .iter()
+            .any(|m| m.license_type.as_deref() == Some("居民身份证") && m.required)
+    );
+    for name in [
+        "社会保障卡挂失",
+        "企业职工基本养老保险关系转移接续",
+        "失业保险金申领",
+        "城乡居民基本养老保险参保登记",
+        "就业创业证申领",
+        "用人单位社会保险登记",
+    ] {
+        assert!(matters.iter().any(|m| m.name == name), "{name}");
+    }
+    assert!(
+        matters
+            .iter()
+            .flat_map(|m| &m.materials)
+            .any(|m| m.license_type.as_deref() == Some("社会保障卡"))
+    );
+    assert_eq!(s.mock.stats().requests, 2, "one request per page");
+}
+
+#[tokio::test]
+async fn an_application_is_submitted_once_and_completes_with_a_card() {
+    let s = setup().await;
+    let case = application("20261127-000042");
+    let reference = s.adapter.submit_case(&case).await.unwrap();
+    assert_eq!(reference.len(), 19, "{reference}");
+    let again = s.adapter.submit_case(&case).await.unwrap();
+    assert_eq!(again, reference, "resubmitting gives the same reference");
+    let stats = s.mock.stats();
+    assert_eq!((stats.cases, stats.duplicates), (1, 1));
+
+    // The 居民身份证 from 县公安局 reached the 金保 system in its own fields.
+    let stored = mock_case(&s.mock, "20261127-000042").await;
+    assert_eq!(stored["aaz002"], reference.as_str());
+    assert_eq!(stored["applicant"]["aac002"], CHEN);
+    assert_eq!(stored["aae036"], "20261127093000");
+    assert_eq!(
+        stored["zzxx"],
+        json!([{
+            "bae010": "001", "aac058": 1, "bae132": "居民身份证", "bae133": "JMSFZ",
+            "aae135": CHEN, "aac002": CHEN, "aac003": "陈晓东",
+            "aae017": "县公安局", "aae030": "20160504", "aae031": null, "bae135": 1
+        }])
+    );
+    assert_eq!(stored["fjxx"][0]["size"], 13);
+
+    // Follow the events with the cursor until the case completes.
+    let mut cursor: Option<String> = None;
+    let mut statuses = Vec::new();
+    let mut card = None;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while card.is_none() && Instant::now() < deadline {
+        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+        for event in page.events {
+            assert_eq!(event.case_no, "20261127-000042");
+            assert!(event.at.ends_with("+08:00"), "{}", event.at);
+            statuses.push(event.status);
+            if event.status == CaseStatus::Completed {
+                card = event.issued;
+            }
+        }
+        cursor = page.next_cursor.or(cursor);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    let card = card.expect("the completed case issued a 社会保障卡");
+    assert_eq!(card.type_code, "SHBZK");
+    assert_eq!(card.type_name, "社会保障卡");
+    assert_eq!(card.status, LicenseStatus::Valid);
+    assert_eq!(card.issuer, "县人力资源和社会保障局");
+    assert_eq!(
+        card.holder,
+        Party::Person {
+            id_number: CHEN.into(),
+            name: "陈晓东".into()
+        }
+    );
+    assert_eq!(card.face["card-number"], card.number);
+    assert_eq!(card.face["bank"], "中国工商银行桐庐支行");
+    assert_eq!(card.face["issued-on"], card.issued_on);
+    assert_eq!(Some(&card.face["valid-until"]), card.valid_until.as_ref());
+
+    // Reading from the end gives nothing new.
+    let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+    assert!(page.events.is_empty());
+    assert!(!page.more);
+
+    let held = s.adapter.licenses_by_holder(&card.holder).await.unwrap();
+    assert_eq!(held, vec![card.clone()]);
+    let verified = s
+        .adapter
+        .verify_license(&card.type_code, &card.number)
+        .await
+        .unwrap();
+    assert_eq!(verified, Some(card));
+
+    // A second application now that he holds a card is the department's refusal.
+    let err = s
+        .adapter
+        .submit_case(&application("20261127-000043"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Refused(m) if m.contains("已持有社会保障卡")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_organization_reuses_its_business_license() {
+    let s = setup().await;
+    let case: CaseSubmission = serde_json::from_value(json!({
+        "case_no": "20261127-000050",
+        "matter_code": "330122-RS-DW-001",
+        "applicant": {"type": "organization", "credit_code": "91330122704218653L", "name": "桐庐富春蜂语蜂业有限公司"},
+        "accepted_at": "2026-11-27T01:00:00Z",
+        "licenses": [{
+            "material_code": "001",
+            "license": {
+                "type_code": "YYZZ",
+                "type_name": "营业执照",
+                "number": "91330122704218653L",
+                "holder": {"type": "organization", "credit_code": "91330122704218653L", "name": "桐庐富春蜂语蜂业有限公司"},
+                "issuer": "县市场监督管理局",
+                "issued_on": "2019-07-02",
+                "valid_until": null,
+                "status": "valid",
+                "face": {}
+            }
+        }]
+    }))
+    .unwrap();
+    s.adapter.submit_case(&case).await.unwrap();
+    let stored = mock_case(&s.mock, "20261127-000050").await;
+    assert_eq!(
+        stored["applicant"],
+        json!({"bae101": 2, "aab998": "91330122704218653L", "aab004": "桐庐富春蜂语蜂业有限公司"})
+    );
+    assert_eq!(stored["aae036"], "20261127090000");
+    let license = &stored["zzxx"][0];
+    assert_eq!(
+        (&license["aac058"], &license["aab998"], &license["aae017"]),
+        (
+            &json!(3),
+            &json!("91330122704218653L"),
+            &json!("县市场监督管理局")
+        )
+    );
+    // Organizations hold no license here.
+    let organization = case.applicant.clone();
+    assert!(
+        s.adapter
+            .licenses_by_holder(&organization)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn seeded_cards_are_found_and_verified() {
+    let s = setup().await;
+    let zhou = s
+        .adapter
+        .verify_license("SHBZK", "D33011204")
+        .await
+        .unwrap()
+        .expect("周珺's lost card is on file");
+    assert_eq!(zhou.status, LicenseStatus::Revoked, "正式挂失");
+    let Party::Person { name, .. } = &zhou.holder else {
+        panic!("a card is held by a person");
+    };
+    assert_eq!(name, "周珺");
+    let held = s.adapter.licenses_by_holder(&zhou.holder).await.unwrap();
+    let states: Vec<_> = held.iter().map(|c| (c.number.as_str(), c.status)).collect();
+    assert_eq!(
+        states,
+        [
+            ("D33011204", LicenseStatus::Revoked),
+            ("D33011298", LicenseStatus::Valid)
+        ]
+    );
+    let expired = s
+        .adapter
+        .verify_license("SHBZK", "B20140618")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(expired.status, LicenseStatus::Expired);
+    assert_eq!(expired.valid_until.as_deref(), Some("2024-06-18"));
+
+    assert_eq!(
+        s.adapter
+            .verify_license("SHBZK", "D99999999")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.adapter.verify_license("YYZZ", "D33011204").await.unwrap(),
+        None,
+        "not this department's license type"
+    );
+    let err = s
+        .adapter
+        .verify_license("SHBZK", "not-a-card")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("社会保障卡卡号"))
+    );
+    let nobody = Party::Person {
+        id_number: "110105194912310021".into(),
+        name: "陈晓东".into(),
+    };
+    // A wrong check character: the 金保 system rejects the query as malformed.
+    let err = s.adapter.licenses_by_holder(&nobody).await.unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("1001")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn refusals_unknown_matters_and_pushes_are_final() {
+    let s = setup().await;
+    let mut unknown = application("20261127-000060");
+    unknown.matter_code = "330122-RS-XX-999".into();
+    let err = s.adapter.submit_case(&unknown).await.unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("330122-RS-XX-999"))
+    );
+    assert!(!err.is_retryable());
+
+    let mut organization = application("20261127-000061");
+    organization.applicant = Party::Organization {
+        credit_code: "91330122704218653L".into(),
+        name: "桐庐富春蜂语蜂业有限公司".into(),
+    };
+    let err = s.adapter.submit_case(&organization).await.unwrap_err();
+    assert!(matches!(adapter_error(&err), AdapterError::Refused(m) if m.contains("个人")));
+
+    let err = s
+        .adapter
+        .on_notify(b"{\"bae200\": 1}", "application/json")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("does not push")),
+        "{err:?}"
+    );
+}
+
+/// Every bad day becomes the adapter's own `unavailable` answer naming what was
+/// wrong, never a trap, and never a wait until the host's timeout.
+#[tokio::test]
+async fn the_legacy_systems_bad_days_are_adapter_errors_with_a_reason() {
+    let s = setup().await;
+    let cases = [
+        (Fault::Truncated, "truncated"),
+        (Fault::WrongEncoding, "UTF-8"),
+        (Fault::MissingElement, "aaa122 (事项名称)"),
+        (Fault::UnknownCode, "aaa123 8 (事项类型)"),
+        (Fault::EndlessPages, "the paging does not advance"),
+        (Fault::Down, "HTTP 503"),
+        (
+            Fault::Slow(Duration::from_millis(2500)),
+            "did not answer in time",
+        ),
+    ];
+    for (fault, expected) in cases {
+        s.mock.set_fault(fault);
+        let started = Instant::now();
+        let err = s.adapter.list_matters().await.unwrap_err();
+        let AdapterError::Unavailable(message) = adapter_error(&err) else {
+            panic!("{fault:?}: expected unavailable, got {err:?}");
+        };
+        assert!(message.contains(expected), "{fault:?}: {message}");
+        assert!(err.is_retryable());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{fault:?} took {:?}",
+            started.elapsed()
+        );
+    }
+
+    // The other operations under the faults that concern them.
+    s.mock.set_fault(Fault::None);
+    let holder = s
+        .adapter
+        .verify_license("SHBZK", "D33011204")
+        .await
+        .unwrap()
+        .expect("周珺's card")
+        .holder;
+    let expect = |fault: Fault, result: Result<String, CallError>, expected: &str| {
+        let err = result.unwrap_err();
+        let AdapterError::Unavailable(message) = adapter_error(&err) else {
+            panic!("{fault:?}: expected unavailable, got {err:?}");
+        };
+        assert!(message.contains(expected), "{fault:?}: {message}");
+    };
+    s.mock.set_fault(Fault::EndlessPages);
+    expect(
+        Fault::EndlessPages,
+        s.adapter
+            .licenses_by_holder(&holder)
+            .await
+            .map(|_| String::new()),
+        "repeats aaz500 D33011204",
+    );
+    expect(
+        Fault::EndlessPages,
+        s.adapter.case_events(None).await.map(|_| String::new()),
+        "does not advance past qsxh 0",
+    );
+    s.mock.set_fault(Fault::UnknownCode);
+    expect(
+        Fault::UnknownCode,
+        s.adapter
+            .verify_license("SHBZK", "D33011204")
+            .await
+            .map(|_| String::new()),
+        "aaz502 9 (卡状态)",
+    );
+    s.mock.set_fault(Fault::MissingElement);
+    expect(
+        Fault::MissingElement,
+        s.adapter.submit_case(&application("20261127-000070")).await,
+        "aaz002 (业务流水号)",
+    );
+    // The case was stored all the same: once the answer is whole again, resubmitting
+    // it is recognised, not stored twice.
+    s.mock.set_fault(Fault::None);
+    s.adapter
+        .submit_case(&application("20261127-000070"))
+        .await
+        .unwrap();
+    assert_eq!((s.mock.stats().cases, s.mock.stats().duplicates), (1, 1));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut events = Vec::new();
+    while events.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        events = s.adapter.case_events(None).await.unwrap().events;
+    }
+    s.mock.set_fault(Fault::UnknownCode);
+    expect(
+        Fault::UnknownCode,
+        s.adapter.case_events(None).await.map(|_| String::new()),
+        "bae201 70 (办件状态)",
+    );
+    s.mock.set_fault(Fault::MissingElement);
+    expect(
+        Fault::MissingElement,
+        s.adapter.case_events(None).await.map(|_| String::new()),
+        "bae201 (办件状态)",
+    );
+
+    s.mock.set_fault(Fault::None);
+    assert!(
+        s.adapter.list_matters().await.is_ok(),
+        "the next good day works"
+    );
+
+    s.mock.shutdown().await;
+    let err = s.adapter.list_matters().await.unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Unavailable(m) if m.contains("cannot reach")),
+        "{err:?}"
+    );
+}
