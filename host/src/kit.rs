@@ -11,11 +11,14 @@
 //! calls/01-matters.json            {"call": "matters.list"}
 //! calls/01-matters.expected.json   {"ok": …} | {"error": {"kind": …, "message": …}} | {"failure": "…"}
 //! calls/02-submit.json             {"call": "cases.submit", "argument": {…}}
+//! calls/03-events.json             {"call": "cases.events", "wait_ms": 2000}
 //! http.json                        the recorded requests and answers
-//! exchange/                        the exchange directory's files before the first call
+//! exchange/<call>/                 the exchange directory's files before that call
 //! ```
 //!
-//! Calls run in the order of their file names, on one loaded adapter.
+//! Calls run in the order of their file names, on one loaded adapter. A call
+//! without an `exchange/<call>/` snapshot sees the folder as the calls before it
+//! left it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -131,6 +134,10 @@ struct CallFile {
     call: String,
     #[serde(default)]
     argument: Value,
+    /// In recording, how long to wait before the call (for the legacy system
+    /// to move a case on); replaying answers at once.
+    #[serde(default)]
+    wait_ms: u64,
 }
 
 const HTTP_FILE: &str = "http.json";
@@ -145,25 +152,19 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
     let exchange_dir = package.manifest.grants.exchange_dir.clone();
     let http_file = fixtures.join(HTTP_FILE);
 
-    // Replay starts from a copy of the fixture files; recording snapshots the
-    // live exchange directory before the first call.
+    // The exchange folder as the department left it before each call: recorded
+    // from the live folder, replayed into a scratch one.
     let scratch = tempfile::tempdir().map_err(|e| KitError::Runtime(e.to_string()))?;
+    let snapshots = fixtures.join(EXCHANGE_DIR);
     let (tape, exchange_root) = if options.record {
-        if let Some(dir) = &exchange_dir {
-            let snapshot = fixtures.join(EXCHANGE_DIR);
-            remove_dir(&snapshot)?;
-            copy_dir(&options.exchange_root.join(dir), &snapshot)?;
+        if exchange_dir.is_some() {
+            remove_dir(&snapshots)?;
         }
         (Tape::record(), options.exchange_root.clone())
     } else {
         if let Some(dir) = &exchange_dir {
-            let files = fixtures.join(EXCHANGE_DIR);
             let target = scratch.path().join(dir);
-            if files.is_dir() {
-                copy_dir(&files, &target)?;
-            } else {
-                std::fs::create_dir_all(&target).map_err(|e| fixture(&target, e))?;
-            }
+            std::fs::create_dir_all(&target).map_err(|e| fixture(&target, e))?;
         }
         let exchanges: Vec<Exchange> = match std::fs::read_to_string(&http_file) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| fixture(&http_file, e))?,
@@ -174,7 +175,7 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
     };
     let tape = Arc::new(tape);
     let runtime = Runtime::new(RuntimeConfig {
-        exchange_root,
+        exchange_root: exchange_root.clone(),
         max_instances: 16,
         // Fixtures show a legacy system's bad days one after another; the
         // breaker must not answer for the adapter.
@@ -193,6 +194,19 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
         let text = std::fs::read_to_string(&path).map_err(|e| fixture(&path, e))?;
         let file: CallFile = serde_json::from_str(&text).map_err(|e| fixture(&path, e))?;
         let call = Call::parse(&file.call, file.argument).map_err(|e| fixture(&path, e))?;
+        if options.record && file.wait_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(file.wait_ms)).await;
+        }
+        if let Some(dir) = &exchange_dir {
+            let live = exchange_root.join(dir);
+            let snapshot = snapshots.join(&name);
+            if options.record {
+                copy_dir(&live, &snapshot)?;
+            } else if snapshot.is_dir() {
+                remove_dir(&live)?;
+                copy_dir(&snapshot, &live)?;
+            }
+        }
         let actual = match call.run(&adapter).await {
             Ok(value) => json!({ "ok": value }),
             Err(CliError::Call(CallError::Adapter { error, .. })) => json!({ "error": error }),

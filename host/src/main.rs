@@ -92,7 +92,7 @@ enum AdapterCommand {
     /// recorded exchanges, the exchange directory from fixture files, every
     /// call's result compared with its golden JSON (a diff for each difference).
     #[command(
-        after_help = "Fixtures: calls/NN-name.json ({\"call\": \"matters.list\", \"argument\": ...}) with calls/NN-name.expected.json beside each, http.json (recorded exchanges), exchange/ (the exchange directory's files).\n\nExample: onewindow adapter test plugins/market-supervision --fixtures plugins/market-supervision/fixtures"
+        after_help = "Fixtures: calls/NN-name.json ({\"call\": \"matters.list\", \"argument\": ..., \"wait_ms\": 0 (in recording, wait before the call)}) with calls/NN-name.expected.json beside each, http.json (recorded exchanges), exchange/<call>/ (the exchange directory's files before each call).\n\nExample: onewindow adapter test plugins/market-supervision --fixtures plugins/market-supervision/fixtures"
     )]
     Test {
         /// The package directory (with adapter.toml).
