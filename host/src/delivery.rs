@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use rand::Rng;
 use sqlx::Row;
 
@@ -149,7 +150,8 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
 }
 
 /// What the adapter of part `part_no` receives: the case with that part's matter,
-/// and of a theme (一件事) case only the attachments and licenses of that matter.
+/// and of a theme (一件事) case only the attachments, licenses and qualified form
+/// fields of that matter.
 async fn submission(
     platform: &Platform,
     case_no: &str,
@@ -195,12 +197,25 @@ async fn submission(
             })
         })
         .collect();
+    // A theme's form is shared by its parts, but for fields qualified as
+    // `<matter code>/<field>`: those go to that matter's part only.
+    let form: IndexMap<String, String> = json_column(&row, "form")?;
+    let form = if theme {
+        form.into_iter()
+            .filter_map(|(key, value)| match key.split_once('/') {
+                None => Some((key, value)),
+                Some((matter, field)) => (matter == matter_code).then(|| (field.to_owned(), value)),
+            })
+            .collect()
+    } else {
+        form
+    };
     Ok(CaseSubmission {
         case_no: case_no.to_owned(),
         matter_code,
         applicant: json_column(&row, "applicant")?,
         accepted_at: row.try_get("accepted_at")?,
-        form: json_column(&row, "form")?,
+        form,
         attachments,
         licenses,
     })

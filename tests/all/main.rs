@@ -2,6 +2,12 @@
 //! 127.0.0.1, the mock legacy systems from examples/.
 
 mod contract;
+mod guide;
+mod kit;
 mod market_supervision;
 mod platform;
+mod public_security;
+mod real_estate;
 mod runtime;
+mod social_security;
+mod tax;

@@ -5,9 +5,13 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision as mock;
+use legacy_systems::{public_security, social_security, tax};
 use onewindow::config::Config;
 use onewindow::platform::Clock;
-use onewindow_tests::{AUDITOR, CLERK, Db, OPERATOR, Running, fresh_database, platform_config};
+use onewindow_tests::{
+    AUDITOR, CLERK, Db, Department, OPEN_BUSINESS, OPERATOR, Running, fresh_database,
+    platform_config_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -19,8 +23,17 @@ struct Server {
     client: reqwest::Client,
     contract: Contract,
     mock: mock::Handle,
+    /// The other departments, when the setup connects them.
+    others: Option<Others>,
     config: Config,
     _dir: tempfile::TempDir,
+}
+
+/// The mock systems of 县公安局, 县税务局 and 县人力资源和社会保障局.
+struct Others {
+    public_security: public_security::Handle,
+    tax: tax::Handle,
+    social_security: social_security::Handle,
 }
 
 /// Runs a test on SQLite and on PostgreSQL.
@@ -44,6 +57,9 @@ macro_rules! on_both_databases {
 
 on_both_databases!(
     a_case_goes_from_the_window_to_a_license_and_an_evaluation,
+    a_joint_case_fans_out_to_three_departments_and_completes_when_every_part_has,
+    a_joint_case_with_one_part_delayed_and_one_refused,
+    a_license_issued_by_one_department_stands_in_for_a_material_at_another,
     deadlines_count_working_days_across_spring_festival_and_stop_for_a_supplement,
     bad_requests_get_a_clear_error_and_change_nothing,
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
@@ -61,6 +77,9 @@ struct Setup {
     /// The mock's time per lifecycle stage.
     stage: Duration,
     clock: Clock,
+    /// Whether 县公安局, 县税务局 and 县人力资源和社会保障局 are connected too, with
+    /// the theme 开办企业.
+    departments: bool,
 }
 
 impl Default for Setup {
@@ -69,6 +88,7 @@ impl Default for Setup {
             deliver: true,
             stage: Duration::from_millis(100),
             clock: Clock::System,
+            departments: false,
         }
     }
 }
@@ -87,9 +107,51 @@ async fn server_with(db: Db, setup: Setup) -> Server {
     )
     .await
     .unwrap();
+    let mut departments = vec![Department::market_supervision(&mock)];
+    let others = if setup.departments {
+        let any_port = || "127.0.0.1:0".parse().unwrap();
+        let others = Others {
+            public_security: public_security::start(
+                any_port(),
+                public_security::Config {
+                    stage: setup.stage,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap(),
+            tax: tax::start(
+                any_port(),
+                tax::Config {
+                    stage: setup.stage,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap(),
+            social_security: social_security::start(
+                any_port(),
+                social_security::Config {
+                    stage: setup.stage,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap(),
+        };
+        departments.extend([
+            Department::public_security(&others.public_security),
+            Department::tax(&others.tax),
+            Department::social_security(&others.social_security),
+        ]);
+        Some(others)
+    } else {
+        None
+    };
     let dir = tempfile::tempdir().unwrap();
     let database = fresh_database(db, dir.path()).await;
-    let config = platform_config(dir.path(), &database, &mock);
+    let themes = if setup.departments { OPEN_BUSINESS } else { "" };
+    let config = platform_config_with(dir.path(), &database, &departments, themes);
     let running = Running::start(config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();
     let document = client
@@ -105,6 +167,7 @@ async fn server_with(db: Db, setup: Setup) -> Server {
         client,
         contract: Contract::new(document),
         mock,
+        others,
         config,
         _dir: dir,
     }
@@ -1265,4 +1328,397 @@ async fn packages_dropped_into_the_watched_folder_are_installed_once_complete(db
     std::fs::write(&part, fixture(&s, "2.0.0", "版本二").to_tar_gz()).unwrap();
     std::fs::rename(&part, folder.path().join("fixture-2.0.0.tar.gz")).unwrap();
     serving_soon(s.platform(), "fixture", "2.0.0").await;
+}
+
+/// The applicant of the 开办企业 tests: an enterprise being founded, known to
+/// no department yet.
+const NEW_ENTERPRISE: &str = "91330122MA2H1234XM";
+const NEW_NAME: &str = "桐庐蜂语新创科技有限公司";
+
+fn open_business(form: Value, attachments: Vec<Value>) -> Value {
+    json!({
+        "theme_code": "open-business",
+        "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
+        "form": form,
+        "attachments": attachments,
+        "consent": {"reuse_licenses": true, "purpose": "办理开办企业一件事"},
+    })
+}
+
+fn pdf(material_code: &str) -> Value {
+    json!({
+        "material_code": material_code,
+        "file_name": "材料.pdf",
+        "media_type": "application/pdf",
+        "content_base64": "JVBERi0xLjQKJcOkw7zDtsOfCg==",
+    })
+}
+
+/// The codes of a 422's `missing_materials`.
+fn missing_codes(answer: &Value) -> Vec<String> {
+    answer["missing_materials"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no missing_materials in {answer:#}"))
+        .iter()
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A case as a mock legacy system stored it (`GET /_mock/cases/{case_no}`).
+async fn stored_at(addr: std::net::SocketAddr, case_no: &str) -> Value {
+    reqwest::get(format!("http://{addr}/_mock/cases/{case_no}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+impl Server {
+    fn others(&self) -> &Others {
+        self.others
+            .as_ref()
+            .expect("the setup connects every department")
+    }
+
+    /// Waits until the case satisfies `done`.
+    async fn wait_until(&self, case_no: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let path = format!("/api/v1/cases/{case_no}");
+            let (_, case) = self.call("GET", &path, Some(CLERK), None).await;
+            if done(&case) {
+                return case;
+            }
+            assert!(Instant::now() < deadline, "case never got {what}: {case:#}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Applies for 开办企业 with `form`: first without attachments, which lists
+    /// everything missing across the three matters at once (一次告知), then with
+    /// exactly those attached. Returns the 201 answer.
+    async fn apply_for_open_business(&self, form: Value) -> Value {
+        let before = self.row_counts().await;
+        let (status, answer) = self
+            .call(
+                "POST",
+                "/api/v1/cases",
+                Some(CLERK),
+                Some(open_business(form.clone(), Vec::new())),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+        // Nothing is stored but the audit entry of the license lookup.
+        let mut after = self.row_counts().await;
+        after[3] -= 1;
+        assert_eq!(after, before, "a refused application stores nothing");
+        let missing = missing_codes(&answer);
+        for matter in [
+            "330122-SCJG-XK-001/",
+            "330122-GA-BA-003/",
+            "330122-SW-FP-001/",
+        ] {
+            assert!(
+                missing.iter().any(|code| code.starts_with(matter)),
+                "nothing of {matter} is missing? {missing:?}"
+            );
+        }
+        let attachments = missing.iter().map(|code| pdf(code)).collect();
+        let (status, case) = self
+            .call(
+                "POST",
+                "/api/v1/cases",
+                Some(CLERK),
+                Some(open_business(form, attachments)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{case:#}");
+        case
+    }
+}
+
+fn open_business_form() -> Value {
+    json!({
+        "企业名称": NEW_NAME,
+        "法定代表人": "王建国",
+        "注册资本": "200万元人民币",
+        "住所": "浙江省杭州市桐庐县横村镇横村大道290号",
+        "经营范围": "一般项目：技术服务、技术开发；蜂产品销售",
+        "印章名称": NEW_NAME,
+        "印章类型": "单位公章",
+    })
+}
+
+async fn a_joint_case_fans_out_to_three_departments_and_completes_when_every_part_has(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            departments: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let (status, themes) = s.call("GET", "/api/v1/themes", Some(CLERK), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(themes["items"][0]["name"], "开办企业", "{themes:#}");
+
+    let case = s.apply_for_open_business(open_business_form()).await;
+    let case_no = case["case_no"].as_str().unwrap();
+    assert_eq!(case["theme_code"], "open-business");
+    assert!(case["matter_code"].is_null());
+    let parts: Vec<(&str, &str)> = case["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["matter_code"].as_str().unwrap(),
+                p["department"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("330122-SCJG-XK-001", "县市场监督管理局"),
+            ("330122-GA-BA-003", "县公安局"),
+            ("330122-SW-FP-001", "县税务局"),
+        ]
+    );
+    // The joint promise: 3 working days for the whole bundle.
+    let today = s.platform().today();
+    let promised = s.platform().calendar.deadline(today, 3, &[], today).date;
+    assert_eq!(case["promised_by"], promised.to_string());
+    let done = s
+        .wait_until(case_no, "completed", |c| c["status"] == "completed")
+        .await;
+    for part in done["parts"].as_array().unwrap() {
+        assert_eq!(part["status"], "completed", "{done:#}");
+        assert!(part["department_ref"].is_string(), "{done:#}");
+    }
+    let steps = done["timeline"].as_array().unwrap();
+    for part_no in 1..=3 {
+        assert!(
+            steps
+                .iter()
+                .any(|s| s["part_no"] == part_no && s["status"] == "completed"),
+            "part {part_no} has no completed step: {done:#}"
+        );
+    }
+    assert_eq!(steps.last().unwrap()["note"], "一件事各部分均已办结");
+
+    // Each department got its own matter and only its own materials.
+    let others = s.others();
+    let at_police = stored_at(others.public_security.addr(), case_no).await;
+    assert_eq!(
+        at_police["matter_code"], "330122-GA-BA-003",
+        "{at_police:#}"
+    );
+    let materials: Vec<&str> = at_police["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["material"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        !materials.is_empty() && materials.iter().all(|m| !m.contains('/')),
+        "{at_police:#}"
+    );
+
+    // The enterprise now holds the 营业执照 that 县市场监督管理局 issued through
+    // the case; at 县税务局 it stands in for its material (免提交), and reaches
+    // the tax system in that system's own terms.
+    let holder = format!("/api/v1/licenses?holder={NEW_ENTERPRISE}");
+    let (_, held) = s.call("GET", &holder, Some(CLERK), None).await;
+    // It holds the 发票领用 that 县税务局 issued through the case, too.
+    let issuers: Vec<(&str, &str)> = held["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["type_name"].as_str().unwrap(),
+                l["issuer"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        issuers.contains(&("营业执照", "县市场监督管理局")),
+        "{held:#}"
+    );
+    assert!(issuers.contains(&("发票领用", "县税务局")), "{held:#}");
+    let follow_up = json!({
+        "matter_code": "330122-SW-FP-002",
+        "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
+        "form": {},
+        "attachments": [pdf("001"), pdf("003")],
+        "consent": {"reuse_licenses": true, "purpose": "发票票种核定"},
+    });
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(follow_up))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    assert_eq!(case["covered_by_license"], json!(["002"]), "{case:#}");
+    let case_no = case["case_no"].as_str().unwrap();
+    s.wait_until(case_no, "delivered", |c| {
+        c["parts"][0]["department_ref"].is_string()
+    })
+    .await;
+    let at_tax = stored_at(others.tax.addr(), case_no).await;
+    let license = &at_tax["licenses"][0];
+    assert_eq!(license["zzlxmc"], "营业执照", "{at_tax:#}");
+    assert_eq!(license["zzbh"], NEW_ENTERPRISE, "{at_tax:#}");
+    assert_eq!(license["fzjg"], "县市场监督管理局", "{at_tax:#}");
+    assert_eq!(license["nsrmc"], NEW_NAME, "{at_tax:#}");
+}
+
+async fn a_joint_case_with_one_part_delayed_and_one_refused(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            departments: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let others = s.others();
+    // 县税务局's system is down when the case is accepted.
+    others.tax.set_fault(legacy_systems::common::Fault::Down);
+    let mut form = open_business_form();
+    // Fields qualified by a matter go to that department only: 县公安局 refuses.
+    form["330122-GA-BA-003/模拟结果"] = json!("不予办理");
+    form["330122-GA-BA-003/不予办理原因"] = json!("印章名称与营业执照登记名称不一致");
+    let case = s.apply_for_open_business(form).await;
+    let case_no = case["case_no"].as_str().unwrap();
+
+    let part = |case: &Value, n: usize| case["parts"][n - 1]["status"].as_str().unwrap().to_owned();
+    let waiting = s
+        .wait_until(case_no, "its first two parts final", |c| {
+            part(c, 1) == "completed" && part(c, 2) == "completed"
+        })
+        .await;
+    assert_eq!(
+        part(&waiting, 3),
+        "accepted",
+        "the tax part waits: {waiting:#}"
+    );
+    assert_eq!(
+        waiting["status"], "accepted",
+        "the case stands where its slowest part stands"
+    );
+    let refused = &waiting["parts"][1];
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .contains("印章名称与营业执照登记名称不一致"),
+        "{waiting:#}"
+    );
+    let reason = waiting["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("公章刻制备案") && reason.contains("印章名称与营业执照登记名称不一致"),
+        "the case says which part was refused and why: {reason}"
+    );
+    assert!(
+        waiting["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["part_no"] == 2 && s["status"] == "denied"),
+        "{waiting:#}"
+    );
+    // Only 县公安局 saw the qualified fields.
+    let at_market = stored_at(s.mock.addr(), case_no).await;
+    assert!(!at_market.to_string().contains("不予办理"), "{at_market:#}");
+
+    // 县税务局 is back: its part is delivered once, and the case completes.
+    others.tax.set_fault(legacy_systems::common::Fault::None);
+    let done = s
+        .wait_until(case_no, "completed", |c| c["status"] == "completed")
+        .await;
+    assert_eq!(part(&done, 3), "completed", "{done:#}");
+    assert_eq!(others.tax.stats().submissions, 1);
+    assert_eq!(others.tax.stats().duplicates, 0);
+}
+
+async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            departments: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let application = |attachments: Vec<Value>| {
+        json!({
+            "matter_code": "330122-RS-SB-001",
+            "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
+            "form": {"开户银行": "中国农业银行桐庐支行"},
+            "attachments": attachments,
+            "consent": {"reuse_licenses": true, "purpose": "申领社会保障卡"},
+        })
+    };
+    let (status, answer) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(application(Vec::new())),
+        )
+        .await;
+    let attachments = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        missing_codes(&answer).iter().map(|c| pdf(c)).collect()
+    } else {
+        Vec::new()
+    };
+    let (status, case) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(application(attachments)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    assert!(
+        !case["covered_by_license"].as_array().unwrap().is_empty(),
+        "the 居民身份证 stands in for its material: {case:#}"
+    );
+    let case_no = case["case_no"].as_str().unwrap();
+    s.wait_until(case_no, "delivered", |c| {
+        c["parts"][0]["department_ref"].is_string()
+    })
+    .await;
+    // 县公安局's 居民身份证 reached the 金保 system in its own fields.
+    let stored = stored_at(s.others().social_security.addr(), case_no).await;
+    let licenses = stored["zzxx"].as_array().unwrap();
+    assert!(
+        licenses.iter().any(|l| l["bae132"] == "居民身份证"
+            && l["aae017"] == "桐庐县公安局"
+            && l["aac002"] == "11010519491231002X"),
+        "{stored:#}"
+    );
+    // And the completed case's 社会保障卡 is found like any license.
+    s.wait_until(case_no, "completed", |c| c["status"] == "completed")
+        .await;
+    let (_, found) = s
+        .call(
+            "GET",
+            "/api/v1/licenses?holder=11010519491231002X",
+            Some(CLERK),
+            None,
+        )
+        .await;
+    let types: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["type_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"社会保障卡") && types.contains(&"居民身份证"),
+        "{types:?}"
+    );
 }

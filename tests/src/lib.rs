@@ -125,6 +125,113 @@ pub const AUDITOR: &str = "test-auditor-token-0001";
 /// `<dir>/trusted-keys/test-integrator.key`.
 pub const INTEGRATOR: &str = "test-integrator";
 
+/// A department a test platform connects: its adapter's package, pointed at its
+/// mock legacy system.
+#[derive(Debug, Clone)]
+pub struct Department {
+    pub id: &'static str,
+    pub component: &'static str,
+    pub name: &'static str,
+    /// The `[grants]` lines.
+    pub grants: String,
+    /// The `[config]` lines.
+    pub config: String,
+}
+
+impl Department {
+    fn http(
+        id: &'static str,
+        component: &'static str,
+        name: &'static str,
+        addr: std::net::SocketAddr,
+        endpoint: String,
+    ) -> Self {
+        Self {
+            id,
+            component,
+            name,
+            grants: format!(r#"outbound = ["http://{addr}"]"#),
+            config: format!(r#"endpoint = "{endpoint}""#),
+        }
+    }
+
+    pub fn market_supervision(mock: &legacy_systems::market_supervision::Handle) -> Self {
+        Self::http(
+            "market-supervision",
+            components::MARKET_SUPERVISION,
+            "县市场监督管理局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+    }
+
+    pub fn public_security(mock: &legacy_systems::public_security::Handle) -> Self {
+        Self::http(
+            "public-security",
+            components::PUBLIC_SECURITY,
+            "县公安局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+    }
+
+    pub fn tax(mock: &legacy_systems::tax::Handle) -> Self {
+        Self::http(
+            "tax",
+            components::TAX,
+            "县税务局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+    }
+
+    pub fn social_security(mock: &legacy_systems::social_security::Handle) -> Self {
+        Self::http(
+            "social-security",
+            components::SOCIAL_SECURITY,
+            "县人力资源和社会保障局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+    }
+
+    /// Writes the package folder `<adapters>/<id>`.
+    fn write(&self, adapters: &Path) {
+        let package = adapters.join(self.id);
+        std::fs::create_dir_all(&package).expect("creating the adapter directory");
+        std::fs::write(
+            package.join("adapter.toml"),
+            format!(
+                r#"id = "{id}"
+version = "0.1.0"
+department = "{name}"
+api = "onewindow:adapter@0.1.0"
+component = "{component}"
+[grants]
+{grants}
+[config]
+{config}
+"#,
+                id = self.id,
+                name = self.name,
+                component = self.component,
+                grants = self.grants,
+                config = self.config,
+            ),
+        )
+        .expect("writing adapter.toml");
+    }
+}
+
+/// The theme 开办企业 as `make run` configures it.
+pub const OPEN_BUSINESS: &str = r#"
+[[themes]]
+code = "open-business"
+name = "开办企业"
+matters = ["330122-SCJG-XK-001", "330122-GA-BA-003", "330122-SW-FP-001"]
+promised-days = 3
+"#;
+
 /// The configuration of a platform in `dir` on `database`, with the
 /// market-supervision adapter granted and pointed at the mock `mock`, delivery
 /// polling every 100 ms, the [`CLERK`], [`OPERATOR`] and [`AUDITOR`] tokens, and
@@ -134,27 +241,20 @@ pub fn platform_config(
     database: &str,
     mock: &legacy_systems::market_supervision::Handle,
 ) -> onewindow::config::Config {
-    let package = dir.join("adapters/market-supervision");
-    std::fs::create_dir_all(&package).expect("creating the adapter directory");
-    std::fs::write(
-        package.join("adapter.toml"),
-        format!(
-            r#"id = "market-supervision"
-version = "0.1.0"
-department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
-component = "{component}"
-[grants]
-outbound = ["http://{addr}"]
-[config]
-endpoint = "{endpoint}"
-"#,
-            component = components::MARKET_SUPERVISION,
-            addr = mock.addr(),
-            endpoint = mock.endpoint()
-        ),
-    )
-    .expect("writing adapter.toml");
+    platform_config_with(dir, database, &[Department::market_supervision(mock)], "")
+}
+
+/// [`platform_config`] with these `departments` connected and `extra` TOML
+/// (e.g. themes) at the end.
+pub fn platform_config_with(
+    dir: &Path,
+    database: &str,
+    departments: &[Department],
+    extra: &str,
+) -> onewindow::config::Config {
+    for department in departments {
+        department.write(&dir.join("adapters"));
+    }
     let toml = format!(
         r#"listen = "127.0.0.1:0"
 data-dir = "{data}"
@@ -179,6 +279,7 @@ token = "{OPERATOR}"
 name = "审计"
 role = "auditor"
 token = "{AUDITOR}"
+{extra}
 "#,
         data = dir.join("data").display(),
         adapters = dir.join("adapters").display(),

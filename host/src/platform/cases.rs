@@ -37,7 +37,9 @@ pub struct Application {
     #[serde(default)]
     pub matter_code: Option<String>,
     /// The theme (一件事) applied for; give this or `matter_code`. Attachments
-    /// then name their material as `<matter code>/<material code>`.
+    /// then name their material as `<matter code>/<material code>`, and a form
+    /// field named `<matter code>/<field>` goes to that matter's department only
+    /// (the others go to every department of the theme).
     #[serde(default)]
     pub theme_code: Option<String>,
     pub applicant: Party,
