@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
 
-.PHONY: run demo-adapter test setup plugins lint bench
+.PHONY: run demo-adapter fixtures test setup plugins lint bench
 
 ## Installs the WebAssembly target the adapters are built for.
 setup:
@@ -15,7 +15,8 @@ setup:
 plugins: setup
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
-## Starts the mock legacy systems and the platform (onewindow serve) on 127.0.0.1:8080.
+## Starts the five mock legacy systems and the platform (onewindow serve) with
+## the five adapters of plugins/ on 127.0.0.1:8080.
 run: plugins
 	$(CARGO) build --release -p onewindow -p legacy-systems
 	bash examples/run.sh
@@ -26,11 +27,18 @@ demo-adapter: plugins
 	$(CARGO) build --release -p onewindow -p legacy-systems
 	bash examples/demo.sh
 
+## Records every adapter's fixtures (plugins/*/fixtures) against its mock
+## legacy system, for `onewindow adapter test` (for integrators).
+fixtures: plugins
+	$(CARGO) build --release -p onewindow -p legacy-systems
+	bash examples/record-fixtures.sh
+
 ## Formatting, lints, and every test: host, end to end (on SQLite and on the
 ## machine's PostgreSQL, started by tests/postgres.sh), mocks, adapters, codecs.
 test: setup lint
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
-	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision
+	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision -p public-security \
+		-p social-security -p tax -p real-estate
 
 lint: setup
 	$(CARGO) fmt --all --check

@@ -1318,7 +1318,7 @@ token = "test-clerk-token-0001"
         );
         assert_eq!(config.data_dir, Path::new("data"));
         assert_eq!(config.database_url, "sqlite://data/onewindow.db?mode=rwc");
-        assert_eq!(config.adapter_dir, Path::new("examples/adapters"));
+        assert_eq!(config.adapter_dir, Path::new("plugins"));
         assert_eq!(config.exchange_root, Path::new("data/exchange"));
         assert_eq!(config.calendar_dir, Path::new("host/holidays"));
         assert_eq!(config.max_body_bytes, 20 * 1024 * 1024);
