@@ -204,13 +204,43 @@ impl From<PlatformError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The caller, from `Authorization: Bearer <token>`.
-pub struct Caller {
-    pub name: String,
-    pub role: Role,
+/// The roles an endpoint accepts. They are checked as the request's head is
+/// read, before its body: a caller without the role learns nothing about what
+/// the body should have been.
+pub trait Roles {
+    const ROLES: &'static [Role];
 }
 
-impl Caller {
+/// Any signed-in role.
+pub struct Anyone;
+/// 窗口人员.
+pub struct Clerks;
+/// 运维.
+pub struct Operators;
+/// 审计.
+pub struct Auditors;
+
+impl Roles for Anyone {
+    const ROLES: &'static [Role] = &[Role::Clerk, Role::Operator, Role::Auditor];
+}
+impl Roles for Clerks {
+    const ROLES: &'static [Role] = &[Role::Clerk];
+}
+impl Roles for Operators {
+    const ROLES: &'static [Role] = &[Role::Operator];
+}
+impl Roles for Auditors {
+    const ROLES: &'static [Role] = &[Role::Auditor];
+}
+
+/// The caller, from `Authorization: Bearer <token>`, holding one of `R`'s roles.
+pub struct Caller<R: Roles = Anyone> {
+    pub name: String,
+    pub role: Role,
+    roles: std::marker::PhantomData<R>,
+}
+
+impl<R: Roles> Caller<R> {
     fn actor(&self) -> String {
         format!("{}:{}", self.role, self.name)
     }
@@ -236,7 +266,7 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<Platform> for Caller {
+impl<R: Roles> FromRequestParts<Platform> for Caller<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, platform: &Platform) -> ApiResult<Self> {
@@ -257,10 +287,13 @@ impl FromRequestParts<Platform> for Caller {
             .config
             .token(token)
             .ok_or_else(|| unauthorized("the token is not known to this platform"))?;
-        Ok(Caller {
+        let caller = Caller {
             name: token.name.clone(),
             role: token.role,
-        })
+            roles: std::marker::PhantomData,
+        };
+        caller.require(R::ROLES)?;
+        Ok(caller)
     }
 }
 
@@ -480,11 +513,6 @@ async fn readyz(State(platform): State<Platform>) -> (StatusCode, Json<Readiness
     )
 }
 
-const ANYONE: &[Role] = &[Role::Clerk, Role::Operator, Role::Auditor];
-const CLERK: &[Role] = &[Role::Clerk];
-const OPERATOR: &[Role] = &[Role::Operator];
-const AUDITOR: &[Role] = &[Role::Auditor];
-
 /// A list answer.
 #[derive(Serialize, ToSchema)]
 pub struct Items<T> {
@@ -502,11 +530,10 @@ impl<T> From<Vec<T>> for Items<T> {
     params(MatterQuery),
     responses((status = OK, body = Items<CatalogueMatter>), QueryErrors, Refusals))]
 async fn list_matters(
-    caller: Caller,
+    _: Caller,
     State(platform): State<Platform>,
     Params(query): Params<MatterQuery>,
 ) -> ApiResult<Json<Items<CatalogueMatter>>> {
-    caller.require(ANYONE)?;
     Ok(Json(platform.matters(&query).await?.into()))
 }
 
@@ -519,22 +546,17 @@ async fn list_matters(
         Refusals,
     ))]
 async fn get_matter(
-    caller: Caller,
+    _: Caller,
     State(platform): State<Platform>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<CatalogueMatter>> {
-    caller.require(ANYONE)?;
     Ok(Json(platform.matter(&code).await?))
 }
 
 /// The 一件事 themes. Roles: any.
 #[utoipa::path(get, path = "/api/v1/themes", tag = "matters", security(("bearer" = [])),
     responses((status = OK, body = Items<Theme>), Refusals))]
-async fn list_themes(
-    caller: Caller,
-    State(platform): State<Platform>,
-) -> ApiResult<Json<Items<Theme>>> {
-    caller.require(ANYONE)?;
+async fn list_themes(_: Caller, State(platform): State<Platform>) -> ApiResult<Json<Items<Theme>>> {
     Ok(Json(platform.config.themes.clone().into()))
 }
 
@@ -552,11 +574,10 @@ async fn list_themes(
         Refusals,
     ))]
 async fn accept_case(
-    caller: Caller,
+    caller: Caller<Clerks>,
     State(platform): State<Platform>,
     Body(application): Body<Application>,
 ) -> ApiResult<(StatusCode, Json<Case>)> {
-    caller.require(CLERK)?;
     let case = platform.accept(application, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(case)))
 }
@@ -571,11 +592,10 @@ async fn accept_case(
         Refusals,
     ))]
 async fn list_cases(
-    caller: Caller,
+    _: Caller,
     State(platform): State<Platform>,
     Params(query): Params<CaseQuery>,
 ) -> ApiResult<Json<Items<Case>>> {
-    caller.require(ANYONE)?;
     Ok(Json(platform.cases(&query).await?.into()))
 }
 
@@ -584,11 +604,10 @@ async fn list_cases(
     params(("case_no" = String, Path, description = "The case number")),
     responses((status = OK, body = Case), (status = NOT_FOUND, body = ErrorBody), Refusals))]
 async fn get_case(
-    caller: Caller,
+    _: Caller,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<Case>> {
-    caller.require(ANYONE)?;
     Ok(Json(platform.case(&case_no).await?))
 }
 
@@ -605,12 +624,11 @@ async fn get_case(
         Refusals,
     ))]
 async fn change_status(
-    caller: Caller,
+    caller: Caller<Clerks>,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Body(change): Body<StatusChange>,
 ) -> ApiResult<Json<Case>> {
-    caller.require(CLERK)?;
     let case = platform
         .change_status(&case_no, &change, &caller.actor())
         .await?;
@@ -630,12 +648,11 @@ async fn change_status(
         Refusals,
     ))]
 async fn evaluate(
-    caller: Caller,
+    caller: Caller<Clerks>,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Body(request): Body<EvaluationRequest>,
 ) -> ApiResult<(StatusCode, Json<Evaluation>)> {
-    caller.require(CLERK)?;
     let evaluation = platform
         .evaluate(&case_no, &request, &caller.actor())
         .await?;
@@ -646,10 +663,9 @@ async fn evaluate(
 #[utoipa::path(get, path = "/api/v1/evaluations/follow-up", tag = "cases", security(("bearer" = [])),
     responses((status = OK, body = Items<Evaluation>), Refusals))]
 async fn follow_ups(
-    caller: Caller,
+    _: Caller,
     State(platform): State<Platform>,
 ) -> ApiResult<Json<Items<Evaluation>>> {
-    caller.require(ANYONE)?;
     Ok(Json(platform.follow_ups().await?.into()))
 }
 
@@ -677,11 +693,10 @@ struct LicenseQuery {
         Refusals,
     ))]
 async fn lookup_licenses(
-    caller: Caller,
+    caller: Caller<Clerks>,
     State(platform): State<Platform>,
     Params(query): Params<LicenseQuery>,
 ) -> ApiResult<Json<Lookup>> {
-    caller.require(CLERK)?;
     let holder = holder_party(&query.holder, &query.name)?;
     let purpose = query.purpose.as_deref().unwrap_or("窗口查询证照");
     let lookup = platform
@@ -698,11 +713,10 @@ async fn lookup_licenses(
     ),
     responses((status = OK, body = License), (status = NOT_FOUND, body = ErrorBody), Refusals))]
 async fn verify_license(
-    caller: Caller,
+    _: Caller<Clerks>,
     State(platform): State<Platform>,
     Path((type_code, number)): Path<(String, String)>,
 ) -> ApiResult<Json<License>> {
-    caller.require(CLERK)?;
     Ok(Json(platform.verify_license(&type_code, &number).await?))
 }
 
@@ -762,10 +776,9 @@ fn served(info: &mut AdapterInfo, adapter: &crate::runtime::Adapter) {
 #[utoipa::path(get, path = "/api/v1/admin/adapters", tag = "operations", security(("bearer" = [])),
     responses((status = OK, body = Items<AdapterInfo>), Refusals))]
 async fn list_adapters(
-    caller: Caller,
+    _: Caller<Operators>,
     State(platform): State<Platform>,
 ) -> ApiResult<Json<Items<AdapterInfo>>> {
-    caller.require(OPERATOR)?;
     let mut items: Vec<AdapterInfo> = platform
         .installed_versions()
         .await?
@@ -822,11 +835,10 @@ async fn list_adapters(
         Refusals,
     ))]
 async fn install_adapter(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<InstalledVersion>)> {
-    caller.require(OPERATOR)?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -856,11 +868,10 @@ async fn install_adapter(
         Refusals,
     ))]
 async fn activate_adapter(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path((id, version)): Path<(String, String)>,
 ) -> ApiResult<Json<InstalledVersion>> {
-    caller.require(OPERATOR)?;
     Ok(Json(
         platform
             .activate_adapter(&id, &version, &caller.actor())
@@ -878,11 +889,10 @@ async fn activate_adapter(
         Refusals,
     ))]
 async fn rollback_adapter(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<InstalledVersion>> {
-    caller.require(OPERATOR)?;
     Ok(Json(platform.rollback_adapter(&id, &caller.actor()).await?))
 }
 
@@ -895,11 +905,10 @@ async fn rollback_adapter(
         Refusals,
     ))]
 async fn disable_adapter(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require(OPERATOR)?;
     platform.disable_adapter(&id, &caller.actor()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -917,11 +926,10 @@ async fn disable_adapter(
         Refusals,
     ))]
 async fn delete_adapter_version(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path((id, version)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    caller.require(OPERATOR)?;
     platform
         .delete_adapter_version(&id, &version, &caller.actor())
         .await?;
@@ -938,11 +946,10 @@ async fn delete_adapter_version(
         Refusals,
     ))]
 async fn retry_delivery(
-    caller: Caller,
+    caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> ApiResult<Json<Case>> {
-    caller.require(OPERATOR)?;
     delivery::retry(&platform, &case_no, &caller.actor()).await?;
     Ok(Json(platform.case(&case_no).await?))
 }
@@ -963,10 +970,9 @@ struct AuditVerification {
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "operations", security(("bearer" = [])),
     responses((status = OK, body = AuditVerification), Refusals))]
 async fn verify_audit(
-    caller: Caller,
+    _: Caller<Auditors>,
     State(platform): State<Platform>,
 ) -> ApiResult<Json<AuditVerification>> {
-    caller.require(AUDITOR)?;
     let outcome = platform
         .store
         .verify_audit()

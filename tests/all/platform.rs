@@ -60,6 +60,8 @@ on_both_databases!(
     a_joint_case_fans_out_to_three_departments_and_completes_when_every_part_has,
     a_joint_case_with_one_part_delayed_and_one_refused,
     a_license_issued_by_one_department_stands_in_for_a_material_at_another,
+    every_endpoint_answers_every_role_as_its_document_says,
+    the_audit_chain_names_an_edited_a_reordered_and_a_deleted_entry,
     deadlines_count_working_days_across_spring_festival_and_stop_for_a_supplement,
     bad_requests_get_a_clear_error_and_change_nothing,
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
@@ -1721,4 +1723,153 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
         types.contains(&"社会保障卡") && types.contains(&"居民身份证"),
         "{types:?}"
     );
+}
+
+/// What a path parameter is filled with: something that names nothing, so a
+/// caller with the right role gets a 4xx about the thing, never a change.
+fn placeholder(name: &str) -> &'static str {
+    match name {
+        "case_no" => "20000101-999999",
+        "version" => "9.9.9",
+        "type_code" => "YYZZ",
+        _ => "no-such-thing",
+    }
+}
+
+async fn every_endpoint_answers_every_role_as_its_document_says(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let document: Value = s
+        .client
+        .get(format!("{}{}", s.url(), onewindow::http::OPENAPI_PATH))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roles_of = regex::Regex::new(r"Roles: ([a-z, ]+)\.").unwrap();
+    let params = regex::Regex::new(r"\{([a-z_]+)\}").unwrap();
+    let callers = [
+        (None, "nobody"),
+        (Some(CLERK), "clerk"),
+        (Some(OPERATOR), "operator"),
+        (Some(AUDITOR), "auditor"),
+    ];
+    let mut checked = 0;
+    for (template, item) in document["paths"].as_object().unwrap() {
+        let path = params
+            .replace_all(template, |c: &regex::Captures| placeholder(&c[1]))
+            .into_owned();
+        for (method, operation) in item.as_object().unwrap() {
+            let words = format!(
+                "{} {}",
+                operation["summary"].as_str().unwrap_or_default(),
+                operation["description"].as_str().unwrap_or_default()
+            );
+            let secured = operation.get("security").is_some();
+            let Some(roles) = roles_of.captures(&words) else {
+                assert!(
+                    !secured,
+                    "{method} {template} is secured but names no roles"
+                );
+                continue;
+            };
+            let roles: Vec<&str> = roles.get(1).unwrap().as_str().split(", ").collect();
+            let method = method.to_uppercase();
+            for (token, role) in callers {
+                let body = matches!(method.as_str(), "POST" | "PUT").then(|| json!({}));
+                let (status, answer) = s.call(&method, &path, token, body).await;
+                let who = format!("{method} {path} as {role}");
+                assert!(!status.is_server_error(), "{who}: {status} {answer}");
+                if token.is_none() {
+                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{who}: {answer}");
+                } else if roles.contains(&"any") || roles.contains(&role) {
+                    assert!(
+                        status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                        "{who} (allowed: {roles:?}): {status} {answer}"
+                    );
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {answer}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    // 19 secured operations today, each called by all four kinds of caller.
+    assert!(checked >= 4 * 19, "only {checked} calls checked");
+}
+
+async fn the_audit_chain_names_an_edited_a_reordered_and_a_deleted_entry(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await;
+    for _ in 0..3 {
+        let (status, _) = s
+            .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let verify = || async {
+        let (status, answer) = s
+            .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        answer
+    };
+    let intact = verify().await;
+    assert_eq!(intact["valid"], true, "{intact:#}");
+    assert!(intact["entries"].as_u64().unwrap() >= 4, "{intact:#}");
+    let pool = s.platform().store.pool();
+    let sql = |statement: &'static str| async move {
+        sqlx::query(statement).execute(pool).await.unwrap();
+    };
+    let broken = || async {
+        let answer = verify().await;
+        assert_eq!(answer["valid"], false, "{answer:#}");
+        answer["first_break"].as_str().unwrap().to_owned()
+    };
+
+    // Edited: an entry's actor is changed, then put back.
+    let actor: String = sqlx::query_scalar("SELECT actor FROM audit WHERE seq = 2")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sql("UPDATE audit SET actor = 'forger' WHERE seq = 2").await;
+    let message = broken().await;
+    assert!(message.starts_with("entry 2 was edited"), "{message}");
+    sqlx::query("UPDATE audit SET actor = $1 WHERE seq = 2")
+        .bind(&actor)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(verify().await["valid"], true);
+
+    // Reordered: entries 2 and 3 change places, then go back.
+    let swap = || async {
+        sql("UPDATE audit SET seq = -3 WHERE seq = 3").await;
+        sql("UPDATE audit SET seq = 3 WHERE seq = 2").await;
+        sql("UPDATE audit SET seq = 2 WHERE seq = -3").await;
+    };
+    swap().await;
+    let message = broken().await;
+    assert!(message.starts_with("entry 2 "), "{message}");
+    swap().await;
+    assert_eq!(verify().await["valid"], true);
+
+    // Deleted.
+    sql("DELETE FROM audit WHERE seq = 3").await;
+    let message = broken().await;
+    assert!(message.starts_with("entry 3 is missing"), "{message}");
 }
