@@ -1,6 +1,7 @@
 //! Pieces shared by the mock departments: serving, request logging, China time,
 //! XML trees, GBK SOAP envelopes, fault injection and the `/_mock` admin plumbing.
 
+pub mod department;
 pub mod fault;
 pub mod soap;
 pub mod xml;

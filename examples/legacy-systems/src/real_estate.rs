@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use crate::common::Fault;
+pub use crate::common::department::Config;
 pub use state::Stats;
 
 /// The department's name, as its files and the startup line spell it.
@@ -30,30 +31,6 @@ pub const DEFAULT_EXCHANGE_DIR: &str = "data/exchange/real-estate";
 
 /// The longest pause between two runs of the batch job.
 const POLL: Duration = Duration::from_millis(50);
-
-/// How the mock behaves.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Time a case spends in each lifecycle stage.
-    pub stage: Duration,
-    /// Extra processing delay before each run of the batch job.
-    pub latency: Duration,
-    /// Share (0.0–1.0) of runs that fail and answer with `99` rows.
-    pub fail_rate: f64,
-    /// Fault mode at start.
-    pub fault: Fault,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            stage: Duration::from_secs(30),
-            latency: Duration::ZERO,
-            fail_rate: 0.0,
-            fault: Fault::None,
-        }
-    }
-}
 
 struct App {
     dir: PathBuf,
@@ -141,6 +118,8 @@ pub async fn start(exchange_dir: PathBuf, config: Config) -> anyhow::Result<Hand
         state: Mutex::new(state),
     });
     let period = config.stage.min(POLL).max(Duration::from_millis(1));
+    // Without a network interface, `latency` is an extra processing delay before each run
+    // of the batch job and `fail_rate` the share of runs that fail and answer with `99` rows.
     let job = tokio::spawn(batch_job(app.clone(), period, config.latency));
     tracing::info!(
         dir = %app.dir.display(),

@@ -387,7 +387,7 @@ async fn catalogue_pages_realistic_matters_in_gbk() {
 #[tokio::test]
 async fn seeded_taxpayers_are_the_registered_enterprises() {
     let (handle, client) = start().await;
-    let market = market_supervision::start(local(), market_supervision::Config::default())
+    let market = market_supervision::start(local(), Config::default())
         .await
         .unwrap();
     let (taxpayers, records) = tax::register::seed();

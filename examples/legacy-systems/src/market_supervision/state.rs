@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::catalogue::Matter;
 use super::registry::{self, Enterprise, LicenseStatus};
+use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
 /// 申请人 of a case.
@@ -215,15 +216,6 @@ pub struct Accepted {
     pub ywlsh: String,
     /// Whether the PTBJBH was already known.
     pub duplicate: bool,
-}
-
-/// Counters behind `GET /_mock/stats` (requests are counted elsewhere).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Counts {
-    /// Stored cases.
-    pub cases: u64,
-    /// Repeated PTBJBH.
-    pub duplicates: u64,
 }
 
 /// Everything the department remembers.

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::catalogue::{Applicant, Effect, Matter};
 use super::records::Out;
 use super::register::{self, Card, Permit, Resident};
+use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
 /// 申请人 of a case.
@@ -303,8 +304,11 @@ impl State {
     }
 
     /// Stored cases and repeated submissions.
-    pub fn counts(&self) -> (u64, u64) {
-        (self.cases.len() as u64, self.duplicates)
+    pub fn counts(&self) -> Counts {
+        Counts {
+            cases: self.cases.len() as u64,
+            duplicates: self.duplicates,
+        }
     }
 
     /// Every license of the person with `id_number`: 居民身份证, 居民户口簿 page, 居住证.

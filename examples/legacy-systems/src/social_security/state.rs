@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use super::catalogue::{Applicants, Effect, Matter, Rule};
 use super::register::{self, BANKS, Card, CardStatus, Person, insurance};
+use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
 /// 申请人 of a case, in the fields the request carried.
@@ -242,15 +243,6 @@ pub struct Accepted {
     pub aaz002: String,
     /// Whether the bae100 was already known.
     pub duplicate: bool,
-}
-
-/// Counters behind `GET /_mock/stats` (requests are counted elsewhere).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Counts {
-    /// Stored cases.
-    pub cases: u64,
-    /// Repeated bae100.
-    pub duplicates: u64,
 }
 
 /// Everything the department remembers.

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 
 use super::catalogue::{Applicants, Matter, Registration};
 use super::register::{self, InvoiceRecord, RecordStatus, Taxpayer, TaxpayerStatus};
+use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
 /// How the system writes a time.
@@ -261,15 +262,6 @@ pub struct Accepted {
     pub ywlsh: String,
     /// Whether the ptbjbh was already known.
     pub duplicate: bool,
-}
-
-/// Counters behind `GET /_mock/stats` (requests are counted elsewhere).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Counts {
-    /// Stored cases.
-    pub cases: u64,
-    /// Repeated ptbjbh.
-    pub duplicates: u64,
 }
 
 /// Everything the department remembers.
