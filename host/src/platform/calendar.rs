@@ -839,4 +839,72 @@ mod tests {
             DueStatus::Overdue
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A day of 2025, so that deadlines of up to 200 working days stay in the
+        /// years the shipped calendar covers.
+        fn day_of_2025() -> impl Strategy<Value = NaiveDate> {
+            (0u64..365).prop_map(|n| d("2025-01-01") + chrono::Days::new(n))
+        }
+
+        proptest! {
+            #[test]
+            fn a_deadline_is_a_working_day_exactly_n_working_days_on(
+                start in day_of_2025(),
+                n in 1u32..200,
+            ) {
+                let cal = shipped();
+                let deadline = cal.deadline(start, n, &[], start);
+                prop_assert!(!deadline.provisional);
+                prop_assert_eq!(cal.is_working_day(deadline.date).ok(), Some(true));
+                prop_assert_eq!(cal.working_days_between(start, deadline.date).ok(), Some(i64::from(n)));
+                prop_assert_eq!(cal.add_working_days(start, n).ok(), Some(deadline.date));
+            }
+
+            #[test]
+            fn one_more_day_is_a_later_deadline(start in day_of_2025(), n in 0u32..200) {
+                let cal = shipped();
+                let a = cal.deadline(start, n, &[], start).date;
+                let b = cal.deadline(start, n + 1, &[], start).date;
+                prop_assert!(b > a, "{} then {}", a, b);
+            }
+
+            #[test]
+            fn a_pause_moves_the_deadline_by_its_working_days_when_it_ends_in_time(
+                start in day_of_2025(),
+                n in 5u32..60,
+                from_offset in 0u64..20,
+                length in 1u64..30,
+            ) {
+                let cal = shipped();
+                let from = start + chrono::Days::new(from_offset);
+                let until = from + chrono::Days::new(length);
+                let plain = cal.deadline(start, n, &[], start).date;
+                let paused = cal.deadline(start, n, &[(from, Some(until))], until).date;
+                prop_assert!(paused >= plain);
+                if from < plain {
+                    // The clock stood still for the pause's working days.
+                    let stopped = cal.working_days_between(from, until).unwrap();
+                    prop_assert_eq!(
+                        cal.working_days_between(start, paused).unwrap(),
+                        i64::from(n) + stopped
+                    );
+                } else {
+                    prop_assert_eq!(paused, plain);
+                }
+            }
+
+            #[test]
+            fn days_left_and_status_agree(deadline in day_of_2025(), today in day_of_2025()) {
+                let cal = shipped();
+                let left = cal.working_days_left(deadline, today);
+                let status = cal.status(deadline, today);
+                prop_assert_eq!(status == DueStatus::Overdue, left < 0);
+                prop_assert_eq!(status == DueStatus::DueSoon, (0..=2).contains(&left));
+            }
+        }
+    }
 }
