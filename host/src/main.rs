@@ -172,7 +172,8 @@ async fn main() -> ExitCode {
                     })
                 }),
         )
-        .with_writer(std::io::stderr)
+        // No ID number reaches the log in full, whoever wrote the line.
+        .with_writer(onewindow::mask::Writer)
         .init();
     match cli.command {
         Command::Serve { config, overrides } => {

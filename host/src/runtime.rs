@@ -516,6 +516,8 @@ pub(crate) struct CallState {
     table: ResourceTable,
     limits: limits::MemoryLimit,
     stderr: stdio::Tail,
+    /// The names of the people the call concerns, masked in what the adapter logs.
+    names: Vec<String>,
 }
 
 impl WasiView for CallState {
@@ -601,7 +603,12 @@ impl Adapter {
         const F: &str = "cases.submit";
         let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
         let arg = bindings::types::CaseSubmission::from(submission.clone());
+        let names: Vec<String> = std::iter::once(&submission.applicant)
+            .chain(submission.licenses.iter().map(|l| &l.license.holder))
+            .map(|party| party.name().to_owned())
+            .collect();
         self.call(F, async move |store, instance| {
+            store.data_mut().names = names;
             let guest = indices.load(&mut *store, instance)?;
             guest.call_submit(&mut *store, &arg).await
         })
@@ -653,8 +660,10 @@ impl Adapter {
     ) -> Result<Vec<model::License>, CallError> {
         const F: &str = "licenses.by-holder";
         let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
+        let names = vec![holder.name().to_owned()];
         let holder = bindings::types::Party::from(holder.clone());
         self.call(F, async move |store, instance| {
+            store.data_mut().names = names;
             let guest = indices.load(&mut *store, instance)?;
             guest.call_by_holder(&mut *store, &holder).await
         })
@@ -739,6 +748,7 @@ impl Adapter {
             table: ResourceTable::new(),
             limits: limits::MemoryLimit::new(inner.manifest.limits.memory_mib),
             stderr,
+            names: Vec::new(),
         };
         let mut store = Store::new(self.inner.pre.engine(), state);
         store.limiter(|state| &mut state.limits);

@@ -42,15 +42,9 @@ fn writing_an_adapter_from_an_empty_folder_to_an_installed_signed_one() {
     let blocks = shell_blocks(&guide);
     assert!(blocks.len() >= 8, "{} blocks", blocks.len());
 
-    // The binary the guide's commands use, built as `cargo build` would.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(&cargo)
-        .args(["build", "-q", "-p", "onewindow", "--bin", "onewindow"])
-        .current_dir(&root)
-        .status()
-        .unwrap();
-    assert!(built.success(), "building the onewindow binary");
-    let bin = root.join("target/debug");
+    // The binary the guide's commands use.
+    let bin = onewindow_tests::onewindow_binary();
+    let bin = bin.parent().unwrap();
 
     let folder = tempfile::tempdir().unwrap();
     // The adapter's build is kept between runs, as a developer's would be.

@@ -5,6 +5,7 @@ mod contract;
 mod guide;
 mod kit;
 mod market_supervision;
+mod masking;
 mod platform;
 mod public_security;
 mod real_estate;

@@ -75,6 +75,20 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// The `onewindow` binary, built as `cargo build` builds it (at once when it is
+/// up to date).
+pub fn onewindow_binary() -> PathBuf {
+    let root = repo_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .args(["build", "-q", "-p", "onewindow", "--bin", "onewindow"])
+        .current_dir(&root)
+        .status()
+        .expect("running cargo");
+    assert!(built.success(), "building the onewindow binary failed");
+    root.join("target/debug/onewindow")
+}
+
 /// The database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -286,6 +300,8 @@ token = "{AUDITOR}"
         calendar = repo_root().join("host/holidays").display(),
         trust = dir.join("trusted-keys").display(),
     );
+    // Written out too, for tests that run the `onewindow` binary on it.
+    std::fs::write(dir.join("onewindow.toml"), &toml).expect("writing onewindow.toml");
     std::fs::create_dir_all(dir.join("trusted-keys")).expect("creating the trust folder");
     onewindow::registry::package::new_key_pair(INTEGRATOR, &dir.join("trusted-keys"))
         .expect("making the integrator's key pair");

@@ -7,7 +7,7 @@ use crate::mask;
 impl Host for CallState {
     fn log(&mut self, level: Level, message: String) {
         let adapter = &*self.shared.id;
-        let message = mask::text(&message);
+        let message = mask::text_with_names(&message, &self.names);
         match level {
             Level::Trace => tracing::trace!(target: "adapter", adapter, "{message}"),
             Level::Debug => tracing::debug!(target: "adapter", adapter, "{message}"),

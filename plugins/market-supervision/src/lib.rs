@@ -59,6 +59,15 @@ impl MattersGuest for Adapter {
 
 impl CasesGuest for Adapter {
     fn submit(submission: CaseSubmission) -> Result<String, AdapterError> {
+        // The host masks the ID number and the name in the platform's log.
+        let (name, id) = match &submission.applicant {
+            Party::Person(p) => (&p.name, &p.id_number),
+            Party::Organization(o) => (&o.name, &o.credit_code),
+        };
+        onewindow_sdk::log::info(&format!(
+            "提交办件 {}（{}）：申请人 {name}（{id}）",
+            submission.case_no, submission.matter_code
+        ));
         let response = post("BJSB", legacy::submission_request(&submission)?)?;
         legacy::parse_submission(&answer(&response))
     }
