@@ -72,7 +72,7 @@ pub struct Writer;
 
 impl std::io::Write for Writer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let masked = self::text(&String::from_utf8_lossy(buf));
+        let masked = text(&String::from_utf8_lossy(buf));
         std::io::stderr().write_all(masked.as_bytes())?;
         Ok(buf.len())
     }

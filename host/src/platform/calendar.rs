@@ -842,12 +842,13 @@ mod tests {
 
     mod properties {
         use super::*;
+        use chrono::Days;
         use proptest::prelude::*;
 
         /// A day of 2025, so that deadlines of up to 200 working days stay in the
         /// years the shipped calendar covers.
         fn day_of_2025() -> impl Strategy<Value = NaiveDate> {
-            (0u64..365).prop_map(|n| d("2025-01-01") + chrono::Days::new(n))
+            (0u64..365).prop_map(|n| d("2025-01-01") + Days::new(n))
         }
 
         proptest! {
@@ -880,8 +881,8 @@ mod tests {
                 length in 1u64..30,
             ) {
                 let cal = shipped();
-                let from = start + chrono::Days::new(from_offset);
-                let until = from + chrono::Days::new(length);
+                let from = start + Days::new(from_offset);
+                let until = from + Days::new(length);
                 let plain = cal.deadline(start, n, &[], start).date;
                 let paused = cal.deadline(start, n, &[(from, Some(until))], until).date;
                 prop_assert!(paused >= plain);
