@@ -201,10 +201,10 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
             let live = exchange_root.join(dir);
             let snapshot = snapshots.join(&name);
             if options.record {
-                copy_dir(&live, &snapshot)?;
+                copy_dir(&live, &snapshot, true)?;
             } else if snapshot.is_dir() {
                 remove_dir(&live)?;
-                copy_dir(&snapshot, &live)?;
+                copy_dir(&snapshot, &live, false)?;
             }
         }
         let actual = match call.run(&adapter).await {
@@ -305,18 +305,31 @@ fn remove_dir(dir: &Path) -> Result<(), KitError> {
     }
 }
 
-/// Copies the files of `from` (and its subfolders) into `to`.
-fn copy_dir(from: &Path, to: &Path) -> Result<(), KitError> {
+/// Git keeps no empty folder; a snapshot marks one with this file, and the
+/// replay leaves it out.
+const KEEP: &str = ".keep";
+
+/// Copies the files of `from` (and its subfolders) into `to`. A snapshot marks
+/// each empty folder with [`KEEP`]; a restore skips the marks.
+fn copy_dir(from: &Path, to: &Path, snapshot: bool) -> Result<(), KitError> {
     std::fs::create_dir_all(to).map_err(|e| fixture(to, e))?;
+    let mut empty = true;
     for entry in std::fs::read_dir(from).map_err(|e| fixture(from, e))? {
         let entry = entry.map_err(|e| fixture(from, e))?;
         let kind = entry.file_type().map_err(|e| fixture(&entry.path(), e))?;
         let target = to.join(entry.file_name());
         if kind.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else if kind.is_file() {
+            copy_dir(&entry.path(), &target, snapshot)?;
+        } else if kind.is_file() && entry.file_name() != KEEP {
             std::fs::copy(entry.path(), &target).map_err(|e| fixture(&entry.path(), e))?;
+        } else {
+            continue;
         }
+        empty = false;
+    }
+    if snapshot && empty {
+        let mark = to.join(KEEP);
+        std::fs::write(&mark, "").map_err(|e| fixture(&mark, e))?;
     }
     Ok(())
 }
