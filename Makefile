@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
 
-.PHONY: run demo-adapter fixtures test setup plugins lint bench
+.PHONY: run demo-adapter fixtures test soak setup plugins lint bench
 
 ## Installs the WebAssembly target the adapters are built for.
 setup:
@@ -34,11 +34,18 @@ fixtures: plugins
 	bash examples/record-fixtures.sh
 
 ## Formatting, lints, and every test: host, end to end (on SQLite and on the
-## machine's PostgreSQL, started by tests/postgres.sh), mocks, adapters, codecs.
+## machine's PostgreSQL, started by tests/postgres.sh), mocks, adapters, codecs,
+## and a short Schemathesis run against the running platform.
 test: setup lint
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
 	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision -p public-security \
 		-p social-security -p tax -p real-estate
+	bash tests/schemathesis.sh 15
+
+## The long sweep: Schemathesis for two minutes per role against the running
+## platform (tests/schemathesis.sh).
+soak: setup plugins
+	bash tests/schemathesis.sh 120
 
 lint: setup
 	$(CARGO) fmt --all --check
