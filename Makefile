@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
 
-.PHONY: run demo-adapter fixtures test soak setup plugins lint bench
+.PHONY: run run-cluster demo-adapter fixtures test soak setup plugins lint bench
 
 ## Installs the WebAssembly target the adapters are built for.
 setup:
@@ -20,6 +20,12 @@ plugins: setup
 run: plugins
 	$(CARGO) build --release -p onewindow -p legacy-systems
 	bash examples/run.sh
+
+## Two replicas of the platform on one PostgreSQL database (the machine's) on
+## 127.0.0.1:8081 and :8082, with the five mock legacy systems.
+run-cluster: plugins
+	$(CARGO) build --release -p onewindow -p legacy-systems
+	bash examples/run-cluster.sh
 
 ## Starts the mock legacy system and calls every function of the market-supervision
 ## adapter through `onewindow adapter call` (for integrators).

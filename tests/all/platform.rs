@@ -67,6 +67,7 @@ on_both_databases!(
     cases_accepted_while_the_legacy_system_is_down_are_delivered_once_it_is_back,
     a_case_accepted_before_a_restart_is_delivered_once_after_it,
     concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain,
+    two_replicas_on_one_database_deliver_every_case_exactly_once,
     operators_install_activate_roll_back_disable_and_delete_adapter_versions,
     swapping_an_adapter_under_load_fails_no_request,
     packages_dropped_into_the_watched_folder_are_installed_once_complete,
@@ -213,9 +214,21 @@ impl Server {
         token: Option<&str>,
         body: Option<(&str, Vec<u8>)>,
     ) -> (StatusCode, Value) {
+        self.send_to(self.url(), method, path, token, body).await
+    }
+
+    /// [`Server::send`] to the replica serving at `base`.
+    async fn send_to(
+        &self,
+        base: &str,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .client
-            .request(method.parse().unwrap(), format!("{}{path}", self.url()));
+            .request(method.parse().unwrap(), format!("{base}{path}"));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -1872,4 +1885,60 @@ async fn the_audit_chain_names_an_edited_a_reordered_and_a_deleted_entry(db: Db)
     sql("DELETE FROM audit WHERE seq = 3").await;
     let message = broken().await;
     assert!(message.starts_with("entry 3 is missing"), "{message}");
+}
+
+async fn two_replicas_on_one_database_deliver_every_case_exactly_once(db: Db) {
+    let s = server(db).await;
+    // A second replica: its own HTTP port and delivery worker, the same database.
+    let replica = Running::start(s.config.clone(), true, Clock::System).await;
+    let replicas = [s.url().to_owned(), replica.url.clone()];
+    let accepted = futures::future::join_all((0..60).map(|n| {
+        let mut app = application();
+        app["form"]["企业名称"] = json!(format!("桐庐双活{n}号有限公司"));
+        let body = ("application/json", serde_json::to_vec(&app).unwrap());
+        let base = replicas[n % 2].clone();
+        let s = &s;
+        async move {
+            s.send_to(&base, "POST", "/api/v1/cases", Some(CLERK), Some(body))
+                .await
+        }
+    }))
+    .await;
+    let mut numbers: Vec<&str> = accepted
+        .iter()
+        .map(|(status, case)| {
+            assert_eq!(*status, StatusCode::CREATED, "{case:#}");
+            case["case_no"].as_str().unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 60, "case numbers are unique across replicas");
+
+    // Both workers deliver from one outbox: every case reaches the department
+    // once, none twice.
+    let pool = s.platform().store.pool();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if waiting == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{waiting} cases were never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stats = s.mock.stats();
+    assert_eq!(stats.cases, 60, "{stats:?}");
+    assert_eq!(stats.duplicates, 0, "a case was submitted twice: {stats:?}");
+    let (_, audit) = s
+        .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+        .await;
+    assert_eq!(audit["valid"], true, "one audit chain: {audit:#}");
+    drop(replica);
 }

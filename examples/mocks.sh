@@ -1,0 +1,26 @@
+# Sourced by run.sh and run-cluster.sh: starts the five mock legacy department
+# systems (one stage every 5 s) and waits until they listen. Expects `bin` and
+# `data`; stops them on exit.
+ports=(9101 9102 9104 9105)
+for port in "${ports[@]}" "$@"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "error: something already listens on 127.0.0.1:$port; stop it first (an earlier make run?)" >&2
+    exit 1
+  fi
+done
+
+pace=(--stage-ms 5000)
+mocks=()
+trap 'kill "${mocks[@]}" 2>/dev/null || true' EXIT INT TERM
+"$bin/legacy-systems" market-supervision --listen 127.0.0.1:9101 "${pace[@]}" & mocks+=($!)
+"$bin/legacy-systems" public-security --listen 127.0.0.1:9102 "${pace[@]}" & mocks+=($!)
+"$bin/legacy-systems" social-security --listen 127.0.0.1:9104 "${pace[@]}" & mocks+=($!)
+"$bin/legacy-systems" tax --listen 127.0.0.1:9105 "${pace[@]}" & mocks+=($!)
+# 县不动产登记中心's batch job works in the platform's exchange folder for it.
+"$bin/legacy-systems" real-estate --exchange-dir "$data/exchange/real-estate" "${pace[@]}" & mocks+=($!)
+for port in "${ports[@]}"; do
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+done
