@@ -208,12 +208,15 @@ impl Store {
         Ok(())
     }
 
-    /// Every audit entry in storage order, and the recorded head.
+    /// Every audit entry in storage order, and the recorded head, read in one
+    /// snapshot: an entry appended between the two reads would otherwise look
+    /// like a deleted one.
     pub async fn audit_log(&self) -> Result<(Vec<Entry>, (i64, String)), StoreError> {
+        let mut tx = self.snapshot().await?;
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
         let entries = rows
             .iter()
@@ -234,8 +237,9 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok((entries, (head.try_get("seq")?, head.try_get("hash")?)))
     }
 
