@@ -37,6 +37,7 @@ for token in demo-clerk-token-0001 demo-operator-token-0001 demo-auditor-token-0
   "$venv/bin/st" run http://127.0.0.1:8080/api/v1/openapi.json \
     -H "Authorization: Bearer $token" \
     --exclude-name 'POST /api/v1/admin/adapters' \
+    --phases examples,fuzzing,stateful \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-time "$seconds" --workers 2 --warnings off --no-color
 done
