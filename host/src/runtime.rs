@@ -5,7 +5,10 @@
 //! the adapter's manifest, what is allowed: [`outbound`] (HTTP), [`exchange`]
 //! (files), [`host_api`] (log and config), [`stdio`], and [`limits`] (memory).
 
-mod bindings;
+// Public (hidden) only so that tests/fuzz can feed its conversions the data an
+// adapter returns without running a component.
+#[doc(hidden)]
+pub mod bindings;
 pub mod breaker;
 mod exchange;
 mod host_api;
