@@ -22,7 +22,7 @@ struct Setup {
     adapter: Adapter,
     _package: TestPackage,
     runtime: Runtime,
-    _exchange: tempfile::TempDir,
+    exchange: tempfile::TempDir,
 }
 
 fn manifest(grants: &str) -> String {
@@ -65,7 +65,7 @@ async fn setup_with(config: mock::Config) -> Setup {
         adapter,
         _package: package,
         runtime,
-        _exchange: exchange,
+        exchange,
     }
 }
 
@@ -552,6 +552,40 @@ async fn a_down_or_slow_batch_job_only_delays_the_results() {
             .events
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_file_renamed_while_the_adapter_lists_the_results_is_no_error() {
+    let s = setup().await;
+    // The batch job publishes each result as `.JG_….csv.tmp` renamed to its name;
+    // a listing that meets a `.tmp` as it goes must not fail.
+    let results = s.exchange.path().join("real-estate/bjjg");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let (temporary, renamed) = (results.join(".JG_churn.csv.tmp"), results.join(".gone"));
+            let mut published = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::write(&temporary, b"x").unwrap();
+                std::fs::rename(&temporary, &renamed).unwrap();
+                std::fs::remove_file(&renamed).unwrap();
+                published += 1;
+            }
+            published
+        }
+    });
+    let mut failure = None;
+    for listing in 0..300 {
+        if let Err(e) = s.adapter.case_events(None).await {
+            failure = Some(format!("listing {listing}: {e:?}"));
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let published = churn.join().unwrap();
+    assert_eq!(failure, None);
+    assert!(published > 300, "the folder changed all along: {published}");
 }
 
 #[tokio::test]

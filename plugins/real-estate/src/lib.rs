@@ -148,18 +148,37 @@ impl Exchange {
         if let Some(cursor) = cursor {
             legacy::Cursor::parse(cursor)?;
         }
-        let entries = fs::read_dir(self.root.join(legacy::RESULTS))
-            .map_err(|e| self.io_error(legacy::RESULTS, &e, "list"))?;
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| self.io_error(legacy::RESULTS, &e, "list"))?;
-            if let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_owned());
-            }
-        }
+        let names = self.result_names()?;
         legacy::events_page(cursor, &names, |name| {
             self.read(&format!("{}/{name}", legacy::RESULTS))
         })
+    }
+
+    /// The names in `bjjg/`.
+    ///
+    /// Under WASI every entry of a listing is looked up again as it is read, so a
+    /// file the batch job renames in the meantime (its `.tmp` on the way to being
+    /// published) is listed and then not found. That is the folder changing, not
+    /// a missing folder: list it again, a few times.
+    fn result_names(&self) -> Result<Vec<String>, AdapterError> {
+        const ATTEMPTS: usize = 5;
+        let folder = self.root.join(legacy::RESULTS);
+        let list_error = |e: &std::io::Error| self.io_error(legacy::RESULTS, e, "list");
+        let mut attempt = 0;
+        'listing: loop {
+            attempt += 1;
+            let mut names = Vec::new();
+            for entry in fs::read_dir(&folder).map_err(|e| list_error(&e))? {
+                match entry {
+                    Ok(entry) => names.extend(entry.file_name().to_str().map(str::to_owned)),
+                    Err(e) if e.kind() == ErrorKind::NotFound && attempt < ATTEMPTS => {
+                        continue 'listing;
+                    }
+                    Err(e) => return Err(list_error(&e)),
+                }
+            }
+            return Ok(names);
+        }
     }
 
     /// The register `zsqd.csv`.
