@@ -755,14 +755,22 @@ impl Adapter {
         };
         let mut store = Store::new(self.inner.pre.engine(), state);
         store.limiter(|state| &mut state.limits);
-        let ticks = inner
-            .manifest
-            .limits
-            .call_timeout_ms
-            .div_ceil(EPOCH_TICK.as_millis() as u64)
-            + 1;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // The guest yields to the executor at every epoch tick, so a looping
+        // adapter never holds a worker thread (and every other adapter's calls)
+        // for longer than a tick, and the call's timer can stop it. Past the
+        // call timeout it is interrupted where it runs, should the timer not be
+        // polled in time.
+        let timeout = Duration::from_millis(inner.manifest.limits.call_timeout_ms);
+        let created = Instant::now();
+        store.epoch_deadline_callback(move |_| {
+            Ok(if created.elapsed() > timeout {
+                wasmtime::UpdateDeadline::Interrupt
+            } else {
+                // tokio's own yield puts the call behind every task waiting.
+                wasmtime::UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+            })
+        });
+        store.set_epoch_deadline(1);
         store
     }
 
