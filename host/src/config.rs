@@ -77,6 +77,9 @@ pub struct Delivery {
     pub max_backoff: Duration,
     /// How often `cases.events` is polled per adapter.
     pub poll_interval: Duration,
+    /// How long a replica's claim on an outbox row holds: after a replica dies, the
+    /// cases it had claimed are delivered by another once their claims lapse.
+    pub claim_lease: Duration,
     /// How often the matter catalogue is synced from the adapters.
     pub catalogue_sync_interval: Duration,
     /// When an adapter's circuit breaker opens (consecutive failures) and for how long.
@@ -90,6 +93,7 @@ impl Default for Delivery {
             initial_backoff: Duration::from_millis(INITIAL_BACKOFF.default),
             max_backoff: Duration::from_millis(MAX_BACKOFF.default),
             poll_interval: Duration::from_millis(POLL_INTERVAL.default),
+            claim_lease: Duration::from_secs(CLAIM_LEASE.default),
             catalogue_sync_interval: Duration::from_secs(CATALOGUE_SYNC.default),
             breaker: BreakerConfig {
                 failures: BREAKER_FAILURES.default as u32,
@@ -318,6 +322,9 @@ pub struct Overrides {
     /// How often each adapter's cases.events is polled (file: delivery.poll-interval-ms; default 2000).
     #[arg(long, env = "ONEWINDOW_POLL_INTERVAL_MS", value_name = "MS")]
     pub poll_interval_ms: Option<String>,
+    /// How long a claimed delivery is left to the replica that claimed it; longer than the slowest delivery (file: delivery.claim-lease-secs; default 300).
+    #[arg(long, env = "ONEWINDOW_CLAIM_LEASE_SECS", value_name = "SECS")]
+    pub claim_lease_secs: Option<String>,
     /// How often the matter catalogue is synced (file: delivery.catalogue-sync-secs; default 300).
     #[arg(long, env = "ONEWINDOW_CATALOGUE_SYNC_SECS", value_name = "SECS")]
     pub catalogue_sync_secs: Option<String>,
@@ -352,6 +359,7 @@ impl fmt::Debug for Overrides {
             .field("initial_backoff_ms", &self.initial_backoff_ms)
             .field("max_backoff_ms", &self.max_backoff_ms)
             .field("poll_interval_ms", &self.poll_interval_ms)
+            .field("claim_lease_secs", &self.claim_lease_secs)
             .field("catalogue_sync_secs", &self.catalogue_sync_secs)
             .field("breaker_failures", &self.breaker_failures)
             .field("breaker_cool_down_ms", &self.breaker_cool_down_ms)
@@ -475,6 +483,17 @@ const POLL_INTERVAL: Number = Number {
     max: HOUR_MS,
     default: 2000,
 };
+const CLAIM_LEASE: Number = Number {
+    key: Key {
+        file: "delivery.claim-lease-secs",
+        flag: "--claim-lease-secs",
+        env: "ONEWINDOW_CLAIM_LEASE_SECS",
+    },
+    unit: "seconds",
+    min: 1,
+    max: DAY_SECS,
+    default: 300,
+};
 const CATALOGUE_SYNC: Number = Number {
     key: Key {
         file: "delivery.catalogue-sync-secs",
@@ -530,6 +549,7 @@ const DELIVERY_KEYS: &[&str] = &[
     "initial-backoff-ms",
     "max-backoff-ms",
     "poll-interval-ms",
+    "claim-lease-secs",
     "catalogue-sync-secs",
     "breaker-failures",
     "breaker-cool-down-ms",
@@ -564,6 +584,7 @@ struct RawDelivery {
     initial_backoff_ms: Option<u64>,
     max_backoff_ms: Option<u64>,
     poll_interval_ms: Option<u64>,
+    claim_lease_secs: Option<u64>,
     catalogue_sync_secs: Option<u64>,
     breaker_failures: Option<u64>,
     breaker_cool_down_ms: Option<u64>,
@@ -854,6 +875,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
     )?;
     let max = r.number(&MAX_BACKOFF, &o.max_backoff_ms, d.max_backoff_ms)?;
     let poll = r.number(&POLL_INTERVAL, &o.poll_interval_ms, d.poll_interval_ms)?;
+    let lease = r.number(&CLAIM_LEASE, &o.claim_lease_secs, d.claim_lease_secs)?;
     let sync = r.number(
         &CATALOGUE_SYNC,
         &o.catalogue_sync_secs,
@@ -891,6 +913,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         initial_backoff: Duration::from_millis(initial.value),
         max_backoff: Duration::from_millis(max.value),
         poll_interval: Duration::from_millis(poll.value),
+        claim_lease: Duration::from_secs(lease.value),
         catalogue_sync_interval: Duration::from_secs(sync.value),
     };
 
@@ -1363,6 +1386,7 @@ token = "test-clerk-token-0001"
         assert_eq!(config.delivery.initial_backoff, Duration::from_millis(500));
         assert_eq!(config.delivery.max_backoff, Duration::from_millis(60_000));
         assert_eq!(config.delivery.poll_interval, Duration::from_millis(2000));
+        assert_eq!(config.delivery.claim_lease, Duration::from_secs(300));
         assert_eq!(
             config.delivery.catalogue_sync_interval,
             Duration::from_secs(300)
@@ -1391,6 +1415,7 @@ max-body-bytes = 4096
 [delivery]
 poll-interval-ms = 100
 retry-horizon-secs = 600
+claim-lease-secs = 20
 {MINIMAL}"#
         );
         let overrides = Overrides {
@@ -1413,6 +1438,7 @@ retry-horizon-secs = 600
         assert_eq!(config.adapter_dir, Path::new("/srv/file-adapters"));
         assert_eq!(config.max_body_bytes, 4096);
         assert_eq!(config.delivery.poll_interval, Duration::from_millis(100));
+        assert_eq!(config.delivery.claim_lease, Duration::from_secs(20));
         // Defaults derived from the overridden data directory.
         assert_eq!(
             config.database_url,
@@ -1445,6 +1471,8 @@ retry-horizon-secs = 600
             "1000",
             "--poll-interval-ms",
             "50",
+            "--claim-lease-secs",
+            "15",
         ])
         .unwrap();
         let config = Config::load(None, &serve.overrides).unwrap();
@@ -1453,6 +1481,7 @@ retry-horizon-secs = 600
         assert_eq!(config.max_body_bytes, 65536);
         assert_eq!(config.delivery.max_backoff, Duration::from_millis(1000));
         assert_eq!(config.delivery.poll_interval, Duration::from_millis(50));
+        assert_eq!(config.delivery.claim_lease, Duration::from_secs(15));
     }
 
     #[test]

@@ -18,8 +18,6 @@ use crate::store::{self, json_column};
 
 /// How often the outbox is looked at.
 const TICK: Duration = Duration::from_millis(100);
-/// How long a claimed row is left alone before another attempt may take it.
-const LEASE: Duration = Duration::from_secs(300);
 /// Rows handed to adapters per tick.
 const BATCH: i64 = 64;
 /// Pages of events read per adapter per poll.
@@ -124,7 +122,7 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
     for row in due {
         // Claim by moving the next attempt past the lease; only one claimant
         // sees its update succeed.
-        let lease = store::timestamp(chrono::Utc::now() + LEASE);
+        let lease = store::timestamp(chrono::Utc::now() + platform.config.delivery.claim_lease);
         let claimed = sqlx::query(
             "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND state = 'pending'",
         )
