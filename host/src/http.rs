@@ -678,18 +678,21 @@ struct LicenseQuery {
     /// The holder's name, if known.
     #[serde(default)]
     name: String,
+    /// Ask only this department (its name, e.g. 县公安局) instead of every one.
+    #[serde(default)]
+    department: Option<String>,
     /// Why the licenses are looked up; recorded in the audit log.
     #[serde(default)]
     purpose: Option<String>,
 }
 
-/// Asks every license adapter for the holder's licenses. Roles: clerk.
+/// Asks every license adapter (or one department's) for the holder's licenses. Roles: clerk.
 #[utoipa::path(get, path = "/api/v1/licenses", tag = "licenses", security(("bearer" = [])),
     params(LicenseQuery),
     responses(
         (status = OK, description = "The merged list and the departments that did not answer", body = Lookup),
         QueryErrors,
-        (status = UNPROCESSABLE_ENTITY, description = "The holder is neither a valid ID number nor a valid credit code", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The holder is neither a valid ID number nor a valid credit code, or no department of that name issues licenses", body = ErrorBody),
         Refusals,
     ))]
 async fn lookup_licenses(
@@ -700,7 +703,12 @@ async fn lookup_licenses(
     let holder = holder_party(&query.holder, &query.name)?;
     let purpose = query.purpose.as_deref().unwrap_or("窗口查询证照");
     let lookup = platform
-        .lookup_licenses(&holder, &caller.actor(), purpose)
+        .lookup_licenses(
+            &holder,
+            query.department.as_deref(),
+            &caller.actor(),
+            purpose,
+        )
         .await?;
     Ok(Json(lookup))
 }

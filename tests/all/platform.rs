@@ -1736,6 +1736,39 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
         types.contains(&"社会保障卡") && types.contains(&"居民身份证"),
         "{types:?}"
     );
+    // One department asked alone answers alone: the 社会保障卡 the platform keeps
+    // came from 人社, so asking 公安 does not show it.
+    let (_, police) = s
+        .call(
+            "GET",
+            "/api/v1/licenses?holder=11010519491231002X&department=县公安局",
+            Some(CLERK),
+            None,
+        )
+        .await;
+    let types: Vec<&str> = police["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["type_name"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"居民身份证"), "{police:#}");
+    assert!(!types.contains(&"社会保障卡"), "{police:#}");
+    let (status, error) = s
+        .call(
+            "GET",
+            "/api/v1/licenses?holder=11010519491231002X&department=县教育局",
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error:#}");
+    assert_eq!(error["field"], "department");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("县教育局") && message.contains("县公安局"),
+        "{message}"
+    );
 }
 
 /// What a path parameter is filled with: something that names nothing, so a

@@ -352,7 +352,7 @@ impl Platform {
                             .map(|c| c.purpose.as_str())
                             .unwrap_or_default();
                         held = Some(
-                            self.lookup_licenses(&application.applicant, clerk, purpose)
+                            self.lookup_licenses(&application.applicant, None, clerk, purpose)
                                 .await?
                                 .items,
                         );

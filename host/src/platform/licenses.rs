@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use sqlx::Row as _;
 
 use super::{Platform, PlatformError};
 use crate::mask;
@@ -55,19 +56,43 @@ pub fn holder_party(id: &str, name: &str) -> Result<Party, PlatformError> {
 }
 
 impl Platform {
-    /// Every license of `holder` from every license adapter, in parallel, plus
-    /// those the platform keeps. Audited: who looked up whose licenses, and why.
+    /// Every license of `holder` from every license adapter (or only those of
+    /// `department`), in parallel, plus those the platform keeps. Audited: who
+    /// looked up whose licenses, and why.
     pub async fn lookup_licenses(
         &self,
         holder: &Party,
+        department: Option<&str>,
         actor: &str,
         purpose: &str,
     ) -> Result<Lookup, PlatformError> {
-        let mut tasks = tokio::task::JoinSet::new();
-        for adapter in self.adapters() {
-            if !adapter.exports().licenses {
-                continue;
+        let mut adapters: Vec<_> = self
+            .adapters()
+            .into_iter()
+            .filter(|a| a.exports().licenses)
+            .collect();
+        if let Some(department) = department {
+            let mut departments: Vec<String> = adapters
+                .iter()
+                .map(|a| a.manifest().department.clone())
+                .collect();
+            adapters.retain(|a| a.manifest().department == department);
+            if adapters.is_empty() {
+                departments.sort();
+                departments.dedup();
+                return Err(PlatformError::Invalid {
+                    field: "department".into(),
+                    message: format!(
+                        "no department named {department:?} issues licenses here; those that do: {}",
+                        departments.join("、")
+                    ),
+                });
             }
+        }
+        let sources: Option<Vec<String>> =
+            department.map(|_| adapters.iter().map(|a| a.id().to_owned()).collect());
+        let mut tasks = tokio::task::JoinSet::new();
+        for adapter in adapters {
             let holder = holder.clone();
             tasks.spawn(async move {
                 let department = adapter.manifest().department.clone();
@@ -76,7 +101,9 @@ impl Platform {
                 (department, answer)
             });
         }
-        let mut items = self.stored_licenses(holder.id()).await?;
+        let mut items = self
+            .stored_licenses(holder.id(), sources.as_deref())
+            .await?;
         let mut unavailable = Vec::new();
         while let Some(joined) = tasks.join_next().await {
             let Ok((department, answer)) = joined else {
@@ -148,14 +175,25 @@ impl Platform {
         )))
     }
 
-    async fn stored_licenses(&self, holder_id: &str) -> Result<Vec<License>, PlatformError> {
-        let rows = sqlx::query("SELECT license FROM licenses WHERE holder_id = $1")
+    /// The licenses of `holder_id` the platform keeps, of every source or only
+    /// those `from` these adapters.
+    async fn stored_licenses(
+        &self,
+        holder_id: &str,
+        from: Option<&[String]>,
+    ) -> Result<Vec<License>, PlatformError> {
+        let rows = sqlx::query("SELECT license, source FROM licenses WHERE holder_id = $1")
             .bind(holder_id)
             .fetch_all(self.store.pool())
             .await?;
-        rows.iter()
-            .map(|row| json_column(row, "license").map_err(Into::into))
-            .collect()
+        let mut kept = Vec::new();
+        for row in &rows {
+            let source: String = row.try_get("source")?;
+            if from.is_none_or(|ids| ids.contains(&source)) {
+                kept.push(json_column(row, "license")?);
+            }
+        }
+        Ok(kept)
     }
 }
 
