@@ -150,6 +150,8 @@ pub struct Department {
     pub grants: String,
     /// The `[config]` lines.
     pub config: String,
+    /// The `[limits]` lines.
+    pub limits: String,
 }
 
 impl Department {
@@ -166,6 +168,7 @@ impl Department {
             name,
             grants: format!(r#"outbound = ["http://{addr}"]"#),
             config: format!(r#"endpoint = "{endpoint}""#),
+            limits: String::new(),
         }
     }
 
@@ -223,6 +226,8 @@ api = "onewindow:adapter@0.1.0"
 component = "{component}"
 [grants]
 {grants}
+[limits]
+{limits}
 [config]
 {config}
 "#,
@@ -230,6 +235,7 @@ component = "{component}"
                 name = self.name,
                 component = self.component,
                 grants = self.grants,
+                limits = self.limits,
                 config = self.config,
             ),
         )
