@@ -343,13 +343,42 @@ impl OutboundPrefix {
         }
         let path = uri.path();
         // A path prefix grants itself and what lies below it, never a sibling
-        // that merely starts with the same letters, and never a `..` escape.
+        // that merely starts with the same letters, and never a `..` escape,
+        // not even a percent-encoded one that the legacy server would decode.
         let below = path == self.path
             || path
                 .strip_prefix(&self.path)
                 .is_some_and(|rest| rest.starts_with('/'));
-        below && !path.split('/').any(|segment| segment == "..")
+        below
+            && !percent_decoded(path)
+                .split(['/', '\\'])
+                .any(|segment| segment == "..")
     }
+}
+
+/// `path` with its `%XX` escapes decoded; a `%` without two hex digits stays.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|_| bytes[i] == b'%')
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl std::fmt::Display for OutboundPrefix {
@@ -513,5 +542,13 @@ endpoint = "http://127.0.0.1:9101/ws/djzc"
         assert!(allows("http://legacy.local/api"));
         assert!(!allows("http://legacy.local/apix"));
         assert!(!allows("http://legacy.local/api/../admin"));
+        // Found by tests/fuzz (manifest): a percent-encoded `..` climbed out.
+        for escape in ["%2e%2e", "%2E%2E", ".%2e", "%2e.", "x%2f..", "..%5c"] {
+            assert!(
+                !allows(&format!("http://legacy.local/api/{escape}/admin")),
+                "{escape}"
+            );
+        }
+        assert!(allows("http://legacy.local/api/%2e%2ex/%41"));
     }
 }
