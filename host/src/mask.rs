@@ -5,9 +5,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// An 18-character resident ID number standing on its own in text.
+/// An 18-character resident ID number standing on its own in text. Any six
+/// digits may lead it: `codes::id_number::validate` (which the platform accepts
+/// holders by) does not check the region code.
 static ID_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^0-9A-Za-z])([1-9][0-9]{5})([0-9]{8})([0-9]{3}[0-9Xx])($|[^0-9A-Za-z])")
+    Regex::new(r"(^|[^0-9A-Za-z])([0-9]{6})([0-9]{8})([0-9]{3}[0-9Xx])($|[^0-9A-Za-z])")
         .expect("the ID number pattern is valid")
 });
 
@@ -45,23 +47,34 @@ pub fn text(text: &str) -> String {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return text.to_owned();
     }
-    ID_NUMBER
-        .replace_all(text, |c: &regex::Captures<'_>| {
-            format!("{}{}********{}{}", &c[1], &c[2], &c[4], &c[5])
-        })
-        .into_owned()
+    // Not `replace_all`: a match takes the character after the number with it,
+    // which may be the one before the next number (`a,b`); each search starts
+    // right after the last number instead.
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    while let Some(c) = ID_NUMBER.captures_at(text, copied) {
+        let (birth, tail) = (c.get(3).expect("group 3"), c.get(4).expect("group 4"));
+        out.push_str(&text[copied..birth.start()]);
+        out.push_str("********");
+        out.push_str(tail.as_str());
+        copied = tail.end();
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Masks every resident ID number in `text`, and each of `names` (the people a
 /// call concerns, whom the host knows from the call's arguments).
 pub fn text_with_names(text: &str, names: &[String]) -> String {
-    let mut out = self::text(text);
+    // Names first: masking a name glued to a number (`Li110105...`) leaves the
+    // number standing on its own, and then it is masked too.
+    let mut out = text.to_owned();
     for full in names.iter().filter(|n| n.chars().count() >= 2) {
         if out.contains(full.as_str()) {
             out = out.replace(full.as_str(), &name(full));
         }
     }
-    out
+    self::text(&out)
 }
 
 /// A log writer that masks every resident ID number in what passes through it,
@@ -114,6 +127,23 @@ mod tests {
                 &names
             ),
             "提交办件：申请人 王*（330122********0014），代理人 欧***"
+        );
+    }
+
+    #[test]
+    fn neighbouring_id_numbers_are_all_masked() {
+        // The second of two numbers one character apart was left in full (seen
+        // while writing tests/fuzz/fuzz_targets/adapter_output.rs, which checks it).
+        assert_eq!(
+            text("11010519491231002X,330106199001011234 330106199001011234"),
+            "110105********002X,330106********1234 330106********1234"
+        );
+        // Found by tests/fuzz (adapter_output): a valid number with a leading 0.
+        assert_eq!(text("<000000190001010009"), "<000000********0009");
+        // A name glued to a number: once the name is masked, the number stands alone.
+        assert_eq!(
+            text_with_names("Li330106199001011234", &["Li".to_owned()]),
+            "L*330106********1234"
         );
     }
 
