@@ -141,9 +141,13 @@ impl From<types::Matter> for model::Matter {
 }
 
 fn check_date(what: &str, value: &str) -> Result<(), String> {
+    // chrono's `%Y-%m-%d` also reads `2018-1-5` and `+2018-01-05`; the contract
+    // writes dates as `YYYY-MM-DD` only, so the date must print back as given.
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .filter(|date| codes::date::to_iso(*date) == value && value.len() == 10)
         .map(drop)
-        .map_err(|_| format!("{what} {value:?} is not a YYYY-MM-DD date"))
+        .ok_or_else(|| format!("{what} {value:?} is not a YYYY-MM-DD date"))
 }
 
 impl TryFrom<types::License> for model::License {
@@ -224,6 +228,28 @@ impl From<types::AdapterError> for model::AdapterError {
             types::AdapterError::NotFound(m) => Self::NotFound(m),
             types::AdapterError::Unavailable(m) => Self::Unavailable(m),
             types::AdapterError::Refused(m) => Self::Refused(m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn license_dates_must_be_written_as_the_contract_says() {
+        assert_eq!(check_date("issued-on", "2018-11-25"), Ok(()));
+        // chrono's `%Y-%m-%d` alone reads the first four; tests/fuzz
+        // (adapter_output) checks that only `YYYY-MM-DD` passes.
+        for bad in [
+            "2018-1-5",
+            "2018-11-5",
+            "+2018-11-25",
+            " 2018-11-25",
+            "2018-02-30",
+            "",
+        ] {
+            assert!(check_date("issued-on", bad).is_err(), "{bad}");
         }
     }
 }
