@@ -571,12 +571,13 @@ async fn a_file_renamed_while_the_adapter_lists_the_results_is_no_error() {
                 std::fs::rename(&temporary, &renamed).unwrap();
                 std::fs::remove_file(&renamed).unwrap();
                 published += 1;
+                std::thread::sleep(Duration::from_micros(200));
             }
             published
         }
     });
     let mut failure = None;
-    for listing in 0..300 {
+    for listing in 0..600 {
         if let Err(e) = s.adapter.case_events(None).await {
             failure = Some(format!("listing {listing}: {e:?}"));
             break;
@@ -585,7 +586,7 @@ async fn a_file_renamed_while_the_adapter_lists_the_results_is_no_error() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let published = churn.join().unwrap();
     assert_eq!(failure, None);
-    assert!(published > 300, "the folder changed all along: {published}");
+    assert!(published > 100, "the folder changed all along: {published}");
 }
 
 #[tokio::test]

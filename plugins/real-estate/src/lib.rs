@@ -159,9 +159,9 @@ impl Exchange {
     /// Under WASI every entry of a listing is looked up again as it is read, so a
     /// file the batch job renames in the meantime (its `.tmp` on the way to being
     /// published) is listed and then not found. That is the folder changing, not
-    /// a missing folder: list it again, a few times.
+    /// a missing folder: list it again (up to 20 times).
     fn result_names(&self) -> Result<Vec<String>, AdapterError> {
-        const ATTEMPTS: usize = 5;
+        const ATTEMPTS: usize = 20;
         let folder = self.root.join(legacy::RESULTS);
         let list_error = |e: &std::io::Error| self.io_error(legacy::RESULTS, e, "list");
         let mut attempt = 0;
