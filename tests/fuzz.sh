@@ -34,6 +34,14 @@ fi
 
 export RUSTC_BOOTSTRAP=1
 mkdir -p "$fuzz_dir/target"
+# Built once up front (the first build takes minutes), so each target's time is
+# spent fuzzing.
+echo "fuzz: building the targets (log: $fuzz_dir/target/build.log)" >&2
+if ! cargo fuzz build --fuzz-dir "$fuzz_dir" >"$fuzz_dir/target/build.log" 2>&1; then
+    tail -n 40 "$fuzz_dir/target/build.log" >&2
+    echo "fuzz: the targets do not build" >&2
+    exit 1
+fi
 failed=()
 for target in "${targets[@]}"; do
     corpus="$fuzz_dir/corpus/$target"
