@@ -103,6 +103,7 @@ impl LicensesGuest for Adapter {
     }
 }
 
-// Natively the crate is a library of the translation only (tests, benchmarks).
-#[cfg(target_arch = "wasm32")]
+// Natively, or without the `component` feature, the crate is a library of the
+// translation only (tests, benchmarks, the Extism plugin of tests/alternatives).
+#[cfg(all(target_arch = "wasm32", feature = "component"))]
 onewindow_sdk::export!(Adapter);
