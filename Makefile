@@ -64,8 +64,14 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
 
-## The benchmarks: adapter call cost against native code (criterion), and the
-## platform under HTTP load on SQLite and PostgreSQL (tests/benches/platform_load.rs).
+## The benchmarks: adapter call cost against native code (criterion), memory and
+## call cost with 1, 10 and 100 adapters loaded, and the platform under HTTP load on
+## SQLite and PostgreSQL; the tables, JSON and the latency plot land in
+## tests/benches/results/ (the README shows them).
 bench: setup
+	bash tests/alternatives/run.sh
 	$(CARGO) bench -p onewindow-tests --bench adapter_call
+	$(CARGO) bench -p onewindow-tests --bench adapter_scale
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) bench -p onewindow-tests --bench platform_load
+	mkdir -p tests/benches/results && cp target/bench-results/*.md target/bench-results/*.json \
+		target/bench-results/latency.svg tests/benches/results/

@@ -1,7 +1,10 @@
 //! Load generator for the platform over HTTP: accepted cases per second with
 //! p50/p99 latency at several numbers of concurrent clients, on SQLite and on
 //! PostgreSQL, and cases delivered per second end to end through the
-//! market-supervision adapter to the mock 县市场监督管理局 system.
+//! market-supervision adapter to the mock 县市场监督管理局 system (from the
+//! phase's start until its last case is in the mock's register). Writes a
+//! Markdown table, the figures as JSON, and a plot of latency against load (SVG)
+//! to target/bench-results/.
 //!
 //! The platform runs on its own tokio runtime (as `onewindow serve` would), the
 //! clients on another, both in this process and on this machine's cores, talking
@@ -56,12 +59,10 @@ struct Phase {
     failed: u64,
     elapsed: Duration,
     latency: Histogram<u64>,
-}
-
-/// The end-to-end figure for one database.
-struct Delivery {
-    cases: u64,
-    elapsed: Duration,
+    /// Cases the phase accepted that reached the department, and the time from
+    /// the phase's start until the last of them did.
+    delivered: u64,
+    delivered_in: Duration,
 }
 
 fn application(n: u64) -> Value {
@@ -156,6 +157,8 @@ async fn load_with(url: &str, clients: usize, length: Duration, ask: Ask) -> Pha
         failed: 0,
         elapsed: Duration::ZERO,
         latency: Histogram::new(3).expect("a histogram"),
+        delivered: 0,
+        delivered_in: Duration::ZERO,
     };
     while let Some(result) = tasks.join_next().await {
         let (succeeded, failed, latency) = result.expect("a client task");
@@ -246,7 +249,7 @@ fn swap_phases(
 }
 
 /// Runs every phase on `db`; `None` when the database is not available.
-fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery, Swaps)> {
+fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Swaps)> {
     if db == Db::Postgres && std::env::var_os("ONEWINDOW_TEST_POSTGRES").is_none() {
         eprintln!(
             "skipping PostgreSQL: ONEWINDOW_TEST_POSTGRES is not set (see tests/postgres.sh)"
@@ -285,56 +288,129 @@ fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Delivery, Swaps)> {
 
     eprintln!("{db:?}: warming up");
     clients.block_on(load(&url, 16, Duration::from_secs(1)));
-    let delivered_before = mock.stats().cases;
-    let first = Instant::now();
+    let platform = running.platform.clone();
+    let drain = || {
+        let drained_by = Instant::now() + Duration::from_secs(600);
+        while !args.no_delivery && server.block_on(backlog(&platform)) > 0 {
+            assert!(
+                Instant::now() < drained_by,
+                "the outbox did not drain within 10 minutes"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    drain();
     let mut phases = Vec::new();
     for &n in &args.clients {
         eprintln!("{db:?}: {n} client(s) for {} s", args.secs);
-        phases.push(clients.block_on(load(&url, n, Duration::from_secs(args.secs))));
-    }
-    let accepted: u64 = phases.iter().map(|p| p.succeeded).sum();
-    eprintln!("{db:?}: waiting for the delivery of {accepted} case(s)");
-    let platform = running.platform.clone();
-    let drained_by = Instant::now() + Duration::from_secs(600);
-    while !args.no_delivery && server.block_on(backlog(&platform)) > 0 {
-        assert!(
-            Instant::now() < drained_by,
-            "the outbox did not drain within 10 minutes"
+        let before = mock.stats().cases;
+        let started = Instant::now();
+        let mut phase = clients.block_on(load(&url, n, Duration::from_secs(args.secs)));
+        eprintln!(
+            "{db:?}: waiting for the delivery of {} case(s)",
+            phase.succeeded
         );
-        std::thread::sleep(Duration::from_millis(50));
+        drain();
+        phase.delivered = mock.stats().cases - before;
+        phase.delivered_in = started.elapsed();
+        phases.push(phase);
     }
-    let delivery = Delivery {
-        cases: mock.stats().cases - delivered_before,
-        elapsed: first.elapsed(),
-    };
     let swaps = swap_phases(&server, &clients, &running, dir.path(), args.secs);
     server.block_on(async {
         drop(running);
         mock.shutdown().await;
     });
-    Some((phases, delivery, swaps))
+    Some((phases, swaps))
 }
 
 fn millis(micros: u64) -> String {
     format!("{:.1} ms", micros as f64 / 1000.0)
 }
 
+fn per_second(n: u64, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+/// p50 and p99 latency against the number of clients, per database, as SVG.
+fn plot(rows: &[Value], path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let max_clients = rows
+        .iter()
+        .filter_map(|r| r["clients"].as_f64())
+        .fold(1.0, f64::max);
+    let max_ms = rows
+        .iter()
+        .filter_map(|r| r["p99_ms"].as_f64())
+        .fold(1.0, f64::max);
+    let root = SVGBackend::new(path, (720, 440)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Accepting cases over HTTP: latency against concurrent clients",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d((1f64..max_clients * 1.2).log_scale(), 0f64..max_ms * 1.1)?;
+    chart
+        .configure_mesh()
+        .x_desc("concurrent clients (log scale)")
+        .y_desc("latency, ms")
+        .draw()?;
+    let series = [
+        ("sqlite", "p50_ms", BLUE.mix(0.5)),
+        ("sqlite", "p99_ms", BLUE.to_rgba()),
+        ("postgres", "p50_ms", RED.mix(0.5)),
+        ("postgres", "p99_ms", RED.to_rgba()),
+    ];
+    for (db, quantile, colour) in series {
+        let points: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r["database"] == db)
+            .filter_map(|r| Some((r["clients"].as_f64()?, r[quantile].as_f64()?)))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?
+            .label(format!("{db} {}", &quantile[..3]))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+        chart.draw_series(
+            points
+                .into_iter()
+                .map(|p| Circle::new(p, 3, colour.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
 fn main() {
     let args = Args::parse();
     let mut table = String::from(
-        "| database | clients | accepted/s | p50 | p99 | failed |\n|---|---:|---:|---:|---:|---:|\n",
+        "| database | clients | accepted/s | p50 | p99 | failed | delivered/s |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
-    let mut deliveries = String::new();
     let mut swapping = String::from(
         "| database | license lookups, 16 clients | per s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n",
     );
+    let mut rows = Vec::new();
     for name in &args.db {
         let db = match name.as_str() {
             "sqlite" => Db::Sqlite,
             "postgres" => Db::Postgres,
             other => panic!("unknown database {other:?}; use sqlite or postgres"),
         };
-        let Some((phases, delivery, swaps)) = run_database(db, &args) else {
+        let Some((phases, swaps)) = run_database(db, &args) else {
             continue;
         };
         for (what, p) in [
@@ -347,7 +423,7 @@ fn main() {
             writeln!(
                 swapping,
                 "| {name} | {what} | {:.0} | {} | {} | {} |",
-                p.succeeded as f64 / p.elapsed.as_secs_f64(),
+                per_second(p.succeeded, p.elapsed),
                 millis(p.latency.value_at_quantile(0.5)),
                 millis(p.latency.value_at_quantile(0.99)),
                 p.failed,
@@ -355,28 +431,33 @@ fn main() {
             .expect("writing to a String");
         }
         for p in &phases {
+            let (p50, p99) = (
+                p.latency.value_at_quantile(0.5),
+                p.latency.value_at_quantile(0.99),
+            );
             writeln!(
                 table,
-                "| {name} | {} | {:.0} | {} | {} | {} |",
+                "| {name} | {} | {:.0} | {} | {} | {} | {:.0} |",
                 p.clients,
-                p.succeeded as f64 / p.elapsed.as_secs_f64(),
-                millis(p.latency.value_at_quantile(0.5)),
-                millis(p.latency.value_at_quantile(0.99)),
+                per_second(p.succeeded, p.elapsed),
+                millis(p50),
+                millis(p99),
                 p.failed,
+                per_second(p.delivered, p.delivered_in),
             )
             .expect("writing to a String");
+            rows.push(json!({
+                "database": name,
+                "clients": p.clients,
+                "accepted_per_s": per_second(p.succeeded, p.elapsed),
+                "delivered_per_s": per_second(p.delivered, p.delivered_in),
+                "p50_ms": p50 as f64 / 1000.0,
+                "p99_ms": p99 as f64 / 1000.0,
+                "failed": p.failed,
+            }));
         }
-        writeln!(
-            deliveries,
-            "- {name}: {} cases delivered to the mock system in {:.1} s from the first \
-             acceptance to the last delivery: **{:.0} delivered/s**",
-            delivery.cases,
-            delivery.elapsed.as_secs_f64(),
-            delivery.cases as f64 / delivery.elapsed.as_secs_f64(),
-        )
-        .expect("writing to a String");
     }
-    let report = format!("{table}\n{deliveries}\n{swapping}");
+    let report = format!("{table}\n{swapping}");
     println!("{report}");
     let out = args.out.clone().unwrap_or_else(|| {
         onewindow_tests::repo_root().join("target/bench-results/platform_load.md")
@@ -385,5 +466,16 @@ fn main() {
         std::fs::create_dir_all(parent).expect("creating the results folder");
     }
     std::fs::write(&out, &report).expect("writing the results");
-    eprintln!("written to {}", out.display());
+    std::fs::write(
+        out.with_extension("json"),
+        serde_json::to_string_pretty(&rows).expect("JSON"),
+    )
+    .expect("writing the JSON");
+    let svg = out.with_file_name("latency.svg");
+    plot(&rows, &svg).expect("drawing the plot");
+    eprintln!(
+        "written to {}, its .json and {}",
+        out.display(),
+        svg.display()
+    );
 }
