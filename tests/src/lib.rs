@@ -150,7 +150,7 @@ pub struct Department {
     pub grants: String,
     /// The `[config]` lines.
     pub config: String,
-    /// The `[limits]` lines.
+    /// The `[limits]` lines (none: no `[limits]` table).
     pub limits: String,
 }
 
@@ -226,7 +226,6 @@ api = "onewindow:adapter@0.1.0"
 component = "{component}"
 [grants]
 {grants}
-[limits]
 {limits}
 [config]
 {config}
@@ -235,7 +234,11 @@ component = "{component}"
                 name = self.name,
                 component = self.component,
                 grants = self.grants,
-                limits = self.limits,
+                limits = if self.limits.is_empty() {
+                    String::new()
+                } else {
+                    format!("[limits]\n{}", self.limits)
+                },
                 config = self.config,
             ),
         )
