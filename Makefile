@@ -74,4 +74,4 @@ bench: setup
 	$(CARGO) bench -p onewindow-tests --bench adapter_scale
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) bench -p onewindow-tests --bench platform_load
 	mkdir -p tests/benches/results && cp target/bench-results/*.md target/bench-results/*.json \
-		target/bench-results/latency.svg tests/benches/results/
+		target/bench-results/latency.svg target/bench/alternatives.* tests/benches/results/
