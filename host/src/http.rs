@@ -33,7 +33,7 @@ use crate::platform::licenses::{Lookup, holder_party};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
 
 /// The largest package upload: the largest component and a little more.
-const PACKAGE_BODY_LIMIT: usize =
+pub(crate) const PACKAGE_BODY_LIMIT: usize =
     crate::registry::package::limits::COMPONENT_BYTES as usize + 1024 * 1024;
 
 /// Where the OpenAPI document is served.
@@ -115,6 +115,7 @@ pub fn app(platform: Platform) -> Router {
     let document = Json(document);
     router
         .route(OPENAPI_PATH, get(move || async move { document }))
+        .merge(crate::ui::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(count_requests))
         .layer(DefaultBodyLimit::max(limit))
@@ -730,9 +731,9 @@ async fn verify_license(
 
 /// An adapter version, for operators: from the registry or the adapter folder.
 #[derive(Default, Serialize, ToSchema)]
-struct AdapterInfo {
-    id: String,
-    version: String,
+pub(crate) struct AdapterInfo {
+    pub(crate) id: String,
+    pub(crate) version: String,
     department: String,
     sha256: String,
     /// `active` (serving), `installed` (ready to activate) or `disabled`.
@@ -787,6 +788,11 @@ async fn list_adapters(
     _: Caller<Operators>,
     State(platform): State<Platform>,
 ) -> ApiResult<Json<Items<AdapterInfo>>> {
+    Ok(Json(adapter_infos(&platform).await?.into()))
+}
+
+/// Every adapter version, as operators see them (the API and the console).
+pub(crate) async fn adapter_infos(platform: &Platform) -> Result<Vec<AdapterInfo>, PlatformError> {
     let mut items: Vec<AdapterInfo> = platform
         .installed_versions()
         .await?
@@ -827,7 +833,7 @@ async fn list_adapters(
             }
         }
     }
-    Ok(Json(items.into()))
+    Ok(items)
 }
 
 /// Installs a package (`.tar.gz` from `onewindow adapter pack`): verified,

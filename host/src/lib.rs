@@ -16,4 +16,5 @@ pub mod registry;
 pub mod runtime;
 pub mod serve;
 pub mod store;
+pub mod ui;
 pub mod watch;

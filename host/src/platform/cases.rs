@@ -43,6 +43,11 @@ pub struct Application {
     #[serde(default)]
     pub theme_code: Option<String>,
     pub applicant: Party,
+    /// The person acting for the applicant: an organization's 法定代表人, or an
+    /// agent (经办人). With the applicant's consent, this person's licenses (a
+    /// 居民身份证) can stand in for materials too.
+    #[serde(default)]
+    pub representative: Option<Party>,
     #[serde(default)]
     pub form: IndexMap<String, String>,
     #[serde(default)]
@@ -120,6 +125,8 @@ pub struct CaseQuery {
     pub due_soon: Option<bool>,
     /// The applicant's ID number or credit code.
     pub applicant: Option<String>,
+    /// Only cases with a part handled by this department (its name, e.g. 县税务局).
+    pub department: Option<String>,
 }
 
 /// `POST /api/v1/cases/{case_no}/evaluation`.
@@ -169,27 +176,53 @@ fn invalid(field: &str, message: impl Into<String>) -> PlatformError {
     }
 }
 
-fn check_applicant(applicant: &Party) -> Result<(), PlatformError> {
-    match applicant {
+/// Checks the ID number or credit code and the name of `party`, naming the
+/// offending field under `field` (`applicant`, `representative`).
+fn check_party(party: &Party, field: &str) -> Result<(), PlatformError> {
+    match party {
         Party::Person { id_number, name } => {
             onewindow_codes::id_number::validate(id_number)
-                .map_err(|e| invalid("applicant.id_number", e.to_string()))?;
+                .map_err(|e| invalid(&format!("{field}.id_number"), e.to_string()))?;
             if name.trim().is_empty() {
-                return Err(invalid("applicant.name", "the applicant's name is empty"));
+                return Err(invalid(
+                    &format!("{field}.name"),
+                    format!("the {field}'s name is empty"),
+                ));
             }
         }
         Party::Organization { credit_code, name } => {
             onewindow_codes::credit_code::validate(credit_code)
-                .map_err(|e| invalid("applicant.credit_code", e.to_string()))?;
+                .map_err(|e| invalid(&format!("{field}.credit_code"), e.to_string()))?;
             if name.trim().is_empty() {
                 return Err(invalid(
-                    "applicant.name",
+                    &format!("{field}.name"),
                     "the organization's name is empty",
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// The applicant and, when given, the representative (a person).
+fn check_parties(application: &Application) -> Result<(), PlatformError> {
+    check_party(&application.applicant, "applicant")?;
+    match &application.representative {
+        Some(Party::Organization { .. }) => Err(invalid(
+            "representative.type",
+            "the representative is the person acting for the applicant; give a person (type person)",
+        )),
+        Some(person) => check_party(person, "representative"),
+        None => Ok(()),
+    }
+}
+
+/// What an application's required materials come to: covered by the applicant's
+/// (or representative's) licenses, or missing (all of them, 一次告知).
+#[derive(Debug, Clone, Default)]
+pub struct MaterialCheck {
+    pub covered: Vec<LicenseRef>,
+    pub missing: Vec<MissingMaterial>,
 }
 
 /// One matter of an application and the adapter that takes it.
@@ -283,16 +316,27 @@ impl Platform {
         Ok(targets)
     }
 
-    /// Accepts an application for a matter or a theme (一件事): checks it, and in
-    /// one transaction stores the case, its parts (one per matter), its first
-    /// timeline step, an audit entry and the outbox rows that deliver it.
-    pub async fn accept(
+    /// What the application's materials come to, without accepting it: the
+    /// window shows which materials the applicant's licenses cover once the
+    /// applicant consents. Looking the licenses up is audited like any lookup.
+    pub async fn check_materials(
         &self,
-        application: Application,
+        application: &Application,
         clerk: &str,
-    ) -> Result<Case, PlatformError> {
-        check_applicant(&application.applicant)?;
-        let targets = self.targets(&application).await?;
+    ) -> Result<MaterialCheck, PlatformError> {
+        check_parties(application)?;
+        let targets = self.targets(application).await?;
+        self.materials(application, &targets, clerk).await
+    }
+
+    /// Checks the attachments and the consent of `application` for `targets`, and
+    /// works out which required materials its licenses cover and which are missing.
+    async fn materials(
+        &self,
+        application: &Application,
+        targets: &[Target],
+        clerk: &str,
+    ) -> Result<MaterialCheck, PlatformError> {
         let theme = application.theme_code.is_some();
         for (i, a) in application.attachments.iter().enumerate() {
             let known = targets.iter().any(|t| {
@@ -318,8 +362,8 @@ impl Platform {
                 ));
             }
         }
-        let consent = application.consent.clone();
-        if let Some(c) = &consent
+        let consent = application.consent.as_ref();
+        if let Some(c) = consent
             && c.reuse_licenses
             && c.purpose.trim().is_empty()
         {
@@ -330,12 +374,15 @@ impl Platform {
         }
 
         // Every required material: attached, or covered by a valid license of the
-        // applicant that the applicant consented to reuse.
-        let reuse = consent.as_ref().is_some_and(|c| c.reuse_licenses);
+        // applicant (or of the representative) that the applicant consented to reuse.
+        let reuse = consent.is_some_and(|c| c.reuse_licenses);
+        let holders: Vec<&Party> = std::iter::once(&application.applicant)
+            .chain(&application.representative)
+            .collect();
         let mut held: Option<Vec<License>> = None;
         let mut covered = Vec::new();
         let mut missing = Vec::new();
-        for target in &targets {
+        for target in targets {
             for material in target.matter.matter.materials.iter().filter(|m| m.required) {
                 let code = target.qualified(&material.code);
                 if application
@@ -347,20 +394,21 @@ impl Platform {
                 }
                 if reuse && let Some(license_type) = &material.license_type {
                     if held.is_none() {
-                        let purpose = consent
-                            .as_ref()
-                            .map(|c| c.purpose.as_str())
-                            .unwrap_or_default();
-                        held = Some(
-                            self.lookup_licenses(&application.applicant, None, clerk, purpose)
-                                .await?
-                                .items,
-                        );
+                        let purpose = consent.map(|c| c.purpose.as_str()).unwrap_or_default();
+                        let mut licenses = Vec::new();
+                        for holder in holders.iter() {
+                            licenses.extend(
+                                self.lookup_licenses(holder, None, clerk, purpose)
+                                    .await?
+                                    .items,
+                            );
+                        }
+                        held = Some(licenses);
                     }
                     let found = held.iter().flatten().find(|l| {
                         &l.type_name == license_type
                             && l.status == LicenseStatus::Valid
-                            && l.holder.id() == application.applicant.id()
+                            && holders.iter().any(|h| h.id() == l.holder.id())
                     });
                     if let Some(license) = found {
                         covered.push(LicenseRef {
@@ -377,9 +425,25 @@ impl Platform {
                 });
             }
         }
+        Ok(MaterialCheck { covered, missing })
+    }
+
+    /// Accepts an application for a matter or a theme (一件事): checks it, and in
+    /// one transaction stores the case, its parts (one per matter), its first
+    /// timeline step, an audit entry and the outbox rows that deliver it.
+    pub async fn accept(
+        &self,
+        application: Application,
+        clerk: &str,
+    ) -> Result<Case, PlatformError> {
+        check_parties(&application)?;
+        let targets = self.targets(&application).await?;
+        let MaterialCheck { covered, missing } =
+            self.materials(&application, &targets, clerk).await?;
         if !missing.is_empty() {
             return Err(PlatformError::MissingMaterials(missing));
         }
+        let consent = application.consent.clone();
 
         // A theme promises its own time for the whole bundle; the legal limit is
         // the longest of its matters'.
@@ -466,6 +530,7 @@ impl Platform {
                     "matters": matter_codes,
                     "theme": application.theme_code,
                     "applicant": licenses::mask_holder(&application.applicant),
+                    "representative": application.representative.as_ref().map(licenses::mask_holder),
                     "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
                     "consent": consent,
                 }),
@@ -571,6 +636,14 @@ impl Platform {
                 continue;
             }
             fill_details(&mut tx, &mut case).await?;
+            if let Some(department) = query.department.as_deref().filter(|d| !d.is_empty())
+                && !case
+                    .parts
+                    .iter()
+                    .any(|p| p.department.as_deref() == Some(department))
+            {
+                continue;
+            }
             cases.push(case);
         }
         tx.commit().await?;
@@ -948,27 +1021,40 @@ impl Platform {
 
     /// Ratings of 1–2 waiting for rectification, oldest deadline first.
     pub async fn follow_ups(&self) -> Result<Vec<Evaluation>, PlatformError> {
-        let rows = sqlx::query(
-            "SELECT case_no, rating, comment, at, follow_up_by FROM evaluations \
-             WHERE follow_up_by IS NOT NULL ORDER BY follow_up_by, case_no",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations \
+             WHERE follow_up_by IS NOT NULL ORDER BY follow_up_by, case_no"
+        ))
         .fetch_all(self.store.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let rating: i64 = row.try_get("rating")?;
-                let follow_up_by: Option<String> = row.try_get("follow_up_by")?;
-                Ok(Evaluation {
-                    case_no: row.try_get("case_no")?,
-                    rating,
-                    rating_name: RATING_NAMES[(rating.clamp(1, 5) - 1) as usize],
-                    comment: row.try_get("comment")?,
-                    at: row.try_get("at")?,
-                    follow_up_by: follow_up_by.and_then(|d| d.parse().ok()),
-                })
-            })
-            .collect()
+        rows.iter().map(evaluation_from_row).collect()
     }
+
+    /// The evaluation of a case, once it has been given.
+    pub async fn evaluation(&self, case_no: &str) -> Result<Option<Evaluation>, PlatformError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVALUATION_COLUMNS} FROM evaluations WHERE case_no = $1"
+        ))
+        .bind(case_no)
+        .fetch_optional(self.store.pool())
+        .await?;
+        row.as_ref().map(evaluation_from_row).transpose()
+    }
+}
+
+const EVALUATION_COLUMNS: &str = "case_no, rating, comment, at, follow_up_by";
+
+fn evaluation_from_row(row: &AnyRow) -> Result<Evaluation, PlatformError> {
+    let rating: i64 = row.try_get("rating")?;
+    let follow_up_by: Option<String> = row.try_get("follow_up_by")?;
+    Ok(Evaluation {
+        case_no: row.try_get("case_no")?,
+        rating,
+        rating_name: RATING_NAMES[(rating.clamp(1, 5) - 1) as usize],
+        comment: row.try_get("comment")?,
+        at: row.try_get("at")?,
+        follow_up_by: follow_up_by.and_then(|d| d.parse().ok()),
+    })
 }
 
 /// One move of a case, see [`Platform::transition`].

@@ -48,6 +48,22 @@ impl Status {
         Status::DeliveryFailed,
     ];
 
+    /// The Chinese name clerks see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Accepted => "已受理",
+            Status::Delivered => "已推送",
+            Status::InReview => "审查中",
+            Status::SupplementRequested => "补正中",
+            Status::Approved => "准予",
+            Status::Denied => "不予",
+            Status::Completed => "办结",
+            Status::Withdrawn => "已撤回",
+            Status::Returned => "退回",
+            Status::DeliveryFailed => "推送失败",
+        }
+    }
+
     /// The snake_case name used in the API and the database.
     pub fn as_str(self) -> &'static str {
         match self {

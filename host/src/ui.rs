@@ -1,0 +1,194 @@
+//! The web front end, served by `onewindow serve` itself: the clerk's single
+//! window (一窗受理) at `/` and the operator console at `/admin`.
+//!
+//! Pages are rendered on the server from the templates in `host/templates`
+//! (minijinja, escaped by default) and are plain HTML forms and links, so every
+//! task works with the keyboard and without scripts. The one script is the
+//! vendored htmx (`host/assets`), which checks ID numbers as they are typed,
+//! marks the materials that licenses cover once the applicant consents, and
+//! keeps a case's timeline current. Nothing is fetched from elsewhere.
+
+mod admin;
+mod clerk;
+mod session;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use minijinja::{Environment, Value};
+
+use crate::config::Role;
+use crate::platform::Platform;
+use crate::platform::lifecycle::Status;
+pub use session::User;
+
+/// The pages and their assets.
+pub fn router() -> Router<Platform> {
+    Router::new()
+        .route("/", get(clerk::home))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/matters/{code}", get(clerk::matter))
+        .route("/accept", get(clerk::accept_form).post(clerk::accept))
+        .route("/accept/check-id", get(clerk::check_id))
+        .route("/accept/materials", get(clerk::materials))
+        .route("/cases", get(clerk::cases))
+        .route("/cases/{case_no}", get(clerk::case_page))
+        .route("/cases/{case_no}/live", get(clerk::case_live))
+        .route("/cases/{case_no}/receipt", get(clerk::receipt))
+        .route("/cases/{case_no}/evaluation", post(clerk::evaluate))
+        .route("/licenses", get(clerk::licenses))
+        .route("/admin", get(admin::console))
+        .route(
+            "/admin/adapters",
+            post(admin::install).layer(DefaultBodyLimit::max(crate::http::PACKAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/admin/adapters/{id}/activate/{version}",
+            post(admin::activate),
+        )
+        .route("/admin/adapters/{id}/rollback", post(admin::rollback))
+        .route("/admin/adapters/{id}/disable", post(admin::disable))
+        .route("/admin/cases/{case_no}/retry", post(admin::retry))
+        .route("/assets/htmx.min.js", get(htmx))
+        .route("/assets/app.css", get(css))
+        .layer(Extension(Arc::new(session::Sessions::default())))
+}
+
+async fn htmx() -> Response {
+    asset(include_str!("../assets/htmx.min.js"), "text/javascript")
+}
+
+async fn css() -> Response {
+    asset(include_str!("../assets/app.css"), "text/css")
+}
+
+fn asset(body: &'static str, media_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    // Optional values (`errors.name` with no errors) read as empty, not as errors.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("error.html", include_str!("../templates/error.html")),
+        ("matters.html", include_str!("../templates/matters.html")),
+        ("matter.html", include_str!("../templates/matter.html")),
+        ("accept.html", include_str!("../templates/accept.html")),
+        (
+            "materials.html",
+            include_str!("../templates/materials.html"),
+        ),
+        ("id_check.html", include_str!("../templates/id_check.html")),
+        ("receipt.html", include_str!("../templates/receipt.html")),
+        ("cases.html", include_str!("../templates/cases.html")),
+        ("case.html", include_str!("../templates/case.html")),
+        (
+            "case_live.html",
+            include_str!("../templates/case_live.html"),
+        ),
+        ("licenses.html", include_str!("../templates/licenses.html")),
+        ("license.html", include_str!("../templates/license.html")),
+        ("admin.html", include_str!("../templates/admin.html")),
+    ] {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e:#}"));
+    }
+    env.add_filter("status", |name: &str| {
+        Status::parse(name).map_or_else(|| name.to_owned(), |s| s.label().to_owned())
+    });
+    // Times are stored in UTC or with their offset; the window shows Beijing time.
+    env.add_filter("datetime", |text: &str| {
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("in range");
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| {
+                t.with_timezone(&beijing)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| text.to_owned())
+    });
+    env.add_filter("mask_id", |id: &str| crate::mask::id_number(id));
+    env
+});
+
+/// A page to render: a template and what it shows.
+pub struct Page {
+    template: &'static str,
+    context: BTreeMap<&'static str, Value>,
+}
+
+impl Page {
+    pub fn new(template: &'static str, user: Option<&User>) -> Page {
+        let mut context = BTreeMap::new();
+        if let Some(user) = user {
+            context.insert("user", Value::from_serialize(user));
+        }
+        Page { template, context }
+    }
+
+    pub fn with(mut self, key: &'static str, value: impl serde::Serialize) -> Page {
+        self.context.insert(key, Value::from_serialize(value));
+        self
+    }
+}
+
+/// Renders `page` as an HTML answer.
+pub fn page(page: Page) -> Response {
+    let rendered = TEMPLATES
+        .get_template(page.template)
+        .and_then(|t| t.render(&page.context));
+    match rendered {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(template = page.template, "a page failed to render: {e:#}");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><meta charset=utf-8><title>出错了</title><p>页面生成失败，请联系运维人员。"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A page that says what went wrong, with `status`.
+pub fn error_page(status: StatusCode, user: &User, message: &str) -> Response {
+    let mut response = page(Page::new("error.html", Some(user)).with("message", message));
+    *response.status_mut() = status;
+    response
+}
+
+/// The Chinese name of a role.
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Clerk => "窗口人员",
+        Role::Operator => "运维人员",
+        Role::Auditor => "审计人员",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in super::TEMPLATES.templates() {
+            assert!(super::TEMPLATES.get_template(name).is_ok(), "{name}");
+        }
+        assert!(super::TEMPLATES.templates().count() >= 15);
+    }
+}

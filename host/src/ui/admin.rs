@@ -1,0 +1,183 @@
+//! The operator console: adapters with their versions, health and call
+//! statistics; installing a package; activating, rolling back and disabling;
+//! cases whose delivery failed, with retry.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::clerk::failed;
+use super::{Page, User, page};
+use crate::config::Role;
+use crate::platform::cases::CaseQuery;
+use crate::platform::lifecycle::Status;
+use crate::platform::{Platform, PlatformError};
+
+/// What the last action did, shown above the lists (`?done=` or `?error=`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Outcome {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Back to the console with what happened.
+fn back(outcome: Result<String, PlatformError>) -> Response {
+    let query = match outcome {
+        Ok(done) => [("done", done)],
+        Err(e) => [("error", e.to_string())],
+    };
+    Redirect::to(&format!(
+        "/admin?{}",
+        serde_urlencoded::to_string(query).unwrap_or_default()
+    ))
+    .into_response()
+}
+
+/// `GET /admin`.
+pub async fn console(
+    user: User,
+    State(platform): State<Platform>,
+    Query(outcome): Query<Outcome>,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    let failed_query = CaseQuery {
+        status: Some(Status::DeliveryFailed.as_str().to_owned()),
+        ..CaseQuery::default()
+    };
+    let result = async {
+        Ok::<_, PlatformError>((
+            crate::http::adapter_infos(&platform).await?,
+            platform.cases(&failed_query).await?,
+        ))
+    }
+    .await;
+    match result {
+        Ok((mut adapters, failed_cases)) => {
+            // Each adapter's newest version first.
+            let version = |v: &str| semver::Version::parse(v).ok();
+            adapters.sort_by(|a, b| {
+                a.id.cmp(&b.id)
+                    .then_with(|| version(&b.version).cmp(&version(&a.version)))
+            });
+            page(
+                Page::new("admin.html", Some(&user))
+                    .with("nav", "admin")
+                    .with("adapters", adapters)
+                    .with("failed_cases", failed_cases)
+                    .with("done", outcome.done)
+                    .with("error", outcome.error),
+            )
+        }
+        Err(e) => failed(&user, e),
+    }
+}
+
+/// `POST /admin/adapters`: installs the uploaded package (not yet active).
+pub async fn install(
+    user: User,
+    State(platform): State<Platform>,
+    mut multipart: Multipart,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    let mut package = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("package") => match field.bytes().await {
+                Ok(bytes) => package = Some(bytes),
+                Err(e) => return back(Err(invalid(format!("上传未完成：{e}")))),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return back(Err(invalid(format!("上传未完成：{e}")))),
+        }
+    }
+    let Some(package) = package.filter(|p| !p.is_empty()) else {
+        return back(Err(invalid("请选择要安装的适配器包（.tar.gz）。".into())));
+    };
+    back(
+        platform
+            .install_package(&package, &user.name)
+            .await
+            .map(|v| format!("已安装 {} {}（尚未启用）", v.id, v.version)),
+    )
+}
+
+fn invalid(message: String) -> PlatformError {
+    PlatformError::Invalid {
+        field: "package".into(),
+        message,
+    }
+}
+
+/// `POST /admin/adapters/{id}/activate/{version}`.
+pub async fn activate(
+    user: User,
+    State(platform): State<Platform>,
+    Path((id, version)): Path<(String, String)>,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    back(
+        platform
+            .activate_adapter(&id, &version, &user.name)
+            .await
+            .map(|v| format!("{} 已启用 {}", v.id, v.version)),
+    )
+}
+
+/// `POST /admin/adapters/{id}/rollback`.
+pub async fn rollback(
+    user: User,
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    back(
+        platform
+            .rollback_adapter(&id, &user.name)
+            .await
+            .map(|v| format!("{} 已回滚到 {}", v.id, v.version)),
+    )
+}
+
+/// `POST /admin/adapters/{id}/disable`.
+pub async fn disable(
+    user: User,
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    back(
+        platform
+            .disable_adapter(&id, &user.name)
+            .await
+            .map(|()| format!("{id} 已停用；其办件在推送队列中等待")),
+    )
+}
+
+/// `POST /admin/cases/{case_no}/retry`.
+pub async fn retry(
+    user: User,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> Response {
+    if let Some(refused) = user.refusal(Role::Operator) {
+        return refused;
+    }
+    back(
+        crate::delivery::retry(&platform, &case_no, &user.name)
+            .await
+            .map(|()| format!("办件 {case_no} 已重新排队推送")),
+    )
+}
