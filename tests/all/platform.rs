@@ -1753,6 +1753,86 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
         message.contains("县教育局") && message.contains("县公安局"),
         "{message}"
     );
+
+    // An organization applies through its 法定代表人, whose 居民身份证 stands in
+    // for 法定代表人身份证明 (003) and 股东…身份证明 (004) of 企业设立登记.
+    let founding = |representative: Value| {
+        json!({
+            "matter_code": "330122-SCJG-XK-001",
+            "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
+            "representative": representative,
+            "attachments": [pdf("001"), pdf("002"), pdf("005")],
+            "consent": {"reuse_licenses": true, "purpose": "办理企业设立登记"},
+        })
+    };
+    let (status, answer) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(founding(Value::Null)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+    assert_eq!(missing_codes(&answer), ["003", "004"]);
+    // (That refusal looked licenses up, which the audit log keeps; these do not.)
+    let before = s.row_counts().await;
+    let (status, answer) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(founding(
+                json!({"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME}),
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+    assert_eq!(answer["field"], "representative.type");
+    let (status, answer) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(founding(
+                json!({"type": "person", "id_number": "110105194912310021", "name": "陈晓东"}),
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+    assert_eq!(answer["field"], "representative.id_number");
+    assert_eq!(s.row_counts().await, before, "refusals store nothing");
+    let (status, founded) = s
+        .call(
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(founding(
+                json!({"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"}),
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{founded:#}");
+    assert_eq!(founded["covered_by_license"], json!(["003", "004"]));
+
+    // Cases are found by the department that handles them.
+    let numbers = async |department: &str| -> Vec<String> {
+        let path = format!("/api/v1/cases?department={department}");
+        let (_, found) = s.call("GET", &path, Some(CLERK), None).await;
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["case_no"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let founded = founded["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(numbers("县市场监督管理局").await, [founded.clone()]);
+    assert_eq!(
+        numbers("县人力资源和社会保障局").await,
+        [case_no.to_owned()]
+    );
+    assert!(numbers("县公安局").await.is_empty());
 }
 
 /// What a path parameter is filled with: something that names nothing, so a
