@@ -41,14 +41,17 @@ fixtures: plugins
 
 ## Formatting, lints, and every test: host, end to end (on SQLite and on the
 ## machine's PostgreSQL, started by tests/postgres.sh), mocks, adapters, codecs,
-## a short run of the fault-injection suite (tests/src/bin/faults.rs), and a short
-## Schemathesis run against the running platform.
+## a short run of the fault-injection suite (tests/src/bin/faults.rs), a short
+## Schemathesis run against the running platform, and the front end in headless
+## Chromium (tests/browser.sh installs Debian's chromium; screenshots land in
+## target/browser/screenshots).
 test: setup lint
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
 	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision -p public-security \
 		-p social-security -p tax -p real-estate
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) run -q -p onewindow-tests --bin faults -- --seconds 9
 	bash tests/schemathesis.sh 15
+	bash tests/browser.sh
 
 ## The long sweep: Schemathesis for two minutes per role against the running
 ## platform (tests/schemathesis.sh), each cargo-fuzz target for 30 s (tests/fuzz.sh),

@@ -12,3 +12,4 @@ mod real_estate;
 mod runtime;
 mod social_security;
 mod tax;
+mod window;

@@ -18,11 +18,11 @@ use serde_json::{Value, json};
 use crate::contract::Contract;
 use onewindow::registry::package;
 
-struct Server {
+pub(crate) struct Server {
     running: Running,
     client: reqwest::Client,
     contract: Contract,
-    mock: mock::Handle,
+    pub(crate) mock: mock::Handle,
     /// The other departments, when the setup connects them.
     others: Option<Others>,
     config: Config,
@@ -74,15 +74,17 @@ on_both_databases!(
 );
 
 /// How a test's platform and mock system run.
-struct Setup {
+pub(crate) struct Setup {
     /// Whether the delivery worker runs.
-    deliver: bool,
+    pub(crate) deliver: bool,
     /// The mock's time per lifecycle stage.
-    stage: Duration,
-    clock: Clock,
+    pub(crate) stage: Duration,
+    pub(crate) clock: Clock,
     /// Whether 县公安局, 县税务局 and 县人力资源和社会保障局 are connected too, with
     /// the theme 开办企业.
-    departments: bool,
+    pub(crate) departments: bool,
+    /// How long delivery is retried before a case shows `delivery_failed`.
+    pub(crate) retry_horizon: Option<Duration>,
 }
 
 impl Default for Setup {
@@ -92,6 +94,7 @@ impl Default for Setup {
             stage: Duration::from_millis(100),
             clock: Clock::System,
             departments: false,
+            retry_horizon: None,
         }
     }
 }
@@ -100,7 +103,7 @@ async fn server(db: Db) -> Server {
     server_with(db, Setup::default()).await
 }
 
-async fn server_with(db: Db, setup: Setup) -> Server {
+pub(crate) async fn server_with(db: Db, setup: Setup) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),
         mock::Config {
@@ -154,7 +157,10 @@ async fn server_with(db: Db, setup: Setup) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let database = fresh_database(db, dir.path()).await;
     let themes = if setup.departments { OPEN_BUSINESS } else { "" };
-    let config = platform_config_with(dir.path(), &database, &departments, themes);
+    let mut config = platform_config_with(dir.path(), &database, &departments, themes);
+    if let Some(horizon) = setup.retry_horizon {
+        config.delivery.retry_horizon = horizon;
+    }
     let running = Running::start(config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();
     let document = client
@@ -177,7 +183,7 @@ async fn server_with(db: Db, setup: Setup) -> Server {
 }
 
 impl Server {
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.running.url
     }
 
@@ -194,7 +200,7 @@ impl Server {
     }
 
     /// A JSON request; the answer is checked against the OpenAPI document.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -253,7 +259,7 @@ impl Server {
     }
 
     /// Waits until the case has reached `status` (its timeline has that step).
-    async fn wait_for_status(&self, case_no: &str, status: &str) -> Value {
+    pub(crate) async fn wait_for_status(&self, case_no: &str, status: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let (_, case) = self
@@ -321,7 +327,7 @@ fn statuses(case: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn application() -> Value {
+pub(crate) fn application() -> Value {
     json!({
         "matter_code": "330122-SCJG-XK-001",
         "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
