@@ -1833,7 +1833,7 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
             .collect()
     };
     let founded = founded["case_no"].as_str().unwrap().to_owned();
-    assert_eq!(numbers("县市场监督管理局").await, [founded.clone()]);
+    assert_eq!(numbers("县市场监督管理局").await, [founded]);
     assert_eq!(
         numbers("县人力资源和社会保障局").await,
         [case_no.to_owned()]
