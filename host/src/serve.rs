@@ -117,17 +117,18 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     println!("onewindow listening on http://{listen}");
+    println!("  window:  http://{listen}/  (operators: http://{listen}/admin)");
     println!("  API:     http://{listen}/api/v1/matters");
     println!("  health:  http://{listen}/healthz  http://{listen}/readyz");
     for role in [Role::Clerk, Role::Operator, Role::Auditor] {
-        if let Some(token) = platform
+        if let Some((name, token)) = platform
             .config
             .tokens
             .iter()
             .find(|t| t.role == role)
-            .and_then(|t| t.plain_text())
+            .and_then(|t| Some((&t.name, t.plain_text()?)))
         {
-            println!("{role} token: {token}");
+            println!("{role} token: {token}  (the window's account {name:?}, password: the token)");
         }
     }
     axum::serve(listener, crate::http::app(platform))
