@@ -1762,62 +1762,39 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
 
     // An organization applies through its 法定代表人, whose 居民身份证 stands in
     // for 法定代表人身份证明 (003) and 股东…身份证明 (004) of 企业设立登记.
-    let founding = |representative: Value| {
-        json!({
+    let found = async |representative: Value| {
+        let application = json!({
             "matter_code": "330122-SCJG-XK-001",
             "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
             "representative": representative,
             "attachments": [pdf("001"), pdf("002"), pdf("005")],
             "consent": {"reuse_licenses": true, "purpose": "办理企业设立登记"},
-        })
+        });
+        s.call("POST", "/api/v1/cases", Some(CLERK), Some(application))
+            .await
     };
-    let (status, answer) = s
-        .call(
-            "POST",
-            "/api/v1/cases",
-            Some(CLERK),
-            Some(founding(Value::Null)),
-        )
-        .await;
+    let (status, answer) = found(Value::Null).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
     assert_eq!(missing_codes(&answer), ["003", "004"]);
     // (That refusal looked licenses up, which the audit log keeps; these do not.)
     let before = s.row_counts().await;
-    let (status, answer) = s
-        .call(
-            "POST",
-            "/api/v1/cases",
-            Some(CLERK),
-            Some(founding(
-                json!({"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME}),
-            )),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
-    assert_eq!(answer["field"], "representative.type");
-    let (status, answer) = s
-        .call(
-            "POST",
-            "/api/v1/cases",
-            Some(CLERK),
-            Some(founding(
-                json!({"type": "person", "id_number": "110105194912310021", "name": "陈晓东"}),
-            )),
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
-    assert_eq!(answer["field"], "representative.id_number");
+    for (representative, field) in [
+        (
+            json!({"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME}),
+            "representative.type",
+        ),
+        (
+            json!({"type": "person", "id_number": "110105194912310021", "name": "陈晓东"}),
+            "representative.id_number",
+        ),
+    ] {
+        let (status, answer) = found(representative).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:#}");
+        assert_eq!(answer["field"], field);
+    }
     assert_eq!(s.row_counts().await, before, "refusals store nothing");
-    let (status, founded) = s
-        .call(
-            "POST",
-            "/api/v1/cases",
-            Some(CLERK),
-            Some(founding(
-                json!({"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"}),
-            )),
-        )
-        .await;
+    let (status, founded) =
+        found(json!({"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"})).await;
     assert_eq!(status, StatusCode::CREATED, "{founded:#}");
     assert_eq!(founded["covered_by_license"], json!(["003", "004"]));
 

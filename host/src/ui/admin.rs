@@ -6,9 +6,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::Page;
 use super::clerk::failed;
-use super::{Page, User, page};
-use crate::config::Role;
+use super::page;
+use super::session::Operator;
 use crate::platform::cases::CaseQuery;
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
@@ -37,13 +38,10 @@ fn back(outcome: Result<String, PlatformError>) -> Response {
 
 /// `GET /admin`.
 pub async fn console(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     Query(outcome): Query<Outcome>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     let failed_query = CaseQuery {
         status: Some(Status::DeliveryFailed.as_str().to_owned()),
         ..CaseQuery::default()
@@ -78,13 +76,10 @@ pub async fn console(
 
 /// `POST /admin/adapters`: installs the uploaded package (not yet active).
 pub async fn install(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     mut multipart: Multipart,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     let mut package = None;
     loop {
         match multipart.next_field().await {
@@ -117,13 +112,10 @@ fn invalid(message: String) -> PlatformError {
 
 /// `POST /admin/adapters/{id}/activate/{version}`.
 pub async fn activate(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     Path((id, version)): Path<(String, String)>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     back(
         platform
             .activate_adapter(&id, &version, &user.name)
@@ -134,13 +126,10 @@ pub async fn activate(
 
 /// `POST /admin/adapters/{id}/rollback`.
 pub async fn rollback(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     back(
         platform
             .rollback_adapter(&id, &user.name)
@@ -151,13 +140,10 @@ pub async fn rollback(
 
 /// `POST /admin/adapters/{id}/disable`.
 pub async fn disable(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     back(
         platform
             .disable_adapter(&id, &user.name)
@@ -168,13 +154,10 @@ pub async fn disable(
 
 /// `POST /admin/cases/{case_no}/retry`.
 pub async fn retry(
-    user: User,
+    Operator(user): Operator,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Operator) {
-        return refused;
-    }
     back(
         crate::delivery::retry(&platform, &case_no, &user.name)
             .await

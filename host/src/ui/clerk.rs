@@ -11,8 +11,9 @@ use indexmap::IndexMap;
 use onewindow_codes::CodeError;
 use serde::{Deserialize, Serialize};
 
+use super::session::Clerk;
 use super::{Page, User, error_page, page};
-use crate::config::{Role, Theme};
+use crate::config::Theme;
 use crate::model::{Attachment, License, Party};
 use crate::platform::cases::{Application, CaseQuery, Consent, EvaluationRequest, MaterialCheck};
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
@@ -68,7 +69,7 @@ pub struct Search {
 
 /// `GET /`: the matter search, with the themes (一件事) above it.
 pub async fn home(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     Query(search): Query<Search>,
 ) -> Response {
@@ -407,9 +408,6 @@ pub async fn accept_form(
     State(platform): State<Platform>,
     Query(target): Query<Target>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Clerk) {
-        return refused;
-    }
     let fields = Fields {
         target,
         applicant_type: "person".into(),
@@ -449,13 +447,10 @@ pub async fn check_id(_: User, Query(check): Query<IdCheck>) -> Response {
 /// `GET /accept/materials`: which materials the applicant's licenses cover,
 /// asked once the applicant consents (htmx swaps the list in).
 pub async fn materials(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     Query(fields): Query<Fields>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Clerk) {
-        return refused;
-    }
     let (theme, matters) = match target_matters(&platform, &fields.target).await {
         Ok(found) => found,
         Err(e) => return failed(&user, e),
@@ -544,13 +539,10 @@ async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Attachment>)
 
 /// `POST /accept`: accepts the case, then shows its receipt.
 pub async fn accept(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     multipart: Multipart,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Clerk) {
-        return refused;
-    }
     let (fields, attachments) = match read_form(multipart).await {
         Ok(read) => read,
         Err(message) => return error_page(StatusCode::BAD_REQUEST, &user, &message),
@@ -637,7 +629,7 @@ fn case_title(platform: &Platform, case: &crate::platform::cases::Case) -> Strin
 
 /// `GET /cases/{case_no}/receipt`: the printable 受理回执.
 pub async fn receipt(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
@@ -779,9 +771,6 @@ pub async fn evaluate(
     Path(case_no): Path<String>,
     Form(form): Form<EvaluationForm>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Clerk) {
-        return refused;
-    }
     let Ok(rating) = form.rating.parse::<i64>() else {
         return case_view(
             &platform,
@@ -828,13 +817,10 @@ pub struct LicenseForm {
 
 /// `GET /licenses`.
 pub async fn licenses(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     Query(form): Query<LicenseForm>,
 ) -> Response {
-    if let Some(refused) = user.refusal(Role::Clerk) {
-        return refused;
-    }
     let mut view = Page::new("licenses.html", Some(&user)).with("nav", "licenses");
     let mut errors: BTreeMap<&str, String> = BTreeMap::new();
     let holder = form.holder.trim();

@@ -140,23 +140,49 @@ impl OptionalFromRequestParts<Platform> for User {
     }
 }
 
-impl User {
-    /// The refusal for a user whose role may not do this; `None` when it may.
-    pub fn refusal(&self, role: Role) -> Option<Response> {
-        if self.role == role {
-            return None;
+/// A signed-in user of one role: pages for that role take it, and anyone else
+/// gets a page saying who may use them.
+macro_rules! role {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub User);
+
+        impl FromRequestParts<Platform> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &Platform,
+            ) -> Result<Self, Response> {
+                let user = <User as FromRequestParts<Platform>>::from_request_parts(parts, state)
+                    .await?;
+                if user.role != $role {
+                    return Err(super::error_page(
+                        StatusCode::FORBIDDEN,
+                        &user,
+                        &format!(
+                            "此功能仅限{}使用；您以{}身份登录。",
+                            super::role_label($role),
+                            super::role_label(user.role)
+                        ),
+                    ));
+                }
+                Ok($name(user))
+            }
         }
-        Some(super::error_page(
-            StatusCode::FORBIDDEN,
-            self,
-            &format!(
-                "此功能仅限{}使用；您以{}身份登录。",
-                super::role_label(role),
-                super::role_label(self.role)
-            ),
-        ))
-    }
+    };
 }
+
+role!(
+    /// A signed-in clerk.
+    Clerk,
+    Role::Clerk
+);
+role!(
+    /// A signed-in operator.
+    Operator,
+    Role::Operator
+);
 
 #[derive(Deserialize)]
 pub struct Next {
