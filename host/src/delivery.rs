@@ -18,6 +18,8 @@ use crate::store::{self, json_column};
 
 /// How often the outbox is looked at.
 const TICK: Duration = Duration::from_millis(100);
+/// How often the outbox depth gauge is refreshed.
+const DEPTH_EVERY: Duration = Duration::from_secs(1);
 /// Rows handed to adapters per tick.
 const BATCH: i64 = 64;
 /// Pages of events read per adapter per poll.
@@ -36,7 +38,16 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
     let sync = platform;
     vec![
         tokio::spawn(async move {
+            let mut depth_read: Option<tokio::time::Instant> = None;
             loop {
+                // Counting the outbox is a query of its own: once a second is
+                // enough for the gauge, however busy delivery is.
+                if depth_read.is_none_or(|at| at.elapsed() >= DEPTH_EVERY) {
+                    if let Err(e) = record_depth(&deliver).await {
+                        tracing::error!("delivery worker: counting the outbox: {e}");
+                    }
+                    depth_read = Some(tokio::time::Instant::now());
+                }
                 match deliver_due(&deliver).await {
                     Ok(n) if n > 0 => continue,
                     Ok(_) => {}
@@ -89,13 +100,18 @@ struct Due {
     next_attempt_at: String,
 }
 
-/// Hands every due outbox row to its adapter; returns how many were tried.
-pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
-    let now = store::now();
+/// Sets the `onewindow_outbox_depth` gauge: the cases waiting for delivery.
+async fn record_depth(platform: &Platform) -> Result<(), PlatformError> {
     let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         .fetch_one(platform.store.pool())
         .await?;
     metrics::gauge!("onewindow_outbox_depth").set(depth as f64);
+    Ok(())
+}
+
+/// Hands every due outbox row to its adapter; returns how many were tried.
+pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
+    let now = store::now();
     let rows = sqlx::query(
         "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at FROM outbox \
          WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
