@@ -914,6 +914,17 @@ async fn concurrent_acceptances_get_consecutive_numbers_and_one_audit_chain(db: 
         assert_eq!(stored["form"], case["form"]);
         assert_eq!(stored["timeline"], case["timeline"]);
     }
+    // The list reads every case's parts and timeline at once; each gets its own.
+    let (_, listed) = s.call("GET", "/api/v1/cases", Some(CLERK), None).await;
+    let listed = listed["items"].as_array().unwrap();
+    assert_eq!(listed.len(), 100);
+    for case in listed {
+        let path = format!("/api/v1/cases/{}", case["case_no"].as_str().unwrap());
+        let (_, stored) = s.call("GET", &path, Some(CLERK), None).await;
+        assert_eq!(case["parts"], stored["parts"]);
+        assert_eq!(case["timeline"], stored["timeline"]);
+        assert_eq!(case["parts"].as_array().unwrap().len(), 1, "{case:#}");
+    }
     let after = s.row_counts().await;
     // cases, timeline, outbox and audit gain one row per case; attachments five.
     let gained: Vec<i64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();

@@ -2,6 +2,8 @@
 //! 一次告知), deadlines in working days, the lifecycle with its timeline, and the
 //! applicant's evaluation.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -592,7 +594,7 @@ impl Platform {
         .await?
         .ok_or_else(|| PlatformError::NotFound(format!("no case with number {case_no:?}")))?;
         let mut case = self.case_from_row(&row)?;
-        fill_details(&mut tx, &mut case).await?;
+        fill_details(&mut tx, std::slice::from_mut(&mut case)).await?;
         tx.commit().await?;
         Ok(case)
     }
@@ -627,7 +629,7 @@ impl Platform {
         .await?;
         let mut cases = Vec::new();
         for row in &rows {
-            let mut case = self.case_from_row(row)?;
+            let case = self.case_from_row(row)?;
             let overdue = case.due == Some(DueStatus::Overdue);
             let due_soon = case.due == Some(DueStatus::DueSoon);
             if query.overdue.is_some_and(|want| want != overdue)
@@ -635,16 +637,15 @@ impl Platform {
             {
                 continue;
             }
-            fill_details(&mut tx, &mut case).await?;
-            if let Some(department) = query.department.as_deref().filter(|d| !d.is_empty())
-                && !case
-                    .parts
+            cases.push(case);
+        }
+        fill_details(&mut tx, &mut cases).await?;
+        if let Some(department) = query.department.as_deref().filter(|d| !d.is_empty()) {
+            cases.retain(|case| {
+                case.parts
                     .iter()
                     .any(|p| p.department.as_deref() == Some(department))
-            {
-                continue;
-            }
-            cases.push(case);
+            });
         }
         tx.commit().await?;
         Ok(cases)
@@ -1136,20 +1137,32 @@ async fn case_parts(tx: &mut Tx, case_no: &str) -> Result<Vec<PartState>, Platfo
 }
 
 /// Reads the parts and timeline of `case` in `tx`.
-async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError> {
-    let parts = sqlx::query(
-        "SELECT p.part_no, p.matter_code, p.status, p.department_ref, p.reason, \
+/// Reads the parts and timelines of `cases`: two queries, however many cases.
+async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), PlatformError> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let placeholders = (1..=cases.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let parts_sql = format!(
+        "SELECT p.case_no, p.part_no, p.matter_code, p.status, p.department_ref, p.reason, \
          m.name AS matter_name, m.department FROM case_parts p \
-         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no = $1 ORDER BY p.part_no",
-    )
-    .bind(&case.case_no)
-    .fetch_all(&mut **tx)
-    .await?;
-    case.parts = parts
-        .iter()
-        .map(|row| -> Result<Part, PlatformError> {
-            let status: String = row.try_get("status")?;
-            Ok(Part {
+         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no IN ({placeholders}) \
+         ORDER BY p.case_no, p.part_no"
+    );
+    let mut query = sqlx::query(&parts_sql);
+    for case in cases.iter() {
+        query = query.bind(&case.case_no);
+    }
+    let mut parts: HashMap<String, Vec<Part>> = HashMap::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let status: String = row.try_get("status")?;
+        parts
+            .entry(row.try_get("case_no")?)
+            .or_default()
+            .push(Part {
                 part_no: row.try_get("part_no")?,
                 matter_code: row.try_get("matter_code")?,
                 matter_name: row.try_get("matter_name")?,
@@ -1159,20 +1172,23 @@ async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError>
                 })?,
                 department_ref: row.try_get("department_ref")?,
                 reason: row.try_get("reason")?,
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let steps = sqlx::query(
-        "SELECT at, part_no, status, actor, note FROM timeline WHERE case_no = $1 ORDER BY id",
-    )
-    .bind(&case.case_no)
-    .fetch_all(&mut **tx)
-    .await?;
-    case.timeline = steps
-        .iter()
-        .map(|row| -> Result<Step, PlatformError> {
-            let status: String = row.try_get("status")?;
-            Ok(Step {
+            });
+    }
+    let steps_sql = format!(
+        "SELECT case_no, at, part_no, status, actor, note FROM timeline \
+         WHERE case_no IN ({placeholders}) ORDER BY id"
+    );
+    let mut query = sqlx::query(&steps_sql);
+    for case in cases.iter() {
+        query = query.bind(&case.case_no);
+    }
+    let mut steps: HashMap<String, Vec<Step>> = HashMap::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let status: String = row.try_get("status")?;
+        steps
+            .entry(row.try_get("case_no")?)
+            .or_default()
+            .push(Step {
                 at: row.try_get("at")?,
                 part_no: row.try_get("part_no")?,
                 status: Status::parse(&status).ok_or_else(|| {
@@ -1180,9 +1196,12 @@ async fn fill_details(tx: &mut Tx, case: &mut Case) -> Result<(), PlatformError>
                 })?,
                 actor: row.try_get("actor")?,
                 note: row.try_get("note")?,
-            })
-        })
-        .collect::<Result<_, _>>()?;
+            });
+    }
+    for case in cases.iter_mut() {
+        case.parts = parts.remove(&case.case_no).unwrap_or_default();
+        case.timeline = steps.remove(&case.case_no).unwrap_or_default();
+    }
     Ok(())
 }
 
