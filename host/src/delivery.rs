@@ -72,10 +72,11 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
             loop {
                 tokio::time::sleep(REGISTRY_POLL).await;
                 match registry.load_registry().await {
-                    Ok(true) => {
-                        registry.sync_catalogue().await;
+                    Ok(changed) => {
+                        for id in changed {
+                            registry.sync_catalogue_of(&id).await;
+                        }
                     }
-                    Ok(false) => {}
                     Err(e) => tracing::error!("following the adapter registry: {e}"),
                 }
             }

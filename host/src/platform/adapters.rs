@@ -366,13 +366,13 @@ impl Platform {
 
     /// Brings the served adapters in line with the registry: each adapter's
     /// active version is loaded, disabled ones are switched off. Packages from
-    /// the adapter folder stay unless the registry says otherwise. Says whether
-    /// anything changed.
-    pub async fn load_registry(&self) -> Result<bool, PlatformError> {
+    /// the adapter folder stay unless the registry says otherwise. Returns the
+    /// adapters that changed.
+    pub async fn load_registry(&self) -> Result<Vec<String>, PlatformError> {
         let rows = sqlx::query("SELECT adapter_id, version FROM adapter_active")
             .fetch_all(self.store.pool())
             .await?;
-        let mut changed = false;
+        let mut changed = Vec::new();
         for row in rows {
             let id: String = row.try_get("adapter_id")?;
             let version: Option<String> = row.try_get("version")?;
@@ -381,7 +381,7 @@ impl Platform {
                     if self.adapter(&id).is_some() {
                         self.uninstall(&id);
                         tracing::info!(adapter = %id, "adapter disabled by the registry");
-                        changed = true;
+                        changed.push(id);
                     }
                 }
                 Some(version) => {
@@ -392,7 +392,7 @@ impl Platform {
                         let adapter = self.load_version(&id, &version).await?;
                         tracing::info!(adapter = %id, %version, "adapter loaded from the registry");
                         self.install(adapter);
-                        changed = true;
+                        changed.push(id);
                     }
                 }
             }
