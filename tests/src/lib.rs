@@ -275,6 +275,22 @@ pub fn platform_config_with(
     departments: &[Department],
     extra: &str,
 ) -> onewindow::config::Config {
+    platform_config_delivering(dir, database, departments, TEST_DELIVERY, extra)
+}
+
+/// The `[delivery]` keys of the test platforms: quick polls, retries and breakers.
+pub const TEST_DELIVERY: &str = "poll-interval-ms = 100
+initial-backoff-ms = 100
+breaker-cool-down-ms = 200";
+
+/// [`platform_config_with`] with `delivery` as the keys of `[delivery]`.
+pub fn platform_config_delivering(
+    dir: &Path,
+    database: &str,
+    departments: &[Department],
+    delivery: &str,
+    extra: &str,
+) -> onewindow::config::Config {
     for department in departments {
         department.write(&dir.join("adapters"));
     }
@@ -287,9 +303,7 @@ calendar-dir = "{calendar}"
 max-body-bytes = 65536
 trust-dir = "{trust}"
 [delivery]
-poll-interval-ms = 100
-initial-backoff-ms = 100
-breaker-cool-down-ms = 200
+{delivery}
 [[tokens]]
 name = "窗口一号"
 role = "clerk"

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use clap::Parser;
 use legacy_systems::common::Fault;
-use legacy_systems::common::department::Config as MockConfig;
+use legacy_systems::common::department::{self, Config as MockConfig, Register};
 use onewindow::registry::package;
 use onewindow_tests::{CLERK, Department, OPERATOR, components};
 use serde_json::{Value, json};
@@ -168,34 +168,13 @@ impl Mocks {
         ]
     }
 
-    fn set_fault(&self, adapter: &str, fault: Fault) {
+    /// The mock department that `adapter` talks to.
+    fn of(&self, adapter: &str) -> &dyn Mock {
         match adapter {
-            "market-supervision" => self.market.set_fault(fault),
-            "public-security" => self.police.set_fault(fault),
-            "tax" => self.tax.set_fault(fault),
-            "social-security" => self.social.set_fault(fault),
-            other => panic!("no mock for {other}"),
-        }
-    }
-
-    /// (stored cases, repeated submissions) at the department of `adapter`.
-    fn stats(&self, adapter: &str) -> (u64, u64) {
-        let stats = match adapter {
-            "market-supervision" => self.market.stats(),
-            "public-security" => self.police.stats(),
-            "tax" => self.tax.stats(),
-            "social-security" => self.social.stats(),
-            other => panic!("no mock for {other}"),
-        };
-        (stats.cases, stats.duplicates)
-    }
-
-    fn addr(&self, adapter: &str) -> std::net::SocketAddr {
-        match adapter {
-            "market-supervision" => self.market.addr(),
-            "public-security" => self.police.addr(),
-            "tax" => self.tax.addr(),
-            "social-security" => self.social.addr(),
+            "market-supervision" => &self.market,
+            "public-security" => &self.police,
+            "tax" => &self.tax,
+            "social-security" => &self.social,
             other => panic!("no mock for {other}"),
         }
     }
@@ -205,6 +184,29 @@ impl Mocks {
         self.police.shutdown().await;
         self.tax.shutdown().await;
         self.social.shutdown().await;
+    }
+}
+
+/// What the suite asks of a mock department, whichever protocol it speaks.
+trait Mock {
+    fn set_fault(&self, fault: Fault);
+    /// (stored cases, repeated submissions).
+    fn stats(&self) -> (u64, u64);
+    fn addr(&self) -> std::net::SocketAddr;
+}
+
+impl<R: Register> Mock for department::Handle<R> {
+    fn set_fault(&self, fault: Fault) {
+        department::Handle::set_fault(self, fault);
+    }
+
+    fn stats(&self) -> (u64, u64) {
+        let stats = department::Handle::stats(self);
+        (stats.cases, stats.duplicates)
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        department::Handle::addr(self)
     }
 }
 
@@ -499,19 +501,17 @@ async fn run(scenario: Scenario, seconds: u64, binary: &Path) -> anyhow::Result<
     let dir = tempfile::tempdir()?;
     let mocks = Mocks::start().await?;
     let database = onewindow_tests::fresh_database(onewindow_tests::Db::Postgres, dir.path()).await;
-    let delivery = "\n[delivery]\npoll-interval-ms = 500\ninitial-backoff-ms = 200\nmax-backoff-ms = 2000\nbreaker-cool-down-ms = 1000\nclaim-lease-secs = 5\n";
-    onewindow_tests::platform_config_with(dir.path(), &database, &mocks.departments(), "");
-    // The delivery settings of the suite replace the test defaults.
+    let delivery = "poll-interval-ms = 500\ninitial-backoff-ms = 200\nmax-backoff-ms = 2000\n\
+                    breaker-cool-down-ms = 1000\nclaim-lease-secs = 5";
+    // Written out as onewindow.toml, which the replicas are started with.
+    onewindow_tests::platform_config_delivering(
+        dir.path(),
+        &database,
+        &mocks.departments(),
+        delivery,
+        "",
+    );
     let config = dir.path().join("onewindow.toml");
-    let text = std::fs::read_to_string(&config)?;
-    let text = match text.split_once("[delivery]") {
-        Some((head, tail)) => {
-            let rest = tail.split_once("\n[").map_or("", |(_, rest)| rest);
-            format!("{head}{delivery}\n[{rest}")
-        }
-        None => format!("{text}{delivery}"),
-    };
-    std::fs::write(&config, text)?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -565,14 +565,16 @@ async fn run(scenario: Scenario, seconds: u64, binary: &Path) -> anyhow::Result<
         }
         Scenario::PostgresRestart => tokio::task::spawn_blocking(restart_postgres).await??,
         Scenario::LegacyDown => {
-            mocks.set_fault("market-supervision", Fault::Down);
-            mocks.set_fault("social-security", Fault::Down);
+            mocks.of("market-supervision").set_fault(Fault::Down);
+            mocks.of("social-security").set_fault(Fault::Down);
         }
-        Scenario::LegacySlow => mocks.set_fault("tax", Fault::Slow(Duration::from_millis(1500))),
+        Scenario::LegacySlow => mocks
+            .of("tax")
+            .set_fault(Fault::Slow(Duration::from_millis(1500))),
         Scenario::Malformed => {
-            mocks.set_fault("market-supervision", Fault::Truncated);
-            mocks.set_fault("public-security", Fault::WrongEncoding);
-            mocks.set_fault("tax", Fault::UnknownCode);
+            mocks.of("market-supervision").set_fault(Fault::Truncated);
+            mocks.of("public-security").set_fault(Fault::WrongEncoding);
+            mocks.of("tax").set_fault(Fault::UnknownCode);
         }
         Scenario::TrappingAdapter | Scenario::LoopingAdapter | Scenario::MemoryAdapter => {
             fixture.activate(&http, &url, "2.0.0").await?;
@@ -596,7 +598,7 @@ async fn run(scenario: Scenario, seconds: u64, binary: &Path) -> anyhow::Result<
                 "tax",
                 "social-security",
             ] {
-                mocks.set_fault(adapter, Fault::None);
+                mocks.of(adapter).set_fault(Fault::None);
             }
         }
         Scenario::TrappingAdapter | Scenario::LoopingAdapter | Scenario::MemoryAdapter => {
@@ -816,7 +818,7 @@ async fn check(
             )),
         }
         if adapter != "fixture" && *steps > 0 {
-            let at = format!("http://{}/_mock/cases/{case_no}", mocks.addr(adapter));
+            let at = format!("http://{}/_mock/cases/{case_no}", mocks.of(adapter).addr());
             if !http.get(&at).send().await?.status().is_success() {
                 lost.push(format!(
                     "{case_no} is delivered but {adapter}'s system does not have it"
@@ -831,7 +833,7 @@ async fn check(
         "tax",
         "social-security",
     ] {
-        let (cases, repeats) = mocks.stats(adapter);
+        let (cases, repeats) = mocks.of(adapter).stats();
         let expected = per_adapter.get(adapter).copied().unwrap_or_default();
         if cases > expected {
             duplicated.push(format!(
