@@ -969,15 +969,7 @@ fn package(s: &Server, version: &str) -> package::PackageFiles {
 
 /// A package of `manifest` (which names its component) signed by the trusted integrator.
 fn signed(s: &Server, manifest: &str) -> package::PackageFiles {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("adapter.toml"), manifest).unwrap();
-    let key = package::SecretKey::read(
-        &s._dir
-            .path()
-            .join(format!("trusted-keys/{}.key", onewindow_tests::INTEGRATOR)),
-    )
-    .unwrap();
-    package::pack(dir.path(), &key).unwrap().1
+    onewindow_tests::signed_package(s._dir.path(), manifest)
 }
 
 async fn operators_install_activate_roll_back_disable_and_delete_adapter_versions(db: Db) {
@@ -1220,20 +1212,16 @@ async fn serving_soon(platform: &onewindow::platform::Platform, id: &str, versio
 
 /// The manifest of the fixture adapter as `version`, answering with `name`.
 fn fixture_manifest(version: &str, name: &str) -> String {
-    format!(
-        "component = {:?}\n{}",
-        onewindow_tests::components::FIXTURE_ADAPTER,
-        onewindow_tests::fixture_manifest("fixture", "ok", &format!("name = \"{name}\""), "")
-            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
-    )
+    onewindow_tests::fixture_package_manifest(version, &format!("name = \"{name}\""), "")
 }
 
 /// The fixture adapter as `version`, answering with `name`, signed. Its
 /// component can make HTTP requests, so the package grants a prefix.
 fn fixture(s: &Server, version: &str, name: &str) -> package::PackageFiles {
-    let manifest =
-        fixture_manifest(version, name) + "[grants]\noutbound = [\"http://127.0.0.1:9\"]\n";
-    signed(s, &manifest)
+    signed(
+        s,
+        &(fixture_manifest(version, name) + onewindow_tests::FIXTURE_GRANT),
+    )
 }
 
 /// Clients ask for matters, accept cases and look up licenses without pause

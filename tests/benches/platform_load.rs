@@ -194,22 +194,11 @@ fn swap_phases(
     dir: &std::path::Path,
     secs: u64,
 ) -> Swaps {
-    use onewindow::registry::package;
     let platform = running.platform.clone();
-    let key = package::SecretKey::read(
-        &dir.join(format!("trusted-keys/{}.key", onewindow_tests::INTEGRATOR)),
-    )
-    .expect("the integrator's key");
     for version in ["1.0.0", "2.0.0"] {
-        let manifest = format!(
-            "component = {:?}\n{}[grants]\noutbound = [\"http://127.0.0.1:9\"]\n",
-            onewindow_tests::components::FIXTURE_ADAPTER,
-            onewindow_tests::fixture_manifest("fixture", "ok", "", "")
-                .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
-        );
-        let source = tempfile::tempdir().expect("a package folder");
-        std::fs::write(source.path().join("adapter.toml"), manifest).expect("a manifest");
-        let (_, files) = package::pack(source.path(), &key).expect("packing the fixture");
+        let manifest = onewindow_tests::fixture_package_manifest(version, "", "")
+            + onewindow_tests::FIXTURE_GRANT;
+        let files = onewindow_tests::signed_package(dir, &manifest);
         server
             .block_on(platform.install_package(&files.to_tar_gz(), "bench"))
             .expect("installing the fixture");

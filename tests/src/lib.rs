@@ -2,6 +2,7 @@
 //! built from plugins/ are, packages made from them in a temporary folder, and
 //! the whole platform serving HTTP on 127.0.0.1 against a mock legacy system.
 
+use onewindow::registry::package::{PackageFiles, SecretKey};
 use std::path::{Path, PathBuf};
 
 /// Paths of the components built by `build.rs`.
@@ -45,6 +46,33 @@ behaviour = "{behaviour}"
 {extra_config}
 "#
     )
+}
+
+/// The fixture adapter's manifest for a package at `version`: its component,
+/// `[limits]`, and `[config]` with `behaviour = "ok"` and `config` lines. Add
+/// [`FIXTURE_GRANT`] for a package the platform installs.
+pub fn fixture_package_manifest(version: &str, config: &str, limits: &str) -> String {
+    format!(
+        "component = {:?}\n{}",
+        components::FIXTURE_ADAPTER,
+        fixture_manifest("fixture", "ok", config, limits)
+            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""))
+    )
+}
+
+/// The outbound grant a fixture package needs: its component can make HTTP requests.
+pub const FIXTURE_GRANT: &str = "[grants]\noutbound = [\"http://127.0.0.1:9\"]\n";
+
+/// `manifest` (and the component it names) packed and signed by the
+/// [`INTEGRATOR`], whose key [`platform_config_with`] made in `dir`.
+pub fn signed_package(dir: &Path, manifest: &str) -> PackageFiles {
+    let key = SecretKey::read(&dir.join(format!("trusted-keys/{INTEGRATOR}.key")))
+        .expect("the integrator's key that platform_config_with made");
+    let source = tempfile::tempdir().expect("a package folder");
+    std::fs::write(source.path().join("adapter.toml"), manifest).expect("writing a manifest");
+    onewindow::registry::package::pack(source.path(), &key)
+        .expect("packing")
+        .1
 }
 
 /// A runtime whose exchange root is a fresh temporary folder.

@@ -21,8 +21,7 @@ use anyhow::{Context as _, bail, ensure};
 use clap::Parser;
 use legacy_systems::common::Fault;
 use legacy_systems::common::department::{self, Config as MockConfig, Register};
-use onewindow::registry::package;
-use onewindow_tests::{CLERK, Department, OPERATOR, components};
+use onewindow_tests::{CLERK, Department, OPERATOR};
 use serde_json::{Value, json};
 use sqlx::Row as _;
 
@@ -99,18 +98,16 @@ impl Scenario {
         }
     }
 
-    /// Whether the scenario misbehaves in the fixture adapter (and so measures isolation).
-    fn broken_adapter(self) -> Option<&'static str> {
+    /// Whether the scenario misbehaves in the fixture adapter (and so measures
+    /// isolation): the broken version's `[config]` and `[limits]` lines.
+    fn broken_adapter(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Scenario::TrappingAdapter => Some(
-                "[limits]\ncall-timeout-ms = 2000\n[config]\nbehaviour = \"ok\"\nsubmit = \"sometimes-trap\"\ntrap-percent = \"30\"\n",
-            ),
-            Scenario::LoopingAdapter => Some(
-                "[limits]\ncall-timeout-ms = 500\n[config]\nbehaviour = \"ok\"\nsubmit = \"loop\"\n",
-            ),
-            Scenario::MemoryAdapter => Some(
-                "[limits]\nmemory-mib = 32\n[config]\nbehaviour = \"ok\"\nsubmit = \"memory\"\n",
-            ),
+            Scenario::TrappingAdapter => Some((
+                "submit = \"sometimes-trap\"\ntrap-percent = \"30\"",
+                "call-timeout-ms = 2000",
+            )),
+            Scenario::LoopingAdapter => Some(("submit = \"loop\"", "call-timeout-ms = 500")),
+            Scenario::MemoryAdapter => Some(("submit = \"memory\"", "memory-mib = 32")),
             _ => None,
         }
     }
@@ -524,7 +521,7 @@ async fn run(scenario: Scenario, seconds: u64, binary: &Path) -> anyhow::Result<
     }
     let url = replicas[0].url.clone();
     let fixture = Fixture::new(dir.path());
-    fixture.install(&http, &url, "1.0.0", FIXTURE_OK).await?;
+    fixture.install(&http, &url, "1.0.0", ("", "")).await?;
     fixture.activate(&http, &url, "1.0.0").await?;
     if let Some(broken) = scenario.broken_adapter() {
         fixture.install(&http, &url, "2.0.0", broken).await?;
@@ -644,40 +641,30 @@ async fn run(scenario: Scenario, seconds: u64, binary: &Path) -> anyhow::Result<
     })
 }
 
-/// The fixture adapter's settings for its good version.
-const FIXTURE_OK: &str = "[config]\nbehaviour = \"ok\"\n";
-
 /// The fixture adapter, installed and steered through the operator API.
 struct Fixture {
-    key: package::SecretKey,
+    /// The platform's folder, where platform_config_with put the integrator's key.
+    dir: PathBuf,
 }
 
 impl Fixture {
     fn new(dir: &Path) -> Self {
-        let key = package::SecretKey::read(
-            &dir.join(format!("trusted-keys/{}.key", onewindow_tests::INTEGRATOR)),
-        )
-        .expect("the integrator's key that platform_config_with made");
-        Self { key }
+        Self {
+            dir: dir.to_owned(),
+        }
     }
 
-    /// Signs and uploads `version` with `settings` (its `[limits]` and `[config]`).
+    /// Signs and uploads `version` with `settings`: its `[config]` and `[limits]` lines.
     async fn install(
         &self,
         http: &reqwest::Client,
         url: &str,
         version: &str,
-        settings: &str,
+        (config, limits): (&str, &str),
     ) -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let manifest = format!(
-            "id = \"fixture\"\nversion = \"{version}\"\ndepartment = \"测试部门\"\n\
-             api = \"onewindow:adapter@0.1.0\"\ncomponent = {:?}\n\
-             [grants]\noutbound = [\"http://127.0.0.1:9\"]\n{settings}",
-            components::FIXTURE_ADAPTER
-        );
-        std::fs::write(dir.path().join("adapter.toml"), manifest)?;
-        let (_, files) = package::pack(dir.path(), &self.key)?;
+        let manifest = onewindow_tests::fixture_package_manifest(version, config, limits)
+            + onewindow_tests::FIXTURE_GRANT;
+        let files = onewindow_tests::signed_package(&self.dir, &manifest);
         operator(
             http.post(format!("{url}/api/v1/admin/adapters"))
                 .header("content-type", "application/gzip")
