@@ -570,6 +570,7 @@ async fn list_themes(_: Caller, State(platform): State<Platform>) -> ApiResult<J
     request_body = Application,
     responses(
         (status = CREATED, body = Case),
+        (status = CONFLICT, description = "A matter's department is not connected now, or takes no applications through the platform", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "A field is wrong (`field` names it), or materials are missing (all listed in `missing_materials`)", body = ErrorBody),
         BodyErrors,
         Refusals,

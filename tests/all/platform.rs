@@ -71,6 +71,7 @@ on_both_databases!(
     operators_install_activate_roll_back_disable_and_delete_adapter_versions,
     swapping_an_adapter_under_load_fails_no_request,
     packages_dropped_into_the_watched_folder_are_installed_once_complete,
+    a_replica_takes_cases_for_an_adapter_activated_elsewhere_at_once,
 );
 
 /// How a test's platform and mock system run.
@@ -1222,6 +1223,46 @@ fn fixture(s: &Server, version: &str, name: &str) -> package::PackageFiles {
         s,
         &(fixture_manifest(version, name) + onewindow_tests::FIXTURE_GRANT),
     )
+}
+
+/// An adapter activated through one replica serves its matters on another at
+/// once: a replica that has not followed the registry yet looks it up when a
+/// case for the adapter's matter arrives, instead of refusing it.
+async fn a_replica_takes_cases_for_an_adapter_activated_elsewhere_at_once(db: Db) {
+    let s = server(db).await;
+    // No workers: this replica never polls the registry on its own.
+    let replica = Running::start(s.config.clone(), false, Clock::System).await;
+    let admin = "/api/v1/admin/adapters";
+    let upload = Some((
+        "application/gzip",
+        fixture(&s, "1.0.0", "版本一").to_tar_gz(),
+    ));
+    let (status, body) = s.send("POST", admin, Some(OPERATOR), upload).await;
+    assert_eq!(status, StatusCode::CREATED, "{body:#}");
+    let (status, body) = s
+        .call(
+            "POST",
+            &format!("{admin}/fixture/activate/1.0.0"),
+            Some(OPERATOR),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body:#}");
+    assert!(replica.platform.adapter("fixture").is_none());
+
+    let application = json!({
+        "matter_code": "FIXTURE-001",
+        "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
+    });
+    let body = Some((
+        "application/json",
+        serde_json::to_vec(&application).unwrap(),
+    ));
+    let (status, case) = s
+        .send_to(&replica.url, "POST", "/api/v1/cases", Some(CLERK), body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    assert!(replica.platform.adapter("fixture").is_some());
 }
 
 /// Clients ask for matters, accept cases and look up licenses without pause

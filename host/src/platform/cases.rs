@@ -297,7 +297,14 @@ impl Platform {
                 PlatformError::NotFound(message) => invalid(field, message),
                 other => other,
             })?;
-            let Some(adapter) = self.adapter(&matter.adapter_id) else {
+            let mut adapter = self.adapter(&matter.adapter_id);
+            if adapter.is_none() {
+                // Activated on another replica a moment ago: follow the registry
+                // now instead of at the next poll.
+                self.load_registry().await?;
+                adapter = self.adapter(&matter.adapter_id);
+            }
+            let Some(adapter) = adapter else {
                 return Err(PlatformError::Conflict(format!(
                     "matter {} cannot be accepted now: the system of {} is not connected",
                     matter.matter.code, matter.matter.department
