@@ -199,6 +199,15 @@ impl Platform {
             .collect()
     }
 
+    /// The departments that have matters in the catalogue, by name.
+    pub async fn departments(&self) -> Result<Vec<String>, PlatformError> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT department FROM matters ORDER BY department")
+                .fetch_all(self.store.pool())
+                .await?,
+        )
+    }
+
     /// One matter with its full guide.
     pub async fn matter(&self, code: &str) -> Result<CatalogueMatter, PlatformError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM matters WHERE code = $1"))

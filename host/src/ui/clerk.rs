@@ -41,19 +41,6 @@ pub(super) fn failed(user: &User, error: PlatformError) -> Response {
     error_page(status, user, &error.to_string())
 }
 
-/// The departments in the catalogue, for filters.
-async fn departments(platform: &Platform) -> Result<Vec<String>, PlatformError> {
-    let mut departments: Vec<String> = platform
-        .matters(&MatterQuery::default())
-        .await?
-        .into_iter()
-        .map(|m| m.matter.department)
-        .collect();
-    departments.sort();
-    departments.dedup();
-    Ok(departments)
-}
-
 /// The search form of `/`: text fields and checkboxes as the browser sends them.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct Search {
@@ -82,7 +69,7 @@ pub async fn home(
     let result = async {
         Ok::<_, PlatformError>((
             platform.matters(&query).await?,
-            departments(&platform).await?,
+            platform.departments().await?,
         ))
     }
     .await;
@@ -673,7 +660,7 @@ pub async fn cases(
         department: Some(filters.department.clone()).filter(|d| !d.is_empty()),
     };
     let result = async {
-        Ok::<_, PlatformError>((platform.cases(&query).await?, departments(&platform).await?))
+        Ok::<_, PlatformError>((platform.cases(&query).await?, platform.departments().await?))
     }
     .await;
     match result {
