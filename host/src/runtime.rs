@@ -590,7 +590,7 @@ impl Adapter {
     pub async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
         const F: &str = "matters.list";
         let indices = self.indices(F, self.inner.indices.matters.as_ref())?;
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::PLATFORM, async move |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_list(&mut *store).await
         })
@@ -610,7 +610,7 @@ impl Adapter {
             .chain(submission.licenses.iter().map(|l| &l.license.holder))
             .map(|party| party.name().to_owned())
             .collect();
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::PLATFORM, async move |store, instance| {
             store.data_mut().names = names;
             let guest = indices.load(&mut *store, instance)?;
             guest.call_submit(&mut *store, &arg).await
@@ -623,7 +623,7 @@ impl Adapter {
         const F: &str = "cases.events";
         let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
         let cursor = cursor.map(str::to_owned);
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::PLATFORM, async move |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_events(&mut *store, cursor.as_deref()).await
         })
@@ -640,7 +640,7 @@ impl Adapter {
         const F: &str = "cases.on-notify";
         let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
         let (body, content_type) = (body.to_vec(), content_type.to_owned());
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::PUSH, async move |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             guest
                 .call_on_notify(&mut *store, &body, &content_type)
@@ -661,11 +661,21 @@ impl Adapter {
         &self,
         holder: &model::Party,
     ) -> Result<Vec<model::License>, CallError> {
+        self.licenses_by_holder_within(holder, Duration::MAX).await
+    }
+
+    /// `licenses.by-holder`, given up (as a timeout) after `within` if that is
+    /// shorter than the call timeout.
+    pub async fn licenses_by_holder_within(
+        &self,
+        holder: &model::Party,
+        within: Duration,
+    ) -> Result<Vec<model::License>, CallError> {
         const F: &str = "licenses.by-holder";
         let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
         let names = vec![holder.name().to_owned()];
         let holder = bindings::types::Party::from(holder.clone());
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::within(within), async move |store, instance| {
             store.data_mut().names = names;
             let guest = indices.load(&mut *store, instance)?;
             guest.call_by_holder(&mut *store, &holder).await
@@ -686,10 +696,22 @@ impl Adapter {
         type_code: &str,
         number: &str,
     ) -> Result<Option<model::License>, CallError> {
+        self.verify_license_within(type_code, number, Duration::MAX)
+            .await
+    }
+
+    /// `licenses.verify`, given up (as a timeout) after `within` if that is
+    /// shorter than the call timeout.
+    pub async fn verify_license_within(
+        &self,
+        type_code: &str,
+        number: &str,
+        within: Duration,
+    ) -> Result<Option<model::License>, CallError> {
         const F: &str = "licenses.verify";
         let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
         let (type_code, number) = (type_code.to_owned(), number.to_owned());
-        self.call(F, async move |store, instance| {
+        self.call(F, Budget::within(within), async move |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
             guest.call_verify(&mut *store, &type_code, &number).await
         })
@@ -779,6 +801,7 @@ impl Adapter {
     async fn call<R, W>(
         &self,
         function: &'static str,
+        budget: Budget,
         body: impl AsyncFnOnce(
             &mut Store<CallState>,
             &wasmtime::component::Instance,
@@ -795,7 +818,7 @@ impl Adapter {
             ("version", inner.manifest.version.to_string()),
         ];
         inner.calls.fetch_add(1, Ordering::Relaxed);
-        let admission = inner.breaker.enter().map_err(|wait| {
+        let refused = |wait: Duration| {
             inner.failed_calls.fetch_add(1, Ordering::Relaxed);
             let error = CallError::BreakerOpen {
                 adapter: adapter(),
@@ -815,12 +838,26 @@ impl Adapter {
             )
             .increment(1);
             error
-        })?;
+        };
+        // An open breaker refuses at once, without queueing for a slot; the
+        // call is admitted (and may become the trial) only once it holds one,
+        // so time spent waiting for a slot is never the adapter's failure.
+        if budget.breaker {
+            inner.breaker.check(Instant::now()).map_err(refused)?;
+        }
         let _permit = inner.permits.acquire().await.map_err(|_| CallError::Host {
             adapter: adapter(),
             function,
             message: "the adapter is shutting down".into(),
         })?;
+        let admission = if budget.breaker {
+            Some(inner.breaker.enter().map_err(refused)?)
+        } else {
+            None
+        };
+        let timeout_ms = limits
+            .call_timeout_ms
+            .min(u64::try_from(budget.within.as_millis()).unwrap_or(u64::MAX));
         let started = Instant::now();
         let mut store = self.new_store();
         let stderr = store.data().stderr.clone();
@@ -832,7 +869,7 @@ impl Adapter {
                 .map_err(Failure::Instantiate)?;
             body(&mut store, &instance).await.map_err(Failure::Call)
         };
-        let outcome = with_timeout(Duration::from_millis(limits.call_timeout_ms), run).await;
+        let outcome = with_timeout(Duration::from_millis(timeout_ms), run).await;
         let result = match outcome {
             Some(Ok(Ok(answer))) => Ok(answer),
             Some(Ok(Err(error))) => Err(CallError::Adapter {
@@ -843,7 +880,7 @@ impl Adapter {
             None => Err(CallError::Timeout {
                 adapter: adapter(),
                 function,
-                ms: limits.call_timeout_ms,
+                ms: timeout_ms,
             }),
             Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
@@ -858,7 +895,9 @@ impl Adapter {
             .max(reached);
         metrics::gauge!("onewindow_adapter_memory_high_water_bytes", &labels)
             .set(high_water as f64);
-        admission.finish(result.as_ref().is_err_and(CallError::is_retryable));
+        if let Some(admission) = admission {
+            admission.finish(result.as_ref().is_err_and(CallError::is_retryable));
+        }
         let open = !matches!(inner.breaker.state(), BreakerState::Closed { .. });
         metrics::gauge!("onewindow_adapter_breaker_open", &labels).set(f64::from(u8::from(open)));
         let outcome = match &result {
@@ -886,6 +925,37 @@ impl Adapter {
             }
         }
         result
+    }
+}
+
+/// How a call counts and how long it may take.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Whether its outcome counts toward the breaker (and an open breaker refuses it).
+    breaker: bool,
+    /// How long the caller waits, when shorter than the call timeout.
+    within: Duration,
+}
+
+impl Budget {
+    /// A call the platform makes of its own accord: delivery, polling, the catalogue.
+    const PLATFORM: Budget = Budget {
+        breaker: true,
+        within: Duration::MAX,
+    };
+    /// A push from the department: anyone may send one, so it neither counts
+    /// toward the breaker nor is refused by it.
+    const PUSH: Budget = Budget {
+        breaker: false,
+        within: Duration::MAX,
+    };
+
+    /// A platform call whose caller waits at most `within`.
+    fn within(within: Duration) -> Budget {
+        Budget {
+            within,
+            ..Budget::PLATFORM
+        }
     }
 }
 

@@ -78,6 +78,26 @@ impl Breaker {
         }
     }
 
+    /// Whether a call would be refused now, without changing anything (an
+    /// expired cool-down is left for [`Breaker::admit`] to turn into a trial).
+    pub fn check(&self, now: Instant) -> Result<(), Duration> {
+        match *self.state.lock().unwrap_or_else(|e| e.into_inner()) {
+            BreakerState::Open { until } if now < until => Err(until - now),
+            BreakerState::HalfOpen => Err(self.config.cool_down),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records that an admitted call was abandoned by its caller before it
+    /// ended: not a failure of the adapter. An abandoned trial leaves the
+    /// breaker open but due, so the next call becomes the trial.
+    fn abandon(&self, now: Instant) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if *state == BreakerState::HalfOpen {
+            *state = BreakerState::Open { until: now };
+        }
+    }
+
     /// Records how an admitted call went: `failed` for a failure of the adapter
     /// or its system, not for an answer such as `invalid` or `refused`.
     pub fn record(&self, failed: bool, now: Instant) {
@@ -96,8 +116,9 @@ impl Breaker {
     }
 
     /// Admits a call as [`Breaker::admit`] does; the outcome is recorded by
-    /// [`Admission::finish`], or as a failure if the call is dropped before it
-    /// ends (a trial that never reports must not keep the breaker half-open).
+    /// [`Admission::finish`]. A call dropped before it ends (its caller gave up)
+    /// counts neither way, and a trial that never reports does not keep the
+    /// breaker half-open.
     pub fn enter(&self) -> Result<Admission<'_>, Duration> {
         self.admit(Instant::now())?;
         Ok(Admission {
@@ -130,7 +151,7 @@ impl Admission<'_> {
 impl Drop for Admission<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.breaker.record(true, Instant::now());
+            self.breaker.abandon(Instant::now());
         }
     }
 }
@@ -191,17 +212,34 @@ mod tests {
     }
 
     #[test]
-    fn a_dropped_call_counts_as_a_failure() {
+    fn a_call_its_caller_abandoned_is_no_failure() {
+        let b = Breaker::new(BreakerConfig {
+            failures: 1,
+            cool_down: Duration::from_secs(60),
+        });
+        for _ in 0..20 {
+            drop(b.enter().unwrap());
+        }
+        assert_eq!(b.state(), BreakerState::Closed { failures: 0 });
+    }
+
+    #[test]
+    fn an_abandoned_trial_hands_the_trial_to_the_next_call() {
         let b = Breaker::new(BreakerConfig {
             failures: 1,
             cool_down: Duration::ZERO,
         });
-        drop(b.enter().unwrap());
-        assert_eq!(b.state().name(), "open");
-        // The trial is dropped too: open again, not stuck half-open.
-        drop(b.enter().unwrap());
-        assert_eq!(b.state().name(), "open");
-        b.enter().unwrap().finish(false);
+        b.record(true, Instant::now());
+        let trial = b.enter().unwrap();
+        assert_eq!(b.state(), BreakerState::HalfOpen);
+        assert!(
+            b.check(Instant::now()).is_err(),
+            "nobody else while it runs"
+        );
+        drop(trial);
+        assert!(b.check(Instant::now()).is_ok());
+        let next = b.enter().expect("the next call is the trial");
+        next.finish(false);
         assert_eq!(b.state(), BreakerState::Closed { failures: 0 });
     }
 }
