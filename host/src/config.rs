@@ -64,6 +64,30 @@ pub struct Config {
     pub tokens: Vec<Token>,
     /// 一件事: named bundles of matters across departments.
     pub themes: Vec<Theme>,
+    /// What a department's pushes to `/hooks/{adapter}` must carry, by adapter id;
+    /// an adapter without an entry accepts no push.
+    pub hooks: BTreeMap<String, Hook>,
+}
+
+/// The credentials of one adapter's hook, set by the operator (never in the package).
+#[derive(Clone)]
+pub struct Hook {
+    /// HMAC-SHA256 keys; a push signed with any of them is accepted (two during a rotation).
+    pub secrets: Vec<String>,
+    /// The networks pushes may come from; empty: any address.
+    pub allow_from: Vec<ipnet::IpNet>,
+}
+
+impl fmt::Debug for Hook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hook")
+            .field(
+                "secrets",
+                &format_args!("<{} redacted>", self.secrets.len()),
+            )
+            .field("allow_from", &self.allow_from)
+            .finish()
+    }
 }
 
 /// Timing of the delivery worker and the catalogue sync.
@@ -543,6 +567,7 @@ const TOP_KEYS: &[&str] = &[
     "delivery",
     "tokens",
     "themes",
+    "hooks",
 ];
 const DELIVERY_KEYS: &[&str] = &[
     "retry-horizon-secs",
@@ -556,6 +581,7 @@ const DELIVERY_KEYS: &[&str] = &[
 ];
 const TOKEN_KEYS: &[&str] = &["name", "role", "token", "token-sha256"];
 const THEME_KEYS: &[&str] = &["code", "name", "matters", "promised-days"];
+const HOOK_KEYS: &[&str] = &["secrets", "allow-from"];
 
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -575,6 +601,16 @@ struct RawFile {
     tokens: Option<Vec<RawToken>>,
     #[serde(default)]
     themes: Vec<RawTheme>,
+    #[serde(default)]
+    hooks: BTreeMap<String, RawHook>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHook {
+    secrets: Vec<String>,
+    #[serde(default)]
+    allow_from: Vec<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -680,6 +716,7 @@ impl fmt::Debug for Config {
             .field("delivery", &self.delivery)
             .field("tokens", &self.tokens)
             .field("themes", &self.themes)
+            .field("hooks", &self.hooks)
             .finish()
     }
 }
@@ -931,6 +968,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         Some(raw) => tokens(raw, &file_origin)?,
     };
     let themes = themes(raw.themes, &file_origin)?;
+    let hooks = hooks(raw.hooks, &file_origin)?;
 
     Ok(Config {
         listen,
@@ -946,6 +984,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         delivery,
         tokens,
         themes,
+        hooks,
     })
 }
 
@@ -1157,6 +1196,79 @@ fn hashed_secret(text: &str) -> Result<TokenSecret, String> {
     Ok(TokenSecret::Sha256(digest))
 }
 
+/// The shortest hook secret: 128 bits as hex.
+const HOOK_SECRET_MIN: usize = 32;
+
+fn hooks(
+    raw: BTreeMap<String, RawHook>,
+    origin: &Origin,
+) -> Result<BTreeMap<String, Hook>, ConfigError> {
+    let mut hooks = BTreeMap::new();
+    for (id, hook) in raw {
+        let err = |field: &str, problem: String| ConfigError::Invalid {
+            origin: origin.clone(),
+            key: format!("`{field}` of [hooks.{id}]"),
+            problem,
+        };
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(ConfigError::Invalid {
+                origin: origin.clone(),
+                key: format!("[hooks.{id}]"),
+                problem: "must be named after an adapter id: a-z, 0-9 and -".into(),
+            });
+        }
+        if !(1..=2).contains(&hook.secrets.len()) {
+            return Err(err(
+                "secrets",
+                format!(
+                    "has {} entries; give one secret, or two while the department moves from the old to the new",
+                    hook.secrets.len()
+                ),
+            ));
+        }
+        for secret in &hook.secrets {
+            let len = secret.chars().count();
+            if len < HOOK_SECRET_MIN || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(err(
+                    "secrets",
+                    format!(
+                        "holds a secret of {len} characters; each must be at least {HOOK_SECRET_MIN} visible ASCII characters (e.g. from `openssl rand -hex 32`)"
+                    ),
+                ));
+            }
+        }
+        if hook.secrets.len() == 2 && hook.secrets[0] == hook.secrets[1] {
+            return Err(err("secrets", "holds the same secret twice".into()));
+        }
+        let allow_from = hook
+            .allow_from
+            .iter()
+            .map(|net| {
+                net.parse::<ipnet::IpNet>()
+                    .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        err(
+                            "allow-from",
+                            format!("holds {net:?}, which is neither an address nor a network such as 10.8.0.0/16"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        hooks.insert(
+            id,
+            Hook {
+                secrets: hook.secrets,
+                allow_from,
+            },
+        );
+    }
+    Ok(hooks)
+}
+
 fn themes(raw: Vec<RawTheme>, origin: &Origin) -> Result<Vec<Theme>, ConfigError> {
     let err = |key: String, problem: String| ConfigError::Invalid {
         origin: origin.clone(),
@@ -1252,6 +1364,13 @@ fn check_keys(table: &toml::Table, path: &Path) -> Result<(), ConfigError> {
     // Values of the wrong shape are left to serde, whose message says what was expected.
     if let Some(toml::Value::Table(delivery)) = table.get("delivery") {
         check(delivery, " in [delivery]".into(), DELIVERY_KEYS)?;
+    }
+    if let Some(toml::Value::Table(hooks)) = table.get("hooks") {
+        for (id, hook) in hooks {
+            if let toml::Value::Table(hook) = hook {
+                check(hook, format!(" in [hooks.{id}]"), HOOK_KEYS)?;
+            }
+        }
     }
     for (section, allowed) in [("tokens", TOKEN_KEYS), ("themes", THEME_KEYS)] {
         if let Some(toml::Value::Array(items)) = table.get(section) {

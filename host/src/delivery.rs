@@ -9,8 +9,11 @@ use indexmap::IndexMap;
 use rand::Rng;
 use sqlx::Row;
 
-use crate::model::{CaseEvent, CaseSubmission, LicenseRef};
+use crate::mask;
+use crate::model::{CaseEvent, CaseSubmission, License, LicenseRef};
+use crate::platform::audit::NewEntry;
 use crate::platform::cases::{Move, material_of};
+use crate::platform::licenses::{Provenance, mask_holder};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
 use crate::runtime::Adapter;
@@ -397,8 +400,12 @@ pub enum Applied {
     Moved,
     /// Already applied, or the case has moved past it.
     Skipped,
-    /// The case is not delivered yet as far as the platform knows: try again later.
+    /// The case is not delivered yet as far as the platform knows, or the
+    /// license it issues could not be confirmed now: try again later.
     Deferred,
+    /// The event issues a license that is not the adapter's to issue or not
+    /// the applicant's: nothing moved, and the rejection is audited.
+    Rejected,
 }
 
 /// Applies one status change reported by `adapter`.
@@ -436,6 +443,26 @@ pub async fn apply_event(
         tracing::debug!(case_no = event.case_no, %current, %to, "stale event skipped");
         return Ok(Applied::Skipped);
     }
+    if let Some(license) = &event.issued {
+        match platform
+            .provenance(adapter, &event.case_no, license)
+            .await?
+        {
+            Provenance::Accepted => {}
+            Provenance::Unconfirmed(why) => {
+                tracing::warn!(
+                    adapter = adapter.id(),
+                    case_no = event.case_no,
+                    "the license the event issues could not be confirmed yet: {why}"
+                );
+                return Ok(Applied::Deferred);
+            }
+            Provenance::Rejected(reason) => {
+                reject_license(platform, adapter, event, license, &reason).await?;
+                return Ok(Applied::Rejected);
+            }
+        }
+    }
     let actor = format!("adapter:{}", adapter.id());
     let note = if event.note.trim().is_empty() {
         default_note(to).to_owned()
@@ -461,6 +488,44 @@ pub async fn apply_event(
         Err(PlatformError::Conflict(_)) => Ok(Applied::Skipped),
         Err(e) => Err(e),
     }
+}
+
+/// Audits an event's license that the platform refused to keep; the case stays
+/// where it is, and the operator console lists the rejection.
+async fn reject_license(
+    platform: &Platform,
+    adapter: &Adapter,
+    event: &CaseEvent,
+    license: &License,
+    reason: &str,
+) -> Result<(), PlatformError> {
+    tracing::warn!(
+        adapter = adapter.id(),
+        case_no = event.case_no,
+        "license rejected: {reason}"
+    );
+    metrics::counter!("onewindow_licenses_rejected_total", "adapter" => adapter.id().to_owned())
+        .increment(1);
+    platform
+        .store
+        .audit(NewEntry {
+            at: store::now(),
+            actor: "platform".into(),
+            action: "license.rejected".into(),
+            subject: event.case_no.clone(),
+            detail: serde_json::json!({
+                "adapter": adapter.id(),
+                "department": adapter.manifest().department,
+                "status": Status::from(event.status).as_str(),
+                "type_code": license.type_code,
+                "type_name": license.type_name,
+                "number": mask::text(&license.number),
+                "holder": mask_holder(&license.holder),
+                "reason": reason,
+            }),
+        })
+        .await?;
+    Ok(())
 }
 
 fn default_note(to: Status) -> &'static str {
@@ -496,7 +561,7 @@ pub async fn poll_events(platform: &Platform, adapter: &Adapter) -> Result<usize
         for event in &page.events {
             match apply_event(platform, adapter, event).await? {
                 Applied::Moved => moved += 1,
-                Applied::Skipped => {}
+                Applied::Skipped | Applied::Rejected => {}
                 Applied::Deferred => return Ok(moved),
             }
         }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod intake;
 pub mod licenses;
 pub mod lifecycle;
+pub mod pushes;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -37,6 +38,9 @@ pub enum PlatformError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// A department needed for the answer did not answer; try again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -131,7 +131,10 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
             println!("{role} token: {token}  (the window's account {name:?}, password: the token)");
         }
     }
-    axum::serve(listener, crate::http::app(platform))
+    // The peer's address is kept for the hooks' `allow-from` and their logs.
+    let app =
+        crate::http::app(platform).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .context("serving HTTP")?;

@@ -252,11 +252,43 @@ impl Server {
         (status, body)
     }
 
-    /// Pushes a legacy notification to the adapter's hook, as the department would.
-    async fn push(&self, adapter: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    /// Pushes a legacy notification to the adapter's hook, signed as the department would.
+    pub(crate) async fn push(
+        &self,
+        adapter: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let headers = onewindow_tests::signed_push(adapter, &body);
+        self.push_with(adapter, content_type, body, &headers).await
+    }
+
+    /// Pushes `body` to the adapter's hook with exactly `headers`; the answer
+    /// is checked against the OpenAPI document.
+    pub(crate) async fn push_with(
+        &self,
+        adapter: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> (StatusCode, Value) {
         let path = format!("/hooks/{adapter}");
-        self.send("POST", &path, None, Some((content_type, body)))
-            .await
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.url()))
+            .header("content-type", content_type)
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if let Err(contradiction) = self.contract.check("POST", &path, status.as_u16(), &body) {
+            panic!("the answer contradicts /api/v1/openapi.json: {contradiction}");
+        }
+        (status, body)
     }
 
     /// Waits until the case has reached `status` (its timeline has that step).

@@ -306,6 +306,25 @@ pub fn platform_config_with(
     platform_config_delivering(dir, database, departments, TEST_DELIVERY, extra)
 }
 
+/// The secret of adapter `id`'s hook on the test platforms.
+pub fn hook_secret(id: &str) -> String {
+    format!("test-hook-secret-of-{id}-0123456789abcdef")
+}
+
+/// The headers a department signs a push of `body` to adapter `id`'s hook with, now.
+pub fn signed_push(id: &str, body: &[u8]) -> [(&'static str, String); 2] {
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is past 1970")
+        .as_secs()
+        .to_string();
+    let signature = onewindow::platform::pushes::sign(&hook_secret(id), &timestamp, body);
+    [
+        (onewindow::platform::pushes::TIMESTAMP_HEADER, timestamp),
+        (onewindow::platform::pushes::SIGNATURE_HEADER, signature),
+    ]
+}
+
 /// The `[delivery]` keys of the test platforms: quick polls, retries and breakers.
 pub const TEST_DELIVERY: &str = "poll-interval-ms = 100
 initial-backoff-ms = 100
@@ -322,6 +341,10 @@ pub fn platform_config_delivering(
     for department in departments {
         department.write(&dir.join("adapters"));
     }
+    let hooks: String = departments
+        .iter()
+        .map(|d| format!("[hooks.{}]\nsecrets = [\"{}\"]\n", d.id, hook_secret(d.id)))
+        .collect();
     let toml = format!(
         r#"listen = "127.0.0.1:0"
 data-dir = "{data}"
@@ -332,6 +355,7 @@ max-body-bytes = 65536
 trust-dir = "{trust}"
 [delivery]
 {delivery}
+{hooks}
 [[tokens]]
 name = "窗口一号"
 role = "clerk"
@@ -394,7 +418,8 @@ impl Running {
             .await
             .expect("binding a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-        let app = onewindow::http::app(platform.clone());
+        let app = onewindow::http::app(platform.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tasks.push(tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serving HTTP");
         }));

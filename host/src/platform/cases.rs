@@ -409,15 +409,19 @@ impl Platform {
                             licenses.extend(
                                 self.lookup_licenses(holder, None, clerk, purpose)
                                     .await?
-                                    .items,
+                                    .items
+                                    .into_iter()
+                                    .map(|found| found.license),
                             );
                         }
                         held = Some(licenses);
                     }
+                    // Only a license in force, held by the very person or
+                    // organization (its kind and number), stands in.
                     let found = held.iter().flatten().find(|l| {
                         &l.type_name == license_type
                             && l.status == LicenseStatus::Valid
-                            && holders.iter().any(|h| h.id() == l.holder.id())
+                            && holders.iter().any(|h| licenses::same_party(h, &l.holder))
                     });
                     if let Some(license) = found {
                         covered.push(LicenseRef {
@@ -504,6 +508,10 @@ impl Platform {
             status: Status::Accepted.as_str(),
             applicant: serde_json::to_string(&application.applicant).expect("parties serialize"),
             applicant_id: application.applicant.id().to_owned(),
+            representative: application
+                .representative
+                .as_ref()
+                .map(|r| serde_json::to_string(r).expect("parties serialize")),
             form: serde_json::to_string(&application.form).expect("forms serialize"),
             consent: consent
                 .as_ref()

@@ -9,20 +9,97 @@ use sqlx::Row as _;
 
 use super::{Platform, PlatformError};
 use crate::mask;
-use crate::model::{License, Party};
+use crate::model::{License, LicenseStatus, Party};
 use crate::platform::audit::NewEntry;
 use crate::store::{self, Tx, json_column};
 
 /// How long a lookup waits for any one department.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Where the platform's answer about a license comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The issuing department answered just now.
+    Issuer,
+    /// The issuing department did not answer; this is the copy the platform kept
+    /// when a case issued the license, as last confirmed at `verified_at`.
+    Kept,
+}
+
+/// A license as the platform answers it: from its issuer, or the kept copy.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Found {
+    #[serde(flatten)]
+    pub license: License,
+    pub source: Source,
+    /// When the issuer last confirmed it (RFC 3339).
+    pub verified_at: String,
+}
+
 /// The answer of `GET /api/v1/licenses?holder=`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Lookup {
-    pub items: Vec<License>,
+    pub items: Vec<Found>,
     /// Departments that did not answer in time or failed; their licenses may be missing.
     pub unavailable: Vec<String>,
 }
+
+/// Whether `a` and `b` are the same person or organization: the same kind and number.
+pub fn same_party(a: &Party, b: &Party) -> bool {
+    match (a, b) {
+        (Party::Person { id_number: x, .. }, Party::Person { id_number: y, .. }) => x == y,
+        (
+            Party::Organization { credit_code: x, .. },
+            Party::Organization { credit_code: y, .. },
+        ) => x == y,
+        _ => false,
+    }
+}
+
+/// Whether the holder's number is of its kind: an ID number for a person, a
+/// credit code for an organization.
+pub fn holder_fits(holder: &Party) -> bool {
+    match holder {
+        Party::Person { id_number, .. } => onewindow_codes::id_number::validate(id_number).is_ok(),
+        Party::Organization { credit_code, .. } => {
+            onewindow_codes::credit_code::validate(credit_code).is_ok()
+        }
+    }
+}
+
+/// `license` with the status it has `today`: a valid one past its `valid_until` has expired.
+fn as_of(mut license: License, today: chrono::NaiveDate) -> License {
+    let lapsed = license
+        .valid_until
+        .as_deref()
+        .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+        .is_some_and(|until| until < today);
+    if license.status == LicenseStatus::Valid && lapsed {
+        license.status = LicenseStatus::Expired;
+    }
+    license
+}
+
+/// A license the platform keeps, with the adapter it came from.
+struct Kept {
+    license: License,
+    source: String,
+    verified_at: String,
+}
+
+fn kept_from_row(row: &sqlx::any::AnyRow) -> Result<Kept, PlatformError> {
+    let stored_at: String = row.try_get("stored_at")?;
+    Ok(Kept {
+        license: json_column(row, "license")?,
+        source: row.try_get("source")?,
+        verified_at: row
+            .try_get::<Option<String>, _>("verified_at")?
+            .unwrap_or(stored_at),
+    })
+}
+
+const KEPT_COLUMNS: &str = "license, source, stored_at, verified_at";
 
 /// Works out whether `id` is a resident ID number or a credit code, by its check
 /// character.
@@ -55,10 +132,32 @@ pub fn holder_party(id: &str, name: &str) -> Result<Party, PlatformError> {
     })
 }
 
+/// A license the platform refused to keep, as the console lists it (masked as audited).
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub at: String,
+    pub case_no: String,
+    pub department: String,
+    pub type_name: String,
+    pub number: String,
+    pub reason: String,
+}
+
+/// What the issuer said of a license a case issued.
+pub(crate) enum Provenance {
+    /// The license may be kept.
+    Accepted,
+    /// The license is not the adapter's to issue, or not the applicant's; why.
+    Rejected(String),
+    /// The issuer could not be asked now; try again later.
+    Unconfirmed(String),
+}
+
 impl Platform {
     /// Every license of `holder` from every license adapter (or only those of
-    /// `department`), in parallel, plus those the platform keeps. Audited: who
-    /// looked up whose licenses, and why.
+    /// `department`), in parallel. The issuer's answer is the truth; a license
+    /// the platform keeps is answered only when its issuer did not answer.
+    /// Audited: who looked up whose licenses, and why.
     pub async fn lookup_licenses(
         &self,
         holder: &Party,
@@ -95,37 +194,68 @@ impl Platform {
         for adapter in adapters {
             let holder = holder.clone();
             tasks.spawn(async move {
-                let department = adapter.manifest().department.clone();
-                let answer =
-                    tokio::time::timeout(LOOKUP_TIMEOUT, adapter.licenses_by_holder(&holder)).await;
-                (department, answer)
+                let answer = adapter
+                    .licenses_by_holder_within(&holder, LOOKUP_TIMEOUT)
+                    .await;
+                (
+                    adapter.id().to_owned(),
+                    adapter.manifest().department.clone(),
+                    answer,
+                )
             });
         }
-        let mut items = self
-            .stored_licenses(holder.id(), sources.as_deref())
-            .await?;
+        let kept = self.kept_licenses(holder, sources.as_deref()).await?;
+        let verified_at = store::now();
+        let today = self.today();
+        let mut items: Vec<Found> = Vec::new();
+        let mut answered = Vec::new();
         let mut unavailable = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((department, answer)) = joined else {
+            let Ok((id, department, answer)) = joined else {
                 continue;
             };
             match answer {
-                Ok(Ok(found)) => {
+                Ok(found) => {
                     for license in found {
-                        items.retain(|l: &License| {
-                            !(l.type_code == license.type_code && l.number == license.number)
+                        // An issuer speaks only of the holder it was asked about.
+                        if !same_party(&license.holder, holder) {
+                            tracing::warn!(
+                                adapter = id,
+                                "a holder lookup answered a license of another holder; ignored"
+                            );
+                            continue;
+                        }
+                        items.push(Found {
+                            license: as_of(license, today),
+                            source: Source::Issuer,
+                            verified_at: verified_at.clone(),
                         });
-                        items.push(license);
                     }
+                    answered.push(id);
                 }
-                Ok(Err(e)) => {
+                Err(e) => {
                     tracing::warn!(%department, "license lookup failed: {e}");
                     unavailable.push(department);
                 }
-                Err(_) => unavailable.push(department),
             }
         }
-        items.sort_by(|a, b| (&a.type_name, &a.number).cmp(&(&b.type_name, &b.number)));
+        self.refresh_kept(&kept, &items, &answered).await?;
+        for k in kept {
+            if !answered.contains(&k.source) {
+                items.push(Found {
+                    license: as_of(k.license, today),
+                    source: Source::Kept,
+                    verified_at: k.verified_at,
+                });
+            }
+        }
+        items.sort_by(|a, b| {
+            (&a.license.type_name, &a.license.number)
+                .cmp(&(&b.license.type_name, &b.license.number))
+        });
+        items.dedup_by(|a, b| {
+            a.license.type_code == b.license.type_code && a.license.number == b.license.number
+        });
         unavailable.sort();
         self.store
             .audit(NewEntry {
@@ -143,72 +273,302 @@ impl Platform {
         Ok(Lookup { items, unavailable })
     }
 
-    /// The license of `type_code` with `number`: kept by the platform, or
-    /// verified by the license adapters.
+    /// The license of `type_code` with `number`, as its issuer answers it now;
+    /// the kept copy when the issuer does not answer.
     pub async fn verify_license(
         &self,
         type_code: &str,
         number: &str,
-    ) -> Result<License, PlatformError> {
-        let row = sqlx::query("SELECT license FROM licenses WHERE type_code = $1 AND number = $2")
-            .bind(type_code)
-            .bind(number)
-            .fetch_optional(self.store.pool())
-            .await?;
-        if let Some(row) = row {
-            return json_column(&row, "license").map_err(Into::into);
+    ) -> Result<Found, PlatformError> {
+        let kept = sqlx::query(&format!(
+            "SELECT {KEPT_COLUMNS} FROM licenses WHERE type_code = $1 AND number = $2"
+        ))
+        .bind(type_code)
+        .bind(number)
+        .fetch_optional(self.store.pool())
+        .await?
+        .map(|row| kept_from_row(&row))
+        .transpose()?;
+        let today = self.today();
+        let unknown = || {
+            PlatformError::NotFound(format!(
+                "no license of type {type_code:?} with number {number:?} is known to its issuer"
+            ))
+        };
+        // A kept license is asked of the department that issued it.
+        let adapters: Vec<_> = self
+            .adapters()
+            .into_iter()
+            .filter(|a| a.exports().licenses)
+            .filter(|a| kept.as_ref().is_none_or(|k| k.source == a.id()))
+            .collect();
+        let mut tasks = tokio::task::JoinSet::new();
+        for adapter in adapters {
+            let (type_code, number) = (type_code.to_owned(), number.to_owned());
+            tasks.spawn(async move {
+                let answer = adapter
+                    .verify_license_within(&type_code, &number, LOOKUP_TIMEOUT)
+                    .await;
+                (
+                    adapter.id().to_owned(),
+                    adapter.manifest().department.clone(),
+                    answer,
+                )
+            });
         }
-        for adapter in self.adapters() {
-            if !adapter.exports().licenses {
+        let mut unavailable = Vec::new();
+        let mut answered = Vec::new();
+        let mut confirmed = None;
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, department, answer)) = joined else {
                 continue;
-            }
-            match adapter.verify_license(type_code, number).await {
-                Ok(Some(license)) => return Ok(license),
-                Ok(None) => {}
+            };
+            match answer {
+                Ok(Some(license)) if license.type_code == type_code && license.number == number => {
+                    confirmed.get_or_insert(license);
+                    answered.push(id);
+                }
+                Ok(_) => answered.push(id),
                 Err(e) => {
-                    tracing::warn!(adapter = adapter.id(), "license verification failed: {e}")
+                    tracing::warn!(adapter = id, "license verification failed: {e}");
+                    unavailable.push(department);
                 }
             }
         }
-        Err(PlatformError::NotFound(format!(
-            "no license of type {type_code:?} with number {number:?} is known"
-        )))
+        if let Some(license) = confirmed {
+            let found = Found {
+                license: as_of(license, today),
+                source: Source::Issuer,
+                verified_at: store::now(),
+            };
+            if let Some(k) = &kept {
+                self.refresh_kept(
+                    std::slice::from_ref(k),
+                    std::slice::from_ref(&found),
+                    &answered,
+                )
+                .await?;
+            }
+            return Ok(found);
+        }
+        match kept {
+            // The issuer answered and does not know it: the kept copy proves nothing.
+            Some(k) if answered.contains(&k.source) => Err(unknown()),
+            Some(k) => Ok(Found {
+                license: as_of(k.license, today),
+                source: Source::Kept,
+                verified_at: k.verified_at,
+            }),
+            None if unavailable.is_empty() => Err(unknown()),
+            None => {
+                unavailable.sort();
+                unavailable.dedup();
+                Err(PlatformError::Unavailable(format!(
+                    "license {number:?} of type {type_code:?} was not found, and {} did not answer; try again later",
+                    unavailable.join("、")
+                )))
+            }
+        }
     }
 
-    /// The licenses of `holder_id` the platform keeps, of every source or only
-    /// those `from` these adapters.
-    async fn stored_licenses(
+    /// Brings kept copies up to date with what their issuers just answered.
+    async fn refresh_kept(
         &self,
-        holder_id: &str,
-        from: Option<&[String]>,
-    ) -> Result<Vec<License>, PlatformError> {
-        let rows = sqlx::query("SELECT license, source FROM licenses WHERE holder_id = $1")
-            .bind(holder_id)
-            .fetch_all(self.store.pool())
+        kept: &[Kept],
+        answers: &[Found],
+        answered: &[String],
+    ) -> Result<(), PlatformError> {
+        for k in kept.iter().filter(|k| answered.contains(&k.source)) {
+            let Some(fresh) = answers.iter().find(|f| {
+                f.license.type_code == k.license.type_code && f.license.number == k.license.number
+            }) else {
+                continue;
+            };
+            if !same_party(&fresh.license.holder, &k.license.holder) {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE licenses SET license = $3, verified_at = $4 \
+                 WHERE type_code = $1 AND number = $2 AND source = $5",
+            )
+            .bind(&k.license.type_code)
+            .bind(&k.license.number)
+            .bind(serde_json::to_string(&fresh.license).expect("licenses serialize"))
+            .bind(&fresh.verified_at)
+            .bind(&k.source)
+            .execute(self.store.writer())
             .await?;
+        }
+        Ok(())
+    }
+
+    /// The licenses of `holder` the platform keeps, of every source or only
+    /// those `from` these adapters.
+    async fn kept_licenses(
+        &self,
+        holder: &Party,
+        from: Option<&[String]>,
+    ) -> Result<Vec<Kept>, PlatformError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {KEPT_COLUMNS} FROM licenses WHERE holder_id = $1"
+        ))
+        .bind(holder.id())
+        .fetch_all(self.store.pool())
+        .await?;
         let mut kept = Vec::new();
         for row in &rows {
-            let source: String = row.try_get("source")?;
-            if from.is_none_or(|ids| ids.contains(&source)) {
-                kept.push(json_column(row, "license")?);
+            let k = kept_from_row(row)?;
+            if same_party(&k.license.holder, holder)
+                && from.is_none_or(|ids| ids.contains(&k.source))
+            {
+                kept.push(k);
             }
         }
         Ok(kept)
     }
+
+    /// The latest licenses the platform refused to keep (audited as
+    /// `license.rejected`), newest first, for the operator console.
+    pub async fn rejected_licenses(&self) -> Result<Vec<Rejection>, PlatformError> {
+        let rows = sqlx::query(
+            "SELECT at, subject, detail FROM audit WHERE action = 'license.rejected'              ORDER BY seq DESC LIMIT 50",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let detail: serde_json::Value = json_column(row, "detail")?;
+                let text = |key: &str| detail[key].as_str().unwrap_or_default().to_owned();
+                Ok(Rejection {
+                    at: row.try_get("at")?,
+                    case_no: row.try_get("subject")?,
+                    department: text("department"),
+                    type_name: text("type_name"),
+                    number: text("number"),
+                    reason: text("reason"),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether `id` has applied for a case or holds a kept license.
+    async fn party_known(&self, id: &str) -> Result<bool, PlatformError> {
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM cases WHERE applicant_id = $1 UNION ALL \
+             SELECT CAST(1 AS BIGINT) FROM licenses WHERE holder_id = $1 LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        Ok(known.is_some())
+    }
+
+    /// Whether the license an event of `adapter` on `case_no` issues may be kept:
+    /// its holder's number fits its kind, it is the applicant's (or the
+    /// representative's, or a new organization's that a person founds), no other department or holder has it already, and
+    /// the adapter's own department confirms it through `licenses.verify`.
+    pub(crate) async fn provenance(
+        &self,
+        adapter: &crate::runtime::Adapter,
+        case_no: &str,
+        license: &License,
+    ) -> Result<Provenance, PlatformError> {
+        let department = &adapter.manifest().department;
+        let what = format!("{} {}", license.type_name, mask::text(&license.number));
+        let holder = mask_holder(&license.holder);
+        if !holder_fits(&license.holder) {
+            return Ok(Provenance::Rejected(format!(
+                "{what} 的持证主体 {holder} 的证件号码与主体类型不符（自然人须为公民身份号码，组织须为统一社会信用代码）"
+            )));
+        }
+        let row = sqlx::query("SELECT applicant, representative FROM cases WHERE case_no = $1")
+            .bind(case_no)
+            .fetch_one(self.store.pool())
+            .await?;
+        let applicant: Party = json_column(&row, "applicant")?;
+        let representative: Option<String> = row.try_get("representative")?;
+        let representative: Option<Party> = representative
+            .map(|r| serde_json::from_str(&r))
+            .transpose()
+            .map_err(|e| store::StoreError::Corrupt(format!("representative: {e}")))?;
+        let owns = std::iter::once(&applicant)
+            .chain(&representative)
+            .any(|p| same_party(p, &license.holder));
+        // A person founding a company (企业设立登记) gets the license of an
+        // organization that did not exist before: one the platform has never
+        // seen as an applicant or a holder.
+        let founds = !owns
+            && matches!(applicant, Party::Person { .. })
+            && matches!(license.holder, Party::Organization { .. })
+            && !self.party_known(license.holder.id()).await?;
+        if !owns && !founds {
+            return Ok(Provenance::Rejected(format!(
+                "{what} 的持证主体 {holder} 不是办件 {case_no} 的申请人或其代理人，也不是该办件新设立的组织"
+            )));
+        }
+        let existing = sqlx::query(&format!(
+            "SELECT {KEPT_COLUMNS} FROM licenses WHERE type_code = $1 AND number = $2"
+        ))
+        .bind(&license.type_code)
+        .bind(&license.number)
+        .fetch_optional(self.store.pool())
+        .await?
+        .map(|row| kept_from_row(&row))
+        .transpose()?;
+        if let Some(k) = existing
+            && (k.source != adapter.id() || !same_party(&k.license.holder, &license.holder))
+        {
+            return Ok(Provenance::Rejected(format!(
+                "{what} 已由平台留存（来源 {}，持证主体 {}），不能被另一部门或另一持证主体覆盖",
+                k.source,
+                mask_holder(&k.license.holder)
+            )));
+        }
+        if !adapter.exports().licenses {
+            return Ok(Provenance::Rejected(format!(
+                "{department}的适配器不提供电子证照接口，无法核验其颁发的 {what}"
+            )));
+        }
+        match adapter
+            .verify_license_within(&license.type_code, &license.number, LOOKUP_TIMEOUT)
+            .await
+        {
+            Ok(Some(confirmed))
+                if confirmed.type_code == license.type_code
+                    && confirmed.number == license.number
+                    && same_party(&confirmed.holder, &license.holder) =>
+            {
+                Ok(Provenance::Accepted)
+            }
+            Ok(Some(_)) => Ok(Provenance::Rejected(format!(
+                "{department}核验 {what} 时答复的持证主体或证照与办件结果不一致"
+            ))),
+            Ok(None) => Ok(Provenance::Rejected(format!(
+                "{department}不颁发或不掌握 {what}（类型代码 {}）",
+                license.type_code
+            ))),
+            Err(e) if e.is_retryable() => Ok(Provenance::Unconfirmed(e.to_string())),
+            Err(e) => Ok(Provenance::Rejected(format!(
+                "{department}核验 {what} 失败：{e}"
+            ))),
+        }
+    }
 }
 
-/// Keeps a license a case issued (inside the case's transaction).
+/// Keeps a license a case issued (inside the case's transaction); a license
+/// kept from another adapter or for another holder is never overwritten.
 pub(crate) async fn keep(
     tx: &mut Tx,
     license: &License,
     source: &str,
     case_no: &str,
 ) -> Result<(), PlatformError> {
+    let now = store::now();
     sqlx::query(
-        "INSERT INTO licenses (type_code, number, holder_id, license, source, case_no, stored_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (type_code, number) DO UPDATE SET holder_id = $3, license = $4, source = $5, \
-         case_no = $6, stored_at = $7",
+        "INSERT INTO licenses (type_code, number, holder_id, license, source, case_no, stored_at, verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (type_code, number) DO UPDATE SET license = $4, case_no = $6, stored_at = $7, verified_at = $7 \
+         WHERE licenses.source = $5 AND licenses.holder_id = $3",
     )
     .bind(&license.type_code)
     .bind(&license.number)
@@ -216,7 +576,7 @@ pub(crate) async fn keep(
     .bind(serde_json::to_string(license).expect("licenses serialize"))
     .bind(source)
     .bind(case_no)
-    .bind(store::now())
+    .bind(&now)
     .execute(&mut **tx)
     .await?;
     Ok(())

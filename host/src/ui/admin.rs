@@ -50,11 +50,12 @@ pub async fn console(
         Ok::<_, PlatformError>((
             crate::http::adapter_infos(&platform).await?,
             platform.cases(&failed_query).await?,
+            platform.rejected_licenses().await?,
         ))
     }
     .await;
     match result {
-        Ok((mut adapters, failed_cases)) => {
+        Ok((mut adapters, failed_cases, rejected_licenses)) => {
             // Each adapter's newest version first.
             let version = |v: &str| semver::Version::parse(v).ok();
             adapters.sort_by(|a, b| {
@@ -66,6 +67,7 @@ pub async fn console(
                     .with("nav", "admin")
                     .with("adapters", adapters)
                     .with("failed_cases", failed_cases)
+                    .with("rejected_licenses", rejected_licenses)
                     .with("done", outcome.done)
                     .with("error", outcome.error),
             )

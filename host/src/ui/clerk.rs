@@ -26,6 +26,7 @@ pub(super) fn failed(user: &User, error: PlatformError) -> Response {
     let status = match &error {
         PlatformError::NotFound(_) => StatusCode::NOT_FOUND,
         PlatformError::Conflict(_) => StatusCode::CONFLICT,
+        PlatformError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         PlatformError::Invalid { .. } | PlatformError::MissingMaterials(_) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
