@@ -12,4 +12,5 @@ mod real_estate;
 mod runtime;
 mod social_security;
 mod tax;
+mod trust;
 mod window;

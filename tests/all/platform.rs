@@ -55,6 +55,8 @@ macro_rules! on_both_databases {
     )*};
 }
 
+pub(crate) use on_both_databases;
+
 on_both_databases!(
     a_case_goes_from_the_window_to_a_license_and_an_evaluation,
     a_joint_case_fans_out_to_three_departments_and_completes_when_every_part_has,
@@ -188,7 +190,7 @@ impl Server {
         &self.running.url
     }
 
-    fn platform(&self) -> &onewindow::platform::Platform {
+    pub(crate) fn platform(&self) -> &onewindow::platform::Platform {
         &self.running.platform
     }
 
@@ -351,7 +353,7 @@ type BadRequest<'a> = (
 );
 
 /// The statuses on a case's timeline, in order.
-fn statuses(case: &Value) -> Vec<&str> {
+pub(crate) fn statuses(case: &Value) -> Vec<&str> {
     case["timeline"]
         .as_array()
         .unwrap()
@@ -492,7 +494,7 @@ async fn a_case_goes_from_the_window_to_a_license_and_an_evaluation(db: Db) {
 }
 
 /// 县市场监督管理局's push of status changes (BJZTTZ) for one case, in GBK.
-fn notification(case: &Value, changes: &[(u32, &str, &str, &str)]) -> Vec<u8> {
+pub(crate) fn notification(case: &Value, changes: &[(u32, &str, &str, &str)]) -> Vec<u8> {
     let case_no = case["case_no"].as_str().unwrap();
     let ywlsh = case["parts"][0]["department_ref"].as_str().unwrap();
     let records: String = changes
@@ -513,7 +515,7 @@ fn notification(case: &Value, changes: &[(u32, &str, &str, &str)]) -> Vec<u8> {
     onewindow_codes::gbk::encode(&xml).unwrap()
 }
 
-fn china(at: &str) -> chrono::DateTime<chrono::FixedOffset> {
+pub(crate) fn china(at: &str) -> chrono::DateTime<chrono::FixedOffset> {
     chrono::DateTime::parse_from_rfc3339(at).unwrap()
 }
 

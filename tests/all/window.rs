@@ -19,11 +19,11 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     location: String,
     set_cookie: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 async fn send(request: reqwest::RequestBuilder, cookie: Option<&str>) -> Answer {
@@ -48,7 +48,7 @@ async fn send(request: reqwest::RequestBuilder, cookie: Option<&str>) -> Answer 
     }
 }
 
-async fn get(s: &Server, path: &str, cookie: Option<&str>) -> Answer {
+pub(crate) async fn get(s: &Server, path: &str, cookie: Option<&str>) -> Answer {
     send(browser().get(format!("{}{path}", s.url())), cookie).await
 }
 
@@ -61,7 +61,7 @@ async fn post(s: &Server, path: &str, form: &[(&str, &str)], cookie: Option<&str
 }
 
 /// Signs in and gives the session cookie (`name=value`).
-async fn sign_in(s: &Server, account: &str, password: &str) -> String {
+pub(crate) async fn sign_in(s: &Server, account: &str, password: &str) -> String {
     let answer = post(
         s,
         "/login",

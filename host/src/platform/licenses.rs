@@ -586,7 +586,10 @@ pub(crate) async fn keep(
 pub fn mask_holder(holder: &Party) -> String {
     match holder {
         Party::Person { id_number, .. } => format!("person:{}", mask::id_number(id_number)),
-        Party::Organization { credit_code, .. } => format!("organization:{credit_code}"),
+        // A "credit code" may be a person's ID number in disguise: masked then.
+        Party::Organization { credit_code, .. } => {
+            format!("organization:{}", mask::text(credit_code))
+        }
     }
 }
 
