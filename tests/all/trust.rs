@@ -526,7 +526,11 @@ async fn malformed_pushes_and_abandoned_lookups_leave_the_breaker_closed(db: Db)
         let (status, answer) = s.push(ADAPTER, GBK_XML, body).await;
         // The adapter calls an unreadable notification unavailable (503) or invalid (422).
         assert!(
-            [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::SERVICE_UNAVAILABLE].contains(&status),
+            [
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::SERVICE_UNAVAILABLE
+            ]
+            .contains(&status),
             "{status}: {answer:#}"
         );
         assert_eq!(answer["error"], "notification_rejected");
@@ -573,4 +577,69 @@ async fn malformed_pushes_and_abandoned_lookups_leave_the_breaker_closed(db: Db)
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The README's `sh` block under "How a department signs a push".
+fn readme_signing_block() -> String {
+    let readme = std::fs::read_to_string(onewindow_tests::repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split("### How a department signs a push")
+        .nth(1)
+        .expect("the README explains how a department signs a push");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("an sh block in that section");
+    block.to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_signing_example_is_accepted() {
+    let s = server_with(Db::Sqlite, slow_mock()).await;
+    let (case_no, ywlsh) = delivered_case(&s).await;
+    let block = readme_signing_block();
+    let demo_secret = "demo-hook-secret-market-supervision-0001";
+    assert!(
+        block.contains(demo_secret) && block.contains("http://127.0.0.1:8080"),
+        "{block}"
+    );
+    let script = block
+        .replace(demo_secret, &hook_secret(ADAPTER))
+        .replace("http://127.0.0.1:8080", s.url());
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("notification.xml"),
+        bjzttz(&case_no, &ywlsh, &[(1, "02", "材料齐全，进入审查")], None),
+    )
+    .unwrap();
+    let output = tokio::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(folder.path())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_str(&stdout).expect("the platform answers JSON");
+    assert_eq!(answer["applied"], 1, "{answer:#}");
+    let case = s.wait_for_status(&case_no, "in_review").await;
+    assert_eq!(case["status"], "in_review");
+    // Run again in the same second or later, the same block signs anew: a
+    // replayed header pair is refused, a fresh one is not applied twice.
+    let again = tokio::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(folder.path())
+        .output()
+        .await
+        .unwrap();
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(
+        again["applied"] == 0 || again["error"] == "unauthorized",
+        "{again:#}"
+    );
 }
