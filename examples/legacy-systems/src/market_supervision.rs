@@ -36,7 +36,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9101";
 /// endpoint URL, e.g. `http://127.0.0.1:9101/ws/djzc`.
 pub type Handle = department::Handle<State>;
 
-department::register!(State, state::Case, "PTBJBH");
+department::register!(State, state::Case, "PTBJBH", revoke);
 
 /// Binds `listen`, spawns the server and the lifecycle ticker, and returns at once.
 pub async fn start(listen: SocketAddr, config: Config) -> anyhow::Result<Handle> {

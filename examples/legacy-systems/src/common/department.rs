@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router, middleware};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -79,6 +79,12 @@ pub trait Register: Send + 'static {
     fn counts(&self) -> Counts;
     /// Takes every case whose next step is due by `now` one step further.
     fn advance(&mut self, now: Instant);
+    /// Revokes the license with `number` (`PUT /_mock/licenses/{number}/revoke`),
+    /// so that every answer about it says so; false when the department issued
+    /// no such license (or issues none).
+    fn revoke_license(&mut self, _number: &str) -> bool {
+        false
+    }
 }
 
 /// `register!(State, Case, "key name")` implements [`Register`] for a department's
@@ -97,6 +103,24 @@ macro_rules! register {
             }
             fn advance(&mut self, now: tokio::time::Instant) {
                 <$state>::advance(self, now);
+            }
+        }
+    };
+    ($state:ty, $case:ty, $key:literal, revoke) => {
+        impl $crate::common::department::Register for $state {
+            type Case = $case;
+            const CASE_KEY: &'static str = $key;
+            fn case(&self, key: &str) -> Option<&$case> {
+                <$state>::case(self, key)
+            }
+            fn counts(&self) -> $crate::common::department::Counts {
+                <$state>::counts(self)
+            }
+            fn advance(&mut self, now: tokio::time::Instant) {
+                <$state>::advance(self, now);
+            }
+            fn revoke_license(&mut self, number: &str) -> bool {
+                <$state>::revoke_license(self, number)
             }
         }
     };
@@ -157,6 +181,11 @@ impl<R: Register> Handle<R> {
         self.app.stats()
     }
 
+    /// Revokes a license the department issued (as `PUT /_mock/licenses/{number}/revoke`).
+    pub fn revoke_license(&self, number: &str) -> bool {
+        self.app.state().revoke_license(number)
+    }
+
     /// Stops serving gracefully and returns once the port is closed.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
@@ -214,7 +243,8 @@ fn router<R: Register>(
     ));
     let admin = Router::new()
         .route("/_mock/stats", get(stats::<R>))
-        .route("/_mock/cases/{key}", get(case::<R>));
+        .route("/_mock/cases/{key}", get(case::<R>))
+        .route("/_mock/licenses/{number}/revoke", put(revoke::<R>));
     protocol
         .merge(admin)
         .with_state(app)
@@ -222,6 +252,22 @@ fn router<R: Register>(
         // Attachments travel inline as base64, so requests can be large.
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(middleware::from_fn(log_requests))
+}
+
+async fn revoke<R: Register>(
+    State(app): State<Arc<App<R>>>,
+    Path(number): Path<String>,
+) -> Response {
+    if app.state().revoke_license(&number) {
+        tracing::info!(number, "license revoked");
+        Json(serde_json::json!({"number": number, "status": "revoked"})).into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": format!("no license with number {number}")})),
+        )
+            .into_response()
+    }
 }
 
 async fn stats<R: Register>(State(app): State<Arc<App<R>>>) -> Json<Stats> {

@@ -263,6 +263,17 @@ impl State {
             .find(|e| e.credit_code == credit_code)
     }
 
+    /// Revokes (吊销) the 营业执照 numbered `number`, its enterprise's credit code.
+    pub fn revoke_license(&mut self, number: &str) -> bool {
+        match self.enterprises.iter_mut().find(|e| e.credit_code == number) {
+            Some(enterprise) => {
+                enterprise.status = LicenseStatus::Revoked;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A stored case by PTBJBH.
     pub fn case(&self, ptbjbh: &str) -> Option<&Case> {
         self.by_ptbjbh.get(ptbjbh).map(|&i| &self.cases[i])
