@@ -12,7 +12,10 @@ done
 pace=(--stage-ms 5000)
 mocks=()
 trap 'kill "${mocks[@]}" 2>/dev/null || true' EXIT INT TERM
-"$bin/legacy-systems" market-supervision --listen 127.0.0.1:9101 "${pace[@]}" & mocks+=($!)
+# 县市场监督管理局 pushes its status changes, signed, to the (first) platform's hook.
+"$bin/legacy-systems" market-supervision --listen 127.0.0.1:9101 "${pace[@]}" \
+  --push-url "http://127.0.0.1:${1:-8080}/hooks/market-supervision" \
+  --push-secret demo-hook-secret-market-supervision-0001 & mocks+=($!)
 "$bin/legacy-systems" public-security --listen 127.0.0.1:9102 "${pace[@]}" & mocks+=($!)
 "$bin/legacy-systems" social-security --listen 127.0.0.1:9104 "${pace[@]}" & mocks+=($!)
 "$bin/legacy-systems" tax --listen 127.0.0.1:9105 "${pace[@]}" & mocks+=($!)

@@ -27,6 +27,13 @@ enum Department {
         /// Address to listen on.
         #[arg(long, default_value = market_supervision::DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// Push every status change to this platform hook, e.g.
+        /// http://127.0.0.1:8080/hooks/market-supervision (polls work without it).
+        #[arg(long, requires = "push_secret")]
+        push_url: Option<String>,
+        /// The hook's secret the pushes are signed with (the platform's [hooks.…] secrets).
+        #[arg(long, env = "MOCK_PUSH_SECRET", requires = "push_url")]
+        push_secret: Option<String>,
         #[command(flatten)]
         behaviour: Behaviour,
     },
@@ -86,13 +93,17 @@ struct Behaviour {
 /// Builds the department's `Config` from [`Behaviour`], starts it, says where
 /// it is, and runs it until Ctrl-C or SIGTERM.
 macro_rules! run {
-    ($department:ident, $at:expr, $behaviour:expr) => {{
+    ($department:ident, $at:expr, $behaviour:expr) => {
+        run!($department, $at, $behaviour, None)
+    };
+    ($department:ident, $at:expr, $behaviour:expr, $push:expr) => {{
         let b = $behaviour;
         let config = $department::Config {
             stage: Duration::from_millis(b.stage_ms),
             latency: Duration::from_millis(b.latency_ms),
             fail_rate: b.fail_rate,
             fault: b.fault,
+            push: $push,
         };
         let handle = $department::start($at, config).await?;
         println!(
@@ -138,8 +149,16 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     match Cli::parse().department {
-        Department::MarketSupervision { listen, behaviour } => {
-            run!(market_supervision, listen, behaviour)
+        Department::MarketSupervision {
+            listen,
+            push_url,
+            push_secret,
+            behaviour,
+        } => {
+            let push = push_url
+                .zip(push_secret)
+                .map(|(url, secret)| market_supervision::Push { url, secret });
+            run!(market_supervision, listen, behaviour, push)
         }
         Department::PublicSecurity { listen, behaviour } => {
             run!(public_security, listen, behaviour)

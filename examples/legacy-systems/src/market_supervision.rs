@@ -19,7 +19,7 @@ use axum::{Extension, Router};
 
 pub use crate::common::Fault;
 use crate::common::department::{self, App};
-pub use crate::common::department::{Config, Stats};
+pub use crate::common::department::{Config, Push, Stats};
 use crate::common::{ActiveFault, soap};
 use state::State;
 
@@ -41,7 +41,32 @@ department::register!(State, state::Case, "PTBJBH", revoke);
 /// Binds `listen`, spawns the server and the lifecycle ticker, and returns at once.
 pub async fn start(listen: SocketAddr, config: Config) -> anyhow::Result<Handle> {
     let protocol = Router::new().route(PATH, post(djzc));
-    department::serve(DEPARTMENT, PATH, listen, config, State::new, protocol).await
+    let push = config.push.clone();
+    let mut handle =
+        department::serve(DEPARTMENT, PATH, listen, config, State::new, protocol).await?;
+    if let Some(push) = push {
+        handle.attach(|app| push_changes(app, push));
+    }
+    Ok(handle)
+}
+
+/// Pushes every status change, as `CXBJZT` reports it, in a signed `BJZTTZ`
+/// notification (办件状态通知) soon after it happens.
+async fn push_changes(app: Arc<App<State>>, push: Push) {
+    let client = reqwest::Client::new();
+    let mut pushed = app.state().last_change();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    loop {
+        tick.tick().await;
+        let body = {
+            let state = app.state();
+            let (page, _) = state.changes(pushed, 50);
+            let Some(last) = page.last() else { continue };
+            pushed = last.xh;
+            operations::notification(page)
+        };
+        push.send(&client, "text/xml; charset=GBK", body).await;
+    }
 }
 
 async fn djzc(

@@ -603,6 +603,7 @@ async fn fail_rate_latency_and_shutdown() {
         latency: Duration::from_millis(100),
         fail_rate: 1.0,
         fault: Fault::None,
+        ..Config::default()
     })
     .await;
     let started = std::time::Instant::now();
@@ -630,4 +631,99 @@ async fn fail_rate_latency_and_shutdown() {
         .await
         .is_err()
     );
+}
+
+#[tokio::test]
+async fn status_changes_are_pushed_signed_to_the_platforms_hook() {
+    use hmac::Mac as _;
+    // A stand-in for the platform's hook that keeps what it is sent.
+    type Received = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+    let received = Received::default();
+    let keep = received.clone();
+    let hook = axum::Router::new().route(
+        "/hooks/market-supervision",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                keep.lock().unwrap().push((headers, body.to_vec()));
+                "{}"
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind(local()).await.unwrap();
+    let url = format!(
+        "http://{}/hooks/market-supervision",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+    let secret = "a-hook-secret-of-at-least-32-characters";
+    let (handle, client) = start_with(Config {
+        stage: STAGE,
+        push: Some(market_supervision::Push {
+            url,
+            secret: secret.into(),
+        }),
+        ..Config::default()
+    })
+    .await;
+    let request = bjsb(
+        "20261127-000321",
+        SETUP,
+        "1",
+        "330122199001011234",
+        "张三",
+        &[
+            ("企业名称", "桐庐云栖数字科技有限公司"),
+            ("法定代表人", "张三"),
+        ],
+    );
+    assert_code(&call(&client, &handle, &request).await, "0000");
+    let polled = changes_until_done(&client, &handle, "20261127-000321").await;
+
+    // Every change CXBJZT reports is pushed too, with the same sequence numbers.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let pushed = loop {
+        let pushes = received.lock().unwrap().clone();
+        let mut records = Vec::new();
+        for (headers, body) in &pushes {
+            let header = |name: &str| headers[name].to_str().unwrap().to_owned();
+            assert_eq!(header("content-type"), "text/xml; charset=GBK");
+            let timestamp = header("x-onewindow-timestamp");
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            assert!(now.abs_diff(timestamp.parse().unwrap()) < 30, "{timestamp}");
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(format!("{timestamp}.").as_bytes());
+            mac.update(body);
+            assert_eq!(
+                header("x-onewindow-signature"),
+                format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+            );
+            let text = gbk::decode(body).unwrap();
+            let document = soap::operation(&text).unwrap();
+            assert_eq!(document.name, "BJZTTZ");
+            records.extend(document.find("ZTLB").unwrap().find_all("ZT").cloned());
+        }
+        if records.len() >= polled.len() {
+            break records;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {} changes pushed",
+            records.len(),
+            polled.len()
+        );
+        tokio::time::sleep(STAGE / 3).await;
+    };
+    let numbers = |zts: &[Element]| -> Vec<String> {
+        zts.iter().map(|zt| text(zt, "XH").to_owned()).collect()
+    };
+    assert_eq!(numbers(&pushed), numbers(&polled));
+    assert_eq!(codes(&pushed), codes(&polled));
+    assert!(
+        pushed.last().unwrap().find("ZZ").is_some(),
+        "06 carries the 营业执照"
+    );
+    handle.shutdown().await;
 }

@@ -997,6 +997,7 @@ async fn fail_rate_latency_and_shutdown() {
         latency: Duration::from_millis(100),
         fail_rate: 1.0,
         fault: Fault::None,
+        ..Config::default()
     })
     .await;
     let started = std::time::Instant::now();

@@ -32,6 +32,58 @@ pub struct Config {
     pub fail_rate: f64,
     /// Fault mode at start.
     pub fault: Fault,
+    /// Where the department pushes its status changes as they happen, signed
+    /// (县市场监督管理局 only; the others are polled).
+    pub push: Option<Push>,
+}
+
+/// A platform hook the department pushes to, and the secret it signs with.
+#[derive(Debug, Clone)]
+pub struct Push {
+    /// The hook's URL, e.g. `http://127.0.0.1:8080/hooks/market-supervision`.
+    pub url: String,
+    /// The secret the platform's operator configured for the hook.
+    pub secret: String,
+}
+
+impl Push {
+    /// Posts `body` to the hook, signed as the platform requires: a timestamp
+    /// and `sha256=` HMAC-SHA256 of `"<timestamp>.<body>"`. Failures are logged;
+    /// the platform's next poll catches up.
+    pub async fn send(&self, client: &reqwest::Client, content_type: &str, body: Vec<u8>) {
+        use hmac::Mac as _;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+            .to_string();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.secret.as_bytes())
+            .expect("HMAC takes keys of any length");
+        mac.update(timestamp.as_bytes());
+        mac.update(b".");
+        mac.update(&body);
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let sent = client
+            .post(&self.url)
+            .header("content-type", content_type)
+            .header("x-onewindow-timestamp", timestamp)
+            .header("x-onewindow-signature", signature)
+            .timeout(Duration::from_secs(5))
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(answer) if answer.status().is_success() => {
+                tracing::debug!(url = self.url, "status change pushed")
+            }
+            Ok(answer) => {
+                let status = answer.status();
+                let text = answer.text().await.unwrap_or_default();
+                tracing::warn!(url = self.url, %status, "push refused: {text}");
+            }
+            Err(e) => tracing::warn!(url = self.url, "push failed: {e}"),
+        }
+    }
 }
 
 impl Default for Config {
@@ -41,6 +93,7 @@ impl Default for Config {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             fault: Fault::None,
+            push: None,
         }
     }
 }
@@ -179,6 +232,14 @@ impl<R: Register> Handle<R> {
     /// Current counters.
     pub fn stats(&self) -> Stats {
         self.app.stats()
+    }
+
+    /// Runs `task` with the mock's state beside it, until the mock stops.
+    pub(crate) fn attach<F>(&mut self, task: impl FnOnce(Arc<App<R>>) -> F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.server.attach(tokio::spawn(task(self.app.clone())));
     }
 
     /// Revokes a license the department issued (as `PUT /_mock/licenses/{number}/revoke`).

@@ -7,9 +7,11 @@ use onewindow_codes::date::datetime_to_chinese;
 use tokio::time::Instant;
 
 use super::catalogue::{self, MATTERS};
-use super::state::{Applicant, Attachment, FormField, LicenseRef, Outcome, State, Submission};
-use crate::common::china_now;
+use super::state::{
+    Applicant, Attachment, FormField, LicenseRef, Outcome, State, StatusChange, Submission,
+};
 use crate::common::xml::Element;
+use crate::common::{china_now, soap};
 
 /// The namespace of the department's operations.
 pub const NAMESPACE: &str = "http://djzc.scjgj.gov.cn/ws";
@@ -250,8 +252,18 @@ fn status_changes(request: &Element, state: &Mutex<State>) -> Result<Element, Fa
     };
     let state = lock(state);
     let (page, more) = state.changes(after, limit as usize);
+    let list = status_list(page);
+    let last = page.last().map_or(after, |c| c.xh);
+    Ok(answer("CXBJZT", "0000", "成功")
+        .child(list)
+        .field("ZDXH", last.to_string())
+        .field("SFYHY", if more { "1" } else { "0" }))
+}
+
+/// The `<ZTLB>` of `changes`, as `CXBJZT` answers and `BJZTTZ` pushes them.
+fn status_list(changes: &[StatusChange]) -> Element {
     let mut list = Element::new("ZTLB");
-    for change in page {
+    for change in changes {
         let mut zt = Element::new("ZT")
             .field("XH", change.xh.to_string())
             .field("PTBJBH", &change.ptbjbh)
@@ -264,11 +276,15 @@ fn status_changes(request: &Element, state: &Mutex<State>) -> Result<Element, Fa
         }
         list.push(zt);
     }
-    let last = page.last().map_or(after, |c| c.xh);
-    Ok(answer("CXBJZT", "0000", "成功")
-        .child(list)
-        .field("ZDXH", last.to_string())
-        .field("SFYHY", if more { "1" } else { "0" }))
+    list
+}
+
+/// A pushed `BJZTTZ` notification of `changes`: a GBK SOAP envelope.
+pub fn notification(changes: &[StatusChange]) -> Vec<u8> {
+    let body = Element::new("BJZTTZ")
+        .attr("xmlns", NAMESPACE)
+        .child(status_list(changes));
+    soap::encode_gbk(&soap::envelope(&body, "GBK"))
 }
 
 fn license_list(found: Option<Element>) -> Element {

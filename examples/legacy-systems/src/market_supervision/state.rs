@@ -265,7 +265,11 @@ impl State {
 
     /// Revokes (吊销) the 营业执照 numbered `number`, its enterprise's credit code.
     pub fn revoke_license(&mut self, number: &str) -> bool {
-        match self.enterprises.iter_mut().find(|e| e.credit_code == number) {
+        match self
+            .enterprises
+            .iter_mut()
+            .find(|e| e.credit_code == number)
+        {
             Some(enterprise) => {
                 enterprise.status = LicenseStatus::Revoked;
                 true
@@ -511,6 +515,11 @@ impl State {
         };
         self.enterprises.push(enterprise.clone());
         Some(enterprise)
+    }
+
+    /// The sequence number (XH) of the latest status change; 0 before any.
+    pub fn last_change(&self) -> u64 {
+        self.log.last().map_or(0, |c| c.xh)
     }
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
