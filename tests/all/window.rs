@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use legacy_systems::common::fault::Fault;
-use onewindow_tests::{CLERK, Db, OPERATOR};
+use onewindow_tests::{AUDITOR, CLERK, Db, OPERATOR};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
@@ -21,9 +21,24 @@ fn browser() -> reqwest::Client {
 
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    location: String,
+    pub(crate) location: String,
     set_cookie: String,
+    /// Every cookie set, as `name=value`.
+    cookies: Vec<String>,
+    headers: reqwest::header::HeaderMap,
     pub(crate) body: String,
+}
+
+impl Answer {
+    /// The session cookie with the banner cookie this answer set, for the next page.
+    fn with_banner(&self, session: &str) -> String {
+        let banner = self
+            .cookies
+            .iter()
+            .find(|c| c.starts_with("onewindow_flash="))
+            .expect("a banner cookie");
+        format!("{session}; {banner}")
+    }
 }
 
 async fn send(request: reqwest::RequestBuilder, cookie: Option<&str>) -> Answer {
@@ -40,10 +55,18 @@ async fn send(request: reqwest::RequestBuilder, cookie: Option<&str>) -> Answer 
             .unwrap_or_default()
     };
     let (location, set_cookie) = (header(LOCATION), header(SET_COOKIE));
+    let cookies = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
     Answer {
         status: response.status(),
         location,
         set_cookie,
+        cookies,
+        headers: response.headers().clone(),
         body: response.text().await.unwrap(),
     }
 }
@@ -52,12 +75,41 @@ pub(crate) async fn get(s: &Server, path: &str, cookie: Option<&str>) -> Answer 
     send(browser().get(format!("{}{path}", s.url())), cookie).await
 }
 
+/// Posts a form as the window's own pages do: with the session's token.
 async fn post(s: &Server, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Answer {
+    let mut form = form.to_vec();
+    let token = match cookie {
+        Some(cookie) => Some(csrf_token(s, cookie).await),
+        None => None,
+    };
+    if let Some(token) = &token {
+        form.push(("csrf", token));
+    }
+    post_as_is(s, path, &form, cookie).await
+}
+
+/// Posts exactly `form`, with no token added.
+pub(crate) async fn post_as_is(
+    s: &Server,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Answer {
     send(
         browser().post(format!("{}{path}", s.url())).form(form),
         cookie,
     )
     .await
+}
+
+/// The token a page of the session shows in its forms.
+pub(crate) async fn csrf_token(s: &Server, cookie: &str) -> String {
+    let page = get(s, "/cases", Some(cookie)).await;
+    let (_, rest) = page
+        .body
+        .split_once(r#"name="csrf" value=""#)
+        .unwrap_or_else(|| panic!("no token on the page: {}", page.body));
+    rest.split('"').next().unwrap().to_owned()
 }
 
 /// Signs in and gives the session cookie (`name=value`).
@@ -185,7 +237,8 @@ async fn an_operator_retries_from_the_console_a_case_whose_delivery_failed() {
     let retry = format!("/admin/cases/{case_no}/retry");
     let retried = post(&s, &retry, &[], Some(&operator)).await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER);
-    let shown = get(&s, &retried.location, Some(&operator)).await;
+    assert_eq!(retried.location, "/admin");
+    let shown = get(&s, "/admin", Some(&retried.with_banner(&operator))).await;
     assert!(
         shown
             .body
@@ -197,13 +250,225 @@ async fn an_operator_retries_from_the_console_a_case_whose_delivery_failed() {
 
     // A second retry has nothing to retry, and says so.
     let again = post(&s, &retry, &[], Some(&operator)).await;
-    let shown = get(&s, &again.location, Some(&operator)).await;
+    let shown = get(&s, "/admin", Some(&again.with_banner(&operator))).await;
     assert!(shown.body.contains("操作未完成"), "{}", shown.body);
     assert!(shown.body.contains("no failed delivery"), "{}", shown.body);
+    // Shown once; and a banner of another session, or one in the address, is not shown.
+    let later = get(
+        &s,
+        "/admin?done=攻击者的文字&error=攻击者的文字",
+        Some(&operator),
+    )
+    .await;
+    assert!(!later.body.contains("操作未完成"), "{}", later.body);
+    assert!(!later.body.contains("攻击者的文字"), "{}", later.body);
+    let other = sign_in(&s, "运维", OPERATOR).await;
+    let foreign = get(&s, "/admin", Some(&again.with_banner(&other))).await;
+    assert!(!foreign.body.contains("操作未完成"), "{}", foreign.body);
     // Clerks cannot retry.
     let clerk = sign_in(&s, "窗口一号", CLERK).await;
     assert_eq!(
         post(&s, &retry, &[], Some(&clerk)).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// How many entries the audit log holds.
+async fn audited(s: &Server) -> u64 {
+    let (status, verified) = s
+        .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{verified:#}");
+    verified["entries"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_from_another_site_or_without_the_sessions_token_change_nothing() {
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    let token = csrf_token(&s, &clerk).await;
+    let other = sign_in(&s, "窗口一号", CLERK).await;
+    let others_token = csrf_token(&s, &other).await;
+    assert_ne!(token, others_token, "each session has its own token");
+
+    let logout = format!("{}/logout", s.url());
+    let lookup = format!("{}/licenses", s.url());
+    let forged = "00".repeat(20);
+    let before = audited(&s).await;
+    for (why, request) in [
+        ("no token", browser().post(&logout).form(&[("x", "y")])),
+        (
+            "another session's token",
+            browser().post(&logout).form(&[("csrf", &others_token)]),
+        ),
+        (
+            "a forged token",
+            browser().post(&logout).form(&[("csrf", &forged)]),
+        ),
+        (
+            "another session's token in htmx's header",
+            browser()
+                .post(&logout)
+                .header("x-csrf-token", &others_token)
+                .form(&[("x", "y")]),
+        ),
+        (
+            "another port of this host (a mock department's page)",
+            browser()
+                .post(&logout)
+                .header("origin", "http://127.0.0.1:9101")
+                .form(&[("csrf", &token)]),
+        ),
+        (
+            "a sibling site, by fetch metadata",
+            browser()
+                .post(&logout)
+                .header("sec-fetch-site", "same-site")
+                .form(&[("csrf", &token)]),
+        ),
+        (
+            "an audited lookup with no token",
+            browser()
+                .post(&lookup)
+                .form(&[("holder", "11010519491231002X")]),
+        ),
+        (
+            "an audited lookup from another site",
+            browser()
+                .post(&lookup)
+                .header("origin", "https://evil.example")
+                .form(&[
+                    ("holder", "11010519491231002X"),
+                    ("name", "陈晓东"),
+                    ("csrf", &token),
+                ]),
+        ),
+    ] {
+        let refused = send(request, Some(&clerk)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{why}");
+        assert!(
+            refused.body.contains("只能从本平台自己的页面提交"),
+            "{why}: {}",
+            refused.body
+        );
+        assert_eq!(
+            get(&s, "/cases", Some(&clerk)).await.status,
+            StatusCode::OK,
+            "{why}: still signed in"
+        );
+    }
+    assert_eq!(audited(&s).await, before, "no lookup was made or audited");
+
+    // The site's own form, as a browser sends it; and htmx's header.
+    let own = send(
+        browser()
+            .post(&lookup)
+            .header("origin", s.url())
+            .header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("holder", "11010519491231002X"),
+                ("name", "陈晓东"),
+                ("csrf", &token),
+            ]),
+        Some(&clerk),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert!(own.body.contains("查询结果"), "{}", own.body);
+    assert!(audited(&s).await > before, "the lookup is audited");
+    let out = send(
+        browser()
+            .post(&logout)
+            .header("x-csrf-token", &others_token)
+            .form(&[("x", "y")]),
+        Some(&other),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location, "/login");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_get_looks_up_personal_data_and_every_page_is_guarded_by_its_headers() {
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    let operator = sign_in(&s, "运维", OPERATOR).await;
+    let before = audited(&s).await;
+    let by_get = get(&s, "/licenses?holder=11010519491231002X", Some(&clerk)).await;
+    assert_eq!(by_get.status, StatusCode::OK);
+    assert!(!by_get.body.contains("查询结果"), "{}", by_get.body);
+    let materials = get(
+        &s,
+        "/accept/materials?matter_code=330122-SCJG-XK-001&consent=on&applicant_type=person&id_number=11010519491231002X&name=%E7%8E%8B%E8%8A%B3&purpose=x",
+        Some(&clerk),
+    )
+    .await;
+    assert_eq!(materials.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(audited(&s).await, before, "nothing was looked up");
+
+    // Only clerks record a 好差评, in the window as in the API.
+    let evaluation = post(
+        &s,
+        "/cases/20990101-000001/evaluation",
+        &[("rating", "1")],
+        Some(&operator),
+    )
+    .await;
+    assert_eq!(evaluation.status, StatusCode::FORBIDDEN);
+    assert!(
+        evaluation.body.contains("仅限窗口人员"),
+        "{}",
+        evaluation.body
+    );
+
+    for (path, cookie) in [
+        ("/login", None),
+        ("/", Some(&clerk)),
+        ("/cases", Some(&clerk)),
+        ("/licenses", Some(&clerk)),
+        ("/accept?matter_code=330122-SCJG-XK-001", Some(&clerk)),
+        ("/admin", Some(&operator)),
+        ("/admin", Some(&clerk)),
+        ("/assets/app.css", None),
+        ("/assets/app.js", None),
+    ] {
+        let answer = get(&s, path, cookie.map(String::as_str)).await;
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("{path}: no {name}"))
+        };
+        let policy = header("content-security-policy");
+        for directive in [
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        if path.starts_with("/assets") {
+            continue;
+        }
+        // No script of the page's own: the policy would stop it.
+        for (at, _) in answer.body.match_indices("<script") {
+            let tag = &answer.body[at..answer.body[at..].find('>').unwrap() + at];
+            assert!(tag.contains("src="), "{path}: inline script {tag}");
+        }
+        let lower = answer.body.to_ascii_lowercase();
+        for handler in [
+            " onclick=",
+            " onload=",
+            " onchange=",
+            " onsubmit=",
+            "javascript:",
+        ] {
+            assert!(!lower.contains(handler), "{path}: {handler}");
+        }
+    }
 }

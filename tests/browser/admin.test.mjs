@@ -23,8 +23,13 @@ const row = (page, version) => page.locator(`tr[data-adapter="market-supervision
 
 async function install(page, file) {
   await page.getByLabel('适配器包（.tar.gz）').setInputFiles(file);
+  // The console answers the upload by showing itself again, with its banner.
+  const shown = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === '/admin' && r.request().method() === 'GET',
+  );
   await page.getByRole('button', { name: '上传并安装' }).click();
-  await page.waitForURL(/\/admin\?/);
+  await shown;
+  await page.waitForLoadState('load');
 }
 
 test('an operator uploads a new adapter version, activates it, and rolls it back', async () => {

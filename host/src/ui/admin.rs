@@ -2,46 +2,41 @@
 //! statistics; installing a package; activating, rolling back and disabling;
 //! cases whose delivery failed, with retry.
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use axum_extra::extract::cookie::CookieJar;
 
 use super::Page;
 use super::clerk::failed;
+use super::guard::{flash, refuse_field, take_flash};
 use super::page;
 use super::session::Operator;
 use crate::platform::cases::CaseQuery;
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
 
-/// What the last action did, shown above the lists (`?done=` or `?error=`).
-#[derive(Debug, Default, Deserialize)]
-pub struct Outcome {
-    #[serde(default)]
-    done: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// Back to the console with what happened.
-fn back(outcome: Result<String, PlatformError>) -> Response {
-    let query = match outcome {
-        Ok(done) => [("done", done)],
-        Err(e) => [("error", e.to_string())],
+/// Back to the console, which shows once what happened (in a cookie signed
+/// for the session, never in the address: a link cannot make it say anything).
+fn back(jar: CookieJar, outcome: Result<String, PlatformError>) -> Response {
+    let jar = match outcome {
+        Ok(done) => flash(jar, true, &done),
+        Err(e) => flash(jar, false, &e.to_string()),
     };
-    Redirect::to(&format!(
-        "/admin?{}",
-        serde_urlencoded::to_string(query).unwrap_or_default()
-    ))
-    .into_response()
+    (jar, Redirect::to("/admin")).into_response()
 }
 
 /// `GET /admin`.
 pub async fn console(
     Operator(user): Operator,
     State(platform): State<Platform>,
-    Query(outcome): Query<Outcome>,
+    jar: CookieJar,
 ) -> Response {
+    let (jar, banner) = take_flash(jar);
+    let (done, error) = match banner {
+        Some((true, message)) => (Some(message), None),
+        Some((false, message)) => (None, Some(message)),
+        None => (None, None),
+    };
     let failed_query = CaseQuery {
         status: Some(Status::DeliveryFailed.as_str().to_owned()),
         ..CaseQuery::default()
@@ -62,15 +57,16 @@ pub async fn console(
                 a.id.cmp(&b.id)
                     .then_with(|| version(&b.version).cmp(&version(&a.version)))
             });
-            page(
+            let console = page(
                 Page::new("admin.html", Some(&user))
                     .with("nav", "admin")
                     .with("adapters", adapters)
                     .with("failed_cases", failed_cases)
                     .with("rejected_licenses", rejected_licenses)
-                    .with("done", outcome.done)
-                    .with("error", outcome.error),
-            )
+                    .with("done", done)
+                    .with("error", error),
+            );
+            (jar, console).into_response()
         }
         Err(e) => failed(&user, e),
     }
@@ -80,24 +76,33 @@ pub async fn console(
 pub async fn install(
     Operator(user): Operator,
     State(platform): State<Platform>,
+    jar: CookieJar,
     mut multipart: Multipart,
 ) -> Response {
-    let mut package = None;
+    let (mut package, mut csrf) = (None, None);
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("package") => match field.bytes().await {
                 Ok(bytes) => package = Some(bytes),
-                Err(e) => return back(Err(invalid(format!("上传未完成：{e}")))),
+                Err(e) => return back(jar, Err(invalid(format!("上传未完成：{e}")))),
             },
+            Ok(Some(field)) if field.name() == Some("csrf") => csrf = field.text().await.ok(),
             Ok(Some(_)) => {}
             Ok(None) => break,
-            Err(e) => return back(Err(invalid(format!("上传未完成：{e}")))),
+            Err(e) => return back(jar, Err(invalid(format!("上传未完成：{e}")))),
         }
     }
+    if let Some(refused) = refuse_field(csrf.as_deref()) {
+        return refused;
+    }
     let Some(package) = package.filter(|p| !p.is_empty()) else {
-        return back(Err(invalid("请选择要安装的适配器包（.tar.gz）。".into())));
+        return back(
+            jar,
+            Err(invalid("请选择要安装的适配器包（.tar.gz）。".into())),
+        );
     };
     back(
+        jar,
         platform
             .install_package(&package, &user.name)
             .await
@@ -116,9 +121,11 @@ fn invalid(message: String) -> PlatformError {
 pub async fn activate(
     Operator(user): Operator,
     State(platform): State<Platform>,
+    jar: CookieJar,
     Path((id, version)): Path<(String, String)>,
 ) -> Response {
     back(
+        jar,
         platform
             .activate_adapter(&id, &version, &user.name)
             .await
@@ -130,9 +137,11 @@ pub async fn activate(
 pub async fn rollback(
     Operator(user): Operator,
     State(platform): State<Platform>,
+    jar: CookieJar,
     Path(id): Path<String>,
 ) -> Response {
     back(
+        jar,
         platform
             .rollback_adapter(&id, &user.name)
             .await
@@ -144,9 +153,11 @@ pub async fn rollback(
 pub async fn disable(
     Operator(user): Operator,
     State(platform): State<Platform>,
+    jar: CookieJar,
     Path(id): Path<String>,
 ) -> Response {
     back(
+        jar,
         platform
             .disable_adapter(&id, &user.name)
             .await
@@ -158,9 +169,11 @@ pub async fn disable(
 pub async fn retry(
     Operator(user): Operator,
     State(platform): State<Platform>,
+    jar: CookieJar,
     Path(case_no): Path<String>,
 ) -> Response {
     back(
+        jar,
         crate::delivery::retry(&platform, &case_no, &user.name)
             .await
             .map(|()| format!("办件 {case_no} 已重新排队推送")),

@@ -432,12 +432,13 @@ pub async fn check_id(_: User, Query(check): Query<IdCheck>) -> Response {
     )
 }
 
-/// `GET /accept/materials`: which materials the applicant's licenses cover,
-/// asked once the applicant consents (htmx swaps the list in).
+/// `POST /accept/materials`: which materials the applicant's licenses cover,
+/// asked once the applicant consents (htmx swaps the list in). A `POST`,
+/// since it is an audited lookup of personal data.
 pub async fn materials(
     Clerk(user): Clerk,
     State(platform): State<Platform>,
-    Query(fields): Query<Fields>,
+    Form(fields): Form<Fields>,
 ) -> Response {
     let (theme, matters) = match target_matters(&platform, &fields.target).await {
         Ok(found) => found,
@@ -482,8 +483,11 @@ pub async fn materials(
     )
 }
 
-/// Reads the acceptance form: its fields and the attached files.
-async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Attachment>), String> {
+/// The acceptance form as read: its fields, the attached files and its `csrf`.
+type AcceptanceForm = (Fields, Vec<Attachment>, Option<String>);
+
+/// Reads the acceptance form: its fields, the attached files and its token.
+async fn read_form(mut multipart: Multipart) -> Result<AcceptanceForm, String> {
     let mut values: Vec<(String, String)> = Vec::new();
     let mut attachments = Vec::new();
     while let Some(field) = multipart
@@ -520,9 +524,13 @@ async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Attachment>)
             values.push((name, text));
         }
     }
+    let csrf = values
+        .iter()
+        .position(|(name, _)| name == "csrf")
+        .map(|at| values.remove(at).1);
     let encoded = serde_urlencoded::to_string(&values).map_err(|e| e.to_string())?;
     let fields = serde_urlencoded::from_str(&encoded).map_err(|e| format!("表单有误：{e}"))?;
-    Ok((fields, attachments))
+    Ok((fields, attachments, csrf))
 }
 
 /// `POST /accept`: accepts the case, then shows its receipt.
@@ -531,10 +539,13 @@ pub async fn accept(
     State(platform): State<Platform>,
     multipart: Multipart,
 ) -> Response {
-    let (fields, attachments) = match read_form(multipart).await {
+    let (fields, attachments, csrf) = match read_form(multipart).await {
         Ok(read) => read,
         Err(message) => return error_page(StatusCode::BAD_REQUEST, &user, &message),
     };
+    if let Some(refused) = super::guard::refuse_field(csrf.as_deref()) {
+        return refused;
+    }
     let errors = fields.check();
     if !errors.is_empty() {
         return accept_page(&platform, &user, &fields, &errors, None, None).await;
@@ -752,9 +763,10 @@ pub struct EvaluationForm {
     comment: String,
 }
 
-/// `POST /cases/{case_no}/evaluation`: records the applicant's 好差评.
+/// `POST /cases/{case_no}/evaluation`: records the applicant's 好差评
+/// (clerks only, as in the API).
 pub async fn evaluate(
-    user: User,
+    Clerk(user): Clerk,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Form(form): Form<EvaluationForm>,
@@ -803,12 +815,31 @@ pub struct LicenseForm {
     number: String,
 }
 
-/// `GET /licenses`.
+/// `GET /licenses`: the forms, and a license verified by type and number
+/// (the links of a holder's list); a holder is looked up only by `POST`.
 pub async fn licenses(
     Clerk(user): Clerk,
     State(platform): State<Platform>,
     Query(form): Query<LicenseForm>,
 ) -> Response {
+    let form = LicenseForm {
+        holder: String::new(),
+        name: String::new(),
+        ..form
+    };
+    licenses_page(user, platform, form).await
+}
+
+/// `POST /licenses`: a holder's licenses, an audited lookup of personal data.
+pub async fn licenses_of(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    Form(form): Form<LicenseForm>,
+) -> Response {
+    licenses_page(user, platform, form).await
+}
+
+async fn licenses_page(user: User, platform: Platform, form: LicenseForm) -> Response {
     let mut view = Page::new("licenses.html", Some(&user)).with("nav", "licenses");
     let mut errors: BTreeMap<&str, String> = BTreeMap::new();
     let holder = form.holder.trim();
