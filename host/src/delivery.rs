@@ -467,7 +467,7 @@ pub async fn apply_event(
     let note = if event.note.trim().is_empty() {
         default_note(to).to_owned()
     } else {
-        event.note.clone()
+        masked_note(platform, &event.case_no, &event.note).await?
     };
     let moved = platform
         .transition(
@@ -488,6 +488,31 @@ pub async fn apply_event(
         Err(PlatformError::Conflict(_)) => Ok(Applied::Skipped),
         Err(e) => Err(e),
     }
+}
+
+/// A department's note as the timeline and the audit log keep it: masked like
+/// a log line, its ID numbers and the names of the case's applicant and
+/// representative (what the clerk needs, the status and the reason, stays).
+async fn masked_note(
+    platform: &Platform,
+    case_no: &str,
+    note: &str,
+) -> Result<String, PlatformError> {
+    let row = sqlx::query("SELECT applicant, representative FROM cases WHERE case_no = $1")
+        .bind(case_no)
+        .fetch_optional(platform.store.pool())
+        .await?;
+    let mut names = Vec::new();
+    if let Some(row) = row {
+        for column in ["applicant", "representative"] {
+            let party: Option<String> = row.try_get(column)?;
+            let name = party
+                .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+                .and_then(|party| Some(party.get("name")?.as_str()?.to_owned()));
+            names.extend(name);
+        }
+    }
+    Ok(mask::text_with_names(note, &names))
 }
 
 /// Audits an event's license that the platform refused to keep; the case stays

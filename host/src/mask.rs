@@ -1,17 +1,33 @@
 //! Masking of personal data in logs and traces: resident ID numbers and names
 //! never reach a log line in full.
 
-use std::sync::LazyLock;
+/// The length of a resident ID number.
+const ID_LEN: usize = 18;
 
-use regex::Regex;
-
-/// An 18-character resident ID number standing on its own in text. Any six
-/// digits may lead it: `codes::id_number::validate` (which the platform accepts
-/// holders by) does not check the region code.
-static ID_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(^|[^0-9A-Za-z])([0-9]{6})([0-9]{8})([0-9]{3}[0-9Xx])($|[^0-9A-Za-z])")
-        .expect("the ID number pattern is valid")
-});
+/// Whether the 18 bytes at `at` of `text` are to be masked as an ID number:
+/// any 17 digits and a digit or `X` standing on their own (any six digits may
+/// lead one: `codes::id_number::validate`, which the platform accepts holders
+/// by, does not check the region code), or, glued to letters or digits (inside
+/// a fixed-width record), a number with a real birth date and check character.
+fn id_number_at(text: &[u8], at: usize) -> bool {
+    let Some(id) = text.get(at..at + ID_LEN) else {
+        return false;
+    };
+    if !id[..ID_LEN - 1].iter().all(u8::is_ascii_digit)
+        || !matches!(id[ID_LEN - 1], b'0'..=b'9' | b'X' | b'x')
+    {
+        return false;
+    }
+    let alone = (at == 0 || !text[at - 1].is_ascii_alphanumeric())
+        && text
+            .get(at + ID_LEN)
+            .is_none_or(|after| !after.is_ascii_alphanumeric());
+    // All ASCII, so the bytes are the characters.
+    alone
+        || std::str::from_utf8(id).ok().is_some_and(|id| {
+            onewindow_codes::id_number::validate(&id.to_ascii_uppercase()).is_ok()
+        })
+}
 
 /// Masks a resident ID number, keeping the region code's first digits and the
 /// last four: `330106********123X`.
@@ -42,22 +58,25 @@ pub fn name(name: &str) -> String {
     }
 }
 
-/// Masks every resident ID number in free text (adapter logs, legacy messages).
+/// Masks every resident ID number in free text (adapter logs, legacy messages),
+/// those inside longer runs of letters and digits included.
 pub fn text(text: &str) -> String {
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return text.to_owned();
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let (mut copied, mut at) = (0, 0);
+    while at + ID_LEN <= bytes.len() {
+        if id_number_at(bytes, at) {
+            // Digits are ASCII, so these are character boundaries.
+            out.push_str(&text[copied..at + 6]);
+            out.push_str("********");
+            copied = at + 14;
+            at += ID_LEN;
+        } else {
+            at += 1;
+        }
     }
-    // Not `replace_all`: a match takes the character after the number with it,
-    // which may be the one before the next number (`a,b`); each search starts
-    // right after the last number instead.
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    while let Some(c) = ID_NUMBER.captures_at(text, copied) {
-        let (birth, tail) = (c.get(3).expect("group 3"), c.get(4).expect("group 4"));
-        out.push_str(&text[copied..birth.start()]);
-        out.push_str("********");
-        out.push_str(tail.as_str());
-        copied = tail.end();
+    if copied == 0 {
+        return text.to_owned();
     }
     out.push_str(&text[copied..]);
     out
@@ -116,6 +135,19 @@ mod tests {
         // Credit codes and longer digit runs are not ID numbers.
         assert_eq!(text("91350100M000100Y43"), "91350100M000100Y43");
         assert_eq!(text("12345678901234567890"), "12345678901234567890");
+    }
+
+    #[test]
+    fn id_numbers_glued_to_letters_or_digits_are_masked() {
+        // A fixed-width record quoted in an error: name, ID number, date.
+        assert_eq!(
+            text("记录有误：ZHANG11010519491231002X20240101"),
+            "记录有误：ZHANG110105********002X20240101"
+        );
+        assert_eq!(text("00012330122198203150014A"), "00012330122********0014A");
+        // Digits that are no ID number (no birth date, wrong check digit) stay.
+        assert_eq!(text("A123456789012345678B"), "A123456789012345678B");
+        assert_eq!(text("x330122198203150015y"), "x330122198203150015y");
     }
 
     #[test]

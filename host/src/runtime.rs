@@ -520,7 +520,7 @@ pub(crate) struct CallState {
     limits: limits::MemoryLimit,
     stderr: stdio::Tail,
     /// The names of the people the call concerns, masked in what the adapter logs.
-    names: Vec<String>,
+    names: stdio::Names,
 }
 
 impl WasiView for CallState {
@@ -611,7 +611,7 @@ impl Adapter {
             .map(|party| party.name().to_owned())
             .collect();
         self.call(F, Budget::PLATFORM, async move |store, instance| {
-            store.data_mut().names = names;
+            store.data_mut().names.set(names);
             let guest = indices.load(&mut *store, instance)?;
             guest.call_submit(&mut *store, &arg).await
         })
@@ -676,7 +676,7 @@ impl Adapter {
         let names = vec![holder.name().to_owned()];
         let holder = bindings::types::Party::from(holder.clone());
         self.call(F, Budget::within(within), async move |store, instance| {
-            store.data_mut().names = names;
+            store.data_mut().names.set(names);
             let guest = indices.load(&mut *store, instance)?;
             guest.call_by_holder(&mut *store, &holder).await
         })
@@ -749,13 +749,20 @@ impl Adapter {
     fn new_store(&self) -> Store<CallState> {
         let inner = &*self.inner;
         let stderr = stdio::Tail::default();
+        let names = stdio::Names::default();
         let mut wasi = WasiCtx::builder();
-        wasi.stdout(stdio::LogStream::new(&inner.shared.id, "stdout", None))
-            .stderr(stdio::LogStream::new(
-                &inner.shared.id,
-                "stderr",
-                Some(stderr.clone()),
-            ));
+        wasi.stdout(stdio::LogStream::new(
+            &inner.shared.id,
+            "stdout",
+            None,
+            names.clone(),
+        ))
+        .stderr(stdio::LogStream::new(
+            &inner.shared.id,
+            "stderr",
+            Some(stderr.clone()),
+            names.clone(),
+        ));
         if let Some(dir) = &inner.exchange_dir {
             // The directory was created at load time; if it has gone since, the
             // adapter simply sees no /exchange and reports that itself.
@@ -773,7 +780,7 @@ impl Adapter {
             table: ResourceTable::new(),
             limits: limits::MemoryLimit::new(inner.manifest.limits.memory_mib),
             stderr,
-            names: Vec::new(),
+            names,
         };
         let mut store = Store::new(self.inner.pre.engine(), state);
         store.limiter(|state| &mut state.limits);

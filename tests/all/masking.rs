@@ -195,3 +195,76 @@ async fn no_id_number_or_name_is_logged_in_full() {
         leaks.join("\n")
     );
 }
+
+/// What an adapter writes to stdout and stderr about the people of a call is
+/// masked: their ID numbers, glued to other characters too, and their names.
+/// stderr's last lines come back in a trap's message, so they show it here.
+#[tokio::test]
+async fn an_adapters_output_masks_the_names_and_numbers_of_the_calls_parties() {
+    let (runtime, _exchange) = onewindow_tests::runtime();
+    let package = onewindow_tests::TestPackage::new(
+        onewindow_tests::components::FIXTURE_ADAPTER,
+        &onewindow_tests::fixture_manifest("echoing", "trap", "echo = \"yes\"", ""),
+    );
+    let adapter = runtime.load_dir(package.path()).unwrap();
+    let (name, id) = PEOPLE[1];
+    let holder = onewindow::model::Party::Person {
+        id_number: id.into(),
+        name: name.into(),
+    };
+    let error = adapter.licenses_by_holder(&holder).await.unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains(&format!(
+            "{}330122********001420240101",
+            onewindow::mask::name(name)
+        )),
+        "the adapter's stderr, masked, is in the trap: {said}"
+    );
+    assert!(!said.contains(name) && !said.contains(id), "{said}");
+}
+
+/// A department's note is masked like a log line where the platform keeps it:
+/// in the case's timeline and in the audit entry of the status change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_departments_note_is_masked_in_the_timeline_and_the_audit_log() {
+    use crate::trust::{ADAPTER, GBK_XML, bjzttz, delivered_case, slow_mock};
+    let s = crate::platform::server_with(Db::Sqlite, slow_mock()).await;
+    let (case_no, ywlsh) = delivered_case(&s).await;
+    // The applicant of `application()`, quoted by the department.
+    let (name, id) = PEOPLE[0];
+    let note = format!("申请人{name}（{id}）材料齐全；原记录 CHEN{id}20240101 已核对");
+    let push = bjzttz(&case_no, &ywlsh, &[(1, "02", &note)], None);
+    let (status, answer) = s.push(ADAPTER, GBK_XML, push).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer:#}");
+    let case = s.wait_for_status(&case_no, "in_review").await;
+    let kept = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["status"] == "in_review")
+        .unwrap()["note"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let masked_id = onewindow::mask::id_number(id);
+    assert_eq!(
+        kept,
+        format!(
+            "申请人{}（{masked_id}）材料齐全；原记录 CHEN{masked_id}20240101 已核对",
+            onewindow::mask::name(name)
+        )
+    );
+    let (entries, _) = s.platform().store.audit_log().await.unwrap();
+    let by_department: Vec<_> = entries
+        .iter()
+        .filter(|e| e.actor == format!("adapter:{ADAPTER}"))
+        .collect();
+    assert!(!by_department.is_empty());
+    let audited = serde_json::to_string(&by_department).unwrap();
+    assert!(audited.contains(&masked_id), "{audited}");
+    assert!(
+        !audited.contains(id) && !audited.contains(name),
+        "{audited}"
+    );
+}

@@ -19,11 +19,11 @@ on_both_databases!(
     malformed_pushes_and_abandoned_lookups_leave_the_breaker_closed,
 );
 
-const ADAPTER: &str = "market-supervision";
-const GBK_XML: &str = "text/xml; charset=GBK";
+pub(crate) const ADAPTER: &str = "market-supervision";
+pub(crate) const GBK_XML: &str = "text/xml; charset=GBK";
 
 /// A license record (`ZZ`) of a BJZTTZ notification.
-struct Zz<'a> {
+pub(crate) struct Zz<'a> {
     type_code: &'a str,
     type_name: &'a str,
     number: &'a str,
@@ -32,7 +32,7 @@ struct Zz<'a> {
 
 /// A BJZTTZ notification of `changes` (sequence, status code, note) for the
 /// case, the last one carrying `license`.
-fn bjzttz(
+pub(crate) fn bjzttz(
     case_no: &str,
     ywlsh: &str,
     changes: &[(u32, &str, &str)],
@@ -79,7 +79,7 @@ fn credit_code(n: u32) -> String {
 
 /// Accepts the 企业设立登记 application and waits until it is delivered; a
 /// slow mock moves nothing by itself.
-async fn delivered_case(s: &Server) -> (String, String) {
+pub(crate) async fn delivered_case(s: &Server) -> (String, String) {
     let (status, case) = s
         .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
         .await;
@@ -104,7 +104,7 @@ async fn scalar(s: &Server, sql: &str, bind: &str) -> i64 {
         .unwrap()
 }
 
-fn slow_mock() -> Setup {
+pub(crate) fn slow_mock() -> Setup {
     Setup {
         stage: Duration::from_secs(600),
         ..Setup::default()

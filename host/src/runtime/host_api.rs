@@ -2,12 +2,11 @@
 
 use super::CallState;
 use super::bindings::onewindow::adapter::host::{Host, Level};
-use crate::mask;
 
 impl Host for CallState {
     fn log(&mut self, level: Level, message: String) {
         let adapter = &*self.shared.id;
-        let message = mask::text_with_names(&message, &self.names);
+        let message = self.names.mask(&message);
         match level {
             Level::Trace => tracing::trace!(target: "adapter", adapter, "{message}"),
             Level::Debug => tracing::debug!(target: "adapter", adapter, "{message}"),

@@ -44,26 +44,51 @@ impl Tail {
     }
 }
 
+/// The names of the people a call concerns (its applicant, the holders of its
+/// licenses), set when the call starts; masked in all the adapter says.
+#[derive(Clone, Default)]
+pub(super) struct Names(Arc<Mutex<Vec<String>>>);
+
+impl Names {
+    pub(super) fn set(&self, names: Vec<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = names;
+    }
+
+    /// `text` with every ID number and each of these names masked.
+    pub(super) fn mask(&self, text: &str) -> String {
+        mask::text_with_names(text, &self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct LogStream {
     adapter: Arc<str>,
     stream: &'static str,
     tail: Option<Tail>,
+    names: Names,
     pending: Vec<u8>,
 }
 
 impl LogStream {
-    pub(super) fn new(adapter: &str, stream: &'static str, tail: Option<Tail>) -> Self {
+    pub(super) fn new(
+        adapter: &str,
+        stream: &'static str,
+        tail: Option<Tail>,
+        names: Names,
+    ) -> Self {
         Self {
             adapter: adapter.into(),
             stream,
             tail,
+            names,
             pending: Vec::new(),
         }
     }
 
     fn emit(&self, line: &[u8]) {
-        let text = mask::text(String::from_utf8_lossy(line).trim_end_matches('\r'));
+        let text = self
+            .names
+            .mask(String::from_utf8_lossy(line).trim_end_matches('\r'));
         if text.trim().is_empty() {
             return;
         }
