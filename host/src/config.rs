@@ -67,6 +67,39 @@ pub struct Config {
     /// What a department's pushes to `/hooks/{adapter}` must carry, by adapter id;
     /// an adapter without an entry accepts no push.
     pub hooks: BTreeMap<String, Hook>,
+    /// The demo configuration: its (public) tokens are printed at start-up and
+    /// may be weaker than 128 bits. Never set on a real platform.
+    pub demo: bool,
+    /// Where users reach the platform (`https://…` behind a TLS proxy); an
+    /// `https` address makes the session cookies `Secure`.
+    pub public_url: Option<String>,
+    /// What bounds the HTTP server.
+    pub server: ServerLimits,
+}
+
+/// What bounds the HTTP server: slow or numerous clients get a quick refusal,
+/// never the platform's file descriptors or memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// How long a client may take to send a request's head; then the connection is closed.
+    pub header_timeout: Duration,
+    /// How long one request may take, its body included; then it answers 408.
+    pub request_timeout: Duration,
+    /// Connections held open at once; past it a new one gets `503` and is closed.
+    pub max_connections: usize,
+    /// Requests in progress at once; past it a request gets `503` with `Retry-After`.
+    pub max_requests: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_millis(HEADER_TIMEOUT.default),
+            request_timeout: Duration::from_secs(REQUEST_TIMEOUT.default),
+            max_connections: MAX_CONNECTIONS.default as usize,
+            max_requests: MAX_REQUESTS.default as usize,
+        }
+    }
 }
 
 /// The credentials of one adapter's hook, set by the operator (never in the package).
@@ -224,10 +257,9 @@ fn sha256(text: &str) -> [u8; 32] {
 }
 
 // Comparing digests (not the texts) makes the time independent of the token's
-// length, and the loop without early exit independent of where they differ.
+// length, and subtle's comparison independent of where they differ.
 fn digest_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+    subtle::ConstantTimeEq::ct_eq(&a[..], &b[..]).into()
 }
 
 /// 一件事: a named bundle of matters across departments, accepted as one application.
@@ -352,6 +384,24 @@ pub struct Overrides {
     /// How often the matter catalogue is synced (file: delivery.catalogue-sync-secs; default 300).
     #[arg(long, env = "ONEWINDOW_CATALOGUE_SYNC_SECS", value_name = "SECS")]
     pub catalogue_sync_secs: Option<String>,
+    /// true or false: the demo configuration, whose tokens are printed and may be weak (file: demo; default false).
+    #[arg(long, env = "ONEWINDOW_DEMO", value_name = "BOOL")]
+    pub demo: Option<String>,
+    /// Where users reach the platform, e.g. https://onewindow.example.gov.cn; https makes cookies Secure (file: public-url; default none).
+    #[arg(long, env = "ONEWINDOW_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How long a client may take to send a request's head (file: server.header-timeout-ms; default 10000).
+    #[arg(long, env = "ONEWINDOW_HEADER_TIMEOUT_MS", value_name = "MS")]
+    pub header_timeout_ms: Option<String>,
+    /// How long one request may take, its body included (file: server.request-timeout-secs; default 300).
+    #[arg(long, env = "ONEWINDOW_REQUEST_TIMEOUT_SECS", value_name = "SECS")]
+    pub request_timeout_secs: Option<String>,
+    /// Connections held open at once (file: server.max-connections; default 4096).
+    #[arg(long, env = "ONEWINDOW_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<String>,
+    /// Requests in progress at once; more get 503 (file: server.max-requests; default 1024).
+    #[arg(long, env = "ONEWINDOW_MAX_REQUESTS", value_name = "N")]
+    pub max_requests: Option<String>,
     /// Consecutive failures that open an adapter's circuit breaker (file: delivery.breaker-failures; default 5).
     #[arg(long, env = "ONEWINDOW_BREAKER_FAILURES", value_name = "N")]
     pub breaker_failures: Option<String>,
@@ -387,6 +437,12 @@ impl fmt::Debug for Overrides {
             .field("catalogue_sync_secs", &self.catalogue_sync_secs)
             .field("breaker_failures", &self.breaker_failures)
             .field("breaker_cool_down_ms", &self.breaker_cool_down_ms)
+            .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
+            .field("header_timeout_ms", &self.header_timeout_ms)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_requests", &self.max_requests)
             .finish()
     }
 }
@@ -451,6 +507,60 @@ const WATCH_DIR: Key = Key {
     file: "watch-dir",
     flag: "--watch-dir",
     env: "ONEWINDOW_WATCH_DIR",
+};
+const DEMO: Key = Key {
+    file: "demo",
+    flag: "--demo",
+    env: "ONEWINDOW_DEMO",
+};
+const PUBLIC_URL: Key = Key {
+    file: "public-url",
+    flag: "--public-url",
+    env: "ONEWINDOW_PUBLIC_URL",
+};
+const HEADER_TIMEOUT: Number = Number {
+    key: Key {
+        file: "server.header-timeout-ms",
+        flag: "--header-timeout-ms",
+        env: "ONEWINDOW_HEADER_TIMEOUT_MS",
+    },
+    unit: "milliseconds",
+    min: 100,
+    max: 10 * 60 * 1000,
+    default: 10_000,
+};
+const REQUEST_TIMEOUT: Number = Number {
+    key: Key {
+        file: "server.request-timeout-secs",
+        flag: "--request-timeout-secs",
+        env: "ONEWINDOW_REQUEST_TIMEOUT_SECS",
+    },
+    unit: "seconds",
+    min: 1,
+    max: 60 * 60,
+    default: 300,
+};
+const MAX_CONNECTIONS: Number = Number {
+    key: Key {
+        file: "server.max-connections",
+        flag: "--max-connections",
+        env: "ONEWINDOW_MAX_CONNECTIONS",
+    },
+    unit: "connections",
+    min: 16,
+    max: 1_000_000,
+    default: 4096,
+};
+const MAX_REQUESTS: Number = Number {
+    key: Key {
+        file: "server.max-requests",
+        flag: "--max-requests",
+        env: "ONEWINDOW_MAX_REQUESTS",
+    },
+    unit: "requests",
+    min: 1,
+    max: 1_000_000,
+    default: 1024,
 };
 const MAX_BODY_BYTES: Number = Number {
     key: Key {
@@ -564,6 +674,9 @@ const TOP_KEYS: &[&str] = &[
     "trust-dir",
     "require-signatures",
     "watch-dir",
+    "demo",
+    "public-url",
+    "server",
     "delivery",
     "tokens",
     "themes",
@@ -578,6 +691,12 @@ const DELIVERY_KEYS: &[&str] = &[
     "catalogue-sync-secs",
     "breaker-failures",
     "breaker-cool-down-ms",
+];
+const SERVER_KEYS: &[&str] = &[
+    "header-timeout-ms",
+    "request-timeout-secs",
+    "max-connections",
+    "max-requests",
 ];
 const TOKEN_KEYS: &[&str] = &["name", "role", "token", "token-sha256"];
 const THEME_KEYS: &[&str] = &["code", "name", "matters", "promised-days"];
@@ -596,6 +715,10 @@ struct RawFile {
     trust_dir: Option<PathBuf>,
     require_signatures: Option<bool>,
     watch_dir: Option<PathBuf>,
+    demo: Option<bool>,
+    public_url: Option<String>,
+    #[serde(default)]
+    server: RawServer,
     #[serde(default)]
     delivery: RawDelivery,
     tokens: Option<Vec<RawToken>>,
@@ -611,6 +734,15 @@ struct RawHook {
     secrets: Vec<String>,
     #[serde(default)]
     allow_from: Vec<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawServer {
+    header_timeout_ms: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
+    max_requests: Option<u64>,
 }
 
 #[derive(Default, Deserialize)]
@@ -717,6 +849,9 @@ impl fmt::Debug for Config {
             .field("tokens", &self.tokens)
             .field("themes", &self.themes)
             .field("hooks", &self.hooks)
+            .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
+            .field("server", &self.server)
             .finish()
     }
 }
@@ -954,6 +1089,34 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         catalogue_sync_interval: Duration::from_secs(sync.value),
     };
 
+    let demo = r.flag(&DEMO, &o.demo, raw.demo, false)?;
+    let public_url = match r.pick(&PUBLIC_URL, o.public_url.clone(), raw.public_url) {
+        None => None,
+        Some(s) => Some(check_public_url(&s.value).map_err(|p| invalid(s.origin, &PUBLIC_URL, p))?),
+    };
+    let sv = raw.server;
+    let server = ServerLimits {
+        header_timeout: Duration::from_millis(
+            r.number(&HEADER_TIMEOUT, &o.header_timeout_ms, sv.header_timeout_ms)?
+                .value,
+        ),
+        request_timeout: Duration::from_secs(
+            r.number(
+                &REQUEST_TIMEOUT,
+                &o.request_timeout_secs,
+                sv.request_timeout_secs,
+            )?
+            .value,
+        ),
+        // Both bounded to a million above, so they fit a usize.
+        max_connections: r
+            .number(&MAX_CONNECTIONS, &o.max_connections, sv.max_connections)?
+            .value as usize,
+        max_requests: r
+            .number(&MAX_REQUESTS, &o.max_requests, sv.max_requests)?
+            .value as usize,
+    };
+
     let file_origin = r.file_origin();
     let tokens = match raw.tokens {
         // No file at all: nothing to complain about here; the API then admits nobody.
@@ -965,7 +1128,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
                 problem: "is missing; add at least one token (name, role and token or token-sha256), or nobody can use the API".into(),
             });
         }
-        Some(raw) => tokens(raw, &file_origin)?,
+        Some(raw) => tokens(raw, &file_origin, demo)?,
     };
     let themes = themes(raw.themes, &file_origin)?;
     let hooks = hooks(raw.hooks, &file_origin)?;
@@ -985,7 +1148,31 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         tokens,
         themes,
         hooks,
+        demo,
+        public_url,
+        server,
     })
+}
+
+/// A public address: `http://` or `https://` and a host, with no path, query or
+/// credentials; kept without a trailing `/`.
+fn check_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("is {text:?}; give the address users open, starting with https:// (or http://), e.g. https://onewindow.example.gov.cn")
+        })?;
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', '@'])
+        || rest.chars().any(char::is_whitespace)
+    {
+        return Err(format!(
+            "is {text:?}; give only the scheme, host and port, e.g. https://onewindow.example.gov.cn"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 fn parse_listen(text: &str) -> Result<SocketAddr, String> {
@@ -1081,7 +1268,7 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-fn tokens(raw: Vec<RawToken>, origin: &Origin) -> Result<Vec<Token>, ConfigError> {
+fn tokens(raw: Vec<RawToken>, origin: &Origin, demo: bool) -> Result<Vec<Token>, ConfigError> {
     let err = |key: String, problem: String| ConfigError::Invalid {
         origin: origin.clone(),
         key,
@@ -1133,12 +1320,12 @@ fn tokens(raw: Vec<RawToken>, origin: &Origin) -> Result<Vec<Token>, ConfigError
             (None, None) => {
                 return Err(err(
                     key("token"),
-                    "is missing; give `token = \"...\"` (at least 16 characters) or `token-sha256 = \"<64 hex digits>\"`".into(),
+                    "is missing; give `token = \"...\"` (a random one of at least 128 bits, e.g. from `openssl rand -hex 24`) or `token-sha256 = \"<64 hex digits>\"`".into(),
                 ));
             }
             (Some(text), None) => (
                 "token",
-                plain_secret(text).map_err(|p| err(key("token"), p))?,
+                plain_secret(text, demo).map_err(|p| err(key("token"), p))?,
             ),
             (None, Some(hex)) => (
                 "token-sha256",
@@ -1164,18 +1351,45 @@ fn tokens(raw: Vec<RawToken>, origin: &Origin) -> Result<Vec<Token>, ConfigError
     Ok(out)
 }
 
+/// The fewest bits a token outside the demo may carry.
+const TOKEN_BITS: f64 = 128.0;
+
+/// The most a token can carry: its length times the bits of a character of the
+/// smallest usual alphabet that holds all its characters (hex, base32,
+/// base64url, or all of visible ASCII). A random token reaches this; a chosen
+/// one carries less, which no rule can see.
+fn token_bits(text: &str) -> f64 {
+    let all = |f: fn(&u8) -> bool| text.as_bytes().iter().all(f);
+    let per_char = if all(u8::is_ascii_hexdigit) {
+        4.0
+    } else if all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(b)) {
+        5.0
+    } else if all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_') {
+        6.0
+    } else {
+        94f64.log2()
+    };
+    per_char * text.len() as f64
+}
+
 // The token itself is never part of a message: it may be a real one with a typo.
-fn plain_secret(text: &str) -> Result<TokenSecret, String> {
+fn plain_secret(text: &str, demo: bool) -> Result<TokenSecret, String> {
     let len = text.chars().count();
     if len < 16 {
         return Err(format!(
-            "is {len} characters long; it must be at least 16 (use a long random string, e.g. from `openssl rand -hex 16`)"
+            "is {len} characters long; it must be at least 16 (use a long random string, e.g. from `openssl rand -hex 24`)"
         ));
     }
     if !text.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(
             "contains a space, control or non-ASCII character; it travels in an HTTP header, so use visible ASCII only".into(),
         );
+    }
+    let bits = token_bits(text);
+    if !demo && bits < TOKEN_BITS {
+        return Err(format!(
+            "carries at most {bits:.0} bits (a token of {len} such characters); outside the demo a token needs at least 128, so that it cannot be guessed: use e.g. `openssl rand -hex 24` (32 hex digits are 128 bits), or give its sha256 as token-sha256"
+        ));
     }
     Ok(TokenSecret::Plain {
         text: text.to_owned(),
@@ -1365,6 +1579,9 @@ fn check_keys(table: &toml::Table, path: &Path) -> Result<(), ConfigError> {
     if let Some(toml::Value::Table(delivery)) = table.get("delivery") {
         check(delivery, " in [delivery]".into(), DELIVERY_KEYS)?;
     }
+    if let Some(toml::Value::Table(server)) = table.get("server") {
+        check(server, " in [server]".into(), SERVER_KEYS)?;
+    }
     if let Some(toml::Value::Table(hooks)) = table.get("hooks") {
         for (id, hook) in hooks {
             if let toml::Value::Table(hook) = hook {
@@ -1427,7 +1644,7 @@ mod tests {
 [[tokens]]
 name = "窗口一号 王芳"
 role = "clerk"
-token = "test-clerk-token-0001"
+token = "test-clerk-token-0123456789"
 "#;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -1780,6 +1997,56 @@ claim-lease-secs = 20
     }
 
     #[test]
+    fn outside_the_demo_a_token_under_128_bits_is_refused() {
+        let weak = |demo: &str, token: &str| {
+            parse(&format!(
+                "{demo}\n[[tokens]]\nname = \"窗口\"\nrole = \"clerk\"\ntoken = \"{token}\"\n"
+            ))
+        };
+        // 16 hex digits are 64 bits; 21 base64url characters 126.
+        for token in ["0123456789abcdef0123", "demo-clerk-token-0001"] {
+            let message = weak("", token).unwrap_err().to_string();
+            assert_names(
+                &message,
+                &["onewindow.toml", "`token`", "128", "openssl rand -hex 24"],
+            );
+            assert!(!message.contains(token), "the token is never in a message");
+            let config = weak("demo = true", token).expect("the demo may use it");
+            assert!(config.demo);
+        }
+        // 32 hex digits, 22 base64url characters: 128 bits and more.
+        for token in ["0123456789abcdef0123456789abcdef", "AbCdEfGhIjKlMnOpQrStUv"] {
+            assert!(!weak("", token).unwrap().demo, "{token}");
+        }
+    }
+
+    #[test]
+    fn public_url_and_server_limits_are_checked() {
+        let config = parse(&format!(
+            "public-url = \"https://onewindow.example.gov.cn/\"\n[server]\nheader-timeout-ms = 2000\nmax-connections = 100\n{MINIMAL}"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://onewindow.example.gov.cn")
+        );
+        assert_eq!(config.server.header_timeout, Duration::from_secs(2));
+        assert_eq!(config.server.max_connections, 100);
+        assert_eq!(config.server.max_requests, 1024);
+        for (url, why) in [
+            ("onewindow.example.gov.cn", "https://"),
+            ("https://x.example/window", "only the scheme, host and port"),
+        ] {
+            let message = error(&format!("public-url = \"{url}\"\n{MINIMAL}"));
+            assert_names(&message, &["`public-url`", why]);
+        }
+        let message = error(&format!("[server]\nmax-conections = 10\n{MINIMAL}"));
+        assert_names(&message, &["max-conections", "[server]", "max-connections"]);
+        let message = error(&format!("[server]\nheader-timeout-ms = 5\n{MINIMAL}"));
+        assert_names(&message, &["`server.header-timeout-ms`", "100 to 600000"]);
+    }
+
+    #[test]
     fn a_token_both_plain_and_hashed_is_refused() {
         let message = error(&format!(
             r#"{MINIMAL}
@@ -1835,7 +2102,7 @@ name = "窗口二号 李强"
 role = "clerk"
 token-sha256 = "{}"
 "#,
-            hex::encode(sha256("test-clerk-token-0001"))
+            hex::encode(sha256("test-clerk-token-0123456789"))
         ));
         assert_names(
             &message,
@@ -1855,7 +2122,7 @@ token-sha256 = "{}"
 [[tokens]]
 name = "窗口一号 王芳"
 role = "admin"
-token = "test-clerk-token-0001"
+token = "test-clerk-token-0123456789"
 "#,
         );
         assert_names(
@@ -1927,7 +2194,7 @@ token-sha256 = "{}"
             hex::encode_upper(sha256("hashed-operator-token"))
         ))
         .unwrap();
-        let clerk = config.token("test-clerk-token-0001").unwrap();
+        let clerk = config.token("test-clerk-token-0123456789").unwrap();
         assert_eq!(
             (clerk.name.as_str(), clerk.role),
             ("窗口一号 王芳", Role::Clerk)
@@ -1941,7 +2208,7 @@ token-sha256 = "{}"
         for wrong in [
             "",
             "test-clerk-token-000",
-            "test-clerk-token-00011",
+            "test-clerk-token-01234567891",
             "TEST-CLERK-TOKEN-0001",
             "hashed-operator-token ",
             &hex::encode(sha256("hashed-operator-token")),
@@ -1965,7 +2232,12 @@ token-sha256 = "{hash}"
         );
         let config = parse(&text).unwrap();
         let debug = format!("{config:?}");
-        for hidden in ["test-clerk-token-0001", &hash, "s3cret-pw", "other-pw"] {
+        for hidden in [
+            "test-clerk-token-0123456789",
+            &hash,
+            "s3cret-pw",
+            "other-pw",
+        ] {
             assert!(!debug.contains(hidden), "{hidden:?} leaked in {debug}");
         }
         assert_names(

@@ -30,6 +30,7 @@ use crate::platform::cases::{
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Found, Lookup, holder_party};
 use crate::platform::pushes::{self, Push, PushError};
+use crate::platform::sign_in::{Channel, Refusal};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
 
 /// The largest package upload: the largest component and a little more.
@@ -143,6 +144,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Seconds for `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -155,13 +158,20 @@ impl ApiError {
                 field: None,
                 missing_materials: None,
             },
+            retry_after: None,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -274,7 +284,16 @@ impl<R: Roles> FromRequestParts<Platform> for Caller<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, platform: &Platform) -> ApiResult<Self> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
         let unauthorized = |message: &str| {
+            tracing::info!(
+                address = peer.map(|ip| ip.to_string()),
+                path = parts.uri.path(),
+                "an API request without a usable token was refused: {message}"
+            );
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message.to_owned())
         };
         let header = parts
@@ -287,10 +306,18 @@ impl<R: Roles> FromRequestParts<Platform> for Caller<R> {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let token = platform
-            .config
-            .token(token)
-            .ok_or_else(|| unauthorized("the token is not known to this platform"))?;
+        // `sign_in` logs and audits a wrong token itself.
+        let token = match platform.sign_in(Channel::Api, None, token, peer).await {
+            Ok(token) => token,
+            Err(Refusal::Wrong) => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the token is not known to this platform",
+                ));
+            }
+            Err(Refusal::Locked(wait)) => return Err(too_many(wait)),
+        };
         let caller = Caller {
             name: token.name.clone(),
             role: token.role,
@@ -299,6 +326,20 @@ impl<R: Roles> FromRequestParts<Platform> for Caller<R> {
         caller.require(R::ROLES)?;
         Ok(caller)
     }
+}
+
+/// `429` with `Retry-After`: too many failed sign-ins from this address.
+fn too_many(wait: std::time::Duration) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_failures",
+        format!(
+            "too many unknown tokens from this address; try again in {} seconds",
+            wait.as_secs() + 1
+        ),
+    );
+    error.retry_after = Some(wait.as_secs() + 1);
+    error
 }
 
 /// A JSON body whose rejections answer in the API's error shape.
@@ -419,6 +460,7 @@ error_answers!(
     Refusals {
         "401" => "No token, or one this platform does not know",
         "403" => "The token's role may not do this",
+        "429" => "Too many unknown tokens from this address within a minute; see Retry-After",
     }
 );
 
@@ -445,11 +487,22 @@ async fn count_requests(request: Request, next: axum::middleware::Next) -> Respo
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().to_string();
+    // Labels come only from fixed sets, so no request can add series: an
+    // invented method counts as `other`, and a path no route has as `unmatched`.
+    let method = match *request.method() {
+        axum::http::Method::GET => "GET",
+        axum::http::Method::HEAD => "HEAD",
+        axum::http::Method::POST => "POST",
+        axum::http::Method::PUT => "PUT",
+        axum::http::Method::DELETE => "DELETE",
+        axum::http::Method::PATCH => "PATCH",
+        axum::http::Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", response.status().as_u16().to_string()),
     ];

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod licenses;
 pub mod lifecycle;
 pub mod pushes;
+pub mod sign_in;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -79,6 +80,8 @@ pub struct Platform {
     /// overwrite those of a version activated meanwhile.
     syncing: Arc<tokio::sync::Mutex<()>>,
     adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
+    /// Recent failed sign-ins, for the limits on guessing.
+    failures: Arc<sign_in::Failures>,
 }
 
 impl Platform {
@@ -100,6 +103,7 @@ impl Platform {
             clock: Clock::System,
             intake: Arc::default(),
             adapters: Arc::default(),
+            failures: Arc::default(),
         }
     }
 

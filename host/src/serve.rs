@@ -1,11 +1,14 @@
 //! `onewindow serve`: loads the configuration, the database, the calendar and
 //! every adapter package, then runs the HTTP API and the delivery worker.
 
+use std::future::Future;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::config::{Config, Overrides, Role};
+use crate::config::{Config, Overrides, Role, ServerLimits};
 use crate::platform::Platform;
 use crate::platform::audit::NewEntry;
 use crate::platform::calendar::Calendar;
@@ -113,6 +116,16 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
         None => None,
     };
 
+    // Each connection holds a descriptor: make room for as many as allowed.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < platform.config.server.max_connections as u64 + 256 => tracing::warn!(
+            descriptors = limit,
+            max_connections = platform.config.server.max_connections,
+            "the process may open fewer files than server.max-connections needs; lower it or raise `ulimit -n`"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot raise the open-file limit: {e}"),
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -120,7 +133,11 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
     println!("  window:  http://{listen}/  (operators: http://{listen}/admin)");
     println!("  API:     http://{listen}/api/v1/matters");
     println!("  health:  http://{listen}/healthz  http://{listen}/readyz");
+    // Only the demo's tokens are printed: they are public anyway.
     for role in [Role::Clerk, Role::Operator, Role::Auditor] {
+        if !platform.config.demo {
+            break;
+        }
         if let Some((name, token)) = platform
             .config
             .tokens
@@ -131,11 +148,8 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
             println!("{role} token: {token}  (the window's account {name:?}, password: the token)");
         }
     }
-    // The peer's address is kept for the hooks' `allow-from` and their logs.
-    let app =
-        crate::http::app(platform).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+    let limits = platform.config.server.clone();
+    serve_http(listener, crate::http::app(platform), &limits, shutdown())
         .await
         .context("serving HTTP")?;
     for worker in workers {
@@ -157,4 +171,134 @@ async fn shutdown() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// What a connection past [`ServerLimits::max_connections`] is told before it is closed.
+const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
+Connection: close\r\nContent-Type: application/json\r\nContent-Length: 91\r\n\r\n\
+{\"error\":\"overloaded\",\"message\":\"the platform has too many connections; retry in a second\"}";
+
+/// Serves `app` on `listener` until `shutdown`, within `limits`:
+///
+/// - a client has [`ServerLimits::header_timeout`] to send a request's head
+///   (hyper's own timer), and a request [`ServerLimits::request_timeout`] in
+///   all (tower-http, which answers 408);
+/// - at most [`ServerLimits::max_requests`] requests are in progress at once
+///   (tower's concurrency limit); past it a request is shed at once with 503
+///   and `Retry-After`, never queued;
+/// - at most [`ServerLimits::max_connections`] connections are held; one past
+///   it gets a 503 and is closed, so descriptors never run out.
+///
+/// Each request carries its peer's address (`ConnectInfo<SocketAddr>`) for the
+/// hooks' `allow-from`, the sign-in limits and the logs.
+pub async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: &ServerLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::{ServiceBuilder, ServiceExt as _};
+
+    let service = ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(overloaded))
+        .load_shed()
+        .concurrency_limit(limits.max_requests)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .service(app);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.header_timeout));
+    let builder = Arc::new(builder);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (mut stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before accept:
+                    // wait a little instead of spinning.
+                    tracing::warn!("accepting a connection failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            metrics::counter!("onewindow_http_connections_refused_total").increment(1);
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt as _;
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    let _ = stream.write_all(TOO_MANY_CONNECTIONS).await;
+                    let _ = stream.shutdown().await;
+                })
+                .await;
+            });
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            service
+                .clone()
+                .map_request(move |request: http::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(axum::body::Body::new);
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(connection.into_owned()).await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    // Requests in progress finish; idle connections are closed.
+    if tokio::time::timeout(limits.request_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open at shut-down");
+    }
+    Ok(())
+}
+
+async fn overloaded(error: tower::BoxError) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let (status, code, message) = if error.is::<tower::load_shed::error::Overloaded>() {
+        metrics::counter!("onewindow_http_requests_shed_total").increment(1);
+        (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the platform is answering as many requests as it can; retry in a second",
+        )
+    } else {
+        tracing::error!("serving a request failed: {error}");
+        (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the platform could not complete the request; it has been logged",
+        )
+    };
+    let body = serde_json::json!({"error": code, "message": message});
+    (status, [(http::header::RETRY_AFTER, "1")], axum::Json(body)).into_response()
 }

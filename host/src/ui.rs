@@ -10,16 +10,17 @@
 
 mod admin;
 mod clerk;
+mod guard;
 mod session;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use minijinja::{Environment, Value};
 
 use crate::config::Role;
@@ -36,13 +37,13 @@ pub fn router() -> Router<Platform> {
         .route("/matters/{code}", get(clerk::matter))
         .route("/accept", get(clerk::accept_form).post(clerk::accept))
         .route("/accept/check-id", get(clerk::check_id))
-        .route("/accept/materials", get(clerk::materials))
+        .route("/accept/materials", post(clerk::materials))
         .route("/cases", get(clerk::cases))
         .route("/cases/{case_no}", get(clerk::case_page))
         .route("/cases/{case_no}/live", get(clerk::case_live))
         .route("/cases/{case_no}/receipt", get(clerk::receipt))
         .route("/cases/{case_no}/evaluation", post(clerk::evaluate))
-        .route("/licenses", get(clerk::licenses))
+        .route("/licenses", get(clerk::licenses).post(clerk::licenses_of))
         .route("/admin", get(admin::console))
         .route(
             "/admin/adapters",
@@ -57,11 +58,16 @@ pub fn router() -> Router<Platform> {
         .route("/admin/cases/{case_no}/retry", post(admin::retry))
         .route("/assets/htmx.min.js", get(htmx))
         .route("/assets/app.css", get(css))
-        .layer(Extension(Arc::new(session::Sessions::default())))
+        .route("/assets/app.js", get(script))
+        .layer(axum::middleware::from_fn(guard::guard))
 }
 
 async fn htmx() -> Response {
     asset(include_str!("../assets/htmx.min.js"), "text/javascript")
+}
+
+async fn script() -> Response {
+    asset(include_str!("../assets/app.js"), "text/javascript")
 }
 
 async fn css() -> Response {
@@ -138,6 +144,9 @@ impl Page {
         let mut context = BTreeMap::new();
         if let Some(user) = user {
             context.insert("user", Value::from_serialize(user));
+        }
+        if let Some(token) = guard::token() {
+            context.insert("csrf", Value::from(token));
         }
         Page { template, context }
     }

@@ -2,6 +2,7 @@
 //! 127.0.0.1, the mock legacy systems from examples/.
 
 mod contract;
+mod edge;
 mod guide;
 mod kit;
 mod market_supervision;

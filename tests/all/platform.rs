@@ -25,7 +25,7 @@ pub(crate) struct Server {
     pub(crate) mock: mock::Handle,
     /// The other departments, when the setup connects them.
     others: Option<Others>,
-    config: Config,
+    pub(crate) config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -88,6 +88,8 @@ pub(crate) struct Setup {
     pub(crate) departments: bool,
     /// How long delivery is retried before a case shows `delivery_failed`.
     pub(crate) retry_horizon: Option<Duration>,
+    /// What bounds the HTTP server, when not the defaults.
+    pub(crate) server: Option<onewindow::config::ServerLimits>,
 }
 
 impl Default for Setup {
@@ -98,6 +100,7 @@ impl Default for Setup {
             clock: Clock::System,
             departments: false,
             retry_horizon: None,
+            server: None,
         }
     }
 }
@@ -163,6 +166,9 @@ pub(crate) async fn server_with(db: Db, setup: Setup) -> Server {
     let mut config = platform_config_with(dir.path(), &database, &departments, themes);
     if let Some(horizon) = setup.retry_horizon {
         config.delivery.retry_horizon = horizon;
+    }
+    if let Some(limits) = setup.server {
+        config.server = limits;
     }
     let running = Running::start(config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();

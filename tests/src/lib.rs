@@ -159,9 +159,9 @@ pub async fn fresh_database(db: Db, dir: &Path) -> String {
 }
 
 /// The demo tokens of the platforms [`platform_config`] describes.
-pub const CLERK: &str = "test-clerk-token-0001";
-pub const OPERATOR: &str = "test-operator-token-0001";
-pub const AUDITOR: &str = "test-auditor-token-0001";
+pub const CLERK: &str = "test-clerk-token-0123456789";
+pub const OPERATOR: &str = "test-operator-token-0123456789";
+pub const AUDITOR: &str = "test-auditor-token-0123456789";
 
 /// The name of the key pair [`platform_config`] makes and trusts: its secret is
 /// `<dir>/trusted-keys/test-integrator.key`.
@@ -418,10 +418,12 @@ impl Running {
             .await
             .expect("binding a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-        let app = onewindow::http::app(platform.clone())
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = onewindow::http::app(platform.clone());
+        let limits = platform.config.server.clone();
         tasks.push(tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serving HTTP");
+            onewindow::serve::serve_http(listener, app, &limits, std::future::pending())
+                .await
+                .expect("serving HTTP");
         }));
         Running {
             url,

@@ -1,43 +1,40 @@
 //! Signing in to the front end: an account is a `[[tokens]]` entry, its name the
-//! account and its token the password. A session lives in this process only (a
-//! restart signs everybody out), ends after [`IDLE`] without a request or
-//! [`LONGEST`] after signing in, and is named by a random cookie that scripts
-//! cannot read and other sites cannot send.
+//! account and its token the password. A session is kept in the database, so
+//! every replica knows it and signing out ends it everywhere; it ends after
+//! [`IDLE`] without a request or [`LONGEST`] after signing in, and is named by
+//! a random cookie that scripts cannot read and other sites cannot send (and
+//! that travels only over HTTPS when `public-url` is an `https` address). The
+//! database keeps only the cookie's sha256.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Form;
-use axum::extract::{Extension, FromRequestParts, OptionalFromRequestParts, Query, State};
+use axum::extract::{
+    ConnectInfo, Extension, FromRequestParts, OptionalFromRequestParts, Query, State,
+};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use rand::RngCore as _;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row as _;
 
 use super::{Page, page};
 use crate::config::Role;
-use crate::platform::Platform;
+use crate::platform::sign_in::{Channel, Refusal};
+use crate::platform::{Platform, PlatformError};
+use crate::store;
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::from_secs(30 * 60);
 /// And at the latest this long after signing in (a working day).
 pub const LONGEST: Duration = Duration::from_secs(10 * 60 * 60);
-const COOKIE: &str = "onewindow_session";
-
-/// The signed-in sessions of this process.
-#[derive(Default)]
-pub struct Sessions {
-    open: Mutex<HashMap<String, Session>>,
-}
-
-struct Session {
-    user: User,
-    signed_in: Instant,
-    last_seen: Instant,
-}
+/// A session's last request is written down at most this often.
+const SEEN_EVERY: Duration = Duration::from_secs(60);
+pub(super) const COOKIE: &str = "onewindow_session";
 
 /// Who is signed in: a token's holder and role.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,45 +48,121 @@ fn role_name<S: serde::Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error>
     s.serialize_str(role.as_str())
 }
 
-impl Sessions {
-    fn open(&self, user: User) -> String {
+/// The sessions of every replica, in the database.
+struct Sessions<'a>(&'a Platform);
+
+fn digest(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
+
+fn ago(now: chrono::DateTime<chrono::Utc>, span: Duration) -> String {
+    store::timestamp(now - chrono::Duration::from_std(span).expect("a short span"))
+}
+
+impl Sessions<'_> {
+    /// Opens a session for `user` and gives its cookie value; ended sessions are
+    /// removed on the way.
+    async fn open(&self, user: &User) -> Result<String, PlatformError> {
         let mut id = [0u8; 32];
         rand::rng().fill_bytes(&mut id);
         let id = hex::encode(id);
-        let now = Instant::now();
-        let mut open = self.open.lock().expect("sessions lock");
-        open.retain(|_, s| live(s, now));
-        open.insert(
-            id.clone(),
-            Session {
-                user,
-                signed_in: now,
-                last_seen: now,
-            },
-        );
-        id
+        let now = chrono::Utc::now();
+        let mut tx = self.0.store.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR signed_in_at < $2")
+            .bind(ago(now, IDLE))
+            .bind(ago(now, LONGEST))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_sha256, account, role, signed_in_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(digest(&id))
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(store::timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await.map_err(PlatformError::from)?;
+        Ok(id)
     }
 
-    /// The user of session `id`, if it is still live; the request renews it.
-    fn user(&self, id: &str) -> Option<User> {
-        let now = Instant::now();
-        let mut open = self.open.lock().expect("sessions lock");
-        let session = open.get_mut(id)?;
-        if !live(session, now) {
-            open.remove(id);
-            return None;
+    /// The user of session `id`, if it is still live and its account still
+    /// holds that role; the request renews it.
+    async fn user(&self, id: &str) -> Result<Option<User>, PlatformError> {
+        let now = chrono::Utc::now();
+        let key = digest(id);
+        let row = sqlx::query(
+            "SELECT account, role, last_seen_at FROM sessions \
+             WHERE id_sha256 = $1 AND last_seen_at >= $2 AND signed_in_at >= $3",
+        )
+        .bind(&key)
+        .bind(ago(now, IDLE))
+        .bind(ago(now, LONGEST))
+        .fetch_optional(self.0.store.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (account, role, seen): (String, String, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let Some(role) = Role::from_name(&role) else {
+            return Ok(None);
+        };
+        // An account the operator has since removed, or moved to another role, is signed out.
+        if !self
+            .0
+            .config
+            .tokens
+            .iter()
+            .any(|t| t.name == account && t.role == role)
+        {
+            return Ok(None);
         }
-        session.last_seen = now;
-        Some(session.user.clone())
+        if seen < ago(now, SEEN_EVERY) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_sha256 = $2")
+                .bind(store::timestamp(now))
+                .bind(&key)
+                .execute(self.0.store.writer())
+                .await?;
+        }
+        Ok(Some(User {
+            name: account,
+            role,
+        }))
     }
 
-    fn close(&self, id: &str) {
-        self.open.lock().expect("sessions lock").remove(id);
+    async fn close(&self, id: &str) -> Result<(), PlatformError> {
+        sqlx::query("DELETE FROM sessions WHERE id_sha256 = $1")
+            .bind(digest(id))
+            .execute(self.0.store.writer())
+            .await?;
+        Ok(())
     }
 }
 
-fn live(session: &Session, now: Instant) -> bool {
-    now.duration_since(session.last_seen) < IDLE && now.duration_since(session.signed_in) < LONGEST
+/// The session cookie (`value` empty: the one that removes it).
+fn session_cookie(platform: &Platform, value: String) -> Cookie<'static> {
+    let secure = platform
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
+    Cookie::build((COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+fn unavailable(e: &PlatformError) -> Response {
+    tracing::error!("reading the sessions: {e}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::response::Html("平台暂时无法读取登录状态，请稍后重试。"),
+    )
+        .into_response()
 }
 
 /// Pages other than the sign-in page need a user; without one, the browser is
@@ -130,13 +203,13 @@ impl OptionalFromRequestParts<Platform> for User {
         state: &Platform,
     ) -> Result<Option<Self>, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let Extension(sessions) =
-            <Extension<Arc<Sessions>> as FromRequestParts<Platform>>::from_request_parts(
-                parts, state,
-            )
+        let Some(cookie) = jar.get(COOKIE) else {
+            return Ok(None);
+        };
+        Sessions(state)
+            .user(cookie.value())
             .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(jar.get(COOKIE).and_then(|c| sessions.user(c.value())))
+            .map_err(|e| unavailable(&e))
     }
 }
 
@@ -190,14 +263,21 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only paths of this site: never another site, never `//host`.
+/// Only paths of this site: one `/` and then no `/` or `\\` (never `//host`,
+/// which browsers read as another site), and no control character or space
+/// (browsers drop a tab, which makes `/\t/host` into `//host`).
 fn safe_next(next: Option<&str>, role: Role) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ if role == Role::Operator => "/admin".to_owned(),
-        _ => "/".to_owned(),
+    let local = |n: &&str| {
+        n.starts_with('/')
+            && !n[1..].starts_with(['/', '\\'])
+            && !n
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
+    match next.filter(local) {
+        Some(n) => n.to_owned(),
+        None if role == Role::Operator => "/admin".to_owned(),
+        None => "/".to_owned(),
     }
 }
 
@@ -217,53 +297,68 @@ pub struct Credentials {
 /// `POST /login`: the account is a token's name, the password its token.
 pub async fn login(
     State(platform): State<Platform>,
-    Extension(sessions): Extension<Arc<Sessions>>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     jar: CookieJar,
     Form(form): Form<Credentials>,
 ) -> Response {
     let account = form.account.trim();
-    let token = platform
-        .config
-        .token(&form.password)
-        .filter(|t| t.name == account);
-    let Some(token) = token else {
-        tracing::info!("a sign-in to the front end failed");
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let refused = |status: StatusCode, message: String| {
         let mut errors = HashMap::new();
-        let message = if account.is_empty() || form.password.is_empty() {
-            "请输入账号和口令。"
-        } else {
-            "账号或口令不正确。"
-        };
         errors.insert("password", message);
         let mut response = page(
             Page::new("login.html", None)
-                .with("next", form.next.unwrap_or_default())
+                .with("next", form.next.clone().unwrap_or_default())
                 .with("account", account)
                 .with("errors", errors),
         );
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return response;
+        *response.status_mut() = status;
+        response
+    };
+    if account.is_empty() || form.password.is_empty() {
+        return refused(StatusCode::UNAUTHORIZED, "请输入账号和口令。".into());
+    }
+    let token = match platform
+        .sign_in(Channel::Window, Some(account), &form.password, peer)
+        .await
+    {
+        Ok(token) => token,
+        Err(Refusal::Wrong) => {
+            return refused(StatusCode::UNAUTHORIZED, "账号或口令不正确。".into());
+        }
+        Err(Refusal::Locked(wait)) => {
+            let seconds = wait.as_secs() + 1;
+            let mut response = refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("口令错误次数过多，该账号已暂时锁定，请 {seconds} 秒后再试。"),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+            return response;
+        }
     };
     let user = User {
         name: token.name.clone(),
         role: token.role,
     };
+    let id = match Sessions(&platform).open(&user).await {
+        Ok(id) => id,
+        Err(e) => return unavailable(&e),
+    };
     tracing::info!(actor = %user.name, role = %user.role, "signed in to the front end");
     let to = safe_next(form.next.as_deref(), user.role);
-    let cookie = Cookie::build((COOKIE, sessions.open(user)))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .build();
-    (jar.add(cookie), Redirect::to(&to)).into_response()
+    (jar.add(session_cookie(&platform, id)), Redirect::to(&to)).into_response()
 }
 
-/// `POST /logout`.
-pub async fn logout(Extension(sessions): Extension<Arc<Sessions>>, jar: CookieJar) -> Response {
-    if let Some(cookie) = jar.get(COOKIE) {
-        sessions.close(cookie.value());
+/// `POST /logout`: ends the session on every replica.
+pub async fn logout(State(platform): State<Platform>, jar: CookieJar) -> Response {
+    if let Some(cookie) = jar.get(COOKIE)
+        && let Err(e) = Sessions(&platform).close(cookie.value()).await
+    {
+        return unavailable(&e);
     }
-    let gone = Cookie::build((COOKIE, "")).path("/").build();
+    let gone = session_cookie(&platform, String::new());
     (jar.remove(gone), Redirect::to("/login")).into_response()
 }
 
@@ -277,49 +372,22 @@ mod tests {
             safe_next(Some("/cases?status=accepted"), Role::Clerk),
             "/cases?status=accepted"
         );
-        assert_eq!(safe_next(Some("//evil.example/"), Role::Clerk), "/");
+        for foreign in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/ /evil.example/",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(foreign), Role::Clerk), "/", "{foreign:?}");
+        }
         assert_eq!(
             safe_next(Some("https://evil.example/"), Role::Operator),
             "/admin"
         );
         assert_eq!(safe_next(None, Role::Clerk), "/");
-    }
-
-    #[test]
-    fn sessions_end_when_closed() {
-        let sessions = Sessions::default();
-        let id = sessions.open(User {
-            name: "窗口一号".into(),
-            role: Role::Clerk,
-        });
-        assert_eq!(sessions.user(&id).unwrap().name, "窗口一号");
-        assert!(sessions.user("not-a-session").is_none());
-        sessions.close(&id);
-        assert!(sessions.user(&id).is_none());
-    }
-
-    #[test]
-    fn idle_sessions_are_not_live() {
-        let now = Instant::now();
-        let Some(long_ago) = now.checked_sub(IDLE + Duration::from_secs(1)) else {
-            return; // the machine has not been up that long
-        };
-        let session = Session {
-            user: User {
-                name: "x".into(),
-                role: Role::Clerk,
-            },
-            signed_in: long_ago,
-            last_seen: long_ago,
-        };
-        assert!(!live(&session, now));
-        let fresh = Session {
-            last_seen: now,
-            ..session
-        };
-        assert!(
-            live(&fresh, now),
-            "signed in long ago but active, within a working day"
-        );
     }
 }
