@@ -178,12 +178,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> Value {
 
 /// Uploads the package at `path` (a `.tar.gz` or a package directory) to the
 /// platform at `server` with an operator's `token`, and activates it when
-/// `activate` is set. Says what was done, or the platform's reason for refusing.
+/// `activate` is set (a version lower than the active one only with
+/// `allow_downgrade`). Says what was done, or the platform's reason for refusing.
 pub async fn install(
     path: &Path,
     server: &str,
     token: &str,
     activate: bool,
+    allow_downgrade: bool,
 ) -> Result<String, String> {
     let files = crate::registry::package::PackageFiles::read(path).map_err(|e| e.to_string())?;
     let base = server.trim_end_matches('/');
@@ -230,6 +232,7 @@ pub async fn install(
                 .post(format!(
                     "{base}/api/v1/admin/adapters/{id}/activate/{version}"
                 ))
+                .query(&[("allow_downgrade", allow_downgrade)])
                 .bearer_auth(token)
                 .send()
                 .await

@@ -799,7 +799,7 @@ pub(crate) struct AdapterInfo {
     department: String,
     sha256: String,
     /// `active` (serving), `installed` (ready to activate) or `disabled`.
-    state: &'static str,
+    pub(crate) state: &'static str,
     /// `registry` (installed through the API) or `folder` (a package in the
     /// adapter folder, loaded at start).
     source: &'static str,
@@ -936,23 +936,36 @@ async fn install_adapter(
     params(
         ("id" = String, Path, description = "The adapter id"),
         ("version" = String, Path, description = "An installed version"),
+        Activation,
     ),
     responses(
         (status = OK, body = InstalledVersion),
         (status = NOT_FOUND, body = ErrorBody),
-        (status = CONFLICT, description = "That version is already active", body = ErrorBody),
+        (status = CONFLICT, description = "That version is already active, is lower than the active one without `allow_downgrade=true`, or no longer verifies", body = ErrorBody),
+        QueryErrors,
         Refusals,
     ))]
 async fn activate_adapter(
     caller: Caller<Operators>,
     State(platform): State<Platform>,
     Path((id, version)): Path<(String, String)>,
+    Params(activation): Params<Activation>,
 ) -> ApiResult<Json<InstalledVersion>> {
     Ok(Json(
         platform
-            .activate_adapter(&id, &version, &caller.actor())
+            .activate_adapter(&id, &version, &caller.actor(), activation.allow_downgrade)
             .await?,
     ))
+}
+
+/// `?allow_downgrade=` of an activation.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct Activation {
+    /// Confirms the activation of a version lower than the active one.
+    #[serde(default)]
+    allow_downgrade: bool,
 }
 
 /// Goes back to the version active before the current one. Roles: operator.

@@ -58,6 +58,18 @@ enum KeysCommand {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// Trust a signer's public key (<name>.pub) for signing the given adapter
+    /// ids: writes it to the trust folder with that scope (operators).
+    Trust {
+        /// The public key file the signer gave you.
+        public_key: PathBuf,
+        /// The adapter ids it may sign, comma-separated; `*` for any.
+        #[arg(long, value_delimiter = ',', required = true)]
+        adapters: Vec<String>,
+        /// The platform's trust folder (trust-dir).
+        #[arg(long, env = "ONEWINDOW_TRUST_DIR", default_value = "data/trusted-keys")]
+        trust_dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +145,9 @@ enum AdapterCommand {
         /// Make it the active version once installed.
         #[arg(long)]
         activate: bool,
+        /// With --activate: confirm activating a version lower than the active one.
+        #[arg(long, requires = "activate")]
+        allow_downgrade: bool,
     },
     /// Check a package as the platform will before installing it.
     Verify {
@@ -207,6 +222,24 @@ async fn main() -> ExitCode {
                 )
             }),
         ),
+        Command::Keys {
+            command:
+                KeysCommand::Trust {
+                    public_key,
+                    adapters,
+                    trust_dir,
+                },
+        } => report(
+            onewindow::registry::package::trust_key(&public_key, &trust_dir, &adapters).map(
+                |path| {
+                    format!(
+                        "trusted {} for signing {}; restart the platform to use it",
+                        path.display(),
+                        adapters.join(", ")
+                    )
+                },
+            ),
+        ),
         Command::Adapter {
             command: AdapterCommand::Pack { dir, key, out },
         } => report(pack(&dir, &key, out)),
@@ -247,8 +280,11 @@ async fn main() -> ExitCode {
                     server,
                     token,
                     activate,
+                    allow_downgrade,
                 },
-        } => report(onewindow::cli::install(&package, &server, &token, activate).await),
+        } => report(
+            onewindow::cli::install(&package, &server, &token, activate, allow_downgrade).await,
+        ),
         Command::Adapter {
             command:
                 AdapterCommand::Verify {

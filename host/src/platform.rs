@@ -142,6 +142,11 @@ impl Platform {
             .collect()
     }
 
+    /// The keys whose signatures on adapter packages are trusted, with their scopes.
+    pub fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
     /// Today in China.
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock.now().date_naive()

@@ -12,7 +12,7 @@ use crate::config::{Config, Overrides, Role, ServerLimits};
 use crate::platform::Platform;
 use crate::platform::audit::NewEntry;
 use crate::platform::calendar::Calendar;
-use crate::registry::package::TrustStore;
+use crate::registry::package::{self, PackageFiles, TrustStore};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{self, Store};
 
@@ -68,7 +68,26 @@ pub async fn load_adapters(platform: &Platform, dir: &Path) -> anyhow::Result<()
         .collect();
     packages.sort();
     for package in packages {
-        match platform.runtime.load_dir(&package) {
+        // With signatures required, a folder's package is verified like any
+        // other: it must be a signed package (adapter.toml, adapter.wasm,
+        // adapter.sig) by a key trusted for its adapter id.
+        let loaded = if platform.config.require_signatures {
+            PackageFiles::read(&package)
+                .and_then(|files| package::verify(files, platform.trust(), true))
+                .map_err(|e| e.to_string())
+                .and_then(|verified| {
+                    platform
+                        .runtime
+                        .load(verified.manifest, &verified.component, verified.sha256)
+                        .map_err(|e| e.to_string())
+                })
+        } else {
+            platform
+                .runtime
+                .load_dir(&package)
+                .map_err(|e| e.to_string())
+        };
+        match loaded {
             Ok(adapter) => {
                 tracing::info!(
                     adapter = adapter.id(),

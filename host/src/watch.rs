@@ -68,7 +68,7 @@ async fn install(platform: &Platform, path: &Path) {
         return;
     }
     match platform
-        .activate_adapter(&installed.id, &installed.version, &actor)
+        .activate_adapter(&installed.id, &installed.version, &actor, false)
         .await
     {
         Ok(_) => tracing::info!(

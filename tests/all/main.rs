@@ -11,6 +11,7 @@ mod platform;
 mod public_security;
 mod real_estate;
 mod runtime;
+mod signing;
 mod social_security;
 mod tax;
 mod trust;

@@ -374,7 +374,8 @@ async fn a_signed_package_verifies_and_its_component_loads() {
         &fixture_manifest("packed", "ok", "name = \"已签名\"", ""),
     );
     let keys = tempfile::tempdir().unwrap();
-    let (secret, _) = package::new_key_pair("integrator", keys.path()).unwrap();
+    let (secret, public) = package::new_key_pair("integrator", keys.path()).unwrap();
+    package::trust_key(&public, keys.path(), &["packed".into()]).unwrap();
     let key = package::SecretKey::read(&secret).unwrap();
     let (_, files) = package::pack(source.path(), &key).unwrap();
     let archive = files.to_tar_gz();

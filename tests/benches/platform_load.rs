@@ -204,7 +204,7 @@ fn swap_phases(
             .expect("installing the fixture");
     }
     server
-        .block_on(platform.activate_adapter("fixture", "1.0.0", "bench"))
+        .block_on(platform.activate_adapter("fixture", "1.0.0", "bench", false))
         .expect("activating the fixture");
     let length = Duration::from_secs(secs);
     eprintln!("license lookups, steady, for {secs} s");
@@ -220,7 +220,7 @@ fn swap_phases(
                 "1.0.0"
             };
             platform
-                .activate_adapter("fixture", version, "bench")
+                .activate_adapter("fixture", version, "bench", true)
                 .await
                 .expect("swapping");
             swaps += 1;

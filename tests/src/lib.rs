@@ -240,12 +240,17 @@ impl Department {
         )
     }
 
-    /// Writes the package folder `<adapters>/<id>`.
-    fn write(&self, adapters: &Path) {
-        let package = adapters.join(self.id);
-        std::fs::create_dir_all(&package).expect("creating the adapter directory");
+    /// Writes the package folder `<adapters>/<id>`: a package signed with `key`,
+    /// packed from a source folder beside `adapters`.
+    fn write(&self, adapters: &Path, key: &SecretKey) {
+        let source = adapters
+            .parent()
+            .expect("the adapter folder has a parent")
+            .join("adapter-sources")
+            .join(self.id);
+        std::fs::create_dir_all(&source).expect("creating the adapter's source folder");
         std::fs::write(
-            package.join("adapter.toml"),
+            source.join("adapter.toml"),
             format!(
                 r#"id = "{id}"
 version = "0.1.0"
@@ -271,6 +276,20 @@ component = "{component}"
             ),
         )
         .expect("writing adapter.toml");
+        let (_, files) = onewindow::registry::package::pack(&source, key)
+            .unwrap_or_else(|e| panic!("packing {}: {e}", self.id));
+        let package = adapters.join(self.id);
+        std::fs::create_dir_all(&package).expect("creating the adapter directory");
+        for (name, bytes) in [
+            ("adapter.toml", &files.manifest),
+            ("adapter.wasm", &files.component),
+            (
+                "adapter.sig",
+                files.signature.as_ref().expect("a signed package"),
+            ),
+        ] {
+            std::fs::write(package.join(name), bytes).expect("writing the package");
+        }
     }
 }
 
@@ -338,8 +357,15 @@ pub fn platform_config_delivering(
     delivery: &str,
     extra: &str,
 ) -> onewindow::config::Config {
+    std::fs::create_dir_all(dir.join("trusted-keys")).expect("creating the trust folder");
+    let (secret, public) =
+        onewindow::registry::package::new_key_pair(INTEGRATOR, &dir.join("trusted-keys"))
+            .expect("making the integrator's key pair");
+    onewindow::registry::package::trust_key(&public, &dir.join("trusted-keys"), &["*".into()])
+        .expect("trusting the integrator's key for every adapter");
+    let key = SecretKey::read(&secret).expect("reading the integrator's key");
     for department in departments {
-        department.write(&dir.join("adapters"));
+        department.write(&dir.join("adapters"), &key);
     }
     let hooks: String = departments
         .iter()
@@ -377,9 +403,6 @@ token = "{AUDITOR}"
     );
     // Written out too, for tests that run the `onewindow` binary on it.
     std::fs::write(dir.join("onewindow.toml"), &toml).expect("writing onewindow.toml");
-    std::fs::create_dir_all(dir.join("trusted-keys")).expect("creating the trust folder");
-    onewindow::registry::package::new_key_pair(INTEGRATOR, &dir.join("trusted-keys"))
-        .expect("making the integrator's key pair");
     onewindow::config::Config::from_toml(
         &toml,
         &dir.join("onewindow.toml"),

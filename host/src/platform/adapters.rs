@@ -88,22 +88,29 @@ impl Platform {
         archive: &[u8],
         actor: &str,
     ) -> Result<InstalledVersion, PlatformError> {
-        let checked = PackageFiles::from_tar_gz(archive)
-            .and_then(|files| package::verify(files, &self.trust, self.config.require_signatures))
-            .map_err(|e| e.to_string())
-            .and_then(|verified| {
-                // Compiling checks the contract version, the exports and the
-                // imports against the host before anything is stored.
-                let adapter = self
-                    .runtime
-                    .load(
-                        verified.manifest.clone(),
-                        &verified.component,
-                        verified.sha256.clone(),
-                    )
-                    .map_err(|e| e.to_string())?;
-                beyond_grants(&adapter).map(|()| verified)
-            });
+        let (archive, trust, runtime) =
+            (archive.to_vec(), self.trust.clone(), self.runtime.clone());
+        let require = self.config.require_signatures;
+        // Unpacking and compiling take CPU for seconds: not on the executor.
+        let checked = tokio::task::spawn_blocking(move || {
+            PackageFiles::from_tar_gz(archive.as_slice())
+                .and_then(|files| package::verify(files, &trust, require))
+                .map_err(|e| e.to_string())
+                .and_then(|verified| {
+                    // Compiling checks the contract version, the exports and the
+                    // imports against the host before anything is stored.
+                    let adapter = runtime
+                        .load(
+                            verified.manifest.clone(),
+                            &verified.component,
+                            verified.sha256.clone(),
+                        )
+                        .map_err(|e| e.to_string())?;
+                    beyond_grants(&adapter).map(|()| verified)
+                })
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("checking the package failed: {e}")));
         let verified = match checked {
             Ok(verified) => verified,
             Err(reason) => {
@@ -137,8 +144,8 @@ impl Platform {
         let mut tx = self.store.begin().await?;
         let at = store::now();
         sqlx::query(
-            "INSERT INTO adapter_versions (adapter_id, version, sha256, manifest, component, signer, installed_at, installed_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO adapter_versions (adapter_id, version, sha256, manifest, component, signer, installed_at, installed_by, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&version)
@@ -148,6 +155,7 @@ impl Platform {
         .bind(&verified.signer)
         .bind(&at)
         .bind(actor)
+        .bind(&verified.signature)
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({
@@ -163,10 +171,11 @@ impl Platform {
         self.installed_version(&id, &version).await
     }
 
-    /// Loads `id` `version` from the registry.
+    /// Loads `id` `version` from the registry, verified again against today's
+    /// trust store (a key removed or narrowed since no longer vouches for it).
     async fn load_version(&self, id: &str, version: &str) -> Result<Adapter, PlatformError> {
         let row = sqlx::query(
-            "SELECT sha256, manifest, component FROM adapter_versions WHERE adapter_id = $1 AND version = $2",
+            "SELECT sha256, manifest, component, signature FROM adapter_versions WHERE adapter_id = $1 AND version = $2",
         )
         .bind(id)
         .bind(version)
@@ -175,42 +184,69 @@ impl Platform {
         .ok_or_else(|| {
             PlatformError::NotFound(format!("{id} {version} is not installed"))
         })?;
-        let sha256: String = row.try_get("sha256")?;
         let text: String = row.try_get("manifest")?;
-        let component: Vec<u8> = row.try_get("component")?;
-        let manifest = crate::manifest::Manifest::parse(
-            &text,
-            std::path::Path::new(&format!("<registry {id} {version}>")),
-        )
-        .map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
-        self.runtime
-            .load(manifest, &component, sha256)
-            .map_err(|e| store::StoreError::Corrupt(format!("{id} {version}: {e}")).into())
+        let files = PackageFiles {
+            manifest: text.into_bytes(),
+            component: row.try_get("component")?,
+            signature: row
+                .try_get::<Option<String>, _>("signature")?
+                .map(String::into_bytes),
+        };
+        let (trust, runtime) = (self.trust.clone(), self.runtime.clone());
+        let require = self.config.require_signatures;
+        let (id, version) = (id.to_owned(), version.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let verified = package::verify(files, &trust, require).map_err(|e| {
+                PlatformError::Conflict(format!("{id} {version} no longer verifies: {e}"))
+            })?;
+            runtime
+                .load(verified.manifest, &verified.component, verified.sha256)
+                .map_err(|e| store::StoreError::Corrupt(format!("{id} {version}: {e}")).into())
+        })
+        .await
+        .map_err(|e| PlatformError::Unavailable(format!("loading an adapter failed: {e}")))?
     }
 
     /// Makes `version` the one serving `id`; the previous active version is
-    /// where [`Platform::rollback_adapter`] goes back to.
+    /// where [`Platform::rollback_adapter`] goes back to. A version lower than
+    /// the active one (a downgrade, which may bring back what a newer version
+    /// fixed) is activated only when `allow_downgrade` says so, and audited as
+    /// one.
     pub async fn activate_adapter(
         &self,
         id: &str,
         version: &str,
         actor: &str,
+        allow_downgrade: bool,
     ) -> Result<InstalledVersion, PlatformError> {
-        let adapter = self.load_version(id, version).await?;
         let current = self.active_version(id).await?;
-        if current.as_deref() == Some(version) {
+        let serving = self
+            .adapter(id)
+            .is_some_and(|a| a.manifest().version.to_string() == version);
+        if current.as_deref() == Some(version) && serving {
             return Err(PlatformError::Conflict(format!(
                 "{id} {version} is already active"
             )));
         }
-        self.switch(
-            id,
-            Some(version),
-            current.as_deref(),
-            actor,
-            "adapter.activated",
-        )
-        .await?;
+        let downgrade = current
+            .as_deref()
+            .and_then(|c| semver::Version::parse(c).ok())
+            .zip(semver::Version::parse(version).ok())
+            .is_some_and(|(current, wanted)| wanted < current);
+        if downgrade && !allow_downgrade {
+            return Err(PlatformError::Conflict(format!(
+                "{id} {version} is older than the active {}; a downgrade may bring back what the newer version fixed, so confirm it (`allow_downgrade=true`, `onewindow adapter activate --allow-downgrade`, or the console's confirmation)",
+                current.as_deref().unwrap_or_default()
+            )));
+        }
+        let adapter = self.load_version(id, version).await?;
+        let action = if downgrade {
+            "adapter.downgraded"
+        } else {
+            "adapter.activated"
+        };
+        self.switch(id, Some(version), current.as_deref(), actor, action)
+            .await?;
         self.install(adapter);
         self.sync_catalogue_of(id).await;
         self.installed_version(id, version).await
@@ -389,7 +425,16 @@ impl Platform {
                         .adapter(&id)
                         .is_some_and(|a| a.manifest().version.to_string() == version);
                     if !loaded {
-                        let adapter = self.load_version(&id, &version).await?;
+                        // A version that no longer verifies (its key was removed
+                        // or narrowed) is not served; the others are.
+                        let adapter = match self.load_version(&id, &version).await {
+                            Ok(adapter) => adapter,
+                            Err(PlatformError::Conflict(reason)) => {
+                                tracing::error!(adapter = %id, %version, "not loaded: {reason}");
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        };
                         tracing::info!(adapter = %id, %version, "adapter loaded from the registry");
                         self.install(adapter);
                         changed.push(id);

@@ -87,6 +87,18 @@ pub enum PackageError {
     BadSignature { signer: String },
     #[error("{path}: {message}")]
     Key { path: PathBuf, message: String },
+    #[error(
+        "the package of adapter {adapter:?} is signed by {signer:?}, whose key may sign only {allowed}; the operator widens a key's scope with `adapters = [...]` in its .pub file"
+    )]
+    OutOfScope {
+        adapter: String,
+        signer: String,
+        allowed: String,
+    },
+    #[error(
+        "the package's archive has a {0} header, which a package never needs; pack it with `onewindow adapter pack`"
+    )]
+    ExtensionHeader(&'static str),
 }
 
 /// `adapter.sig`.
@@ -98,13 +110,19 @@ struct SignatureFile {
     signature: String,
 }
 
-/// A public key file (`<name>.pub`): who, and their ed25519 key.
+/// A public key file (`<name>.pub`): who, their ed25519 key, and (added by
+/// the operator who trusts it) the adapter ids it may sign, `"*"` for any.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct PublicKeyFile {
     name: String,
     public_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    adapters: Option<Vec<String>>,
 }
+
+/// What a public key file says to the operator who trusts it.
+const SCOPE_HINT: &str = "\n# The platform that trusts this key lists the adapter ids it may sign, e.g.\n# adapters = [\"market-supervision\"]   (or [\"*\"] for any adapter)\n";
 
 /// A secret key file (`<name>.key`).
 #[derive(Serialize, Deserialize)]
@@ -197,14 +215,57 @@ pub fn new_key_pair(name: &str, dir: &Path) -> Result<(PathBuf, PathBuf), Packag
     let public = toml::to_string(&PublicKeyFile {
         name: name.to_owned(),
         public_key: BASE64.encode(key.verifying_key().as_bytes()),
+        adapters: None,
     })
-    .expect("key files serialize");
+    .expect("key files serialize")
+        + SCOPE_HINT;
     write_new(&secret_path, secret.as_bytes(), true)?;
     if let Err(e) = write_new(&public_path, public.as_bytes(), false) {
         let _ = std::fs::remove_file(&secret_path);
         return Err(e);
     }
     Ok((secret_path, public_path))
+}
+
+/// Trusts the public key file `public` for signing `adapters` (`*`: any): writes
+/// it to `trust_dir` as `<name>.pub` with that scope, replacing the key's
+/// earlier scope there. Gives the path written.
+pub fn trust_key(
+    public: &Path,
+    trust_dir: &Path,
+    adapters: &[String],
+) -> Result<PathBuf, PackageError> {
+    let key_error = |message: String| PackageError::Key {
+        path: public.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(public).map_err(|source| PackageError::Read {
+        path: public.to_owned(),
+        source,
+    })?;
+    let mut file: PublicKeyFile =
+        toml::from_str(&text).map_err(|e| key_error(format!("not a public key file: {e}")))?;
+    if adapters.is_empty() {
+        return Err(key_error(
+            "name the adapter ids this key may sign (or * for any)".into(),
+        ));
+    }
+    file.adapters = Some(adapters.to_vec());
+    let text = toml::to_string(&file).expect("key files serialize");
+    // Checked as the platform will read it.
+    TrustStore::default().add_text(&text, public)?;
+    crate::manifest::check_id(&file.name)
+        .map_err(|problem| key_error(format!("the key name {problem}")))?;
+    std::fs::create_dir_all(trust_dir).map_err(|e| PackageError::Key {
+        path: trust_dir.to_owned(),
+        message: format!("cannot make the folder: {e}"),
+    })?;
+    let path = trust_dir.join(format!("{}.pub", file.name));
+    std::fs::write(&path, text).map_err(|source| PackageError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
 }
 
 /// Writes a file that must not exist yet.
@@ -227,10 +288,24 @@ fn write_new(path: &Path, bytes: &[u8], secret: bool) -> Result<(), PackageError
     file.write_all(bytes).map_err(write_error)
 }
 
-/// The public keys a platform trusts, by name.
+/// The public keys a platform trusts, by name, each with the adapter ids it may sign.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
-    keys: Vec<(String, VerifyingKey)>,
+    keys: Vec<TrustedKey>,
+}
+
+#[derive(Debug, Clone)]
+struct TrustedKey {
+    name: String,
+    key: VerifyingKey,
+    /// The adapter ids it may sign; `*` stands for any.
+    adapters: Vec<String>,
+}
+
+impl TrustedKey {
+    fn may_sign(&self, adapter: &str) -> bool {
+        self.adapters.iter().any(|a| a == "*" || a == adapter)
+    }
 }
 
 impl TrustStore {
@@ -274,20 +349,34 @@ impl TrustStore {
         let bytes = decode_key::<32>(&file.public_key, "public-key").map_err(key_error)?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|e| key_error(format!("not an ed25519 public key: {e}")))?;
-        self.keys.push((file.name, key));
+        let adapters = file.adapters.unwrap_or_default();
+        for id in adapters.iter().filter(|id| *id != "*") {
+            crate::manifest::check_id(id).map_err(|problem| {
+                key_error(format!("`adapters` lists {id:?}, which {problem}"))
+            })?;
+        }
+        if adapters.is_empty() {
+            tracing::warn!(
+                key = %path.display(),
+                "the trusted key {} names no adapters it may sign, so it signs none; add `adapters = [\"<adapter id>\"]` to its file",
+                file.name
+            );
+        }
+        self.add(&file.name, key, adapters);
         Ok(())
     }
 
-    /// Trusts `key` under `name`.
-    pub fn add(&mut self, name: &str, key: VerifyingKey) {
-        self.keys.push((name.to_owned(), key));
+    /// Trusts `key` under `name` for signing the adapter ids `adapters` (`*`: any).
+    pub fn add(&mut self, name: &str, key: VerifyingKey, adapters: Vec<String>) {
+        self.keys.push(TrustedKey {
+            name: name.to_owned(),
+            key,
+            adapters,
+        });
     }
 
-    fn trusts(&self, key: &VerifyingKey) -> Option<&str> {
-        self.keys
-            .iter()
-            .find(|(_, k)| k == key)
-            .map(|(name, _)| name.as_str())
+    fn trusts(&self, key: &VerifyingKey) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| &k.key == key)
     }
 }
 
@@ -361,11 +450,21 @@ impl PackageFiles {
     pub fn from_tar_gz(reader: impl std::io::Read) -> Result<Self, PackageError> {
         let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
         let (mut manifest, mut component, mut signature) = (None, None, None);
+        // Raw entries: the tar crate would read a GNU long-name or PAX header
+        // whole, whatever size it claims, before any check of ours.
         let entries = archive
             .entries()
-            .map_err(|e| PackageError::Archive(e.to_string()))?;
+            .map_err(|e| PackageError::Archive(e.to_string()))?
+            .raw(true);
         for entry in entries {
             let entry = entry.map_err(|e| PackageError::Archive(e.to_string()))?;
+            let kind = entry.header().entry_type();
+            if kind.is_gnu_longname() || kind.is_gnu_longlink() {
+                return Err(PackageError::ExtensionHeader("GNU long-name"));
+            }
+            if kind.is_pax_local_extensions() || kind.is_pax_global_extensions() {
+                return Err(PackageError::ExtensionHeader("PAX"));
+            }
             let raw = entry
                 .path()
                 .map_err(|e| PackageError::Archive(e.to_string()))?
@@ -386,6 +485,10 @@ impl PackageFiles {
             };
             if slot.is_some() {
                 return Err(PackageError::UnexpectedEntry(format!("{raw:?} twice")));
+            }
+            // The size the header claims is checked before a byte is read.
+            if entry.header().size().map_or(true, |size| size > limit) {
+                return Err(PackageError::TooLarge { file, limit });
             }
             *slot = Some(read_limited(entry, file, limit)?);
         }
@@ -434,6 +537,9 @@ pub struct Verified {
     pub sha256: String,
     /// Who signed it (their name in the trust store), when signed.
     pub signer: Option<String>,
+    /// `adapter.sig` as it came, kept so the package can be verified again
+    /// whenever it is loaded.
+    pub signature: Option<String>,
 }
 
 /// Checks a package: the manifest (strict: contract version, limits within the
@@ -487,6 +593,7 @@ pub fn verify(
                         component: files.component,
                         sha256,
                         signer: None,
+                        signature: None,
                     });
                 }
                 return Err(PackageError::UntrustedKey {
@@ -501,15 +608,32 @@ pub fn verify(
             .map_err(|_| PackageError::BadSignature {
                 signer: file.signer.clone(),
             })?;
-            Some(trusted_as.to_owned())
+            if !trusted_as.may_sign(&manifest.id) {
+                return Err(PackageError::OutOfScope {
+                    adapter: manifest.id.clone(),
+                    signer: trusted_as.name.clone(),
+                    allowed: if trusted_as.adapters.is_empty() {
+                        "no adapter".to_owned()
+                    } else {
+                        trusted_as.adapters.join(", ")
+                    },
+                });
+            }
+            Some(trusted_as.name.clone())
         }
     };
+    let signature = signer
+        .is_some()
+        .then(|| files.signature.as_deref().map(String::from_utf8_lossy))
+        .flatten()
+        .map(|text| text.into_owned());
     Ok(Verified {
         manifest,
         manifest_text,
         component: files.component,
         sha256,
         signer,
+        signature,
     })
 }
 
@@ -576,6 +700,7 @@ endpoint = "http://127.0.0.1:9101/soap"
         .unwrap();
         std::fs::write(dir.path().join(MANIFEST_FILE), manifest).unwrap();
         let (secret, public) = new_key_pair("scjg-team", dir.path()).unwrap();
+        trust_key(&public, dir.path(), &["market-supervision".into()]).unwrap();
         let key = SecretKey::read(&secret).unwrap();
         let trust = TrustStore::load_dir(public.parent().unwrap()).unwrap();
         (dir, key, trust)

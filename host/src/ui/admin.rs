@@ -2,6 +2,7 @@
 //! statistics; installing a package; activating, rolling back and disabling;
 //! cases whose delivery failed, with retry.
 
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -57,10 +58,24 @@ pub async fn console(
                 a.id.cmp(&b.id)
                     .then_with(|| version(&b.version).cmp(&version(&a.version)))
             });
+            // Versions below their adapter's active one: activating them asks
+            // for a confirmation.
+            let downgrades: Vec<String> = adapters
+                .iter()
+                .filter(|a| {
+                    adapters.iter().any(|active| {
+                        active.id == a.id
+                            && active.state == "active"
+                            && version(&a.version) < version(&active.version)
+                    })
+                })
+                .map(|a| format!("{}@{}", a.id, a.version))
+                .collect();
             let console = page(
                 Page::new("admin.html", Some(&user))
                     .with("nav", "admin")
                     .with("adapters", adapters)
+                    .with("downgrades", downgrades)
                     .with("failed_cases", failed_cases)
                     .with("rejected_licenses", rejected_licenses)
                     .with("done", done)
@@ -117,17 +132,25 @@ fn invalid(message: String) -> PlatformError {
     }
 }
 
+/// The activation form: a downgrade needs its box ticked.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Activation {
+    #[serde(default)]
+    allow_downgrade: Option<String>,
+}
+
 /// `POST /admin/adapters/{id}/activate/{version}`.
 pub async fn activate(
     Operator(user): Operator,
     State(platform): State<Platform>,
     jar: CookieJar,
     Path((id, version)): Path<(String, String)>,
+    Form(form): Form<Activation>,
 ) -> Response {
     back(
         jar,
         platform
-            .activate_adapter(&id, &version, &user.name)
+            .activate_adapter(&id, &version, &user.name, form.allow_downgrade.is_some())
             .await
             .map(|v| format!("{} 已启用 {}", v.id, v.version)),
     )
