@@ -55,6 +55,9 @@ pub struct Config {
     pub trust_dir: PathBuf,
     /// Whether an adapter package must be signed by a trusted key to be installed.
     pub require_signatures: bool,
+    /// The key that seals the audit log and signs its checkpoints; made there
+    /// at the first start. Every replica needs a copy of the same file.
+    pub audit_key: PathBuf,
     /// For development: a folder watched for adapter packages, each installed and
     /// activated when it appears; none watches nothing.
     pub watch_dir: Option<PathBuf>,
@@ -360,6 +363,9 @@ pub struct Overrides {
     /// Folder of trusted public keys for adapter packages (file: trust-dir; default <data-dir>/trusted-keys).
     #[arg(long, env = "ONEWINDOW_TRUST_DIR", value_name = "DIR")]
     pub trust_dir: Option<PathBuf>,
+    /// The audit log's sealing key file, made at the first start (file: audit-key; default <data-dir>/audit.key).
+    #[arg(long, env = "ONEWINDOW_AUDIT_KEY", value_name = "FILE")]
+    pub audit_key: Option<PathBuf>,
     /// true or false: whether adapter packages must be signed by a trusted key (file: require-signatures; default true).
     #[arg(long, env = "ONEWINDOW_REQUIRE_SIGNATURES", value_name = "BOOL")]
     pub require_signatures: Option<String>,
@@ -428,6 +434,7 @@ impl fmt::Debug for Overrides {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("trust_dir", &self.trust_dir)
             .field("require_signatures", &self.require_signatures)
+            .field("audit_key", &self.audit_key)
             .field("watch_dir", &self.watch_dir)
             .field("retry_horizon_secs", &self.retry_horizon_secs)
             .field("initial_backoff_ms", &self.initial_backoff_ms)
@@ -502,6 +509,11 @@ const REQUIRE_SIGNATURES: Key = Key {
     file: "require-signatures",
     flag: "--require-signatures",
     env: "ONEWINDOW_REQUIRE_SIGNATURES",
+};
+const AUDIT_KEY: Key = Key {
+    file: "audit-key",
+    flag: "--audit-key",
+    env: "ONEWINDOW_AUDIT_KEY",
 };
 const WATCH_DIR: Key = Key {
     file: "watch-dir",
@@ -673,6 +685,7 @@ const TOP_KEYS: &[&str] = &[
     "max-body-bytes",
     "trust-dir",
     "require-signatures",
+    "audit-key",
     "watch-dir",
     "demo",
     "public-url",
@@ -714,6 +727,7 @@ struct RawFile {
     max_body_bytes: Option<u64>,
     trust_dir: Option<PathBuf>,
     require_signatures: Option<bool>,
+    audit_key: Option<PathBuf>,
     watch_dir: Option<PathBuf>,
     demo: Option<bool>,
     public_url: Option<String>,
@@ -844,6 +858,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("trust_dir", &self.trust_dir)
             .field("require_signatures", &self.require_signatures)
+            .field("audit_key", &self.audit_key)
             .field("watch_dir", &self.watch_dir)
             .field("delivery", &self.delivery)
             .field("tokens", &self.tokens)
@@ -1036,6 +1051,9 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         raw.require_signatures,
         true,
     )?;
+    let audit_key = r
+        .path(&AUDIT_KEY, &o.audit_key, raw.audit_key)?
+        .unwrap_or_else(|| data_dir.join("audit.key"));
     let watch_dir = r.path(&WATCH_DIR, &o.watch_dir, raw.watch_dir)?;
 
     let d = raw.delivery;
@@ -1143,6 +1161,7 @@ fn build(raw: RawFile, file: Option<&Path>, o: &Overrides) -> Result<Config, Con
         max_body_bytes,
         trust_dir,
         require_signatures,
+        audit_key,
         watch_dir,
         delivery,
         tokens,

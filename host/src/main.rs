@@ -74,11 +74,28 @@ enum KeysCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain and name the first edited, reordered or deleted entry.
+    /// Walk the hash chain and check every entry's seal (with the audit key);
+    /// name the first edited, resealed, reordered or deleted entry.
     Verify {
-        /// The configuration file (onewindow.toml), for the database URL.
+        /// The configuration file (onewindow.toml), for the database URL and the audit key.
         #[arg(long, env = "ONEWINDOW_CONFIG")]
         config: Option<PathBuf>,
+        /// A checkpoint file from `onewindow audit checkpoint`: also prove that
+        /// nothing up to it changed.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Write a signed checkpoint of the audit log's head (number, hash, time),
+    /// for the auditor to keep outside the platform.
+    Checkpoint {
+        /// The configuration file (onewindow.toml), for the database URL and the audit key.
+        #[arg(long, env = "ONEWINDOW_CONFIG")]
+        config: Option<PathBuf>,
+        /// Where to write it [default: audit-checkpoint-<seq>.toml here].
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -201,8 +218,30 @@ async fn main() -> ExitCode {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify { config, overrides },
-        } => match audit_verify(config.as_deref(), &overrides).await {
+            command:
+                AuditCommand::Checkpoint {
+                    config,
+                    out,
+                    overrides,
+                },
+        } => match audit_checkpoint(config.as_deref(), out, &overrides).await {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    config,
+                    checkpoint,
+                    overrides,
+                },
+        } => match audit_verify(config.as_deref(), checkpoint.as_deref(), &overrides).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::from(2),
             Err(e) => {
@@ -332,25 +371,100 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn audit_verify(
+/// The store of `config`, with its audit key (which must exist: these
+/// commands read the log, they never make a key).
+async fn audit_store(
     config: Option<&std::path::Path>,
     overrides: &Overrides,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<onewindow::store::Store> {
     let config = Config::load(config, overrides)?;
-    let store = onewindow::store::Store::open(&config.database_url).await?;
-    match store.verify_audit().await? {
-        Ok(entries) => {
-            println!("audit chain valid: {entries} entries");
-            Ok(true)
-        }
+    let mut store = onewindow::store::Store::open(&config.database_url).await?;
+    anyhow::ensure!(
+        config.audit_key.is_file(),
+        "no audit key at {} (audit-key): run this where the platform runs, with its configuration",
+        config.audit_key.display()
+    );
+    let key = onewindow::platform::seal::AuditKey::load_or_create(&config.audit_key)
+        .map_err(anyhow::Error::msg)?;
+    store
+        .install_audit_key(key, &config.audit_key.display().to_string())
+        .await?;
+    Ok(store)
+}
+
+async fn audit_verify(
+    config: Option<&std::path::Path>,
+    checkpoint: Option<&std::path::Path>,
+    overrides: &Overrides,
+) -> anyhow::Result<bool> {
+    let store = audit_store(config, overrides).await?;
+    let entries = match store.verify_audit().await? {
+        Ok(entries) => entries,
         Err(broken) => {
             println!("audit chain broken: {broken}");
+            return Ok(false);
+        }
+    };
+    println!("audit chain valid: {entries} entries, every one sealed");
+    let Some(path) = checkpoint else {
+        return Ok(true);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let checkpoint: onewindow::platform::seal::Checkpoint = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not a checkpoint: {e}", path.display()))?;
+    let key = store.audit_key().expect("installed above");
+    if let Err(problem) = checkpoint.verify(&key.public()) {
+        println!("checkpoint refused: {problem}");
+        return Ok(false);
+    }
+    let (log, _) = store.audit_log().await?;
+    match log.iter().find(|e| e.seq == checkpoint.seq) {
+        Some(entry) if entry.hash == checkpoint.hash => {
+            println!(
+                "checkpoint of {} holds: entries 1 to {} are as they were then",
+                checkpoint.at, checkpoint.seq
+            );
+            Ok(true)
+        }
+        Some(_) => {
+            println!(
+                "checkpoint of {} broken: entry {} is not what it was then, so the log up to it was rewritten",
+                checkpoint.at, checkpoint.seq
+            );
+            Ok(false)
+        }
+        None => {
+            println!(
+                "checkpoint of {} broken: entry {} is gone",
+                checkpoint.at, checkpoint.seq
+            );
             Ok(false)
         }
     }
 }
 
-/// Prints what a command did, or its error; the exit code says which.
+async fn audit_checkpoint(
+    config: Option<&std::path::Path>,
+    out: Option<PathBuf>,
+    overrides: &Overrides,
+) -> anyhow::Result<String> {
+    let store = audit_store(config, overrides).await?;
+    if let Err(broken) = store.verify_audit().await? {
+        anyhow::bail!("the audit chain is broken, so no checkpoint is written: {broken}");
+    }
+    let (_, (seq, hash)) = store.audit_log().await?;
+    let key = store.audit_key().expect("installed above");
+    let checkpoint = key.checkpoint(seq, &hash, &onewindow::store::now());
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("audit-checkpoint-{seq}.toml")));
+    std::fs::write(&out, toml::to_string(&checkpoint)?)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    Ok(format!(
+        "checkpoint of entry {seq} written to {}; keep it outside the platform, and check it with `onewindow audit verify --checkpoint`",
+        out.display()
+    ))
+}
+
 fn report<E: std::fmt::Display>(result: Result<String, E>) -> ExitCode {
     match result {
         Ok(done) => {

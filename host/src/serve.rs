@@ -12,6 +12,7 @@ use crate::config::{Config, Overrides, Role, ServerLimits};
 use crate::platform::Platform;
 use crate::platform::audit::NewEntry;
 use crate::platform::calendar::Calendar;
+use crate::platform::seal::AuditKey;
 use crate::registry::package::{self, PackageFiles, TrustStore};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{self, Store};
@@ -20,7 +21,11 @@ use crate::store::{self, Store};
 /// store, and the adapters of the adapter folder and the registry.
 pub async fn platform(config: Config) -> anyhow::Result<Platform> {
     crate::metrics::install();
-    let store = Store::open(&config.database_url).await?;
+    let mut store = Store::open(&config.database_url).await?;
+    let key = AuditKey::load_or_create(&config.audit_key).map_err(anyhow::Error::msg)?;
+    store
+        .install_audit_key(key, &config.audit_key.display().to_string())
+        .await?;
     let calendar = Calendar::load_dir(&config.calendar_dir).with_context(|| {
         format!(
             "loading the holiday calendar from {}",

@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::platform::audit::{self, Entry, NewEntry};
+use crate::platform::seal::AuditKey;
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -32,6 +33,9 @@ pub enum StoreError {
     /// A write shared with other requests failed (the cause is logged).
     #[error("database error: {0}")]
     Failed(String),
+    /// The audit log is sealed with another key than this platform's.
+    #[error("{0}")]
+    AuditKey(String),
 }
 
 /// The database.
@@ -44,6 +48,8 @@ pub struct Store {
     /// On PostgreSQL it is the same pool.
     writer: AnyPool,
     kind: DbKind,
+    /// The key that seals each audit entry, once installed.
+    seal: Option<std::sync::Arc<AuditKey>>,
 }
 
 /// A transaction.
@@ -87,7 +93,12 @@ impl Store {
             DbKind::Sqlite => connect(url, kind, 1).await?,
             DbKind::Postgres => pool.clone(),
         };
-        Ok(Self { pool, writer, kind })
+        Ok(Self {
+            pool,
+            writer,
+            kind,
+            seal: None,
+        })
     }
 
     /// The database kind.
@@ -139,6 +150,63 @@ impl Store {
         }
     }
 
+    /// Seals the audit log with `key` from now on. The first key to seal a
+    /// database is recorded there (with every entry so far sealed); a platform
+    /// with another key is refused, so replicas cannot seal with different keys.
+    pub async fn install_audit_key(&mut self, key: AuditKey, path: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        // The head row first: it serialises this with every append.
+        sqlx::query(&format!(
+            "SELECT seq FROM audit_head WHERE id = 1{}",
+            self.for_update()
+        ))
+        .fetch_one(&mut *tx)
+        .await?;
+        let recorded: Option<String> =
+            sqlx::query_scalar("SELECT public_key FROM audit_seal WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        match recorded {
+            Some(public) if public != key.public() => {
+                return Err(StoreError::AuditKey(format!(
+                    "the audit log is sealed with another audit key (public key {public}); this platform's key {path} ({}) is not it: give every replica a copy of the same key file",
+                    key.fingerprint()
+                )));
+            }
+            Some(_) => {}
+            None => {
+                let unsealed =
+                    sqlx::query("SELECT seq, hash FROM audit WHERE seal IS NULL ORDER BY seq")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for row in &unsealed {
+                    let (seq, hash): (i64, String) = (row.try_get("seq")?, row.try_get("hash")?);
+                    sqlx::query("UPDATE audit SET seal = $1 WHERE seq = $2")
+                        .bind(key.seal(&hash))
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO audit_seal (id, public_key, sealed_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(key.public())
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                tracing::info!(entries = unsealed.len(), key = %key.fingerprint(), "the audit log is sealed from now on");
+            }
+        }
+        tx.commit().await?;
+        self.seal = Some(std::sync::Arc::new(key));
+        Ok(())
+    }
+
+    /// The audit key, once installed.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.seal.as_deref()
+    }
+
     /// Appends an audit entry inside `tx`, advancing the recorded head.
     pub async fn append_audit(&self, tx: &mut Tx, entry: NewEntry) -> Result<(), StoreError> {
         self.append_audit_many(tx, vec![entry]).await
@@ -171,12 +239,12 @@ impl Store {
         }
         let tuples: Vec<String> = (0..sealed.len())
             .map(|i| {
-                let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+                let p: Vec<String> = (1..=9).map(|c| format!("${}", i * 9 + c)).collect();
                 format!("({})", p.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash) VALUES {}",
+            "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash, seal) VALUES {}",
             tuples.join(", ")
         );
         let mut insert = sqlx::query(&sql);
@@ -189,7 +257,8 @@ impl Store {
                 .bind(&entry.subject)
                 .bind(entry.detail.to_string())
                 .bind(&entry.prev_hash)
-                .bind(&entry.hash);
+                .bind(&entry.hash)
+                .bind(self.seal.as_ref().map(|key| key.seal(&entry.hash)));
         }
         insert.execute(&mut **tx).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
@@ -214,7 +283,7 @@ impl Store {
     pub async fn audit_log(&self) -> Result<(Vec<Entry>, (i64, String)), StoreError> {
         let mut tx = self.snapshot().await?;
         let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq",
+            "SELECT seq, at, actor, action, subject, detail, prev_hash, hash, seal FROM audit ORDER BY seq",
         )
         .fetch_all(&mut *tx)
         .await?;
@@ -233,6 +302,7 @@ impl Store {
                     })?,
                     prev_hash: row.try_get("prev_hash")?,
                     hash: row.try_get("hash")?,
+                    seal: row.try_get("seal")?,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -243,9 +313,16 @@ impl Store {
         Ok((entries, (head.try_get("seq")?, head.try_get("hash")?)))
     }
 
-    /// Walks the audit chain; `Ok(count)` or the first break.
+    /// Walks the audit chain; `Ok(count)` or the first break. With the audit
+    /// key installed, every entry's seal is checked first, so an entry that was
+    /// rewritten and whose later hashes were all recomputed is still named.
     pub async fn verify_audit(&self) -> Result<Result<u64, audit::Break>, StoreError> {
         let (entries, (seq, hash)) = self.audit_log().await?;
+        if let Some(key) = &self.seal
+            && let Err(broken) = audit::verify_seals(&entries, key)
+        {
+            return Ok(Err(broken));
+        }
         Ok(audit::verify_with_head(&entries, (seq, &hash)))
     }
 }

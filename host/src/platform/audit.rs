@@ -84,6 +84,10 @@ pub struct Entry {
     pub prev_hash: String,
     /// The hash over all fields above (see the module docs for the encoding).
     pub hash: String,
+    /// The HMAC of `hash` under the audit key (see [`super::seal`]); none in a
+    /// log that was never sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
 }
 
 impl Entry {
@@ -137,6 +141,7 @@ impl NewEntry {
             detail: self.detail,
             prev_hash: prev_hash.to_owned(),
             hash,
+            seal: None,
         }
     }
 }
@@ -308,6 +313,15 @@ pub enum Break {
         /// The number of the log's last entry (0 if the log is empty).
         found: i64,
     },
+    /// The entry's seal is not the audit key's seal of its hash.
+    #[error(
+        "entry {seq} is not sealed by the platform's audit key: it was written or rewritten (and \
+         perhaps every later hash recomputed) by someone without the key"
+    )]
+    Unsealed {
+        /// The first entry whose seal is wrong or missing.
+        seq: i64,
+    },
     /// The log ends at the head's number, but with a different hash.
     #[error(
         "entry {seq} does not match the recorded head (its hash differs): the log up to it was \
@@ -417,6 +431,25 @@ pub fn verify_with_head<'a>(
         return Err(Break::HeadMismatch { seq: found });
     }
     Ok(entries.len() as u64)
+}
+
+/// Checks every entry's seal against `key`, in order: the first wrong or
+/// missing one is named. A rewritten and rehashed entry passes the chain walk,
+/// but not this.
+pub fn verify_seals<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+    key: &super::seal::AuditKey,
+) -> Result<(), Break> {
+    for entry in entries {
+        let sealed = entry
+            .seal
+            .as_deref()
+            .is_some_and(|seal| key.sealed(&entry.hash, seal));
+        if !sealed {
+            return Err(Break::Unsealed { seq: entry.seq });
+        }
+    }
+    Ok(())
 }
 
 /// Checks each entry in turn: its own hash first (so an edit is named as an
