@@ -23,6 +23,10 @@ pub mod maxima {
     pub const CALL_TIMEOUT_MS: u64 = 120_000;
     /// Calls in flight per adapter.
     pub const MAX_CONCURRENCY: u32 = 1024;
+    /// What one call may log (stdout, stderr and `host.log` together), KiB.
+    pub const LOG_KIB: u32 = 1024;
+    /// Outbound HTTP requests of one call.
+    pub const OUTBOUND_REQUESTS: u32 = 1000;
 }
 
 /// What is wrong with a package.
@@ -110,6 +114,12 @@ pub struct Limits {
     /// Calls in flight at once; further calls wait.
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: u32,
+    /// What one call may log, KiB; the rest is dropped and counted.
+    #[serde(default = "default_log_kib")]
+    pub log_kib: u32,
+    /// Outbound HTTP requests one call may make; past it the call stops.
+    #[serde(default = "default_outbound_requests")]
+    pub outbound_requests: u32,
 }
 
 fn default_memory_mib() -> u32 {
@@ -121,6 +131,12 @@ fn default_call_timeout_ms() -> u64 {
 fn default_max_concurrency() -> u32 {
     32
 }
+fn default_log_kib() -> u32 {
+    64
+}
+fn default_outbound_requests() -> u32 {
+    100
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -128,6 +144,8 @@ impl Default for Limits {
             memory_mib: default_memory_mib(),
             call_timeout_ms: default_call_timeout_ms(),
             max_concurrency: default_max_concurrency(),
+            log_kib: default_log_kib(),
+            outbound_requests: default_outbound_requests(),
         }
     }
 }
@@ -218,15 +236,25 @@ impl Manifest {
                 ),
             ));
         }
-        if !(1..=maxima::MAX_CONCURRENCY).contains(&limits.max_concurrency) {
-            return Err(invalid(
+        for (key, value, max) in [
+            (
                 "limits.max-concurrency",
-                format!(
-                    "is {}; it must be between 1 and {}",
-                    limits.max_concurrency,
-                    maxima::MAX_CONCURRENCY
-                ),
-            ));
+                limits.max_concurrency,
+                maxima::MAX_CONCURRENCY,
+            ),
+            ("limits.log-kib", limits.log_kib, maxima::LOG_KIB),
+            (
+                "limits.outbound-requests",
+                limits.outbound_requests,
+                maxima::OUTBOUND_REQUESTS,
+            ),
+        ] {
+            if !(1..=max).contains(&value) {
+                return Err(invalid(
+                    key,
+                    format!("is {value}; it must be between 1 and {max}"),
+                ));
+            }
         }
         Ok(())
     }

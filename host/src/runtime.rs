@@ -90,6 +90,14 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "adapter {adapter}: the exchange folder {folder:?} belongs to adapter {owner}; each exchange folder serves one adapter id"
+    )]
+    ExchangeTaken {
+        adapter: String,
+        folder: String,
+        owner: String,
+    },
 }
 
 /// Why a call to an adapter did not produce an answer.
@@ -130,6 +138,15 @@ pub enum CallError {
         function: &'static str,
         mib: u32,
     },
+    /// The call went past one of its per-call budgets (`limits.*` of the
+    /// manifest) and was stopped.
+    #[error("adapter {adapter}: {function} went past its {limit} and was stopped")]
+    Budget {
+        adapter: String,
+        function: &'static str,
+        /// The budget, as the manifest names it, e.g. `limits.outbound-requests = 100`.
+        limit: String,
+    },
     /// The adapter's circuit breaker is open after repeated failures; it was not called.
     #[error(
         "adapter {adapter}: {function} was not called: it failed repeatedly and its circuit breaker is open for another {retry_in_ms} ms"
@@ -160,6 +177,7 @@ impl CallError {
             CallError::Trap { .. }
             | CallError::Timeout { .. }
             | CallError::MemoryLimit { .. }
+            | CallError::Budget { .. }
             | CallError::BreakerOpen { .. }
             | CallError::Host { .. } => true,
         }
@@ -178,6 +196,7 @@ impl CallError {
             CallError::Trap { .. } => "trap",
             CallError::Timeout { .. } => "timeout",
             CallError::MemoryLimit { .. } => "memory",
+            CallError::Budget { .. } => "budget",
             CallError::BreakerOpen { .. } => "breaker_open",
             CallError::Host { .. } => "host",
         }
@@ -216,6 +235,9 @@ pub struct Runtime {
     linker: Linker<CallState>,
     config: RuntimeConfig,
     compile_cache: Option<Cache>,
+    /// Which adapter id each exchange folder belongs to: the first to be
+    /// loaded with it. Another id granted the same folder is refused.
+    exchange_owners: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -287,6 +309,7 @@ impl Runtime {
             linker,
             config,
             compile_cache,
+            exchange_owners: Default::default(),
         })
     }
 
@@ -356,6 +379,20 @@ impl Runtime {
                 .transpose()
                 .map_err(contract_error)?,
         };
+        if let Some(folder) = &manifest.grants.exchange_dir {
+            let mut owners = self
+                .exchange_owners
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let owner = owners.entry(folder.clone()).or_insert_with(|| id.clone());
+            if *owner != id {
+                return Err(LoadError::ExchangeTaken {
+                    adapter: id.clone(),
+                    folder: folder.clone(),
+                    owner: owner.clone(),
+                });
+            }
+        }
         let exchange_dir = manifest
             .grants
             .exchange_dir
@@ -519,8 +556,11 @@ pub(crate) struct CallState {
     table: ResourceTable,
     limits: limits::MemoryLimit,
     stderr: stdio::Tail,
-    /// The names of the people the call concerns, masked in what the adapter logs.
+    /// The names of the people the call concerns, masked in what the adapter
+    /// logs, and what it may still log.
     names: stdio::Names,
+    /// Set when the call went past a budget: it is stopped at the next tick.
+    stop: Stop,
 }
 
 impl WasiView for CallState {
@@ -749,7 +789,8 @@ impl Adapter {
     fn new_store(&self) -> Store<CallState> {
         let inner = &*self.inner;
         let stderr = stdio::Tail::default();
-        let names = stdio::Names::default();
+        let names = stdio::Names::new(inner.manifest.limits.log_kib as usize * 1024);
+        let stop = Stop::default();
         let mut wasi = WasiCtx::builder();
         wasi.stdout(stdio::LogStream::new(
             &inner.shared.id,
@@ -776,11 +817,16 @@ impl Adapter {
             shared: inner.shared.clone(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            hooks: outbound::Hooks::new(inner.shared.clone()),
+            hooks: outbound::Hooks::new(
+                inner.shared.clone(),
+                inner.manifest.limits.outbound_requests,
+                stop.clone(),
+            ),
             table: ResourceTable::new(),
             limits: limits::MemoryLimit::new(inner.manifest.limits.memory_mib),
             stderr,
             names,
+            stop: stop.clone(),
         };
         let mut store = Store::new(self.inner.pre.engine(), state);
         store.limiter(|state| &mut state.limits);
@@ -791,13 +837,15 @@ impl Adapter {
         // polled in time.
         let timeout = Duration::from_millis(inner.manifest.limits.call_timeout_ms);
         let created = Instant::now();
-        store.epoch_deadline_callback(move |_| {
-            Ok(if created.elapsed() > timeout {
-                wasmtime::UpdateDeadline::Interrupt
-            } else {
-                // tokio's own yield puts the call behind every task waiting.
-                wasmtime::UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
-            })
+        store.epoch_deadline_callback(move |store| {
+            Ok(
+                if created.elapsed() > timeout || store.data().stop.is_set() {
+                    wasmtime::UpdateDeadline::Interrupt
+                } else {
+                    // tokio's own yield puts the call behind every task waiting.
+                    wasmtime::UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+                },
+            )
         });
         store.set_epoch_deadline(1);
         store
@@ -868,6 +916,7 @@ impl Adapter {
         let started = Instant::now();
         let mut store = self.new_store();
         let stderr = store.data().stderr.clone();
+        let stop = store.data().stop.clone();
         let run = async {
             let instance = inner
                 .pre
@@ -889,8 +938,28 @@ impl Adapter {
                 function,
                 ms: timeout_ms,
             }),
-            Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
+            Some(Err(failure)) => Err(match stop.reason() {
+                // The budget's own stop, whatever the trap it caused.
+                Some(limit) => CallError::Budget {
+                    adapter: adapter(),
+                    function,
+                    limit,
+                },
+                None => classify(failure, adapter(), function, limits, &stderr),
+            }),
         };
+        let dropped = store.data().names.dropped();
+        if dropped > 0 {
+            metrics::counter!("onewindow_adapter_log_dropped_bytes_total", &labels)
+                .increment(dropped as u64);
+            tracing::warn!(
+                adapter = %inner.shared.id,
+                function,
+                dropped,
+                "the call logged more than its limits.log-kib = {}; the rest was dropped",
+                limits.log_kib
+            );
+        }
         let elapsed = started.elapsed();
         if result.is_err() {
             inner.failed_calls.fetch_add(1, Ordering::Relaxed);
@@ -932,6 +1001,25 @@ impl Adapter {
             }
         }
         result
+    }
+}
+
+/// Why a call is to be stopped at the next epoch tick: the budget it went past.
+#[derive(Clone, Default)]
+pub(crate) struct Stop(Arc<std::sync::OnceLock<String>>);
+
+impl Stop {
+    /// Stops the call for going past `limit` (the first reason stays).
+    pub(crate) fn stop(&self, limit: String) {
+        let _ = self.0.set(limit);
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.0.get().cloned()
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.get().is_some()
     }
 }
 

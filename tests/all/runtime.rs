@@ -462,3 +462,110 @@ async fn a_second_start_loads_the_component_from_the_compile_cache() {
     );
     assert_eq!(adapter.list_matters().await.unwrap()[0].name, "缓存");
 }
+
+#[tokio::test]
+async fn an_exchange_folder_serves_one_adapter_id() {
+    let (runtime, _exchange) = runtime();
+    let grants = "[grants]\nexchange-dir = \"real-estate\"\n";
+    let package = |id: &str| {
+        TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!("{}{grants}", fixture_manifest(id, "ok", "", "")),
+        )
+    };
+    let owner = package("real-estate");
+    runtime.load_dir(owner.path()).unwrap();
+    // Another version of the same adapter shares it.
+    runtime.load_dir(owner.path()).unwrap();
+    let intruder = package("intruder");
+    let Err(refused) = runtime.load_dir(intruder.path()) else {
+        panic!("another adapter id was given real-estate's exchange folder");
+    };
+    let LoadError::ExchangeTaken { owner, .. } = &refused else {
+        panic!("expected ExchangeTaken, got {refused:?}");
+    };
+    assert_eq!(owner, "real-estate");
+    assert!(
+        refused
+            .to_string()
+            .contains("belongs to adapter real-estate"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn ten_thousand_requests_in_one_call_are_stopped_at_the_outbound_budget() {
+    use std::sync::atomic::Ordering;
+    let (runtime, _exchange) = runtime();
+    let (url, hits) = tiny_server("ok").await;
+    let flooding = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &format!(
+            "{}[grants]\noutbound = [\"{url}\"]\n",
+            fixture_manifest(
+                "flooding",
+                "http-flood",
+                &format!("url = \"{url}/ws\""),
+                "outbound-requests = 20"
+            )
+        ),
+    );
+    let adapter = runtime.load_dir(flooding.path()).unwrap();
+    let err = adapter.list_matters().await.unwrap_err();
+    let CallError::Budget {
+        adapter: id,
+        function,
+        limit,
+    } = &err
+    else {
+        panic!("expected the outbound budget, got {err:?}");
+    };
+    assert_eq!((id.as_str(), *function), ("flooding", "matters.list"));
+    assert_eq!(limit, "limits.outbound-requests = 20");
+    assert!(
+        err.to_string()
+            .contains("went past its limits.outbound-requests = 20"),
+        "{err}"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        20,
+        "no request past the budget went out"
+    );
+    assert_healthy(&runtime).await;
+}
+
+#[tokio::test]
+async fn a_log_flood_is_cut_at_the_log_budget_and_counted() {
+    let logs = CapturedLogs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let (runtime, _exchange) = runtime();
+    let flooding = load(
+        &runtime,
+        "chatty",
+        "log-flood",
+        "name = \"说完了\"",
+        "log-kib = 16\ncall-timeout-ms = 60000",
+    );
+    let matters = flooding
+        .list_matters()
+        .await
+        .expect("the call still answers");
+    assert_eq!(matters[0].name, "说完了");
+    let text = logs.contents();
+    let logged: usize = text
+        .lines()
+        .filter(|l| l.contains("stream=\"stderr\""))
+        .map(str::len)
+        .sum();
+    assert!(logged > 0, "the first lines are logged");
+    assert!(
+        logged < 64 * 1024,
+        "only about 16 KiB of 2 MB is logged: {logged} bytes"
+    );
+    assert!(
+        text.contains("the call logged more than its limits.log-kib = 16"),
+        "the drop is reported"
+    );
+    assert_healthy(&runtime).await;
+}

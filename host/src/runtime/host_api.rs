@@ -6,7 +6,9 @@ use super::bindings::onewindow::adapter::host::{Host, Level};
 impl Host for CallState {
     fn log(&mut self, level: Level, message: String) {
         let adapter = &*self.shared.id;
-        let message = self.names.mask(&message);
+        let Some(message) = self.names.mask(&message) else {
+            return;
+        };
         match level {
             Level::Trace => tracing::trace!(target: "adapter", adapter, "{message}"),
             Level::Debug => tracing::debug!(target: "adapter", adapter, "{message}"),

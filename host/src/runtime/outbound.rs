@@ -10,11 +10,20 @@ use super::Shared;
 
 pub(super) struct Hooks {
     shared: Arc<Shared>,
+    /// Requests this call may still make (`limits.outbound-requests`).
+    left: u32,
+    limit: u32,
+    stop: super::Stop,
 }
 
 impl Hooks {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+    pub(super) fn new(shared: Arc<Shared>, limit: u32, stop: super::Stop) -> Self {
+        Self {
+            shared,
+            left: limit,
+            limit,
+            stop,
+        }
     }
 }
 
@@ -35,6 +44,13 @@ impl WasiHttpHooks for Hooks {
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
         let uri = request.uri();
+        let Some(left) = self.left.checked_sub(1) else {
+            // Past the budget: refused, and the call is stopped at the next tick.
+            self.stop
+                .stop(format!("limits.outbound-requests = {}", self.limit));
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        };
+        self.left = left;
         if !self.shared.outbound.iter().any(|prefix| prefix.allows(uri)) {
             tracing::warn!(
                 adapter = %self.shared.id,

@@ -44,19 +44,52 @@ impl Tail {
     }
 }
 
-/// The names of the people a call concerns (its applicant, the holders of its
-/// licenses), set when the call starts; masked in all the adapter says.
-#[derive(Clone, Default)]
-pub(super) struct Names(Arc<Mutex<Vec<String>>>);
+/// What a call may say: the names of the people it concerns (its applicant,
+/// the holders of its licenses), set when the call starts and masked in all the
+/// adapter says, and the bytes it may still log (`limits.log-kib`, stdout,
+/// stderr and `host.log` together); the rest is dropped and counted.
+#[derive(Clone)]
+pub(super) struct Names(Arc<Mutex<Said>>);
+
+struct Said {
+    names: Vec<String>,
+    left: usize,
+    dropped: usize,
+}
 
 impl Names {
-    pub(super) fn set(&self, names: Vec<String>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = names;
+    pub(super) fn new(budget: usize) -> Self {
+        Self(Arc::new(Mutex::new(Said {
+            names: Vec::new(),
+            left: budget,
+            dropped: 0,
+        })))
     }
 
-    /// `text` with every ID number and each of these names masked.
-    pub(super) fn mask(&self, text: &str) -> String {
-        mask::text_with_names(text, &self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    fn said(&self) -> std::sync::MutexGuard<'_, Said> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn set(&self, names: Vec<String>) {
+        self.said().names = names;
+    }
+
+    /// `text` with every ID number and each of these names masked, if the
+    /// call may still log it; `None` once its budget is spent.
+    pub(super) fn mask(&self, text: &str) -> Option<String> {
+        let mut said = self.said();
+        if text.len() > said.left {
+            said.left = 0;
+            said.dropped += text.len();
+            return None;
+        }
+        said.left -= text.len();
+        Some(mask::text_with_names(text, &said.names))
+    }
+
+    /// Bytes the call logged past its budget.
+    pub(super) fn dropped(&self) -> usize {
+        self.said().dropped
     }
 }
 
@@ -86,9 +119,12 @@ impl LogStream {
     }
 
     fn emit(&self, line: &[u8]) {
-        let text = self
+        let Some(text) = self
             .names
-            .mask(String::from_utf8_lossy(line).trim_end_matches('\r'));
+            .mask(String::from_utf8_lossy(line).trim_end_matches('\r'))
+        else {
+            return;
+        };
         if text.trim().is_empty() {
             return;
         }
