@@ -344,3 +344,45 @@ async fn two_replicas_on_one_postgresql_share_sessions() {
         "signed out everywhere"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_an_https_public_url_the_session_cookie_is_secure() {
+    let s = server_with(
+        Db::Sqlite,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let plain = post_as_is(
+        &s,
+        "/login",
+        &[("account", "窗口一号"), ("password", CLERK)],
+        None,
+    )
+    .await;
+    assert!(!plain.set_cookie.contains("Secure"), "{}", plain.set_cookie);
+    let mut config = s.config.clone();
+    config.public_url = Some("https://onewindow.example.gov.cn".into());
+    let proxied = Running::start(config, false, Default::default()).await;
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/login", proxied.url))
+        .form(&[("account", "窗口一号"), ("password", CLERK)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let cookie = answer.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}

@@ -22,7 +22,7 @@ fn browser() -> reqwest::Client {
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) location: String,
-    set_cookie: String,
+    pub(crate) set_cookie: String,
     /// Every cookie set, as `name=value`.
     cookies: Vec<String>,
     headers: reqwest::header::HeaderMap,
