@@ -8,7 +8,7 @@ use std::process::Command;
 use onewindow_tests::{AUDITOR, CLERK, Db};
 use reqwest::StatusCode;
 
-use crate::platform::{Server, Setup, application, on_both_databases, server_with};
+use crate::platform::{Server, application, idle_server, on_both_databases};
 
 on_both_databases!(an_edited_and_resealed_log_is_named_and_a_checkpoint_proves_the_past);
 
@@ -27,14 +27,7 @@ fn audit(s: &Server, args: &[&str]) -> (i32, String) {
 }
 
 async fn an_edited_and_resealed_log_is_named_and_a_checkpoint_proves_the_past(db: Db) {
-    let s = server_with(
-        db,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(db).await;
     for _ in 0..3 {
         let (status, _) = s
             .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))

@@ -8,7 +8,7 @@ use onewindow_tests::{CLERK, Db, Running};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::platform::{Server, Setup, server_with};
+use crate::platform::{Server, Setup, idle_server, server_with};
 use crate::window::{get, post_as_is, sign_in};
 
 /// How many entries of the audit log have `action`.
@@ -109,14 +109,7 @@ async fn connections_and_requests_past_their_caps_get_a_quick_503() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invented_methods_add_no_metric_series() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     let client = reqwest::Client::new();
     let series = || async {
         let text = client
@@ -158,14 +151,7 @@ async fn invented_methods_add_no_metric_series() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sixth_wrong_password_in_a_minute_locks_the_account_and_is_audited() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     let wrong = [
         ("account", "窗口一号"),
         ("password", "not-the-password-at-all"),
@@ -208,14 +194,7 @@ async fn the_sixth_wrong_password_in_a_minute_locks_the_account_and_is_audited()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_guessing_tokens_gets_429_while_known_tokens_still_pass() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     for guess in 0..20 {
         let (status, body) = s
             .call(
@@ -248,14 +227,7 @@ async fn an_address_guessing_tokens_gets_429_while_known_tokens_still_pass() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_signing_in_only_a_local_path_is_followed() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     for next in [
         "/\t/evil.example/",
         "/\\evil.example/",
@@ -289,14 +261,7 @@ async fn after_signing_in_only_a_local_path_is_followed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgresql_share_sessions() {
-    let s = server_with(
-        Db::Postgres,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Postgres).await;
     let replica = Running::start(s.config.clone(), false, Default::default()).await;
     let cookie = sign_in(&s, "窗口一号", CLERK).await;
     let on_replica = reqwest::Client::builder()
@@ -347,14 +312,7 @@ async fn two_replicas_on_one_postgresql_share_sessions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_an_https_public_url_the_session_cookie_is_secure() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     let plain = post_as_is(
         &s,
         "/login",

@@ -109,6 +109,18 @@ async fn server(db: Db) -> Server {
     server_with(db, Setup::default()).await
 }
 
+/// A platform that delivers nothing: for what happens at its edge.
+pub(crate) async fn idle_server(db: Db) -> Server {
+    server_with(
+        db,
+        Setup {
+            deliver: false,
+            ..Setup::default()
+        },
+    )
+    .await
+}
+
 pub(crate) async fn server_with(db: Db, setup: Setup) -> Server {
     let mock = mock::start(
         "127.0.0.1:0".parse().unwrap(),

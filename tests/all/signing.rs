@@ -7,7 +7,7 @@ use onewindow_tests::{CLERK, Db, OPERATOR};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::platform::{Server, Setup, fixture, fixture_manifest, server_with};
+use crate::platform::{Server, fixture, fixture_manifest, idle_server};
 
 const ADMIN: &str = "/api/v1/admin/adapters";
 
@@ -39,14 +39,7 @@ async fn audited(s: &Server, action: &str) -> Vec<onewindow::platform::audit::En
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_scoped_to_tax_cannot_sign_another_adapter() {
-    let mut s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let mut s = idle_server(Db::Sqlite).await;
     let outside = signed_by_scoped_key(&s, "tax-team", "tax", "market-supervision");
     let inside = signed_by_scoped_key(&s, "tax-team-2", "tax", "tax");
     s.restart(false).await;
@@ -70,14 +63,7 @@ async fn a_key_scoped_to_tax_cannot_sign_another_adapter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_signatures_required_every_loaded_package_is_verified() {
-    let mut s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let mut s = idle_server(Db::Sqlite).await;
     // The test platform's folder packages are signed, so they load.
     assert!(s.platform().adapter("market-supervision").is_some());
 
@@ -151,14 +137,7 @@ async fn with_signatures_required_every_loaded_package_is_verified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_downgrade_needs_its_confirmation_and_is_audited() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     for (version, name) in [("1.0.0", "版本一"), ("2.0.0", "版本二")] {
         let (status, body) = s
             .send(
@@ -227,14 +206,7 @@ async fn a_downgrade_needs_its_confirmation_and_is_audited() {
 /// bytes: refused as what it is, before anything is read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_archive_whose_long_name_header_claims_gigabytes_is_refused_unread() {
-    let s = server_with(
-        Db::Sqlite,
-        Setup {
-            deliver: false,
-            ..Setup::default()
-        },
-    )
-    .await;
+    let s = idle_server(Db::Sqlite).await;
     let mut header = tar::Header::new_gnu();
     header.set_path("././@LongLink").unwrap();
     header.set_entry_type(tar::EntryType::GNULongName);
