@@ -91,6 +91,14 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error(
+        "adapter {adapter}: its core modules start with {} of linear memory, more than its limits.memory-mib = {mib}; raise memory-mib to at least {}", mib_text(*.bytes), .bytes.div_ceil(1024 * 1024)
+    )]
+    InitialMemory {
+        adapter: String,
+        bytes: u64,
+        mib: u32,
+    },
+    #[error(
         "adapter {adapter}: the exchange folder {folder:?} belongs to adapter {owner}; each exchange folder serves one adapter id"
     )]
     ExchangeTaken {
@@ -345,6 +353,17 @@ impl Runtime {
             adapter: id.clone(),
             message: format!("{e:#}"),
         })?;
+        let bytes = initial_memory(wasm).map_err(|message| LoadError::Compile {
+            adapter: id.clone(),
+            message,
+        })?;
+        if bytes > u64::from(manifest.limits.memory_mib) * 1024 * 1024 {
+            return Err(LoadError::InitialMemory {
+                adapter: id,
+                bytes,
+                mib: manifest.limits.memory_mib,
+            });
+        }
         let exports = contract_exports(&self.engine, &component, &manifest)?;
         let imports: Vec<String> = component
             .component_type()
@@ -1002,6 +1021,28 @@ impl Adapter {
         }
         result
     }
+}
+
+/// The linear memory a component's core modules define at their start, bytes:
+/// what each call takes before it runs a line (imported memories are counted
+/// where they are defined).
+fn initial_memory(wasm: &[u8]) -> Result<u64, String> {
+    let binary = wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
+    let mut total: u64 = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(&binary) {
+        if let wasmparser::Payload::MemorySection(memories) = payload.map_err(|e| e.to_string())? {
+            for memory in memories {
+                let memory = memory.map_err(|e| e.to_string())?;
+                let page = 1u64 << memory.page_size_log2.unwrap_or(16);
+                total = total.saturating_add(memory.initial.saturating_mul(page));
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn mib_text(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
 /// Why a call is to be stopped at the next epoch tick: the budget it went past.

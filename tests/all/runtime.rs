@@ -569,3 +569,25 @@ async fn a_log_flood_is_cut_at_the_log_budget_and_counted() {
     );
     assert_healthy(&runtime).await;
 }
+
+#[tokio::test]
+async fn a_component_that_starts_with_more_memory_than_its_cap_is_refused_at_load() {
+    let (runtime, _exchange) = runtime();
+    let manifest = onewindow::manifest::Manifest::parse(
+        &fixture_manifest("roomy", "ok", "", "memory-mib = 4"),
+        std::path::Path::new("adapter.toml"),
+    )
+    .unwrap();
+    // Two core modules of 200 pages (12.5 MiB) each.
+    let roomy = b"(component
+        (core module $a (memory 200))
+        (core module $b (memory 200))
+        (core instance (instantiate $a))
+        (core instance (instantiate $b)))";
+    let err = runtime.load(manifest, roomy, String::new()).unwrap_err();
+    assert!(matches!(err, LoadError::InitialMemory { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "adapter roomy: its core modules start with 25.0 MiB of linear memory, more than its limits.memory-mib = 4; raise memory-mib to at least 25"
+    );
+}
