@@ -27,6 +27,10 @@ pub mod maxima {
     pub const LOG_KIB: u32 = 1024;
     /// Outbound HTTP requests of one call.
     pub const OUTBOUND_REQUESTS: u32 = 1000;
+    /// What an exchange folder may hold, MiB.
+    pub const EXCHANGE_MIB: u32 = 16 * 1024;
+    /// Files (folders and links included) an exchange folder may hold.
+    pub const EXCHANGE_FILES: u32 = 100_000;
 }
 
 /// What is wrong with a package.
@@ -120,6 +124,12 @@ pub struct Limits {
     /// Outbound HTTP requests one call may make; past it the call stops.
     #[serde(default = "default_outbound_requests")]
     pub outbound_requests: u32,
+    /// What the exchange folder may hold, MiB; a call that grows it past that stops.
+    #[serde(default = "default_exchange_mib")]
+    pub exchange_mib: u32,
+    /// Files (folders and links included) the exchange folder may hold.
+    #[serde(default = "default_exchange_files")]
+    pub exchange_files: u32,
 }
 
 fn default_memory_mib() -> u32 {
@@ -137,6 +147,12 @@ fn default_log_kib() -> u32 {
 fn default_outbound_requests() -> u32 {
     100
 }
+fn default_exchange_mib() -> u32 {
+    256
+}
+fn default_exchange_files() -> u32 {
+    1000
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -146,6 +162,8 @@ impl Default for Limits {
             max_concurrency: default_max_concurrency(),
             log_kib: default_log_kib(),
             outbound_requests: default_outbound_requests(),
+            exchange_mib: default_exchange_mib(),
+            exchange_files: default_exchange_files(),
         }
     }
 }
@@ -247,6 +265,16 @@ impl Manifest {
                 "limits.outbound-requests",
                 limits.outbound_requests,
                 maxima::OUTBOUND_REQUESTS,
+            ),
+            (
+                "limits.exchange-mib",
+                limits.exchange_mib,
+                maxima::EXCHANGE_MIB,
+            ),
+            (
+                "limits.exchange-files",
+                limits.exchange_files,
+                maxima::EXCHANGE_FILES,
             ),
         ] {
             if !(1..=max).contains(&value) {

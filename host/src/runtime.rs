@@ -311,6 +311,7 @@ impl Runtime {
                     |state| state,
                 )
             })
+            .and_then(|()| exchange::refuse_links(&mut linker))
             .map_err(|e| anyhow::anyhow!("cannot set up the adapter linker: {e:#}"))?;
         Ok(Self {
             engine,
@@ -412,18 +413,23 @@ impl Runtime {
                 });
             }
         }
-        let exchange_dir = manifest
+        let quota = exchange::Quota {
+            bytes: u64::from(manifest.limits.exchange_mib) * 1024 * 1024,
+            files: u64::from(manifest.limits.exchange_files),
+            mib: manifest.limits.exchange_mib,
+        };
+        let exchange = manifest
             .grants
             .exchange_dir
             .as_ref()
             .map(|name| {
-                exchange::prepare(&self.config.exchange_root, name).map_err(|(path, source)| {
-                    LoadError::Exchange {
+                exchange::Exchange::open(&self.config.exchange_root, name, quota)
+                    .map(Arc::new)
+                    .map_err(|(path, source)| LoadError::Exchange {
                         adapter: id.clone(),
                         path,
                         source,
-                    }
-                })
+                    })
             })
             .transpose()?;
         Ok(Adapter {
@@ -445,7 +451,7 @@ impl Runtime {
                 imports,
                 indices,
                 pre,
-                exchange_dir,
+                exchange,
             }),
         })
     }
@@ -539,7 +545,7 @@ struct AdapterInner {
     imports: Vec<String>,
     indices: Indices,
     pre: InstancePre<CallState>,
-    exchange_dir: Option<PathBuf>,
+    exchange: Option<Arc<exchange::Exchange>>,
     permits: Semaphore,
     breaker: Breaker,
     /// The most linear memory any call has reached, bytes.
@@ -580,6 +586,8 @@ pub(crate) struct CallState {
     names: stdio::Names,
     /// Set when the call went past a budget: it is stopped at the next tick.
     stop: Stop,
+    /// The exchange folder's quota, measured as the call runs.
+    exchange: Option<exchange::Watch>,
 }
 
 impl WasiView for CallState {
@@ -823,13 +831,15 @@ impl Adapter {
             Some(stderr.clone()),
             names.clone(),
         ));
-        if let Some(dir) = &inner.exchange_dir {
-            // The directory was created at load time; if it has gone since, the
-            // adapter simply sees no /exchange and reports that itself.
-            if let Err(e) =
-                wasi.preopened_dir(dir, exchange::GUEST_PATH, wasmtime_wasi::FsPerms::ReadWrite)
-            {
-                tracing::warn!(adapter = %inner.shared.id, dir = %dir.display(), "exchange directory unavailable: {e:#}");
+        if let Some(exchange) = &inner.exchange {
+            // The folder was opened at load time and is given by its handle; if
+            // it cannot be, the adapter sees no /exchange and reports that itself.
+            if let Err(e) = wasi.preopened_dir(
+                exchange.handle_path(),
+                exchange::GUEST_PATH,
+                wasmtime_wasi::FsPerms::ReadWrite,
+            ) {
+                tracing::warn!(adapter = %inner.shared.id, dir = %exchange.path().display(), "exchange directory unavailable: {e:#}");
             }
         }
         let state = CallState {
@@ -846,6 +856,7 @@ impl Adapter {
             stderr,
             names,
             stop: stop.clone(),
+            exchange: inner.exchange.clone().map(exchange::Watch::new),
         };
         let mut store = Store::new(self.inner.pre.engine(), state);
         store.limiter(|state| &mut state.limits);
@@ -856,15 +867,17 @@ impl Adapter {
         // polled in time.
         let timeout = Duration::from_millis(inner.manifest.limits.call_timeout_ms);
         let created = Instant::now();
-        store.epoch_deadline_callback(move |store| {
-            Ok(
-                if created.elapsed() > timeout || store.data().stop.is_set() {
-                    wasmtime::UpdateDeadline::Interrupt
-                } else {
-                    // tokio's own yield puts the call behind every task waiting.
-                    wasmtime::UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
-                },
-            )
+        store.epoch_deadline_callback(move |mut store| {
+            let state = store.data_mut();
+            if let Some(limit) = state.exchange.as_mut().and_then(exchange::Watch::tick) {
+                state.stop.stop(limit);
+            }
+            Ok(if created.elapsed() > timeout || state.stop.is_set() {
+                wasmtime::UpdateDeadline::Interrupt
+            } else {
+                // tokio's own yield puts the call behind every task waiting.
+                wasmtime::UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+            })
         });
         store.set_epoch_deadline(1);
         store
@@ -966,6 +979,19 @@ impl Adapter {
                 },
                 None => classify(failure, adapter(), function, limits, &stderr),
             }),
+        };
+        // A call that grew its exchange folder past the quota fails, however it
+        // ended: what it wrote stays for the department, and a retry waits until
+        // the department has collected its files.
+        let result = match store.data().exchange.as_ref().and_then(|w| w.check()) {
+            Some(limit) if !matches!(result, Err(CallError::Budget { .. })) => {
+                Err(CallError::Budget {
+                    adapter: adapter(),
+                    function,
+                    limit,
+                })
+            }
+            _ => result,
         };
         let dropped = store.data().names.dropped();
         if dropped > 0 {

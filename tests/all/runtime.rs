@@ -591,3 +591,98 @@ async fn a_component_that_starts_with_more_memory_than_its_cap_is_refused_at_loa
         "adapter roomy: its core modules start with 25.0 MiB of linear memory, more than its limits.memory-mib = 4; raise memory-mib to at least 25"
     );
 }
+
+#[tokio::test]
+async fn an_adapter_cannot_create_links_in_its_exchange_folder() {
+    let (runtime, exchange) = runtime();
+    let linking = TestPackage::new(
+        components::FIXTURE_ADAPTER,
+        &format!(
+            "{}[grants]\nexchange-dir = \"real-estate\"\n",
+            fixture_manifest("linking", "links", "", "")
+        ),
+    );
+    let adapter = runtime.load_dir(linking.path()).unwrap();
+    let matters = adapter.list_matters().await.expect("the call answers");
+    assert_eq!(
+        matters[0].name,
+        "symlink refused (PermissionDenied); hard link refused (PermissionDenied)"
+    );
+    let dir = exchange.path().join("real-estate");
+    assert!(dir.join("target.csv").exists(), "plain files are written");
+    for link in ["escape.csv", "hard.csv"] {
+        assert!(
+            std::fs::symlink_metadata(dir.join(link)).is_err(),
+            "{link} was not created"
+        );
+    }
+    assert_healthy(&runtime).await;
+}
+
+#[tokio::test]
+async fn a_call_that_fills_its_exchange_folder_past_the_quota_is_stopped() {
+    let (runtime, exchange) = runtime();
+    let dir = exchange.path().join("real-estate");
+    let usage = || {
+        let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        let bytes: u64 = entries.iter().map(|e| e.metadata().unwrap().len()).sum();
+        (entries.len(), bytes)
+    };
+    for (limits, chunk_kib, limit, most) in [
+        // Bytes: 256 KiB files into 2 MiB.
+        (
+            "exchange-mib = 2",
+            256,
+            "limits.exchange-mib = 2",
+            (10_000, 64 << 20),
+        ),
+        // Files: tiny files into 20.
+        (
+            "exchange-files = 20",
+            1,
+            "limits.exchange-files = 20",
+            (5_000, u64::MAX),
+        ),
+    ] {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        let package = TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!(
+                "{}[grants]\nexchange-dir = \"real-estate\"\n",
+                fixture_manifest(
+                    "filling",
+                    "fill",
+                    &format!("chunk-kib = \"{chunk_kib}\""),
+                    &format!("{limits}\ncall-timeout-ms = 60000")
+                )
+            ),
+        );
+        let adapter = runtime.load_dir(package.path()).unwrap();
+        let err = adapter.list_matters().await.unwrap_err();
+        assert!(
+            matches!(&err, CallError::Budget { adapter, function: "matters.list", limit: l } if adapter == "filling" && l == limit),
+            "{limits}: {err:?}"
+        );
+        let (files, bytes) = usage();
+        assert!(
+            files < most.0 && bytes < most.1,
+            "{limits}: stopped soon after the quota, not at the timeout: {files} files, {bytes} bytes"
+        );
+        // A call that only reads a full folder still answers.
+        let reader = TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!(
+                "{}[grants]\nexchange-dir = \"real-estate\"\n",
+                fixture_manifest("filling", "file", "path = \"/exchange/fill-0.dat\"", limits)
+            ),
+        );
+        let reader = runtime.load_dir(reader.path()).unwrap();
+        reader
+            .list_matters()
+            .await
+            .expect("reading a full folder is allowed");
+        assert_healthy(&runtime).await;
+    }
+}
