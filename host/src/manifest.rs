@@ -27,6 +27,8 @@ pub mod maxima {
     pub const LOG_KIB: u32 = 1024;
     /// Outbound HTTP requests of one call.
     pub const OUTBOUND_REQUESTS: u32 = 1000;
+    /// Response bodies one call may read, MiB.
+    pub const RESPONSE_MIB: u32 = 256;
     /// What an exchange folder may hold, MiB.
     pub const EXCHANGE_MIB: u32 = 16 * 1024;
     /// Files (folders and links included) an exchange folder may hold.
@@ -124,6 +126,9 @@ pub struct Limits {
     /// Outbound HTTP requests one call may make; past it the call stops.
     #[serde(default = "default_outbound_requests")]
     pub outbound_requests: u32,
+    /// Response bodies one call may read together, MiB; past it the call stops.
+    #[serde(default = "default_response_mib")]
+    pub response_mib: u32,
     /// What the exchange folder may hold, MiB; a call that grows it past that stops.
     #[serde(default = "default_exchange_mib")]
     pub exchange_mib: u32,
@@ -147,6 +152,9 @@ fn default_log_kib() -> u32 {
 fn default_outbound_requests() -> u32 {
     100
 }
+fn default_response_mib() -> u32 {
+    16
+}
 fn default_exchange_mib() -> u32 {
     256
 }
@@ -162,6 +170,7 @@ impl Default for Limits {
             max_concurrency: default_max_concurrency(),
             log_kib: default_log_kib(),
             outbound_requests: default_outbound_requests(),
+            response_mib: default_response_mib(),
             exchange_mib: default_exchange_mib(),
             exchange_files: default_exchange_files(),
         }
@@ -265,6 +274,11 @@ impl Manifest {
                 "limits.outbound-requests",
                 limits.outbound_requests,
                 maxima::OUTBOUND_REQUESTS,
+            ),
+            (
+                "limits.response-mib",
+                limits.response_mib,
+                maxima::RESPONSE_MIB,
             ),
             (
                 "limits.exchange-mib",

@@ -849,6 +849,7 @@ impl Adapter {
             hooks: outbound::Hooks::new(
                 inner.shared.clone(),
                 inner.manifest.limits.outbound_requests,
+                inner.manifest.limits.response_mib,
                 stop.clone(),
             ),
             table: ResourceTable::new(),
@@ -958,7 +959,23 @@ impl Adapter {
             body(&mut store, &instance).await.map_err(Failure::Call)
         };
         let outcome = with_timeout(Duration::from_millis(timeout_ms), run).await;
+        // A call that went past a budget fails with it, however it ended: trapped
+        // at the tick, or answered before the tick came. One that grew its
+        // exchange folder past the quota too: what it wrote stays for the
+        // department, and a retry waits until the department has collected it.
+        let over_budget = stop.reason().or_else(|| {
+            store
+                .data()
+                .exchange
+                .as_ref()
+                .and_then(exchange::Watch::check)
+        });
         let result = match outcome {
+            _ if over_budget.is_some() => Err(CallError::Budget {
+                adapter: adapter(),
+                function,
+                limit: over_budget.unwrap_or_default(),
+            }),
             Some(Ok(Ok(answer))) => Ok(answer),
             Some(Ok(Err(error))) => Err(CallError::Adapter {
                 adapter: adapter(),
@@ -970,28 +987,7 @@ impl Adapter {
                 function,
                 ms: timeout_ms,
             }),
-            Some(Err(failure)) => Err(match stop.reason() {
-                // The budget's own stop, whatever the trap it caused.
-                Some(limit) => CallError::Budget {
-                    adapter: adapter(),
-                    function,
-                    limit,
-                },
-                None => classify(failure, adapter(), function, limits, &stderr),
-            }),
-        };
-        // A call that grew its exchange folder past the quota fails, however it
-        // ended: what it wrote stays for the department, and a retry waits until
-        // the department has collected its files.
-        let result = match store.data().exchange.as_ref().and_then(|w| w.check()) {
-            Some(limit) if !matches!(result, Err(CallError::Budget { .. })) => {
-                Err(CallError::Budget {
-                    adapter: adapter(),
-                    function,
-                    limit,
-                })
-            }
-            _ => result,
+            Some(Err(failure)) => Err(classify(failure, adapter(), function, limits, &stderr)),
         };
         let dropped = store.data().names.dropped();
         if dropped > 0 {

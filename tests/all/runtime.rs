@@ -686,3 +686,38 @@ async fn a_call_that_fills_its_exchange_folder_past_the_quota_is_stopped() {
         assert_healthy(&runtime).await;
     }
 }
+
+#[tokio::test]
+async fn a_call_that_reads_more_than_its_response_budget_is_stopped() {
+    let (runtime, _exchange) = runtime();
+    let big: &'static str = Box::leak("证".repeat(1 << 20).into_boxed_str());
+    let (big_url, _) = tiny_server(big).await;
+    let (small_url, _) = tiny_server("小").await;
+    let reader = |id: &str, url: &str| {
+        let package = TestPackage::new(
+            components::FIXTURE_ADAPTER,
+            &format!(
+                "{}[grants]\noutbound = [\"{url}\"]\n",
+                fixture_manifest(
+                    id,
+                    "http",
+                    &format!("url = \"{url}/doc\""),
+                    "response-mib = 1\nmemory-mib = 64"
+                )
+            ),
+        );
+        runtime.load_dir(package.path()).unwrap()
+    };
+    // 3 MiB against a budget of 1.
+    let err = reader("greedy", &big_url).list_matters().await.unwrap_err();
+    let CallError::Budget { adapter, function, limit } = &err else {
+        panic!("expected the response budget, got {err:?}");
+    };
+    assert_eq!(
+        (adapter.as_str(), *function, limit.as_str()),
+        ("greedy", "matters.list", "limits.response-mib = 1")
+    );
+    let small = reader("modest", &small_url).list_matters().await.unwrap();
+    assert_eq!(small[0].name, "200 小");
+    assert_healthy(&runtime).await;
+}
