@@ -43,6 +43,20 @@ pub use limits::MemoryCapExceeded;
 /// How often the epoch ticks; call deadlines are counted in ticks.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 
+/// What one adapter's component may hold, and so what each of the pool's
+/// `max_instances` slots is sized for. A component needing more is refused
+/// when it is loaded, with its count. Rust adapters hold 2 to 3 core instances
+/// and one memory; a Python adapter built with componentize-py holds 14 core
+/// instances (CPython and its libraries, linked as separate modules).
+pub mod per_call {
+    /// Core module instances.
+    pub const CORE_INSTANCES: u32 = 20;
+    /// Linear memories.
+    pub const MEMORIES: u32 = 2;
+    /// Tables.
+    pub const TABLES: u32 = 8;
+}
+
 /// How the runtime is set up.
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
@@ -261,11 +275,15 @@ impl Runtime {
     /// and starts the epoch ticker.
     pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
         let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(config.max_instances)
-            .total_core_instances(config.max_instances.saturating_mul(8))
-            .total_memories(config.max_instances.saturating_mul(2))
-            .total_tables(config.max_instances.saturating_mul(4))
-            .total_stacks(config.max_instances)
+        let slots = config.max_instances;
+        pool.total_component_instances(slots)
+            .max_core_instances_per_component(per_call::CORE_INSTANCES)
+            .max_memories_per_component(per_call::MEMORIES)
+            .max_tables_per_component(per_call::TABLES)
+            .total_core_instances(slots.saturating_mul(per_call::CORE_INSTANCES))
+            .total_memories(slots.saturating_mul(per_call::MEMORIES))
+            .total_tables(slots.saturating_mul(per_call::TABLES))
+            .total_stacks(slots)
             .max_memory_size(manifest::maxima::MEMORY_MIB as usize * 1024 * 1024)
             // Between calls a slot's memory is reset. Zeroing the first 256 KiB
             // (an adapter's 128 KiB stack, its data and the start of its heap,

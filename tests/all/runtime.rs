@@ -710,7 +710,12 @@ async fn a_call_that_reads_more_than_its_response_budget_is_stopped() {
     };
     // 3 MiB against a budget of 1.
     let err = reader("greedy", &big_url).list_matters().await.unwrap_err();
-    let CallError::Budget { adapter, function, limit } = &err else {
+    let CallError::Budget {
+        adapter,
+        function,
+        limit,
+    } = &err
+    else {
         panic!("expected the response budget, got {err:?}");
     };
     assert_eq!(
@@ -720,4 +725,37 @@ async fn a_call_that_reads_more_than_its_response_budget_is_stopped() {
     let small = reader("modest", &small_url).list_matters().await.unwrap();
     assert_eq!(small[0].name, "200 小");
     assert_healthy(&runtime).await;
+}
+
+#[tokio::test]
+async fn a_component_with_more_core_instances_than_a_pool_slot_holds_is_refused_at_load() {
+    let (runtime, _exchange) = runtime();
+    let manifest = onewindow::manifest::Manifest::parse(
+        &fixture_manifest("many", "ok", "", ""),
+        std::path::Path::new("adapter.toml"),
+    )
+    .unwrap();
+    let component = |instances: u32| {
+        let mut wat = String::from("(component (core module $m)");
+        for _ in 0..instances {
+            wat.push_str(" (core instance (instantiate $m))");
+        }
+        wat.push(')');
+        wat.into_bytes()
+    };
+    // As many as a Python adapter built with componentize-py: the pool takes
+    // them, and the component is refused only for exporting no contract.
+    let err = runtime
+        .load(manifest.clone(), &component(14), String::new())
+        .unwrap_err();
+    assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
+    let err = runtime
+        .load(manifest, &component(21), String::new())
+        .unwrap_err();
+    assert!(matches!(err, LoadError::Compile { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("21 core module instances")
+            && err.to_string().contains("maximum of 20"),
+        "{err}"
+    );
 }

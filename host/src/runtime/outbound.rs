@@ -59,7 +59,13 @@ impl ResponseBudget {
         Box::new(async move {
             let (response, io) = Box::into_pin(response).await?;
             Ok((
-                response.map(|inner| Capped { inner, budget: self }.boxed_unsync()),
+                response.map(|inner| {
+                    Capped {
+                        inner,
+                        budget: self,
+                    }
+                    .boxed_unsync()
+                }),
                 io,
             ))
         })
