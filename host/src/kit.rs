@@ -203,7 +203,9 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
             if options.record {
                 copy_dir(&live, &snapshot, true)?;
             } else if snapshot.is_dir() {
-                remove_dir(&live)?;
+                // Emptied rather than replaced: the adapter holds the folder it
+                // was loaded with, as it would a department's.
+                empty_dir(&live)?;
                 copy_dir(&snapshot, &live, false)?;
             }
         }
@@ -303,6 +305,20 @@ fn remove_dir(dir: &Path) -> Result<(), KitError> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(fixture(dir, e)),
         _ => Ok(()),
     }
+}
+
+/// Removes what `dir` holds, keeping the folder itself.
+fn empty_dir(dir: &Path) -> Result<(), KitError> {
+    for entry in std::fs::read_dir(dir).map_err(|e| fixture(dir, e))? {
+        let path = entry.map_err(|e| fixture(dir, e))?.path();
+        let removed = if path.is_dir() && !path.is_symlink() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| fixture(&path, e))?;
+    }
+    Ok(())
 }
 
 /// Git keeps no empty folder; a snapshot marks one with this file, and the
