@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::adapter::{Adapter, CallError, LoadError};
 use crate::model;
-use crate::runtime::{Adapter, CallError, LoadError, Runtime};
+use crate::runtime::Runtime;
 
 /// The functions `adapter call` knows, with the JSON argument each takes.
 pub const FUNCTIONS: &[(&str, &str)] = &[
@@ -156,7 +157,7 @@ impl Call {
         Self::new(name, expected, argument)
     }
 
-    pub(crate) async fn run(&self, adapter: &Adapter) -> Result<Value, CliError> {
+    pub(crate) async fn run(&self, adapter: &dyn Adapter) -> Result<Value, CliError> {
         Ok(match &self.argument {
             Argument::None => to_json(&adapter.list_matters().await?),
             Argument::Submission(submission) => to_json(&adapter.submit_case(submission).await?),

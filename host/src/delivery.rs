@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use rand::Rng;
 use sqlx::Row;
 
+use crate::adapter::Adapter;
 use crate::mask;
 use crate::model::{CaseEvent, CaseSubmission, License, LicenseRef};
 use crate::platform::audit::NewEntry;
@@ -16,7 +17,6 @@ use crate::platform::cases::{Move, material_of};
 use crate::platform::licenses::{Provenance, mask_holder};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
-use crate::runtime::Adapter;
 use crate::store::{self, json_column};
 
 /// How often the outbox is looked at.
@@ -63,7 +63,7 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
             loop {
                 for adapter in poll.adapters() {
                     if adapter.exports().cases
-                        && let Err(e) = poll_events(&poll, &adapter).await
+                        && let Err(e) = poll_events(&poll, adapter.as_ref()).await
                     {
                         tracing::warn!(adapter = adapter.id(), "status poll: {e}");
                     }
@@ -275,7 +275,7 @@ async fn deliver_one(platform: &Platform, row: Due) -> Result<(), PlatformError>
         Err(e) => {
             // invalid or refused: back to the clerk with the department's reason.
             let reason = match &e {
-                crate::runtime::CallError::Adapter { error, .. } => error.to_string(),
+                crate::adapter::CallError::Adapter { error, .. } => error.to_string(),
                 other => other.to_string(),
             };
             platform
@@ -411,7 +411,7 @@ pub enum Applied {
 /// Applies one status change reported by `adapter`.
 pub async fn apply_event(
     platform: &Platform,
-    adapter: &Adapter,
+    adapter: &dyn Adapter,
     event: &CaseEvent,
 ) -> Result<Applied, PlatformError> {
     let part = sqlx::query(
@@ -519,7 +519,7 @@ async fn masked_note(
 /// where it is, and the operator console lists the rejection.
 async fn reject_license(
     platform: &Platform,
-    adapter: &Adapter,
+    adapter: &dyn Adapter,
     event: &CaseEvent,
     license: &License,
     reason: &str,
@@ -566,7 +566,10 @@ fn default_note(to: Status) -> &'static str {
 
 /// Reads `adapter`'s status changes from its stored cursor and applies them; the
 /// cursor moves only past pages that were applied in full.
-pub async fn poll_events(platform: &Platform, adapter: &Adapter) -> Result<usize, PlatformError> {
+pub async fn poll_events(
+    platform: &Platform,
+    adapter: &dyn Adapter,
+) -> Result<usize, PlatformError> {
     let mut cursor: Option<String> =
         sqlx::query("SELECT cursor FROM cursors WHERE adapter_id = $1")
             .bind(adapter.id())

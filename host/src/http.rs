@@ -822,14 +822,14 @@ pub(crate) struct AdapterInfo {
     exports: Option<Vec<&'static str>>,
 }
 
-fn served(info: &mut AdapterInfo, adapter: &crate::runtime::Adapter) {
+fn served(info: &mut AdapterInfo, adapter: &dyn crate::adapter::Adapter) {
     let exports = adapter.exports();
-    let (calls, failed) = adapter.call_counts();
+    let health = adapter.health();
     info.state = "active";
-    info.calls = Some(calls);
-    info.failed_calls = Some(failed);
-    info.breaker = Some(adapter.breaker().name());
-    info.memory_high_water_bytes = Some(adapter.memory_high_water());
+    info.calls = Some(health.calls);
+    info.failed_calls = Some(health.failed_calls);
+    info.breaker = Some(health.breaker);
+    info.memory_high_water_bytes = Some(health.memory_high_water);
     info.exports = Some(
         [
             ("matters", exports.matters),
@@ -879,7 +879,7 @@ pub(crate) async fn adapter_infos(platform: &Platform) -> Result<Vec<AdapterInfo
             .iter_mut()
             .find(|i| i.id == adapter.id() && i.version == version && i.sha256 == adapter.sha256())
         {
-            Some(info) => served(info, &adapter),
+            Some(info) => served(info, adapter.as_ref()),
             None => {
                 let mut info = AdapterInfo {
                     id: adapter.id().to_owned(),
@@ -890,7 +890,7 @@ pub(crate) async fn adapter_infos(platform: &Platform) -> Result<Vec<AdapterInfo
                     source: "folder",
                     ..AdapterInfo::default()
                 };
-                served(&mut info, &adapter);
+                served(&mut info, adapter.as_ref());
                 items.push(info);
             }
         }
@@ -1173,7 +1173,7 @@ async fn hook(
     })?;
     let (mut applied, mut rejected) = (0, 0);
     for event in &events {
-        match delivery::apply_event(&platform, &adapter, event).await? {
+        match delivery::apply_event(&platform, adapter.as_ref(), event).await? {
             delivery::Applied::Moved => applied += 1,
             delivery::Applied::Rejected => rejected += 1,
             delivery::Applied::Skipped => {}

@@ -26,11 +26,12 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::adapter::{CallError, LoadError};
 use crate::cli::{Call, CliError};
 use crate::manifest::{ManifestError, Package};
 use crate::runtime::breaker::BreakerConfig;
 use crate::runtime::tape::{Exchange, Tape};
-use crate::runtime::{CallError, LoadError, Runtime, RuntimeConfig};
+use crate::runtime::{Runtime, RuntimeConfig};
 
 /// What `adapter test` was asked to do.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! platform. Department adapters are sandboxed WebAssembly components; this
 //! crate hosts them and (in later modules) the platform around them.
 
+pub mod adapter;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::adapter::{Adapter, Loader};
 use crate::config::Config;
 use crate::registry::package::TrustStore;
-use crate::runtime::{Adapter, Runtime};
 use crate::store::{Store, StoreError};
 use calendar::Calendar;
 
@@ -73,14 +73,14 @@ pub struct Platform {
     pub clock: Clock,
     /// Group commit of accepted cases.
     intake: Arc<intake::Intake>,
-    /// Compiles and runs adapters.
-    pub runtime: Arc<Runtime>,
+    /// Turns packages into adapters (the sandbox, in production).
+    pub loader: Arc<dyn Loader>,
     /// The keys whose signatures on adapter packages are trusted.
     trust: Arc<TrustStore>,
     /// One catalogue sync at a time, so an older adapter's matters never
     /// overwrite those of a version activated meanwhile.
     syncing: Arc<tokio::sync::Mutex<()>>,
-    adapters: Arc<RwLock<BTreeMap<String, Adapter>>>,
+    adapters: Arc<RwLock<BTreeMap<String, Arc<dyn Adapter>>>>,
     /// Recent failed sign-ins, for the limits on guessing.
     failures: Arc<sign_in::Failures>,
 }
@@ -91,11 +91,11 @@ impl Platform {
         store: Store,
         calendar: Calendar,
         config: Config,
-        runtime: Runtime,
+        loader: Arc<dyn Loader>,
         trust: TrustStore,
     ) -> Self {
         Self {
-            runtime: Arc::new(runtime),
+            loader,
             trust: Arc::new(trust),
             syncing: Arc::default(),
             store,
@@ -109,7 +109,7 @@ impl Platform {
     }
 
     /// Makes `adapter` the one serving its id.
-    pub fn install(&self, adapter: Adapter) {
+    pub fn install(&self, adapter: Arc<dyn Adapter>) {
         self.adapters
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -125,7 +125,7 @@ impl Platform {
     }
 
     /// The adapter serving `id`.
-    pub fn adapter(&self, id: &str) -> Option<Adapter> {
+    pub fn adapter(&self, id: &str) -> Option<Arc<dyn Adapter>> {
         self.adapters
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -134,7 +134,7 @@ impl Platform {
     }
 
     /// Every loaded adapter, by id.
-    pub fn adapters(&self) -> Vec<Adapter> {
+    pub fn adapters(&self) -> Vec<Arc<dyn Adapter>> {
         self.adapters
             .read()
             .unwrap_or_else(|e| e.into_inner())

@@ -33,7 +33,8 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::manifest::{self, Manifest, ManifestError, OutboundPrefix, Package};
+use crate::adapter::{self, CallError, Interfaces, LoadError};
+use crate::manifest::{self, Manifest, OutboundPrefix, Package};
 use crate::model;
 use bindings::exports::onewindow::adapter::{cases, licenses, matters};
 use breaker::{Breaker, BreakerConfig, BreakerState};
@@ -83,170 +84,6 @@ impl Default for RuntimeConfig {
             breaker: BreakerConfig::default(),
             cache_dir: None,
             tape: None,
-        }
-    }
-}
-
-/// Why an adapter could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error(transparent)]
-    Manifest(#[from] ManifestError),
-    #[error("adapter {adapter}: {message}")]
-    Contract { adapter: String, message: String },
-    #[error("adapter {adapter}: the component cannot be compiled: {message}")]
-    Compile { adapter: String, message: String },
-    #[error("adapter {adapter}: the component cannot be linked: {message}")]
-    Link { adapter: String, message: String },
-    #[error("adapter {adapter}: cannot prepare exchange directory {path}: {source}")]
-    Exchange {
-        adapter: String,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "adapter {adapter}: its core modules start with {} of linear memory, more than its limits.memory-mib = {mib}; raise memory-mib to at least {}", mib_text(*.bytes), .bytes.div_ceil(1024 * 1024)
-    )]
-    InitialMemory {
-        adapter: String,
-        bytes: u64,
-        mib: u32,
-    },
-    #[error(
-        "adapter {adapter}: the exchange folder {folder:?} belongs to adapter {owner}; each exchange folder serves one adapter id"
-    )]
-    ExchangeTaken {
-        adapter: String,
-        folder: String,
-        owner: String,
-    },
-}
-
-/// Why a call to an adapter did not produce an answer.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum CallError {
-    /// The adapter answered with its own error.
-    #[error("adapter {adapter}: {function}: {error}")]
-    Adapter {
-        adapter: String,
-        function: &'static str,
-        error: model::AdapterError,
-    },
-    /// The component does not export the interface of the function.
-    #[error("adapter {adapter} does not serve {function} (it exports {exports})")]
-    NotExported {
-        adapter: String,
-        function: &'static str,
-        exports: String,
-    },
-    /// The adapter trapped (a panic, an out-of-bounds access, `unreachable`).
-    #[error("adapter {adapter} trapped in {function}: {cause}")]
-    Trap {
-        adapter: String,
-        function: &'static str,
-        cause: String,
-    },
-    /// The call ran past its time limit and was stopped.
-    #[error("adapter {adapter}: {function} timed out after {ms} ms and was stopped")]
-    Timeout {
-        adapter: String,
-        function: &'static str,
-        ms: u64,
-    },
-    /// The call tried to use more memory than its cap and was stopped.
-    #[error("adapter {adapter}: {function} exceeded its memory cap of {mib} MiB and was stopped")]
-    MemoryLimit {
-        adapter: String,
-        function: &'static str,
-        mib: u32,
-    },
-    /// The call went past one of its per-call budgets (`limits.*` of the
-    /// manifest) and was stopped.
-    #[error("adapter {adapter}: {function} went past its {limit} and was stopped")]
-    Budget {
-        adapter: String,
-        function: &'static str,
-        /// The budget, as the manifest names it, e.g. `limits.outbound-requests = 100`.
-        limit: String,
-    },
-    /// The adapter's circuit breaker is open after repeated failures; it was not called.
-    #[error(
-        "adapter {adapter}: {function} was not called: it failed repeatedly and its circuit breaker is open for another {retry_in_ms} ms"
-    )]
-    BreakerOpen {
-        adapter: String,
-        function: &'static str,
-        retry_in_ms: u64,
-    },
-    /// The host could not run the call (no free instance slot, instantiation failed).
-    #[error("adapter {adapter}: {function} could not be run: {message}")]
-    Host {
-        adapter: String,
-        function: &'static str,
-        message: String,
-    },
-}
-
-impl CallError {
-    /// Whether retrying later may succeed: the adapter is unavailable, or the
-    /// call failed in a way that does not depend on its arguments alone.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            CallError::Adapter { error, .. } => {
-                matches!(error, model::AdapterError::Unavailable(_))
-            }
-            CallError::NotExported { .. } => false,
-            CallError::Trap { .. }
-            | CallError::Timeout { .. }
-            | CallError::MemoryLimit { .. }
-            | CallError::Budget { .. }
-            | CallError::BreakerOpen { .. }
-            | CallError::Host { .. } => true,
-        }
-    }
-
-    /// A short machine-readable name of the kind of failure.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            CallError::Adapter { error, .. } => match error {
-                model::AdapterError::Invalid(_) => "invalid",
-                model::AdapterError::NotFound(_) => "not_found",
-                model::AdapterError::Unavailable(_) => "unavailable",
-                model::AdapterError::Refused(_) => "refused",
-            },
-            CallError::NotExported { .. } => "not_exported",
-            CallError::Trap { .. } => "trap",
-            CallError::Timeout { .. } => "timeout",
-            CallError::MemoryLimit { .. } => "memory",
-            CallError::Budget { .. } => "budget",
-            CallError::BreakerOpen { .. } => "breaker_open",
-            CallError::Host { .. } => "host",
-        }
-    }
-}
-
-/// Which of the contract's interfaces a component exports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Interfaces {
-    pub matters: bool,
-    pub cases: bool,
-    pub licenses: bool,
-}
-
-impl std::fmt::Display for Interfaces {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = [
-            (self.matters, "matters"),
-            (self.cases, "cases"),
-            (self.licenses, "licenses"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect();
-        if names.is_empty() {
-            f.write_str("none of matters, cases, licenses")
-        } else {
-            f.write_str(&names.join(", "))
         }
     }
 }
@@ -354,7 +191,7 @@ impl Runtime {
     }
 
     /// Reads a package directory and loads its adapter.
-    pub fn load_dir(&self, dir: &Path) -> Result<Adapter, LoadError> {
+    pub fn load_dir(&self, dir: &Path) -> Result<WasmAdapter, LoadError> {
         let package = Package::read(dir)?;
         self.load(package.manifest, &package.component, package.sha256)
     }
@@ -366,7 +203,7 @@ impl Runtime {
         manifest: Manifest,
         wasm: &[u8],
         sha256: String,
-    ) -> Result<Adapter, LoadError> {
+    ) -> Result<WasmAdapter, LoadError> {
         let id = manifest.id.clone();
         let component = Component::new(&self.engine, wasm).map_err(|e| LoadError::Compile {
             adapter: id.clone(),
@@ -450,7 +287,7 @@ impl Runtime {
                     })
             })
             .transpose()?;
-        Ok(Adapter {
+        Ok(WasmAdapter {
             inner: Arc::new(AdapterInner {
                 shared: Arc::new(Shared {
                     id: id.clone(),
@@ -472,6 +309,22 @@ impl Runtime {
                 exchange,
             }),
         })
+    }
+}
+
+impl adapter::Loader for Runtime {
+    fn load(
+        &self,
+        manifest: Manifest,
+        component: &[u8],
+        sha256: String,
+    ) -> Result<Arc<dyn adapter::Adapter>, LoadError> {
+        Runtime::load(self, manifest, component, sha256)
+            .map(|adapter| Arc::new(adapter) as Arc<dyn adapter::Adapter>)
+    }
+
+    fn cache_stats(&self) -> Option<(usize, usize)> {
+        self.compile_cache_stats()
     }
 }
 
@@ -574,15 +427,16 @@ struct AdapterInner {
     failed_calls: AtomicU64,
 }
 
-/// A loaded adapter: cheap to clone, safe to call from many tasks at once.
+/// An adapter loaded into the sandbox: cheap to clone, safe to call from many
+/// tasks at once. The platform reaches it as an [`adapter::Adapter`].
 #[derive(Clone)]
-pub struct Adapter {
+pub struct WasmAdapter {
     inner: Arc<AdapterInner>,
 }
 
-impl std::fmt::Debug for Adapter {
+impl std::fmt::Debug for WasmAdapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Adapter")
+        f.debug_struct("WasmAdapter")
             .field("id", &self.id())
             .field("version", &self.inner.manifest.version)
             .field("exports", &self.inner.exports)
@@ -627,52 +481,39 @@ impl WasiHttpView for CallState {
     }
 }
 
-impl Adapter {
-    /// The adapter id from its manifest.
-    pub fn id(&self) -> &str {
+#[async_trait::async_trait]
+impl adapter::Adapter for WasmAdapter {
+    fn id(&self) -> &str {
         &self.inner.shared.id
     }
 
-    /// The manifest it was loaded with.
-    pub fn manifest(&self) -> &Manifest {
+    fn manifest(&self) -> &Manifest {
         &self.inner.manifest
     }
 
-    /// sha256 of its component.
-    pub fn sha256(&self) -> &str {
+    fn sha256(&self) -> &str {
         &self.inner.sha256
     }
 
-    /// The most linear memory any of its calls has reached, bytes.
-    pub fn memory_high_water(&self) -> u64 {
-        self.inner.memory_high_water.load(Ordering::Relaxed)
-    }
-
-    /// The interfaces its component imports, e.g. `wasi:http/outgoing-handler@0.2.6`.
-    pub fn imports(&self) -> &[String] {
-        &self.inner.imports
-    }
-
-    /// Calls asked of it since it was loaded, and how many of them failed.
-    pub fn call_counts(&self) -> (u64, u64) {
-        (
-            self.inner.calls.load(Ordering::Relaxed),
-            self.inner.failed_calls.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Where its circuit breaker stands.
-    pub fn breaker(&self) -> BreakerState {
-        self.inner.breaker.state()
-    }
-
-    /// Which interfaces it serves.
-    pub fn exports(&self) -> Interfaces {
+    fn exports(&self) -> Interfaces {
         self.inner.exports
     }
 
+    fn imports(&self) -> Vec<String> {
+        self.inner.imports.clone()
+    }
+
+    fn health(&self) -> adapter::Health {
+        adapter::Health {
+            calls: self.inner.calls.load(Ordering::Relaxed),
+            failed_calls: self.inner.failed_calls.load(Ordering::Relaxed),
+            breaker: self.inner.breaker.state().name(),
+            memory_high_water: self.inner.memory_high_water.load(Ordering::Relaxed),
+        }
+    }
+
     /// `matters.list`.
-    pub async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
+    async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
         const F: &str = "matters.list";
         let indices = self.indices(F, self.inner.indices.matters.as_ref())?;
         self.call(F, Budget::PLATFORM, async move |store, instance| {
@@ -684,10 +525,7 @@ impl Adapter {
     }
 
     /// `cases.submit`.
-    pub async fn submit_case(
-        &self,
-        submission: &model::CaseSubmission,
-    ) -> Result<String, CallError> {
+    async fn submit_case(&self, submission: &model::CaseSubmission) -> Result<String, CallError> {
         const F: &str = "cases.submit";
         let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
         let arg = bindings::types::CaseSubmission::from(submission.clone());
@@ -704,7 +542,7 @@ impl Adapter {
     }
 
     /// `cases.events`.
-    pub async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError> {
+    async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError> {
         const F: &str = "cases.events";
         let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
         let cursor = cursor.map(str::to_owned);
@@ -717,7 +555,7 @@ impl Adapter {
     }
 
     /// `cases.on-notify`.
-    pub async fn on_notify(
+    async fn on_notify(
         &self,
         body: &[u8],
         content_type: &str,
@@ -741,17 +579,9 @@ impl Adapter {
         })
     }
 
-    /// `licenses.by-holder`.
-    pub async fn licenses_by_holder(
-        &self,
-        holder: &model::Party,
-    ) -> Result<Vec<model::License>, CallError> {
-        self.licenses_by_holder_within(holder, Duration::MAX).await
-    }
-
     /// `licenses.by-holder`, given up (as a timeout) after `within` if that is
     /// shorter than the call timeout.
-    pub async fn licenses_by_holder_within(
+    async fn licenses_by_holder_within(
         &self,
         holder: &model::Party,
         within: Duration,
@@ -775,19 +605,9 @@ impl Adapter {
         })
     }
 
-    /// `licenses.verify`.
-    pub async fn verify_license(
-        &self,
-        type_code: &str,
-        number: &str,
-    ) -> Result<Option<model::License>, CallError> {
-        self.verify_license_within(type_code, number, Duration::MAX)
-            .await
-    }
-
     /// `licenses.verify`, given up (as a timeout) after `within` if that is
     /// shorter than the call timeout.
-    pub async fn verify_license_within(
+    async fn verify_license_within(
         &self,
         type_code: &str,
         number: &str,
@@ -807,6 +627,12 @@ impl Adapter {
                 .transpose()
                 .map_err(|e| self.bad_output(F, e))
         })
+    }
+}
+
+impl WasmAdapter {
+    fn id(&self) -> &str {
+        &self.inner.shared.id
     }
 
     fn indices<'a, I>(
@@ -1081,10 +907,6 @@ fn initial_memory(wasm: &[u8]) -> Result<u64, String> {
     Ok(total)
 }
 
-fn mib_text(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-}
-
 /// Why a call is to be stopped at the next epoch tick: the budget it went past.
 #[derive(Clone, Default)]
 pub(crate) struct Stop(Arc<std::sync::OnceLock<String>>);
@@ -1153,7 +975,7 @@ impl WarmInstance {
     }
 }
 
-impl Adapter {
+impl WasmAdapter {
     /// Instantiates once for repeated calls; see [`WarmInstance`].
     #[doc(hidden)]
     pub async fn warm_instance(&self) -> wasmtime::Result<WarmInstance> {

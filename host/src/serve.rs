@@ -45,7 +45,7 @@ pub async fn platform(config: Config) -> anyhow::Result<Platform> {
         )
     })?;
     let adapter_dir = config.adapter_dir.clone();
-    let platform = Platform::new(store, calendar, config, runtime, trust);
+    let platform = Platform::new(store, calendar, config, Arc::new(runtime), trust);
     load_adapters(&platform, &adapter_dir).await?;
     platform
         .load_registry()
@@ -82,13 +82,13 @@ pub async fn load_adapters(platform: &Platform, dir: &Path) -> anyhow::Result<()
                 .map_err(|e| e.to_string())
                 .and_then(|verified| {
                     platform
-                        .runtime
+                        .loader
                         .load(verified.manifest, &verified.component, verified.sha256)
                         .map_err(|e| e.to_string())
                 })
         } else {
             platform
-                .runtime
+                .loader
                 .load_dir(&package)
                 .map_err(|e| e.to_string())
         };

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use legacy_systems::{market_supervision, public_security};
+use onewindow::adapter::Adapter as _;
 use onewindow_tests::{CLERK, Db, Department, fresh_database, platform_config_with};
 use serde_json::{Value, json};
 

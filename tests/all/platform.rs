@@ -1205,7 +1205,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     // A restart keeps the active version, and compiles nothing again.
     s.restart(true).await;
     assert_eq!(serving(&s), "0.2.0");
-    let (hits, _) = s.platform().runtime.compile_cache_stats().unwrap();
+    let (hits, _) = s.platform().loader.cache_stats().unwrap();
     assert!(hits >= 1, "loaded from the compile cache");
 
     // Disable, then delete: the active version cannot be deleted.

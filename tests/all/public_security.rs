@@ -5,16 +5,17 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::public_security::{self as mock, CHEN_XIAODONG, Fault};
+use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
     AdapterError, CaseEvent, CaseStatus, CaseSubmission, License, LicenseStatus, Party,
 };
 use onewindow::runtime::breaker::BreakerConfig;
-use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 
 struct Setup {
     mock: mock::Handle,
-    adapter: Adapter,
+    adapter: WasmAdapter,
     _package: TestPackage,
     _runtime: Runtime,
     _exchange: tempfile::TempDir,
@@ -115,7 +116,7 @@ fn business_license() -> License {
 
 /// Follows the events from `cursor` until `case_no` completes; returns its events.
 async fn events_until_done(
-    adapter: &Adapter,
+    adapter: &WasmAdapter,
     case_no: &str,
     cursor: &mut Option<String>,
 ) -> Vec<CaseEvent> {

@@ -4,11 +4,12 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::real_estate::{self as mock, Fault};
+use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
     AdapterError, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
 };
 use onewindow::runtime::breaker::BreakerConfig;
-use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 
 const STAGE: Duration = Duration::from_millis(30);
@@ -19,7 +20,7 @@ const BUYER_ID: &str = "33012219930519002X";
 
 struct Setup {
     mock: mock::Handle,
-    adapter: Adapter,
+    adapter: WasmAdapter,
     _package: TestPackage,
     runtime: Runtime,
     exchange: tempfile::TempDir,
@@ -145,7 +146,7 @@ fn unavailable(err: &CallError) -> &str {
 
 /// Reads events from `cursor` until `done` says stop, returning the cursor reached.
 async fn follow(
-    adapter: &Adapter,
+    adapter: &WasmAdapter,
     mut cursor: Option<String>,
     mut done: impl FnMut(&onewindow::model::CaseEvent) -> bool,
 ) -> Option<String> {

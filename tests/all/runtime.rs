@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use onewindow::adapter::{Adapter as _, CallError, LoadError};
 use onewindow::model::AdapterError;
-use onewindow::runtime::{Adapter, CallError, LoadError, Runtime};
+use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components, fixture_manifest, runtime};
 
-fn load(runtime: &Runtime, id: &str, behaviour: &str, config: &str, limits: &str) -> Adapter {
+fn load(runtime: &Runtime, id: &str, behaviour: &str, config: &str, limits: &str) -> WasmAdapter {
     let package = TestPackage::new(
         components::FIXTURE_ADAPTER,
         &fixture_manifest(id, behaviour, config, limits),
@@ -411,19 +412,19 @@ async fn repeated_traps_open_the_breaker_of_that_adapter_only() {
         assert_eq!(err.kind(), "trap", "{err}");
         assert_eq!(healthy.list_matters().await.unwrap()[0].name, "健康");
     }
-    assert_eq!(trapping.breaker().name(), "open");
+    assert_eq!(trapping.health().breaker, "open");
     let err = trapping.list_matters().await.unwrap_err();
     assert_eq!(err.kind(), "breaker_open", "{err}");
     assert!(err.is_retryable(), "cases wait in the outbox meanwhile");
     assert!(err.to_string().contains("circuit breaker is open"), "{err}");
-    assert_eq!(healthy.breaker().name(), "closed");
+    assert_eq!(healthy.health().breaker, "closed");
     assert_eq!(healthy.list_matters().await.unwrap()[0].name, "健康");
 
     tokio::time::sleep(Duration::from_millis(350)).await;
     let err = trapping.list_matters().await.unwrap_err();
     assert_eq!(err.kind(), "trap", "the trial runs the adapter: {err}");
     assert_eq!(
-        trapping.breaker().name(),
+        trapping.health().breaker,
         "open",
         "and a failed trial opens it again"
     );

@@ -5,9 +5,10 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::social_security::{self as mock, Fault};
+use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
 use onewindow::runtime::breaker::BreakerConfig;
-use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 use serde_json::{Value, json};
 
@@ -15,7 +16,7 @@ const CHEN: &str = "11010519491231002X";
 
 struct Setup {
     mock: mock::Handle,
-    adapter: Adapter,
+    adapter: WasmAdapter,
     _package: TestPackage,
     _runtime: Runtime,
     _exchange: tempfile::TempDir,

@@ -5,14 +5,15 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::tax::{self as mock, Fault};
+use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
 use onewindow::runtime::breaker::BreakerConfig;
-use onewindow::runtime::{Adapter, CallError, Runtime};
+use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 
 struct Setup {
     mock: mock::Handle,
-    adapter: Adapter,
+    adapter: WasmAdapter,
     _package: TestPackage,
     _runtime: Runtime,
     _exchange: tempfile::TempDir,

@@ -230,7 +230,7 @@ async fn forged_pushes_are_refused_before_the_adapter_and_change_nothing(db: Db)
         audited
     );
     let adapter = s.platform().adapter(ADAPTER).unwrap();
-    assert_eq!(adapter.breaker().name(), "closed");
+    assert_eq!(adapter.health().breaker, "closed");
 
     // A correctly signed push moves the case; the same push again is a replay.
     let review = bjzttz(&case_no, &ywlsh, &[(1, "02", "材料齐全，进入审查")], None);
@@ -535,7 +535,7 @@ async fn malformed_pushes_and_abandoned_lookups_leave_the_breaker_closed(db: Db)
         );
         assert_eq!(answer["error"], "notification_rejected");
     }
-    assert_eq!(adapter.breaker().name(), "closed");
+    assert_eq!(adapter.health().breaker, "closed");
 
     // Clerks who give up on a slow department are not the department's failure.
     s.mock.set_fault(Fault::Slow(Duration::from_millis(1500)));
@@ -566,7 +566,7 @@ async fn malformed_pushes_and_abandoned_lookups_leave_the_breaker_closed(db: Db)
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(adapter.breaker().name(), "closed");
+    assert_eq!(adapter.health().breaker, "closed");
     s.mock.set_fault(Fault::None);
     let (status, _) = s
         .call(

@@ -18,6 +18,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use onewindow::adapter::Adapter as _;
 use onewindow::model::EventPage;
 use onewindow_tests::{TestPackage, components, fixture_manifest, runtime};
 

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use onewindow::runtime::{Adapter, Runtime, RuntimeConfig};
+use onewindow::adapter::Adapter as _;
+use onewindow::runtime::{Runtime, RuntimeConfig, WasmAdapter};
 use onewindow_tests::components;
 use serde_json::{Value, json};
 
@@ -85,7 +86,7 @@ fn packages(dir: &Path, count: usize) -> Vec<PathBuf> {
 }
 
 /// Loads the packages; returns the adapters and the time taken.
-fn load_all(runtime: &Runtime, folders: &[PathBuf]) -> (Vec<Adapter>, Duration) {
+fn load_all(runtime: &Runtime, folders: &[PathBuf]) -> (Vec<WasmAdapter>, Duration) {
     let started = Instant::now();
     let adapters = folders
         .iter()
@@ -95,7 +96,7 @@ fn load_all(runtime: &Runtime, folders: &[PathBuf]) -> (Vec<Adapter>, Duration) 
 }
 
 /// Median of `calls` calls of `cases.on-notify` with one record on `adapter`.
-fn call_median(adapter: &Adapter, calls: usize) -> Duration {
+fn call_median(adapter: &WasmAdapter, calls: usize) -> Duration {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 use super::{Platform, PlatformError};
 use crate::platform::audit::NewEntry;
 use crate::registry::package::{self, PackageFiles};
-use crate::runtime::Adapter;
+use std::sync::Arc;
+
+use crate::adapter::Adapter;
 use crate::store;
 
 /// One installed version, as operators see it.
@@ -36,9 +38,9 @@ pub struct InstalledVersion {
 /// outbound prefix. (Linking has already refused anything the host does not
 /// serve at all; every wasip2 component imports the filesystem interfaces, which
 /// show it nothing but a granted exchange directory.)
-fn beyond_grants(adapter: &Adapter) -> Result<(), String> {
-    let http = adapter
-        .imports()
+fn beyond_grants(adapter: &dyn Adapter) -> Result<(), String> {
+    let imports = adapter.imports();
+    let http = imports
         .iter()
         .find(|name| name.starts_with("wasi:http/outgoing-handler"));
     match http {
@@ -88,8 +90,7 @@ impl Platform {
         archive: &[u8],
         actor: &str,
     ) -> Result<InstalledVersion, PlatformError> {
-        let (archive, trust, runtime) =
-            (archive.to_vec(), self.trust.clone(), self.runtime.clone());
+        let (archive, trust, runtime) = (archive.to_vec(), self.trust.clone(), self.loader.clone());
         let require = self.config.require_signatures;
         // Unpacking and compiling take CPU for seconds: not on the executor.
         let checked = tokio::task::spawn_blocking(move || {
@@ -106,7 +107,7 @@ impl Platform {
                             verified.sha256.clone(),
                         )
                         .map_err(|e| e.to_string())?;
-                    beyond_grants(&adapter).map(|()| verified)
+                    beyond_grants(adapter.as_ref()).map(|()| verified)
                 })
         })
         .await
@@ -173,7 +174,11 @@ impl Platform {
 
     /// Loads `id` `version` from the registry, verified again against today's
     /// trust store (a key removed or narrowed since no longer vouches for it).
-    async fn load_version(&self, id: &str, version: &str) -> Result<Adapter, PlatformError> {
+    async fn load_version(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<Arc<dyn Adapter>, PlatformError> {
         let row = sqlx::query(
             "SELECT sha256, manifest, component, signature FROM adapter_versions WHERE adapter_id = $1 AND version = $2",
         )
@@ -192,7 +197,7 @@ impl Platform {
                 .try_get::<Option<String>, _>("signature")?
                 .map(String::into_bytes),
         };
-        let (trust, runtime) = (self.trust.clone(), self.runtime.clone());
+        let (trust, runtime) = (self.trust.clone(), self.loader.clone());
         let require = self.config.require_signatures;
         let (id, version) = (id.to_owned(), version.to_owned());
         tokio::task::spawn_blocking(move || {

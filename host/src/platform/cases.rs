@@ -3,6 +3,7 @@
 //! applicant's evaluation.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use indexmap::IndexMap;
@@ -17,9 +18,9 @@ use super::catalogue::CatalogueMatter;
 use super::intake::{NewCase, Stored};
 use super::lifecycle::Status;
 use super::{MissingMaterial, Platform, PlatformError, licenses};
+use crate::adapter::Adapter;
 use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
 use crate::platform::audit::NewEntry;
-use crate::runtime::Adapter;
 use crate::store::{self, Tx, json_column};
 
 /// The applicant's consent to reuse electronic licenses (recorded with its purpose).
@@ -230,7 +231,7 @@ pub struct MaterialCheck {
 /// One matter of an application and the adapter that takes it.
 struct Target {
     matter: CatalogueMatter,
-    adapter: Adapter,
+    adapter: Arc<dyn Adapter>,
     /// `Some(matter code)` in a theme application, where material codes are
     /// qualified as `<matter code>/<material code>`.
     qualifier: Option<String>,

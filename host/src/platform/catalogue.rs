@@ -88,7 +88,7 @@ impl Platform {
 
     async fn sync_matters(
         &self,
-        adapters: impl IntoIterator<Item = crate::runtime::Adapter>,
+        adapters: impl IntoIterator<Item = std::sync::Arc<dyn crate::adapter::Adapter>>,
     ) -> SyncReport {
         let _one_at_a_time = self.syncing.lock().await;
         let mut report = SyncReport::default();
@@ -97,7 +97,7 @@ impl Platform {
                 continue;
             }
             match adapter.list_matters().await {
-                Ok(matters) => match self.store_matters(&adapter, &matters).await {
+                Ok(matters) => match self.store_matters(adapter.as_ref(), &matters).await {
                     Ok(()) => report.synced.push((adapter.id().to_owned(), matters.len())),
                     Err(e) => report.failed.push((adapter.id().to_owned(), e.to_string())),
                 },
@@ -112,7 +112,7 @@ impl Platform {
 
     async fn store_matters(
         &self,
-        adapter: &crate::runtime::Adapter,
+        adapter: &dyn crate::adapter::Adapter,
         matters: &[Matter],
     ) -> Result<(), PlatformError> {
         for m in matters {

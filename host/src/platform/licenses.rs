@@ -469,7 +469,7 @@ impl Platform {
     /// the adapter's own department confirms it through `licenses.verify`.
     pub(crate) async fn provenance(
         &self,
-        adapter: &crate::runtime::Adapter,
+        adapter: &dyn crate::adapter::Adapter,
         case_no: &str,
         license: &License,
     ) -> Result<Provenance, PlatformError> {

@@ -39,6 +39,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use onewindow::adapter::Adapter as _;
 use onewindow::model;
 use onewindow_sdk::types as sdk;
 use onewindow_tests::{TestPackage, components};
@@ -111,7 +112,7 @@ fn args() -> anyhow::Result<Args> {
 
 /// What the four ways are called on.
 struct Subjects {
-    adapter: onewindow::runtime::Adapter,
+    adapter: onewindow::runtime::WasmAdapter,
     client: reqwest::Client,
     url: String,
     plugin: extism::Plugin,

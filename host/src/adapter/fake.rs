@@ -1,0 +1,247 @@
+//! An in-memory department for the domain's tests: it answers from what a test
+//! gives it, records what it was asked, and fails when told to, so cases,
+//! delivery and license reuse can be tested in seconds, with no component and
+//! no mock legacy system.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{Adapter, CallError, Health, Interfaces, LoadError, Loader};
+use crate::manifest::Manifest;
+use crate::model;
+
+/// A department that lives in memory.
+#[derive(Debug)]
+pub struct FakeAdapter {
+    manifest: Manifest,
+    exports: Interfaces,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    matters: Vec<model::Matter>,
+    licenses: Vec<model::License>,
+    /// Every submission received, in order (a re-delivery appears twice).
+    submissions: Vec<model::CaseSubmission>,
+    /// Events the department has reported; `cases.events` pages through them.
+    events: Vec<model::CaseEvent>,
+    /// Failures the next calls of a function meet, first in first out.
+    failures: VecDeque<(&'static str, CallError)>,
+    calls: u64,
+    failed_calls: u64,
+}
+
+impl FakeAdapter {
+    /// A department `id` serving all three interfaces, with nothing in it yet.
+    pub fn new(id: &str, department: &str) -> Self {
+        let text = format!(
+            "id = \"{id}\"\nversion = \"1.0.0\"\ndepartment = \"{department}\"\napi = \"onewindow:adapter@0.1.0\"\n"
+        );
+        let manifest = Manifest::parse(&text, Path::new("fake adapter.toml"))
+            .unwrap_or_else(|e| panic!("a fake adapter's manifest: {e}"));
+        Self {
+            manifest,
+            exports: Interfaces {
+                matters: true,
+                cases: true,
+                licenses: true,
+            },
+            state: Mutex::default(),
+        }
+    }
+
+    /// Serves these matters.
+    pub fn with_matters(self, matters: Vec<model::Matter>) -> Self {
+        self.state().matters = matters;
+        self
+    }
+
+    /// Holds these licenses.
+    pub fn with_licenses(self, licenses: Vec<model::License>) -> Self {
+        self.state().licenses = licenses;
+        self
+    }
+
+    /// The department reports `event` (found by the next `cases.events`).
+    pub fn report(&self, event: model::CaseEvent) {
+        self.state().events.push(event);
+    }
+
+    /// The next call of `function` (e.g. `cases.submit`) fails with `kind`:
+    /// `unavailable`, `invalid`, `refused`, `trap` or `timeout`.
+    pub fn fail_next(&self, function: &'static str, kind: &str) {
+        let adapter = self.manifest.id.clone();
+        let message = format!("the fake was told to fail with {kind}");
+        let error = match kind {
+            "unavailable" => model::AdapterError::Unavailable(message),
+            "invalid" => model::AdapterError::Invalid(message),
+            "refused" => model::AdapterError::Refused(message),
+            "trap" => {
+                return self.state().failures.push_back((
+                    function,
+                    CallError::Trap {
+                        adapter,
+                        function,
+                        cause: message,
+                    },
+                ));
+            }
+            "timeout" => {
+                return self.state().failures.push_back((
+                    function,
+                    CallError::Timeout {
+                        adapter,
+                        function,
+                        ms: 2000,
+                    },
+                ));
+            }
+            other => panic!("no such failure: {other}"),
+        };
+        self.state().failures.push_back((
+            function,
+            CallError::Adapter {
+                adapter,
+                function,
+                error,
+            },
+        ));
+    }
+
+    /// Every submission received, in order.
+    pub fn submissions(&self) -> Vec<model::CaseSubmission> {
+        self.state().submissions.clone()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a call of `function` and takes the failure waiting for it, if any.
+    fn enter(&self, function: &'static str) -> Result<std::sync::MutexGuard<'_, State>, CallError> {
+        let mut state = self.state();
+        state.calls += 1;
+        let waiting = state.failures.iter().position(|(f, _)| *f == function);
+        if let Some(error) = waiting.and_then(|i| state.failures.remove(i)) {
+            state.failed_calls += 1;
+            return Err(error.1);
+        }
+        Ok(state)
+    }
+}
+
+#[async_trait::async_trait]
+impl Adapter for FakeAdapter {
+    fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    fn sha256(&self) -> &str {
+        "fake"
+    }
+
+    fn exports(&self) -> Interfaces {
+        self.exports
+    }
+
+    fn imports(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn health(&self) -> Health {
+        let state = self.state();
+        Health {
+            calls: state.calls,
+            failed_calls: state.failed_calls,
+            breaker: "closed",
+            memory_high_water: 0,
+        }
+    }
+
+    async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
+        Ok(self.enter("matters.list")?.matters.clone())
+    }
+
+    async fn submit_case(&self, submission: &model::CaseSubmission) -> Result<String, CallError> {
+        let mut state = self.enter("cases.submit")?;
+        state.submissions.push(submission.clone());
+        Ok(format!("{}-{}", self.manifest.id, submission.case_no))
+    }
+
+    async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError> {
+        let state = self.enter("cases.events")?;
+        let from: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let events: Vec<_> = state.events.iter().skip(from).cloned().collect();
+        Ok(model::EventPage {
+            next_cursor: Some((from + events.len()).to_string()),
+            events,
+            more: false,
+        })
+    }
+
+    async fn on_notify(
+        &self,
+        body: &[u8],
+        _content_type: &str,
+    ) -> Result<Vec<model::CaseEvent>, CallError> {
+        drop(self.enter("cases.on-notify")?);
+        serde_json::from_slice(body).map_err(|e| CallError::Adapter {
+            adapter: self.manifest.id.clone(),
+            function: "cases.on-notify",
+            error: model::AdapterError::Invalid(format!("not a JSON list of events: {e}")),
+        })
+    }
+
+    async fn licenses_by_holder_within(
+        &self,
+        holder: &model::Party,
+        _within: Duration,
+    ) -> Result<Vec<model::License>, CallError> {
+        let state = self.enter("licenses.by-holder")?;
+        Ok(state
+            .licenses
+            .iter()
+            .filter(|l| l.holder.id() == holder.id())
+            .cloned()
+            .collect())
+    }
+
+    async fn verify_license_within(
+        &self,
+        type_code: &str,
+        number: &str,
+        _within: Duration,
+    ) -> Result<Option<model::License>, CallError> {
+        let state = self.enter("licenses.verify")?;
+        Ok(state
+            .licenses
+            .iter()
+            .find(|l| l.type_code == type_code && l.number == number)
+            .cloned())
+    }
+}
+
+/// A loader for platforms that only ever get fakes: every package is refused.
+#[derive(Debug, Default)]
+pub struct NoPackages;
+
+impl Loader for NoPackages {
+    fn load(
+        &self,
+        manifest: Manifest,
+        _component: &[u8],
+        _sha256: String,
+    ) -> Result<Arc<dyn Adapter>, LoadError> {
+        Err(LoadError::Compile {
+            adapter: manifest.id,
+            message: "this platform runs only in-memory adapters".into(),
+        })
+    }
+}

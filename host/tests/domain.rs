@@ -1,0 +1,468 @@
+//! The domain with in-memory departments ([`FakeAdapter`]): acceptance and its
+//! 一次告知, the lifecycle, joint cases, delivery and its retries, and
+//! deadlines across a 补正 pause. No component, no mock legacy system; each test
+//! runs on SQLite and on the PostgreSQL server `ONEWINDOW_TEST_POSTGRES` names
+//! (`make test` starts one and sets it; see tests/postgres.sh).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use indexmap::IndexMap;
+use onewindow::adapter::fake::{FakeAdapter, NoPackages};
+use onewindow::delivery;
+use onewindow::model::{CaseEvent, CaseStatus, Material, Matter, MatterKind, Party};
+use onewindow::platform::calendar::Calendar;
+use onewindow::platform::cases::{Application, StatusChange};
+use onewindow::platform::lifecycle::Status;
+use onewindow::platform::{Clock, Platform, PlatformError};
+use onewindow::registry::package::TrustStore;
+use onewindow::store::Store;
+
+/// A platform over a fresh database with the given fake departments.
+struct World {
+    platform: Platform,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+async fn database(db: Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}/onewindow.db?mode=rwc", dir.display()),
+        Db::Postgres => {
+            use sqlx::Connection as _;
+            let admin = std::env::var("ONEWINDOW_TEST_POSTGRES").expect(
+                "ONEWINDOW_TEST_POSTGRES is not set: the PostgreSQL tests need a server \
+                 (`make test` starts one and sets it; see tests/postgres.sh)",
+            );
+            sqlx::any::install_default_drivers();
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos();
+            let name = format!("onewindow_d_{}_{nanos}", std::process::id());
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let (base, _) = admin.rsplit_once('/').unwrap();
+            format!("{base}/{name}")
+        }
+    }
+}
+
+/// 2026-12-01, a Tuesday, 10:00 in China.
+fn tuesday() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00").unwrap()
+}
+
+const TOKENS: &str = r#"
+[[tokens]]
+name = "窗口一号"
+role = "clerk"
+token = "domain-clerk-token-0123456789abcdef"
+"#;
+
+const THEME: &str = r#"
+[[themes]]
+code = "open-shop"
+name = "开办小店"
+matters = ["SC-001", "SW-001"]
+promised-days = 5
+"#;
+
+async fn world(db: Db, departments: &[Arc<FakeAdapter>]) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database(db, dir.path()).await;
+    let toml = format!(
+        "data-dir = \"{}\"\ndatabase-url = \"{url}\"\n{TOKENS}{THEME}",
+        dir.path().join("data").display()
+    );
+    let path = dir.path().join("onewindow.toml");
+    let mut config =
+        onewindow::config::Config::from_toml(&toml, &path, &Default::default()).unwrap();
+    // Retries come at once, and give up after a second.
+    config.delivery.initial_backoff = Duration::from_millis(1);
+    config.delivery.max_backoff = Duration::from_millis(1);
+    config.delivery.retry_horizon = Duration::from_secs(1);
+    let calendar =
+        Calendar::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("holidays"))
+            .unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let mut platform = Platform::new(
+        store,
+        calendar,
+        config,
+        Arc::new(NoPackages),
+        TrustStore::default(),
+    );
+    platform.clock = Clock::set_at(tuesday());
+    for department in departments {
+        platform.install(department.clone());
+    }
+    let report = platform.sync_catalogue().await;
+    assert!(report.failed.is_empty(), "{report:?}");
+    World {
+        platform,
+        _dir: dir,
+    }
+}
+
+/// Runs `test` on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($name:ident, $test:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test(super::Db::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$test(super::Db::Postgres).await
+            }
+        }
+    };
+}
+
+fn matter(code: &str, department: &str, materials: &[(&str, &str)]) -> Matter {
+    Matter {
+        code: code.into(),
+        name: format!("事项{code}"),
+        department: department.into(),
+        kind: MatterKind::AdministrativeLicense,
+        legal_days: 20,
+        promised_days: 5,
+        visits: 0,
+        online: true,
+        fee: "不收费".into(),
+        conditions: String::new(),
+        materials: materials
+            .iter()
+            .map(|(code, name)| Material {
+                code: (*code).into(),
+                name: (*name).into(),
+                required: true,
+                license_type: None,
+            })
+            .collect(),
+    }
+}
+
+fn market() -> Arc<FakeAdapter> {
+    Arc::new(
+        FakeAdapter::new("market", "县市场监督管理局").with_matters(vec![
+            matter("SC-001", "县市场监督管理局", &[]),
+            matter(
+                "SC-002",
+                "县市场监督管理局",
+                &[("M1", "申请书"), ("M2", "章程")],
+            ),
+        ]),
+    )
+}
+
+fn tax() -> Arc<FakeAdapter> {
+    Arc::new(
+        FakeAdapter::new("tax", "县税务局").with_matters(vec![matter("SW-001", "县税务局", &[])]),
+    )
+}
+
+fn applicant() -> Party {
+    Party::Organization {
+        credit_code: "91330122MA2H0XXX0L".into(),
+        name: "桐庐小店有限公司".into(),
+    }
+}
+
+fn application(matter: Option<&str>, theme: Option<&str>) -> Application {
+    Application {
+        matter_code: matter.map(str::to_owned),
+        theme_code: theme.map(str::to_owned),
+        applicant: applicant(),
+        representative: None,
+        form: IndexMap::new(),
+        attachments: Vec::new(),
+        consent: None,
+    }
+}
+
+fn event(case_no: &str, status: CaseStatus) -> CaseEvent {
+    CaseEvent {
+        case_no: case_no.into(),
+        status,
+        at: "2026-12-01T11:00:00+08:00".into(),
+        note: "部门办理".into(),
+        issued: None,
+    }
+}
+
+/// Delivers what is due until nothing is.
+async fn deliver(platform: &Platform) {
+    while delivery::deliver_due(platform).await.unwrap() > 0 {}
+}
+
+async fn acceptance_lists_every_missing_material_at_once_and_stores_nothing(db: Db) {
+    let w = world(db, &[market()]).await;
+    let err = w
+        .platform
+        .accept(application(Some("SC-002"), None), "窗口一号")
+        .await
+        .unwrap_err();
+    let PlatformError::MissingMaterials(missing) = err else {
+        panic!("expected the missing materials, got {err:?}");
+    };
+    let names: Vec<_> = missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["申请书", "章程"]);
+    let cases = w.platform.cases(&Default::default()).await.unwrap();
+    assert!(cases.is_empty(), "a refused application stores nothing");
+}
+on_both!(
+    acceptance,
+    acceptance_lists_every_missing_material_at_once_and_stores_nothing
+);
+
+async fn a_case_moves_through_its_lifecycle_and_refuses_illegal_moves(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    assert_eq!(case.status, Status::Accepted);
+    deliver(p).await;
+    assert_eq!(market.submissions().len(), 1);
+    let case = p.case(&case.case_no).await.unwrap();
+    assert_eq!(case.status, Status::Delivered);
+    assert_eq!(
+        case.parts[0].department_ref.as_deref(),
+        Some(format!("market-{}", case.case_no).as_str())
+    );
+
+    // Completed before a decision is not a move the lifecycle knows.
+    market.report(event(&case.case_no, CaseStatus::Completed));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::Delivered
+    );
+
+    for status in [
+        CaseStatus::InReview,
+        CaseStatus::Approved,
+        CaseStatus::Completed,
+    ] {
+        market.report(event(&case.case_no, status));
+    }
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let case = p.case(&case.case_no).await.unwrap();
+    assert_eq!(case.status, Status::Completed);
+
+    // A final case does not move back, whoever asks.
+    market.report(event(&case.case_no, CaseStatus::InReview));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::Completed
+    );
+    let err = p
+        .change_status(
+            &case.case_no,
+            &StatusChange {
+                status: "withdrawn".into(),
+                note: String::new(),
+            },
+            "窗口一号",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+}
+on_both!(
+    lifecycle,
+    a_case_moves_through_its_lifecycle_and_refuses_illegal_moves
+);
+
+async fn the_parts_of_a_joint_case_move_on_their_own(db: Db) {
+    let (market, tax) = (market(), tax());
+    let w = world(db, &[market.clone(), tax.clone()]).await;
+    let p = &w.platform;
+    let case = p
+        .accept(application(None, Some("open-shop")), "窗口一号")
+        .await
+        .unwrap();
+    assert_eq!(case.parts.len(), 2);
+    deliver(p).await;
+    assert_eq!(
+        (market.submissions().len(), tax.submissions().len()),
+        (1, 1)
+    );
+
+    for status in [CaseStatus::Approved, CaseStatus::Completed] {
+        market.report(event(&case.case_no, status));
+    }
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let case = p.case(&case.case_no).await.unwrap();
+    let parts: Vec<_> = case.parts.iter().map(|p| p.status).collect();
+    assert_eq!(parts, [Status::Completed, Status::Delivered]);
+    assert_eq!(
+        case.status,
+        Status::Delivered,
+        "the case waits for its last part"
+    );
+
+    for status in [CaseStatus::Denied, CaseStatus::Completed] {
+        tax.report(event(&case.case_no, status));
+    }
+    delivery::poll_events(p, tax.as_ref()).await.unwrap();
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::Completed
+    );
+}
+on_both!(joint, the_parts_of_a_joint_case_move_on_their_own);
+
+async fn delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    // Down once: the next attempt delivers.
+    let first = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    market.fail_next("cases.submit", "unavailable");
+    assert_eq!(delivery::deliver_due(p).await.unwrap(), 1);
+    assert_eq!(
+        p.case(&first.case_no).await.unwrap().status,
+        Status::Accepted
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    deliver(p).await;
+    assert_eq!(
+        p.case(&first.case_no).await.unwrap().status,
+        Status::Delivered
+    );
+    assert_eq!(
+        market.submissions().len(),
+        1,
+        "the failed attempt left nothing"
+    );
+
+    // Down for longer than the horizon: the case shows delivery_failed.
+    let second = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        market.fail_next("cases.submit", "unavailable");
+        delivery::deliver_due(p).await.unwrap();
+        let status = p.case(&second.case_no).await.unwrap().status;
+        if status == Status::DeliveryFailed {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A case the department finds invalid is not retried: it is returned at
+    // once, with the department's reason.
+    let third = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    market.fail_next("cases.submit", "invalid");
+    assert_eq!(delivery::deliver_due(p).await.unwrap(), 1);
+    let third = p.case(&third.case_no).await.unwrap();
+    assert_eq!(third.status, Status::Returned);
+    assert!(
+        third
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("fail with invalid"),
+        "{:?}",
+        third.reason
+    );
+    deliver(p).await;
+    assert_eq!(market.submissions().len(), 1, "nothing was retried");
+}
+on_both!(
+    retries,
+    delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon
+);
+
+async fn an_event_reported_twice_moves_the_case_once(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    deliver(p).await;
+    let approved = event(&case.case_no, CaseStatus::Approved);
+    delivery::apply_event(p, market.as_ref(), &approved)
+        .await
+        .unwrap();
+    delivery::apply_event(p, market.as_ref(), &approved)
+        .await
+        .unwrap();
+    let case = p.case(&case.case_no).await.unwrap();
+    let approvals = case
+        .timeline
+        .iter()
+        .filter(|s| s.status == Status::Approved)
+        .count();
+    assert_eq!(approvals, 1, "{:?}", case.timeline);
+    // Nothing is delivered twice either.
+    deliver(p).await;
+    assert_eq!(market.submissions().len(), 1);
+}
+on_both!(idempotent, an_event_reported_twice_moves_the_case_once);
+
+async fn a_supplement_pause_moves_the_deadlines_by_its_working_days(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case = p
+        .accept(application(Some("SC-001"), None), "窗口一号")
+        .await
+        .unwrap();
+    // Accepted Tuesday 2026-12-01: 5 working days on is Tuesday 12-08.
+    assert_eq!(case.promised_by.to_string(), "2026-12-08");
+    deliver(p).await;
+    market.report(event(&case.case_no, CaseStatus::SupplementRequested));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::SupplementRequested
+    );
+    // The applicant hands the materials in a week later, on Tuesday 12-08.
+    p.clock
+        .set(DateTime::parse_from_rfc3339("2026-12-08T10:00:00+08:00").unwrap());
+    let case = p
+        .change_status(
+            &case.case_no,
+            &StatusChange {
+                status: "in_review".into(),
+                note: String::new(),
+            },
+            "窗口一号",
+        )
+        .await
+        .unwrap();
+    assert_eq!(case.status, Status::InReview);
+    // Five working days of pause (12-01 to 12-08) move both dates by five.
+    assert_eq!(case.promised_by.to_string(), "2026-12-15");
+}
+on_both!(
+    pause,
+    a_supplement_pause_moves_the_deadlines_by_its_working_days
+);
