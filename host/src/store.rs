@@ -399,6 +399,48 @@ mod tests {
         assert_eq!(redact("sqlite://data/ow.db"), "sqlite://data/ow.db");
     }
 
+    /// The two dialects' migrations are the same but for the words each
+    /// dialect spells its own way; a migration added to one only, or changed in
+    /// one only, fails here.
+    #[test]
+    fn the_sqlite_and_postgresql_migrations_do_not_drift() {
+        const DIALECT: [(&str, &str); 2] = [
+            ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY"),
+            ("BLOB", "BYTEA"),
+        ];
+        let describe = |migrator: &Migrator| -> Vec<(i64, String, String)> {
+            migrator
+                .iter()
+                .map(|m| {
+                    let mut sql = m.sql.to_string();
+                    for (sqlite, postgres) in DIALECT {
+                        sql = sql.replace(postgres, sqlite);
+                    }
+                    // Comments may explain a dialect; only the statements must agree.
+                    let statements: Vec<&str> = sql
+                        .lines()
+                        .map(|l| l.split("--").next().unwrap_or_default().trim_end())
+                        .filter(|l| !l.trim().is_empty())
+                        .collect();
+                    (m.version, m.description.to_string(), statements.join("\n"))
+                })
+                .collect()
+        };
+        let (sqlite, postgres) = (describe(&SQLITE), describe(&POSTGRES));
+        assert_eq!(
+            sqlite.iter().map(|m| (m.0, &m.1)).collect::<Vec<_>>(),
+            postgres.iter().map(|m| (m.0, &m.1)).collect::<Vec<_>>(),
+            "both dialects have the same migrations"
+        );
+        for (a, b) in sqlite.iter().zip(&postgres) {
+            assert_eq!(
+                a.2, b.2,
+                "migration {} {} differs between the dialects",
+                a.0, a.1
+            );
+        }
+    }
+
     #[test]
     fn sqlite_paths_are_found_in_urls() {
         assert_eq!(
