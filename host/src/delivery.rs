@@ -88,7 +88,11 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
             loop {
                 tokio::time::sleep(sync.config.delivery.catalogue_sync_interval).await;
                 let report = sync.sync_catalogue().await;
-                tracing::info!(?report, "catalogue synced");
+                if report.failed.is_empty() {
+                    tracing::debug!(?report, "catalogue synced");
+                } else {
+                    tracing::warn!(?report, "catalogue synced, but not from every adapter");
+                }
             }
         }),
     ]

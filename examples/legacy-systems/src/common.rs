@@ -34,13 +34,15 @@ pub fn china_today() -> NaiveDate {
     china_now().date()
 }
 
-/// Logs every request with its status and duration.
+/// Logs every request with its status and duration, at DEBUG: the platform
+/// polls every few seconds, and what changes something is logged where it
+/// happens (a case stored, a status changed, a fault set).
 pub async fn log_requests(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
     let started = tokio::time::Instant::now();
     let response = next.run(req).await;
-    tracing::info!(
+    tracing::debug!(
         %method,
         %uri,
         status = response.status().as_u16(),

@@ -86,7 +86,7 @@ async fn djzc(
             operations::failure(&name, &operations::Failure::Malformed(err.to_string()))
         }
     };
-    tracing::info!(
+    tracing::debug!(
         operation = %answer.name.trim_end_matches("Response"),
         fhdm = answer.text_of("FHDM").unwrap_or_default(),
         fhxx = answer.text_of("FHXX").unwrap_or_default(),

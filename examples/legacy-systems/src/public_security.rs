@@ -82,7 +82,7 @@ async fn transaction(
         body: &body,
     };
     let reply = operations::dispatch(&jym, &request, &app.state, fault);
-    tracing::info!(
+    tracing::debug!(
         transaction = %jym,
         code = reply.code,
         message = %reply.message,

@@ -69,7 +69,7 @@ fn params(query: Params) -> Result<HashMap<String, String>, Failure> {
 
 fn answer(op: Op, result: Result<(String, serde_json::Value), Failure>, fault: Fault) -> Response {
     if let Err(failure) = &result {
-        tracing::info!(?op, code = failure.code, message = %failure.message, "answered");
+        tracing::debug!(?op, code = failure.code, message = %failure.message, "answered");
     }
     protocol::respond(op, protocol::envelope(result), fault)
 }

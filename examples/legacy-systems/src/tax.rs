@@ -63,7 +63,7 @@ async fn service(
         Ok(request) => operations::dispatch(&request, &app.state),
         Err(err) => protocol::Reply::new("", err.code(), &err.to_string()),
     };
-    tracing::info!(
+    tracing::debug!(
         jylx = %reply.jylx,
         fhdm = reply.get("fhdm").unwrap_or_default(),
         fhxx = reply.get("fhxx").unwrap_or_default(),

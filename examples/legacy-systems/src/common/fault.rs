@@ -181,7 +181,7 @@ pub async fn inject_faults(
         tokio::time::sleep(control.latency).await;
     }
     if control.fail_rate > 0.0 && rand::random::<f64>() < control.fail_rate {
-        tracing::info!("failing request (fail rate)");
+        tracing::debug!("failing request (fail rate)");
         return service_unavailable();
     }
     match fault {

@@ -311,7 +311,7 @@ impl State {
         if !waiting.is_empty() {
             if self.fail_rate > 0.0 && rand::random::<f64>() < self.fail_rate {
                 self.stats.failed_batches += 1;
-                tracing::info!(files = waiting.len(), "batch run failed (fail rate)");
+                tracing::debug!(files = waiting.len(), "batch run failed (fail rate)");
                 for name in &waiting {
                     let case_no = case_file::case_no_of(name).unwrap_or_default();
                     rows.push(result_row(
