@@ -3,6 +3,7 @@
 //! sandbox ([`crate::runtime`]) implements it; the domain's tests use an
 //! in-memory fake ([`fake`]).
 
+pub mod breaker;
 pub mod fake;
 
 use std::path::{Path, PathBuf};

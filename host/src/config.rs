@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::runtime::breaker::BreakerConfig;
+use crate::adapter::breaker::BreakerConfig;
 
 /// The address `onewindow serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

@@ -10,9 +10,9 @@ use rand::Rng;
 use sqlx::Row;
 
 use crate::adapter::Adapter;
+use crate::audit::NewEntry;
 use crate::mask;
 use crate::model::{CaseEvent, CaseSubmission, License, LicenseRef};
-use crate::platform::audit::NewEntry;
 use crate::platform::cases::{Move, material_of};
 use crate::platform::licenses::{Provenance, mask_holder};
 use crate::platform::lifecycle::Status;

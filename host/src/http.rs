@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 
 use crate::config::{Role, Theme};
 use crate::delivery;
+use crate::platform::adapters::AdapterInfo;
 use crate::platform::adapters::InstalledVersion;
 use crate::platform::cases::{
     Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange,
@@ -32,10 +33,6 @@ use crate::platform::licenses::{Found, Lookup, holder_party};
 use crate::platform::pushes::{self, Push, PushError};
 use crate::platform::sign_in::{Channel, Refusal};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
-
-/// The largest package upload: the largest component and a little more.
-pub(crate) const PACKAGE_BODY_LIMIT: usize =
-    crate::registry::package::limits::COMPONENT_BYTES as usize + 1024 * 1024;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
@@ -93,7 +90,9 @@ fn routes() -> OpenApiRouter<Platform> {
             // A package may be larger than any other request body.
             OpenApiRouter::new()
                 .routes(routes!(install_adapter))
-                .layer(DefaultBodyLimit::max(PACKAGE_BODY_LIMIT)),
+                .layer(DefaultBodyLimit::max(
+                    crate::registry::package::limits::UPLOAD_BYTES,
+                )),
         )
         .routes(routes!(activate_adapter))
         .routes(routes!(rollback_adapter))
@@ -104,23 +103,17 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(hook))
 }
 
-/// The OpenAPI document of [`app`].
+/// The OpenAPI document of [`api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }
 
-/// The whole API.
-pub fn app(platform: Platform) -> Router {
-    let limit = platform.config.max_body_bytes;
+/// The API's routes, and its OpenAPI document at [`OPENAPI_PATH`];
+/// [`crate::serve::app`] puts them together with the window's.
+pub fn api() -> Router<Platform> {
     let (router, document) = routes().split_for_parts();
     let document = Json(document);
-    router
-        .route(OPENAPI_PATH, get(move || async move { document }))
-        .merge(crate::ui::router())
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(count_requests))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(platform)
+    router.route(OPENAPI_PATH, get(move || async move { document }))
 }
 
 /// The body of every error answer.
@@ -410,7 +403,7 @@ impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<Platform> for Param
     }
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
@@ -482,7 +475,7 @@ error_answers!(
 
 /// Counts requests by route (the pattern, never the concrete path, which may
 /// hold an ID number) and status.
-async fn count_requests(request: Request, next: axum::middleware::Next) -> Response {
+pub(crate) async fn count_requests(request: Request, next: axum::middleware::Next) -> Response {
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -791,57 +784,6 @@ async fn verify_license(
     Ok(Json(platform.verify_license(&type_code, &number).await?))
 }
 
-/// An adapter version, for operators: from the registry or the adapter folder.
-#[derive(Default, Serialize, ToSchema)]
-pub(crate) struct AdapterInfo {
-    pub(crate) id: String,
-    pub(crate) version: String,
-    department: String,
-    sha256: String,
-    /// `active` (serving), `installed` (ready to activate) or `disabled`.
-    pub(crate) state: &'static str,
-    /// `registry` (installed through the API) or `folder` (a package in the
-    /// adapter folder, loaded at start).
-    source: &'static str,
-    /// Who signed the package, for registry versions that were signed.
-    signer: Option<String>,
-    installed_at: Option<String>,
-    installed_by: Option<String>,
-    /// When it last became the active version (registry versions).
-    activated_at: Option<String>,
-    /// For the version serving: calls asked of it since it was loaded here.
-    calls: Option<u64>,
-    /// For the version serving: of those, the ones that failed or were refused.
-    failed_calls: Option<u64>,
-    /// For the version serving: its circuit breaker, `closed`, `open`
-    /// (refusing calls after repeated failures) or `half_open` (a trial call).
-    breaker: Option<&'static str>,
-    /// For the version serving: the most linear memory any call reached, bytes.
-    memory_high_water_bytes: Option<u64>,
-    /// For the version serving: the contract interfaces it serves.
-    exports: Option<Vec<&'static str>>,
-}
-
-fn served(info: &mut AdapterInfo, adapter: &dyn crate::adapter::Adapter) {
-    let exports = adapter.exports();
-    let health = adapter.health();
-    info.state = "active";
-    info.calls = Some(health.calls);
-    info.failed_calls = Some(health.failed_calls);
-    info.breaker = Some(health.breaker);
-    info.memory_high_water_bytes = Some(health.memory_high_water);
-    info.exports = Some(
-        [
-            ("matters", exports.matters),
-            ("cases", exports.cases),
-            ("licenses", exports.licenses),
-        ]
-        .into_iter()
-        .filter_map(|(name, exported)| exported.then_some(name))
-        .collect(),
-    );
-}
-
 /// Every adapter version: installed in the registry, or loaded from the
 /// adapter folder. Roles: operator.
 #[utoipa::path(get, path = "/api/v1/admin/adapters", tag = "operations", security(("bearer" = [])),
@@ -850,52 +792,7 @@ async fn list_adapters(
     _: Caller<Operators>,
     State(platform): State<Platform>,
 ) -> ApiResult<Json<Items<AdapterInfo>>> {
-    Ok(Json(adapter_infos(&platform).await?.into()))
-}
-
-/// Every adapter version, as operators see them (the API and the console).
-pub(crate) async fn adapter_infos(platform: &Platform) -> Result<Vec<AdapterInfo>, PlatformError> {
-    let mut items: Vec<AdapterInfo> = platform
-        .installed_versions()
-        .await?
-        .into_iter()
-        .map(|v| AdapterInfo {
-            id: v.id,
-            version: v.version,
-            department: v.department,
-            sha256: v.sha256,
-            state: v.state,
-            source: "registry",
-            signer: v.signer,
-            installed_at: Some(v.installed_at),
-            installed_by: Some(v.installed_by),
-            activated_at: v.activated_at,
-            ..AdapterInfo::default()
-        })
-        .collect();
-    for adapter in platform.adapters() {
-        let version = adapter.manifest().version.to_string();
-        match items
-            .iter_mut()
-            .find(|i| i.id == adapter.id() && i.version == version && i.sha256 == adapter.sha256())
-        {
-            Some(info) => served(info, adapter.as_ref()),
-            None => {
-                let mut info = AdapterInfo {
-                    id: adapter.id().to_owned(),
-                    version,
-                    department: adapter.manifest().department.clone(),
-                    sha256: adapter.sha256().to_owned(),
-                    state: "active",
-                    source: "folder",
-                    ..AdapterInfo::default()
-                };
-                served(&mut info, adapter.as_ref());
-                items.push(info);
-            }
-        }
-    }
-    Ok(items)
+    Ok(Json(platform.adapter_infos().await?.into()))
 }
 
 /// Installs a package (`.tar.gz` from `onewindow adapter pack`): verified,

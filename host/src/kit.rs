@@ -26,10 +26,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::adapter::breaker::BreakerConfig;
 use crate::adapter::{CallError, LoadError};
 use crate::cli::{Call, CliError};
 use crate::manifest::{ManifestError, Package};
-use crate::runtime::breaker::BreakerConfig;
 use crate::runtime::tape::{Exchange, Tape};
 use crate::runtime::{Runtime, RuntimeConfig};
 

@@ -3,6 +3,7 @@
 //! crate hosts them and (in later modules) the platform around them.
 
 pub mod adapter;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -384,7 +384,7 @@ async fn audit_store(
         "no audit key at {} (audit-key): run this where the platform runs, with its configuration",
         config.audit_key.display()
     );
-    let key = onewindow::platform::seal::AuditKey::load_or_create(&config.audit_key)
+    let key = onewindow::audit::seal::AuditKey::load_or_create(&config.audit_key)
         .map_err(anyhow::Error::msg)?;
     store
         .install_audit_key(key, &config.audit_key.display().to_string())
@@ -411,7 +411,7 @@ async fn audit_verify(
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let checkpoint: onewindow::platform::seal::Checkpoint = toml::from_str(&text)
+    let checkpoint: onewindow::audit::seal::Checkpoint = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{} is not a checkpoint: {e}", path.display()))?;
     let key = store.audit_key().expect("installed above");
     if let Err(problem) = checkpoint.verify(&key.public()) {

@@ -2,7 +2,6 @@
 //! evaluations and the audit chain, over the [`Store`] and the loaded adapters.
 
 pub mod adapters;
-pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
@@ -10,7 +9,6 @@ pub mod intake;
 pub mod licenses;
 pub mod lifecycle;
 pub mod pushes;
-pub mod seal;
 pub mod sign_in;
 
 use std::collections::BTreeMap;

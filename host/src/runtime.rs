@@ -9,7 +9,7 @@
 // adapter returns without running a component.
 #[doc(hidden)]
 pub mod bindings;
-pub mod breaker;
+
 mod exchange;
 mod host_api;
 mod limits;
@@ -33,11 +33,11 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
 use crate::adapter::{self, CallError, Interfaces, LoadError};
 use crate::manifest::{self, Manifest, OutboundPrefix, Package};
 use crate::model;
 use bindings::exports::onewindow::adapter::{cases, licenses, matters};
-use breaker::{Breaker, BreakerConfig, BreakerState};
 
 pub use limits::MemoryCapExceeded;
 

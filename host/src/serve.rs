@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::audit::NewEntry;
+use crate::audit::seal::AuditKey;
 use crate::config::{Config, Overrides, Role, ServerLimits};
 use crate::platform::Platform;
-use crate::platform::audit::NewEntry;
 use crate::platform::calendar::Calendar;
-use crate::platform::seal::AuditKey;
 use crate::registry::package::{self, PackageFiles, TrustStore};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{self, Store};
@@ -52,6 +52,18 @@ pub async fn platform(config: Config) -> anyhow::Result<Platform> {
         .await
         .context("loading the active adapters of the registry")?;
     Ok(platform)
+}
+
+/// The whole application: the API, the clerks' window and the operators'
+/// console, with the request metrics and the body limit around them.
+pub fn app(platform: Platform) -> axum::Router {
+    let limit = platform.config.max_body_bytes;
+    crate::http::api()
+        .merge(crate::ui::router())
+        .fallback(crate::http::not_found)
+        .layer(axum::middleware::from_fn(crate::http::count_requests))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .with_state(platform)
 }
 
 /// Loads every package folder in `dir`; one that fails is reported and skipped.
@@ -173,7 +185,7 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
         }
     }
     let limits = platform.config.server.clone();
-    serve_http(listener, crate::http::app(platform), &limits, shutdown())
+    serve_http(listener, app(platform), &limits, shutdown())
         .await
         .context("serving HTTP")?;
     for worker in workers {

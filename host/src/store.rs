@@ -6,8 +6,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
-use crate::platform::audit::{self, Entry, NewEntry};
-use crate::platform::seal::AuditKey;
+use crate::audit::seal::AuditKey;
+use crate::audit::{self, Entry, NewEntry};
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");

@@ -47,7 +47,9 @@ pub fn router() -> Router<Platform> {
         .route("/admin", get(admin::console))
         .route(
             "/admin/adapters",
-            post(admin::install).layer(DefaultBodyLimit::max(crate::http::PACKAGE_BODY_LIMIT)),
+            post(admin::install).layer(DefaultBodyLimit::max(
+                crate::registry::package::limits::UPLOAD_BYTES,
+            )),
         )
         .route(
             "/admin/adapters/{id}/activate/{version}",

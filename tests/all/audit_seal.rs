@@ -75,7 +75,7 @@ async fn an_edited_and_resealed_log_is_named_and_a_checkpoint_proves_the_past(db
         .unwrap();
     let (resealed, (seq, head)) = s.platform().store.audit_log().await.unwrap();
     assert_eq!(
-        onewindow::platform::audit::verify_with_head(&resealed, (seq, &head)),
+        onewindow::audit::verify_with_head(&resealed, (seq, &head)),
         Ok(resealed.len() as u64),
         "the hash chain alone is fooled"
     );

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision::{self as mock, Fault};
+use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
-use onewindow::runtime::breaker::BreakerConfig;
 use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 

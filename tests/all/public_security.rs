@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::public_security::{self as mock, CHEN_XIAODONG, Fault};
+use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
     AdapterError, CaseEvent, CaseStatus, CaseSubmission, License, LicenseStatus, Party,
 };
-use onewindow::runtime::breaker::BreakerConfig;
 use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 

@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::real_estate::{self as mock, Fault};
+use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
     AdapterError, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
 };
-use onewindow::runtime::breaker::BreakerConfig;
 use onewindow::runtime::{Runtime, WasmAdapter};
 use onewindow_tests::{TestPackage, components};
 

@@ -400,7 +400,7 @@ async fn a_signed_package_verifies_and_its_component_loads() {
 /// cool-down one trial runs again.
 #[tokio::test]
 async fn repeated_traps_open_the_breaker_of_that_adapter_only() {
-    use onewindow::runtime::breaker::BreakerConfig;
+    use onewindow::adapter::breaker::BreakerConfig;
     let (runtime, _exchange) = onewindow_tests::runtime_with(BreakerConfig {
         failures: 3,
         cool_down: Duration::from_millis(300),

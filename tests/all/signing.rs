@@ -32,7 +32,7 @@ fn signed_by_scoped_key(s: &Server, name: &str, scope: &str, id: &str) -> packag
         .1
 }
 
-async fn audited(s: &Server, action: &str) -> Vec<onewindow::platform::audit::Entry> {
+async fn audited(s: &Server, action: &str) -> Vec<onewindow::audit::Entry> {
     let (entries, _) = s.platform().store.audit_log().await.unwrap();
     entries.into_iter().filter(|e| e.action == action).collect()
 }

@@ -77,12 +77,12 @@ pub fn signed_package(dir: &Path, manifest: &str) -> PackageFiles {
 
 /// A runtime whose exchange root is a fresh temporary folder.
 pub fn runtime() -> (onewindow::runtime::Runtime, tempfile::TempDir) {
-    runtime_with(onewindow::runtime::breaker::BreakerConfig::default())
+    runtime_with(onewindow::adapter::breaker::BreakerConfig::default())
 }
 
 /// [`runtime`] with its adapters' circuit breakers set to `breaker`.
 pub fn runtime_with(
-    breaker: onewindow::runtime::breaker::BreakerConfig,
+    breaker: onewindow::adapter::breaker::BreakerConfig,
 ) -> (onewindow::runtime::Runtime, tempfile::TempDir) {
     let exchange = tempfile::tempdir().expect("creating an exchange root");
     let runtime = onewindow::runtime::Runtime::new(onewindow::runtime::RuntimeConfig {
@@ -441,7 +441,7 @@ impl Running {
             .await
             .expect("binding a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().expect("a bound address"));
-        let app = onewindow::http::app(platform.clone());
+        let app = onewindow::serve::app(platform.clone());
         let limits = platform.config.server.clone();
         tasks.push(tokio::spawn(async move {
             onewindow::serve::serve_http(listener, app, &limits, std::future::pending())

@@ -9,7 +9,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use super::{Platform, PlatformError};
-use crate::platform::audit::NewEntry;
+use crate::audit::NewEntry;
 use crate::registry::package::{self, PackageFiles};
 use std::sync::Arc;
 
@@ -484,4 +484,102 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<InstalledVersion, Platfor
         installed_by: row.try_get("installed_by")?,
         activated_at: row.try_get("activated_at")?,
     })
+}
+
+/// An adapter version, for operators: from the registry or the adapter folder.
+#[derive(Default, Serialize, ToSchema)]
+pub struct AdapterInfo {
+    pub id: String,
+    pub version: String,
+    department: String,
+    sha256: String,
+    /// `active` (serving), `installed` (ready to activate) or `disabled`.
+    pub state: &'static str,
+    /// `registry` (installed through the API) or `folder` (a package in the
+    /// adapter folder, loaded at start).
+    source: &'static str,
+    /// Who signed the package, for registry versions that were signed.
+    signer: Option<String>,
+    installed_at: Option<String>,
+    installed_by: Option<String>,
+    /// When it last became the active version (registry versions).
+    activated_at: Option<String>,
+    /// For the version serving: calls asked of it since it was loaded here.
+    calls: Option<u64>,
+    /// For the version serving: of those, the ones that failed or were refused.
+    failed_calls: Option<u64>,
+    /// For the version serving: its circuit breaker, `closed`, `open`
+    /// (refusing calls after repeated failures) or `half_open` (a trial call).
+    breaker: Option<&'static str>,
+    /// For the version serving: the most linear memory any call reached, bytes.
+    memory_high_water_bytes: Option<u64>,
+    /// For the version serving: the contract interfaces it serves.
+    exports: Option<Vec<&'static str>>,
+}
+
+fn served(info: &mut AdapterInfo, adapter: &dyn Adapter) {
+    let exports = adapter.exports();
+    let health = adapter.health();
+    info.state = "active";
+    info.calls = Some(health.calls);
+    info.failed_calls = Some(health.failed_calls);
+    info.breaker = Some(health.breaker);
+    info.memory_high_water_bytes = Some(health.memory_high_water);
+    info.exports = Some(
+        [
+            ("matters", exports.matters),
+            ("cases", exports.cases),
+            ("licenses", exports.licenses),
+        ]
+        .into_iter()
+        .filter_map(|(name, exported)| exported.then_some(name))
+        .collect(),
+    );
+}
+
+impl Platform {
+    /// Every adapter version, as operators see them (the API and the console).
+    pub async fn adapter_infos(&self) -> Result<Vec<AdapterInfo>, PlatformError> {
+        let platform = self;
+        let mut items: Vec<AdapterInfo> = platform
+            .installed_versions()
+            .await?
+            .into_iter()
+            .map(|v| AdapterInfo {
+                id: v.id,
+                version: v.version,
+                department: v.department,
+                sha256: v.sha256,
+                state: v.state,
+                source: "registry",
+                signer: v.signer,
+                installed_at: Some(v.installed_at),
+                installed_by: Some(v.installed_by),
+                activated_at: v.activated_at,
+                ..AdapterInfo::default()
+            })
+            .collect();
+        for adapter in platform.adapters() {
+            let version = adapter.manifest().version.to_string();
+            match items.iter_mut().find(|i| {
+                i.id == adapter.id() && i.version == version && i.sha256 == adapter.sha256()
+            }) {
+                Some(info) => served(info, adapter.as_ref()),
+                None => {
+                    let mut info = AdapterInfo {
+                        id: adapter.id().to_owned(),
+                        version,
+                        department: adapter.manifest().department.clone(),
+                        sha256: adapter.sha256().to_owned(),
+                        state: "active",
+                        source: "folder",
+                        ..AdapterInfo::default()
+                    };
+                    served(&mut info, adapter.as_ref());
+                    items.push(info);
+                }
+            }
+        }
+        Ok(items)
+    }
 }

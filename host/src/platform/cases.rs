@@ -19,8 +19,8 @@ use super::intake::{NewCase, Stored};
 use super::lifecycle::Status;
 use super::{MissingMaterial, Platform, PlatformError, licenses};
 use crate::adapter::Adapter;
+use crate::audit::NewEntry;
 use crate::model::{Attachment, License, LicenseRef, LicenseStatus, Party};
-use crate::platform::audit::NewEntry;
 use crate::store::{self, Tx, json_column};
 
 /// The applicant's consent to reuse electronic licenses (recorded with its purpose).

@@ -17,7 +17,7 @@ use sqlx::Row;
 use tokio::sync::oneshot;
 
 use super::PlatformError;
-use super::audit::NewEntry;
+use crate::audit::NewEntry;
 use crate::store::{Store, StoreError, Tx};
 
 /// Everything stored for one accepted case, but its number.

@@ -8,9 +8,9 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use super::{Platform, PlatformError};
+use crate::audit::NewEntry;
 use crate::mask;
 use crate::model::{License, LicenseStatus, Party};
-use crate::platform::audit::NewEntry;
 use crate::store::{self, Tx, json_column};
 
 /// How long a lookup waits for any one department.

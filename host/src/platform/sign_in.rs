@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::Platform;
-use super::audit::NewEntry;
+use crate::audit::NewEntry;
 use crate::config::Token;
 use crate::store;
 

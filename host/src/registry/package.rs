@@ -36,6 +36,8 @@ pub mod limits {
     pub const SIGNATURE_BYTES: u64 = 4 * 1024;
     /// `adapter.wasm`.
     pub const COMPONENT_BYTES: u64 = 64 * 1024 * 1024;
+    /// A package upload (API and console): the largest component and a little more.
+    pub const UPLOAD_BYTES: usize = COMPONENT_BYTES as usize + 1024 * 1024;
 }
 
 /// Why a package was refused, or a key could not be used.

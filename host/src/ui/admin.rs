@@ -44,7 +44,7 @@ pub async fn console(
     };
     let result = async {
         Ok::<_, PlatformError>((
-            crate::http::adapter_infos(&platform).await?,
+            platform.adapter_infos().await?,
             platform.cases(&failed_query).await?,
             platform.rejected_licenses().await?,
         ))

@@ -52,6 +52,8 @@
 //!
 //! No whitespace is added anywhere.
 
+pub mod seal;
+
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -84,7 +86,7 @@ pub struct Entry {
     pub prev_hash: String,
     /// The hash over all fields above (see the module docs for the encoding).
     pub hash: String,
-    /// The HMAC of `hash` under the audit key (see [`super::seal`]); none in a
+    /// The HMAC of `hash` under the audit key (see [`seal`]); none in a
     /// log that was never sealed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<String>,
@@ -438,7 +440,7 @@ pub fn verify_with_head<'a>(
 /// but not this.
 pub fn verify_seals<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
-    key: &super::seal::AuditKey,
+    key: &seal::AuditKey,
 ) -> Result<(), Break> {
     for entry in entries {
         let sealed = entry
