@@ -170,42 +170,28 @@ impl IntoResponse for ApiError {
 
 impl From<PlatformError> for ApiError {
     fn from(e: PlatformError) -> Self {
+        let answer = e.answer();
+        let status =
+            StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut error = ApiError::new(status, answer.code(), e.to_string());
         match e {
-            PlatformError::Invalid { field, message } => {
-                let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
-                error.body.field = Some(field);
-                error
-            }
+            PlatformError::Invalid { field, .. } => error.body.field = Some(field),
             PlatformError::MissingMaterials(missing) => {
-                let mut error = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "missing_materials",
-                    format!(
-                        "the application lacks {} required material(s); attach them or, where a license can stand in, get the applicant's consent to reuse it",
-                        missing.len()
-                    ),
+                error.body.message = format!(
+                    "the application lacks {} required material(s); attach them or, where a license can stand in, get the applicant's consent to reuse it",
+                    missing.len()
                 );
                 error.body.missing_materials = Some(missing);
-                error
             }
-            PlatformError::NotFound(message) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            PlatformError::Store(_) => {
+                error.body.message =
+                    "the platform's database is not available now; try again later".into();
             }
-            PlatformError::Conflict(message) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", message)
-            }
-            PlatformError::Unavailable(message) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-            }
-            PlatformError::Store(e) => {
-                tracing::error!("database: {e}");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the platform could not complete the request; it has been logged",
-                )
-            }
+            PlatformError::NotFound(_)
+            | PlatformError::Conflict(_)
+            | PlatformError::Unavailable(_) => {}
         }
+        error
     }
 }
 
@@ -249,7 +235,7 @@ pub struct Caller<R: Roles = Anyone> {
 
 impl<R: Roles> Caller<R> {
     fn actor(&self) -> String {
-        format!("{}:{}", self.role, self.name)
+        crate::platform::actor(self.role, &self.name)
     }
 
     fn require(&self, roles: &[Role]) -> ApiResult<()> {

@@ -46,6 +46,79 @@ pub enum PlatformError {
     Store(#[from] StoreError),
 }
 
+/// What a caller is told of a [`PlatformError`], through the API or the
+/// window alike: the HTTP status and the stable code of the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// 422: a field is wrong.
+    Invalid,
+    /// 422: required materials are missing.
+    MissingMaterials,
+    /// 404.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 503: a department, or the platform's own database, is not available
+    /// now; trying again later may work.
+    Unavailable,
+}
+
+impl Answer {
+    /// The HTTP status.
+    pub fn status(self) -> u16 {
+        match self {
+            Answer::Invalid | Answer::MissingMaterials => 422,
+            Answer::NotFound => 404,
+            Answer::Conflict => 409,
+            Answer::Unavailable => 503,
+        }
+    }
+
+    /// The stable code of the API's error body.
+    pub fn code(self) -> &'static str {
+        match self {
+            Answer::Invalid => "invalid",
+            Answer::MissingMaterials => "missing_materials",
+            Answer::NotFound => "not_found",
+            Answer::Conflict => "conflict",
+            Answer::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl PlatformError {
+    /// How the error is answered. A database failure is logged here, once,
+    /// and answered as unavailable without the database's own words.
+    pub fn answer(&self) -> Answer {
+        match self {
+            PlatformError::Invalid { .. } => Answer::Invalid,
+            PlatformError::MissingMaterials(_) => Answer::MissingMaterials,
+            PlatformError::NotFound(_) => Answer::NotFound,
+            PlatformError::Conflict(_) => Answer::Conflict,
+            PlatformError::Unavailable(_) => Answer::Unavailable,
+            PlatformError::Store(e) => {
+                tracing::error!("database: {e}");
+                Answer::Unavailable
+            }
+        }
+    }
+}
+
+/// Who did something, as the audit log and the timeline name them: `role:name`,
+/// whether it was done through the API or at the window.
+pub fn actor(role: crate::config::Role, name: &str) -> String {
+    format!("{role}:{name}")
+}
+
+/// The person's name in an [`actor`]; other actors (an adapter, the platform
+/// itself) unchanged.
+pub fn actor_name(actor: &str) -> &str {
+    match actor.split_once(':') {
+        Some((role, name)) if crate::config::Role::from_name(role).is_some() => name,
+        _ => actor,
+    }
+}
+
 impl From<sqlx::Error> for PlatformError {
     fn from(e: sqlx::Error) -> Self {
         PlatformError::Store(StoreError::Sql(e))
@@ -190,4 +263,30 @@ impl Clock {
 pub fn china_now() -> DateTime<FixedOffset> {
     let offset = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
     chrono::Utc::now().with_timezone(&offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_is_named_by_role_and_shown_by_name() {
+        let actor = actor(crate::config::Role::Clerk, "窗口一号");
+        assert_eq!(actor, "clerk:窗口一号");
+        assert_eq!(actor_name(&actor), "窗口一号");
+        assert_eq!(actor_name("adapter:tax"), "adapter:tax");
+        assert_eq!(actor_name("platform"), "platform");
+    }
+
+    #[test]
+    fn the_api_and_the_window_answer_a_database_failure_alike() {
+        let failed = PlatformError::Store(StoreError::Corrupt("x".into()));
+        assert_eq!(failed.answer(), Answer::Unavailable);
+        assert_eq!(
+            (failed.answer().status(), failed.answer().code()),
+            (503, "unavailable")
+        );
+        let missing = PlatformError::MissingMaterials(Vec::new());
+        assert_eq!(missing.answer().status(), 422);
+    }
 }

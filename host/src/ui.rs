@@ -132,6 +132,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .unwrap_or_else(|_| text.to_owned())
     });
     env.add_filter("mask_id", |id: &str| crate::mask::id_number(id));
+    env.add_filter("actor_name", |actor: &str| {
+        crate::platform::actor_name(actor).to_owned()
+    });
     env
 });
 

@@ -472,3 +472,44 @@ async fn no_get_looks_up_personal_data_and_every_page_is_guarded_by_its_headers(
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_names_a_person_the_same_way_at_the_window_and_through_the_api() {
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    let token = csrf_token(&s, &clerk).await;
+    let at_the_window = send(
+        browser()
+            .post(format!("{}/licenses", s.url()))
+            .header("origin", s.url())
+            .form(&[
+                ("holder", "11010519491231002X"),
+                ("name", "陈晓东"),
+                ("csrf", &token),
+            ]),
+        Some(&clerk),
+    )
+    .await;
+    assert_eq!(
+        at_the_window.status,
+        StatusCode::OK,
+        "{}",
+        at_the_window.body
+    );
+    let (status, _) = s
+        .call(
+            "GET",
+            "/api/v1/licenses?holder=11010519491231002X&purpose=核验",
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (entries, _) = s.platform().store.audit_log().await.unwrap();
+    let actors: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "license.lookup")
+        .map(|e| e.actor.as_str())
+        .collect();
+    assert_eq!(actors, ["clerk:窗口一号", "clerk:窗口一号"]);
+}

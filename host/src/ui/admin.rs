@@ -119,7 +119,7 @@ pub async fn install(
     back(
         jar,
         platform
-            .install_package(&package, &user.name)
+            .install_package(&package, &user.actor())
             .await
             .map(|v| format!("已安装 {} {}（尚未启用）", v.id, v.version)),
     )
@@ -150,7 +150,7 @@ pub async fn activate(
     back(
         jar,
         platform
-            .activate_adapter(&id, &version, &user.name, form.allow_downgrade.is_some())
+            .activate_adapter(&id, &version, &user.actor(), form.allow_downgrade.is_some())
             .await
             .map(|v| format!("{} 已启用 {}", v.id, v.version)),
     )
@@ -166,7 +166,7 @@ pub async fn rollback(
     back(
         jar,
         platform
-            .rollback_adapter(&id, &user.name)
+            .rollback_adapter(&id, &user.actor())
             .await
             .map(|v| format!("{} 已回滚到 {}", v.id, v.version)),
     )
@@ -182,7 +182,7 @@ pub async fn disable(
     back(
         jar,
         platform
-            .disable_adapter(&id, &user.name)
+            .disable_adapter(&id, &user.actor())
             .await
             .map(|()| format!("{id} 已停用；其办件在推送队列中等待")),
     )
@@ -197,7 +197,7 @@ pub async fn retry(
 ) -> Response {
     back(
         jar,
-        crate::delivery::retry(&platform, &case_no, &user.name)
+        crate::delivery::retry(&platform, &case_no, &user.actor())
             .await
             .map(|()| format!("办件 {case_no} 已重新排队推送")),
     )

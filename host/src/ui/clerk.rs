@@ -23,23 +23,13 @@ use crate::platform::{Platform, PlatformError};
 /// The page for a failed request to the platform: what was wrong, never a
 /// database's own words.
 pub(super) fn failed(user: &User, error: PlatformError) -> Response {
-    let status = match &error {
-        PlatformError::NotFound(_) => StatusCode::NOT_FOUND,
-        PlatformError::Conflict(_) => StatusCode::CONFLICT,
-        PlatformError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        PlatformError::Invalid { .. } | PlatformError::MissingMaterials(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        PlatformError::Store(e) => {
-            tracing::error!("a page failed on the database: {e}");
-            return error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                user,
-                "数据库暂时不可用，请稍后重试；已填写的内容未提交。",
-            );
-        }
+    let status =
+        StatusCode::from_u16(error.answer().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let message = match &error {
+        PlatformError::Store(_) => "数据库暂时不可用，请稍后重试；已填写的内容未提交。".to_owned(),
+        other => other.to_string(),
     };
-    error_page(status, user, &error.to_string())
+    error_page(status, user, &message)
 }
 
 /// The search form of `/`: text fields and checkboxes as the browser sends them.
@@ -457,7 +447,7 @@ pub async fn materials(
         )
     } else {
         match platform
-            .check_materials(&fields.application(Vec::new()), &user.name)
+            .check_materials(&fields.application(Vec::new()), &user.actor())
             .await
         {
             // Nothing is submitted yet: what licenses do not cover still gets a file.
@@ -555,7 +545,7 @@ pub async fn accept(
         .map(|a| a.material_code.clone())
         .collect();
     match platform
-        .accept(fields.application(attachments), &user.name)
+        .accept(fields.application(attachments), &user.actor())
         .await
     {
         Ok(case) => Redirect::to(&format!("/cases/{}/receipt", case.case_no)).into_response(),
@@ -785,7 +775,7 @@ pub async fn evaluate(
         rating,
         comment: form.comment,
     };
-    match platform.evaluate(&case_no, &request, &user.name).await {
+    match platform.evaluate(&case_no, &request, &user.actor()).await {
         Ok(_) => Redirect::to(&format!("/cases/{case_no}")).into_response(),
         Err(e @ (PlatformError::Invalid { .. } | PlatformError::Conflict(_))) => {
             case_view(
@@ -855,7 +845,7 @@ async fn licenses_page(user: User, platform: Platform, form: LicenseForm) -> Res
                 let found = match party {
                     Ok(party) => {
                         platform
-                            .lookup_licenses(&party, None, &user.name, "窗口查询证照")
+                            .lookup_licenses(&party, None, &user.actor(), "窗口查询证照")
                             .await
                     }
                     Err(e) => Err(e),

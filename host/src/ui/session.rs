@@ -44,6 +44,13 @@ pub struct User {
     pub role: Role,
 }
 
+impl User {
+    /// How the audit log and the timeline name this person: as the API does.
+    pub fn actor(&self) -> String {
+        crate::platform::actor(self.role, &self.name)
+    }
+}
+
 fn role_name<S: serde::Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(role.as_str())
 }
