@@ -1,0 +1,133 @@
+//! `/api/v1/cases`: acceptance, the lifecycle, 好差评, and the operators' retry.
+
+#![allow(unused_qualifications)]
+
+use super::*;
+
+/// Accepts a case at the window. Roles: clerk.
+///
+/// Every required material must be attached or covered by a license of the
+/// applicant that the applicant consents to reuse; otherwise the answer lists all
+/// missing materials at once and nothing is stored.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body = Application,
+    responses(
+        (status = CREATED, body = Case),
+        (status = CONFLICT, description = "A matter's department is not connected now, or takes no applications through the platform", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is wrong (`field` names it), or materials are missing (all listed in `missing_materials`)", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
+pub(super) async fn accept_case(
+    caller: Caller<Clerks>,
+    State(platform): State<Platform>,
+    Body(application): Body<Application>,
+) -> ApiResult<(StatusCode, Json<Case>)> {
+    let case = platform.accept(application, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+/// Lists cases, newest first. Roles: any.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    params(CaseQuery),
+    responses(
+        (status = OK, body = Items<Case>),
+        (status = UNPROCESSABLE_ENTITY, description = "A filter names an unknown status", body = ErrorBody),
+        QueryErrors,
+        Refusals,
+    ))]
+pub(super) async fn list_cases(
+    _: Caller,
+    State(platform): State<Platform>,
+    Params(query): Params<CaseQuery>,
+) -> ApiResult<Json<Items<Case>>> {
+    Ok(Json(platform.cases(&query).await?.into()))
+}
+
+/// One case with its parts and timeline. Roles: any.
+#[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    responses((status = OK, body = Case), (status = NOT_FOUND, body = ErrorBody), Refusals))]
+pub(super) async fn get_case(
+    _: Caller,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> ApiResult<Json<Case>> {
+    Ok(Json(platform.case(&case_no).await?))
+}
+
+/// Moves a case on (a clerk's step, e.g. withdrawal). Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/status", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    request_body = StatusChange,
+    responses(
+        (status = OK, body = Case),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The move is illegal from the case's status", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is missing, unknown or wrong", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
+pub(super) async fn change_status(
+    caller: Caller<Clerks>,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Body(change): Body<StatusChange>,
+) -> ApiResult<Json<Case>> {
+    let case = platform
+        .change_status(&case_no, &change, &caller.actor())
+        .await?;
+    Ok(Json(case))
+}
+
+/// Records the applicant's 好差评, once, after completion. Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/evaluation", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    request_body = EvaluationRequest,
+    responses(
+        (status = CREATED, body = Evaluation),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "Not completed yet, or already evaluated", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The rating is not 1–5, or a field is wrong", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
+pub(super) async fn evaluate(
+    caller: Caller<Clerks>,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Body(request): Body<EvaluationRequest>,
+) -> ApiResult<(StatusCode, Json<Evaluation>)> {
+    let evaluation = platform
+        .evaluate(&case_no, &request, &caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(evaluation)))
+}
+
+/// Ratings of 1–2 with their rectification deadline. Roles: any.
+#[utoipa::path(get, path = "/api/v1/evaluations/follow-up", tag = "cases", security(("bearer" = [])),
+    responses((status = OK, body = Items<Evaluation>), Refusals))]
+pub(super) async fn follow_ups(
+    _: Caller,
+    State(platform): State<Platform>,
+) -> ApiResult<Json<Items<Evaluation>>> {
+    Ok(Json(platform.follow_ups().await?.into()))
+}
+
+/// Puts a case whose delivery failed back in the outbox. Roles: operator.
+#[utoipa::path(post, path = "/api/v1/admin/cases/{case_no}/retry", tag = "operations", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    responses(
+        (status = OK, body = Case),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The case's delivery has not failed", body = ErrorBody),
+        Refusals,
+    ))]
+pub(super) async fn retry_delivery(
+    caller: Caller<Operators>,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> ApiResult<Json<Case>> {
+    delivery::retry(&platform, &case_no, &caller.actor()).await?;
+    Ok(Json(platform.case(&case_no).await?))
+}
