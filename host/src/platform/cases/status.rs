@@ -1,0 +1,308 @@
+//! The lifecycle: a clerk's moves, the departments' moves, and the timeline
+//! each move adds to.
+
+use super::*;
+
+impl Platform {
+    /// A clerk's status change: withdrawing a case, or putting it back in review
+    /// once the applicant handed in what was asked for.
+    pub async fn change_status(
+        &self,
+        case_no: &str,
+        change: &StatusChange,
+        clerk: &str,
+    ) -> Result<Case, PlatformError> {
+        let to = Status::parse(&change.status)
+            .ok_or_else(|| invalid("status", format!("unknown status {:?}", change.status)))?;
+        if !matches!(to, Status::Withdrawn | Status::InReview) {
+            return Err(invalid(
+                "status",
+                format!(
+                    "a clerk can only set withdrawn or in_review (after 补正); {to} comes from the department's system"
+                ),
+            ));
+        }
+        let note = if change.note.trim().is_empty() {
+            match to {
+                Status::Withdrawn => "申请人撤回",
+                _ => "申请人已补正材料",
+            }
+        } else {
+            change.note.trim()
+        };
+        self.transition(
+            case_no,
+            Move {
+                part: None,
+                to,
+                actor: clerk,
+                note,
+                issued: None,
+                settles: None,
+            },
+        )
+        .await?;
+        self.case(case_no).await
+    }
+
+    /// Moves a case (and its part, when one is named) in one transaction:
+    /// status, paused clock and deadlines, timeline, audit, a license it issued,
+    /// and the outbox row the move settles.
+    pub(crate) async fn transition(
+        &self,
+        case_no: &str,
+        mv: Move<'_>,
+    ) -> Result<Status, PlatformError> {
+        let Move {
+            part,
+            to,
+            actor,
+            note,
+            issued,
+            settles,
+        } = mv;
+        let mut tx = self.store.begin().await?;
+        let stamp = store::now();
+        // Writing first takes SQLite's write lock at once (and the row lock on PostgreSQL).
+        let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE case_no = $1")
+            .bind(case_no)
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if touched == 0 {
+            return Err(PlatformError::NotFound(format!(
+                "no case with number {case_no:?}"
+            )));
+        }
+        let row = sqlx::query(
+            "SELECT status, paused, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
+        )
+        .bind(case_no)
+        .fetch_one(&mut *tx)
+        .await?;
+        let from: String = row.try_get("status")?;
+        let from = Status::parse(&from)
+            .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {from:?}")))?;
+        let mut parts = case_parts(&mut tx, case_no).await?;
+        let joint = parts.len() > 1;
+        // The parts that move: the one named, or (a clerk's or operator's move of
+        // the whole case) every part the move concerns.
+        let moving: Vec<usize> = match part {
+            Some((part_no, _)) => {
+                let i = parts
+                    .iter()
+                    .position(|p| p.part_no == part_no)
+                    .ok_or_else(|| {
+                        PlatformError::NotFound(format!("case {case_no} has no part {part_no}"))
+                    })?;
+                vec![i]
+            }
+            None => {
+                let concerned: Vec<usize> = (0..parts.len())
+                    .filter(|&i| match to {
+                        Status::Withdrawn => !parts[i].status.is_final(),
+                        Status::InReview => parts[i].status == Status::SupplementRequested,
+                        Status::Accepted => parts[i].status == Status::DeliveryFailed,
+                        _ => true,
+                    })
+                    .collect();
+                if concerned.is_empty() {
+                    from.check(to)
+                        .map_err(|e| PlatformError::Conflict(e.to_string()))?;
+                    return Err(PlatformError::Conflict(format!(
+                        "case {case_no} is {from}; none of its parts can move to {to}"
+                    )));
+                }
+                concerned
+            }
+        };
+        for &i in &moving {
+            let p = &parts[i];
+            p.status.check(to).map_err(|e| {
+                PlatformError::Conflict(if joint {
+                    format!("part {} ({}): {e}", p.part_no, p.label())
+                } else {
+                    e.to_string()
+                })
+            })?;
+        }
+        for &i in &moving {
+            parts[i].status = to;
+        }
+        let statuses: Vec<Status> = parts.iter().map(|p| p.status).collect();
+        let case_to = Status::of_parts(&statuses);
+
+        let today = self.today();
+        let mut paused: Pauses = json_column(&row, "paused")?;
+        if case_to == Status::SupplementRequested && from != Status::SupplementRequested {
+            paused.push((today, None));
+        } else if from == Status::SupplementRequested
+            && case_to != Status::SupplementRequested
+            && let Some(open) = paused.last_mut()
+        {
+            open.1 = Some(today);
+        }
+        let (promised, legal) = deadlines(self, &row, &paused, today)?;
+        let part_reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
+        // On a joint case the reason says which part it concerns.
+        let case_reason = part_reason.map(|note| match (joint, moving.as_slice()) {
+            (true, [i]) => format!("{}：{note}", parts[*i].label()),
+            _ => note.to_owned(),
+        });
+        sqlx::query(
+            "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
+             provisional = $6, reason = COALESCE($7, reason) WHERE case_no = $1",
+        )
+        .bind(case_no)
+        .bind(case_to.as_str())
+        .bind(serde_json::to_string(&paused).expect("pauses serialize"))
+        .bind(promised.date.to_string())
+        .bind(legal.date.to_string())
+        .bind(i64::from(promised.provisional || legal.provisional))
+        .bind(case_reason)
+        .execute(&mut *tx)
+        .await?;
+        let department_ref = part.and_then(|(_, r)| r);
+        for &i in &moving {
+            sqlx::query(
+                "UPDATE case_parts SET status = $3, department_ref = COALESCE($4, department_ref), \
+                 reason = COALESCE($5, reason) WHERE case_no = $1 AND part_no = $2",
+            )
+            .bind(case_no)
+            .bind(parts[i].part_no)
+            .bind(to.as_str())
+            .bind(department_ref)
+            .bind(part_reason)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(id) = settles {
+            sqlx::query("DELETE FROM outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if matches!(case_to, Status::Withdrawn) {
+            // Nothing is delivered for a withdrawn case.
+            sqlx::query("DELETE FROM outbox WHERE case_no = $1")
+                .bind(case_no)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let part_no = part.map(|(n, _)| n);
+        add_step(&mut tx, case_no, part_no, to, actor, note).await?;
+        if joint && part_no.is_some() && case_to != from && case_to.is_final() {
+            add_step(
+                &mut tx,
+                case_no,
+                None,
+                case_to,
+                actor,
+                "一件事各部分均已办结",
+            )
+            .await?;
+        }
+        if let Some((license, source)) = issued {
+            licenses::keep(&mut tx, license, source, case_no).await?;
+        }
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: stamp,
+                    actor: actor.to_owned(),
+                    action: "case.status".into(),
+                    subject: case_no.to_owned(),
+                    detail: serde_json::json!({
+                        "from": from.as_str(),
+                        "to": case_to.as_str(),
+                        "part": part_no,
+                        "part_to": to.as_str(),
+                        "note": note,
+                        "issued": issued.map(|(l, _)| format!("{} {}", l.type_name, l.number)),
+                    }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(case_no, %from, to = %case_to, part = part_no, actor, "case status changed");
+        Ok(from)
+    }
+}
+
+/// One move of a case, see [`Platform::transition`].
+pub(crate) struct Move<'a> {
+    /// The part that moved, and the department's reference when it became known.
+    pub part: Option<(i64, Option<&'a str>)>,
+    pub to: Status,
+    pub actor: &'a str,
+    pub note: &'a str,
+    /// A license the case issued, with the adapter it came from.
+    pub issued: Option<(&'a License, &'a str)>,
+    /// The outbox row this move settles.
+    pub settles: Option<i64>,
+}
+
+/// A part's number, matter and status, as a move needs them.
+pub(super) struct PartState {
+    part_no: i64,
+    matter_code: String,
+    matter_name: Option<String>,
+    status: Status,
+}
+
+impl PartState {
+    /// `企业设立登记` (or the matter code once the matter left the catalogue).
+    pub(super) fn label(&self) -> &str {
+        self.matter_name.as_deref().unwrap_or(&self.matter_code)
+    }
+}
+
+pub(super) async fn case_parts(
+    tx: &mut Tx,
+    case_no: &str,
+) -> Result<Vec<PartState>, PlatformError> {
+    let rows = sqlx::query(
+        "SELECT p.part_no, p.matter_code, p.status, m.name AS matter_name FROM case_parts p \
+         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no = $1 ORDER BY p.part_no",
+    )
+    .bind(case_no)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok(PartState {
+                part_no: row.try_get("part_no")?,
+                matter_code: row.try_get("matter_code")?,
+                matter_name: row.try_get("matter_name")?,
+                status: Status::parse(&status).ok_or_else(|| {
+                    store::StoreError::Corrupt(format!("unknown part status {status:?}"))
+                })?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn add_step(
+    tx: &mut Tx,
+    case_no: &str,
+    part_no: Option<i64>,
+    status: Status,
+    actor: &str,
+    note: &str,
+) -> Result<(), PlatformError> {
+    sqlx::query(
+        "INSERT INTO timeline (case_no, part_no, at, status, actor, note) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_no)
+    .bind(part_no)
+    .bind(store::now())
+    .bind(status.as_str())
+    .bind(actor)
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
