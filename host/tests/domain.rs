@@ -202,6 +202,14 @@ fn event(case_no: &str, status: CaseStatus) -> CaseEvent {
     }
 }
 
+/// A clerk accepts an application for SC-001, which needs no materials.
+async fn accept_sc001(platform: &Platform) -> onewindow::platform::cases::Case {
+    platform
+        .accept(application(Some("SC-001"), None), "clerk:窗口一号")
+        .await
+        .unwrap()
+}
+
 /// Delivers what is due until nothing is.
 async fn deliver(platform: &Platform) {
     while delivery::deliver_due(platform).await.unwrap() > 0 {}
@@ -211,7 +219,7 @@ async fn acceptance_lists_every_missing_material_at_once_and_stores_nothing(db: 
     let w = world(db, &[market()]).await;
     let err = w
         .platform
-        .accept(application(Some("SC-002"), None), "窗口一号")
+        .accept(application(Some("SC-002"), None), "clerk:窗口一号")
         .await
         .unwrap_err();
     let PlatformError::MissingMaterials(missing) = err else {
@@ -231,10 +239,7 @@ async fn a_case_moves_through_its_lifecycle_and_refuses_illegal_moves(db: Db) {
     let market = market();
     let w = world(db, std::slice::from_ref(&market)).await;
     let p = &w.platform;
-    let case = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let case = accept_sc001(p).await;
     assert_eq!(case.status, Status::Accepted);
     deliver(p).await;
     assert_eq!(market.submissions().len(), 1);
@@ -278,7 +283,7 @@ async fn a_case_moves_through_its_lifecycle_and_refuses_illegal_moves(db: Db) {
                 status: "withdrawn".into(),
                 note: String::new(),
             },
-            "窗口一号",
+            "clerk:窗口一号",
         )
         .await
         .unwrap_err();
@@ -294,7 +299,7 @@ async fn the_parts_of_a_joint_case_move_on_their_own(db: Db) {
     let w = world(db, &[market.clone(), tax.clone()]).await;
     let p = &w.platform;
     let case = p
-        .accept(application(None, Some("open-shop")), "窗口一号")
+        .accept(application(None, Some("open-shop")), "clerk:窗口一号")
         .await
         .unwrap();
     assert_eq!(case.parts.len(), 2);
@@ -333,10 +338,7 @@ async fn delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon
     let w = world(db, std::slice::from_ref(&market)).await;
     let p = &w.platform;
     // Down once: the next attempt delivers.
-    let first = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let first = accept_sc001(p).await;
     market.fail_next("cases.submit", "unavailable");
     assert_eq!(delivery::deliver_due(p).await.unwrap(), 1);
     assert_eq!(
@@ -356,10 +358,7 @@ async fn delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon
     );
 
     // Down for longer than the horizon: the case shows delivery_failed.
-    let second = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let second = accept_sc001(p).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         market.fail_next("cases.submit", "unavailable");
@@ -373,10 +372,7 @@ async fn delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon
     }
     // A case the department finds invalid is not retried: it is returned at
     // once, with the department's reason.
-    let third = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let third = accept_sc001(p).await;
     market.fail_next("cases.submit", "invalid");
     assert_eq!(delivery::deliver_due(p).await.unwrap(), 1);
     let third = p.case(&third.case_no).await.unwrap();
@@ -402,10 +398,7 @@ async fn an_event_reported_twice_moves_the_case_once(db: Db) {
     let market = market();
     let w = world(db, std::slice::from_ref(&market)).await;
     let p = &w.platform;
-    let case = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let case = accept_sc001(p).await;
     deliver(p).await;
     let approved = event(&case.case_no, CaseStatus::Approved);
     delivery::apply_event(p, market.as_ref(), &approved)
@@ -431,10 +424,7 @@ async fn a_supplement_pause_moves_the_deadlines_by_its_working_days(db: Db) {
     let market = market();
     let w = world(db, std::slice::from_ref(&market)).await;
     let p = &w.platform;
-    let case = p
-        .accept(application(Some("SC-001"), None), "窗口一号")
-        .await
-        .unwrap();
+    let case = accept_sc001(p).await;
     // Accepted Tuesday 2026-12-01: 5 working days on is Tuesday 12-08.
     assert_eq!(case.promised_by.to_string(), "2026-12-08");
     deliver(p).await;
@@ -454,7 +444,7 @@ async fn a_supplement_pause_moves_the_deadlines_by_its_working_days(db: Db) {
                 status: "in_review".into(),
                 note: String::new(),
             },
-            "窗口一号",
+            "clerk:窗口一号",
         )
         .await
         .unwrap();
