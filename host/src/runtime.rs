@@ -4,12 +4,12 @@
 //! Each capability an adapter can be granted is its own module that decides, from
 //! the adapter's manifest, what is allowed: [`outbound`] (HTTP), [`exchange`]
 //! (files), [`host_api`] (log and config), [`stdio`], and [`limits`] (memory).
+//! [`WasmAdapter`] is how the platform's [`adapter::Adapter`] seam is served.
 
 // Public (hidden) only so that tests/fuzz can feed its conversions the data an
 // adapter returns without running a component.
 #[doc(hidden)]
 pub mod bindings;
-
 mod exchange;
 mod host_api;
 mod limits;
@@ -34,7 +34,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
-use crate::adapter::{self, CallError, Interfaces, LoadError};
+use crate::adapter::{self, Adapter as _, CallError, Interfaces, LoadError};
 use crate::manifest::{self, Manifest, OutboundPrefix, Package};
 use crate::model;
 use bindings::exports::onewindow::adapter::{cases, licenses, matters};
@@ -631,10 +631,6 @@ impl adapter::Adapter for WasmAdapter {
 }
 
 impl WasmAdapter {
-    fn id(&self) -> &str {
-        &self.inner.shared.id
-    }
-
     fn indices<'a, I>(
         &self,
         function: &'static str,
