@@ -358,6 +358,7 @@ pub fn platform_config_delivering(
     extra: &str,
 ) -> onewindow::config::Config {
     std::fs::create_dir_all(dir.join("trusted-keys")).expect("creating the trust folder");
+    share_compile_cache(&dir.join("data"));
     let (secret, public) =
         onewindow::registry::package::new_key_pair(INTEGRATOR, &dir.join("trusted-keys"))
             .expect("making the integrator's key pair");
@@ -409,6 +410,23 @@ token = "{AUDITOR}"
         &onewindow::config::Overrides::default(),
     )
     .expect("the test configuration is valid")
+}
+
+/// Points the compile cache of a platform whose data folder is `data` at one
+/// folder every test platform shares: the same components are then compiled
+/// once per run instead of once per test server. wasmtime's cache is keyed by
+/// the component and the engine's settings, and written by rename, so servers
+/// may share it at once.
+fn share_compile_cache(data: &Path) {
+    let shared = repo_root().join("target/test-compile-cache");
+    std::fs::create_dir_all(&shared).expect("creating the shared compile cache");
+    std::fs::create_dir_all(data).expect("creating the data folder");
+    match std::os::unix::fs::symlink(&shared, data.join("cache")) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            panic!("linking the shared compile cache: {e}")
+        }
+        _ => {}
+    }
 }
 
 /// A platform serving HTTP on a fresh port of 127.0.0.1; dropping it stops it.
