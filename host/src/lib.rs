@@ -1,22 +1,21 @@
 //! onewindow: the integration core of a county's unified government service
-//! platform. Department adapters are sandboxed WebAssembly components; this
-//! crate hosts them and (in later modules) the platform around them.
+//! platform. This crate is the server: the HTTP API, the window and console,
+//! the command line and `serve`, which puts the platform
+//! (`onewindow-platform`) and the sandbox (`onewindow-runtime`) together.
+//!
+//! The lower crates' modules are re-exported under their usual names, so
+//! `onewindow::platform::Platform` and `onewindow::runtime::Runtime` keep
+//! working for the tests and the benchmarks.
 
-pub mod adapter;
-pub mod audit;
+pub use onewindow_platform::{
+    adapter, audit, config, delivery, manifest, mask, model, platform, registry, store,
+};
+pub use onewindow_runtime as runtime;
+
 pub mod cli;
-pub mod config;
-pub mod delivery;
 pub mod http;
 pub mod kit;
-pub mod manifest;
-pub mod mask;
 pub mod metrics;
-pub mod model;
-pub mod platform;
-pub mod registry;
-pub mod runtime;
 pub mod serve;
-pub mod store;
 pub mod ui;
 pub mod watch;

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-use crate::mask;
+use onewindow_platform::mask;
 
 /// Lines longer than this are logged in pieces, so an adapter cannot make the
 /// host buffer without bound.

@@ -33,11 +33,11 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
-use crate::adapter::{self, Adapter as _, CallError, Interfaces, LoadError};
-use crate::manifest::{self, Manifest, OutboundPrefix, Package};
-use crate::model;
 use bindings::exports::onewindow::adapter::{cases, licenses, matters};
+use onewindow_platform::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
+use onewindow_platform::adapter::{self, Adapter as _, CallError, Interfaces, LoadError};
+use onewindow_platform::manifest::{self, Manifest, OutboundPrefix, Package};
+use onewindow_platform::model;
 
 pub use limits::MemoryCapExceeded;
 

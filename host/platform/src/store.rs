@@ -1,6 +1,6 @@
 //! Persistence with sqlx: SQLite by default (a file under the data directory,
 //! WAL), PostgreSQL for several replicas. One schema, migrations for both
-//! (`host/migrations/`); the SQL below is written to run unchanged on both.
+//! (`host/platform/migrations/`); the SQL below is written to run unchanged on both.
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;

@@ -477,7 +477,7 @@ mod tests {
     }
 
     fn shipped() -> Calendar {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("holidays");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../holidays");
         Calendar::load_dir(&dir).expect("shipped calendar loads")
     }
 
@@ -696,7 +696,10 @@ mod tests {
         let with_2027 = Calendar::from_files(&[
             (
                 "2026.json",
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/holidays/2026.json")),
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../holidays/2026.json"
+                )),
             ),
             (
                 "2027.json",

@@ -1,6 +1,6 @@
 //! The seam between the platform and whatever runs adapters: the platform
 //! owns this contract and reaches a department only through it. The wasmtime
-//! sandbox ([`crate::runtime`]) implements it; the domain's tests use an
+//! sandbox (the `onewindow-runtime` crate) implements it; the domain's tests use an
 //! in-memory fake ([`fake`]).
 
 pub mod breaker;

@@ -9,15 +9,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use indexmap::IndexMap;
-use onewindow::adapter::fake::{FakeAdapter, NoPackages};
-use onewindow::delivery;
-use onewindow::model::{CaseEvent, CaseStatus, Material, Matter, MatterKind, Party};
-use onewindow::platform::calendar::Calendar;
-use onewindow::platform::cases::{Application, StatusChange};
-use onewindow::platform::lifecycle::Status;
-use onewindow::platform::{Clock, Platform, PlatformError};
-use onewindow::registry::package::TrustStore;
-use onewindow::store::Store;
+use onewindow_platform::adapter::fake::{FakeAdapter, NoPackages};
+use onewindow_platform::delivery;
+use onewindow_platform::model::{CaseEvent, CaseStatus, Material, Matter, MatterKind, Party};
+use onewindow_platform::platform::calendar::Calendar;
+use onewindow_platform::platform::cases::{Application, StatusChange};
+use onewindow_platform::platform::lifecycle::Status;
+use onewindow_platform::platform::{Clock, Platform, PlatformError};
+use onewindow_platform::registry::package::TrustStore;
+use onewindow_platform::store::Store;
 
 /// A platform over a fresh database with the given fake departments.
 struct World {
@@ -86,13 +86,13 @@ async fn world(db: Db, departments: &[Arc<FakeAdapter>]) -> World {
     );
     let path = dir.path().join("onewindow.toml");
     let mut config =
-        onewindow::config::Config::from_toml(&toml, &path, &Default::default()).unwrap();
+        onewindow_platform::config::Config::from_toml(&toml, &path, &Default::default()).unwrap();
     // Retries come at once, and give up after a second.
     config.delivery.initial_backoff = Duration::from_millis(1);
     config.delivery.max_backoff = Duration::from_millis(1);
     config.delivery.retry_horizon = Duration::from_secs(1);
     let calendar =
-        Calendar::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("holidays"))
+        Calendar::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../holidays"))
             .unwrap();
     let store = Store::open(&url).await.unwrap();
     let mut platform = Platform::new(
@@ -203,7 +203,7 @@ fn event(case_no: &str, status: CaseStatus) -> CaseEvent {
 }
 
 /// A clerk accepts an application for SC-001, which needs no materials.
-async fn accept_sc001(platform: &Platform) -> onewindow::platform::cases::Case {
+async fn accept_sc001(platform: &Platform) -> onewindow_platform::platform::cases::Case {
     platform
         .accept(application(Some("SC-001"), None), "clerk:窗口一号")
         .await

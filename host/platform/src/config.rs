@@ -1688,7 +1688,7 @@ token = "test-clerk-token-0123456789"
 
     #[test]
     fn example_file_parses_with_the_demo_values() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/onewindow.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/onewindow.toml");
         let config = Config::load(Some(&path), &Overrides::default()).unwrap();
         assert_eq!(
             config.listen,

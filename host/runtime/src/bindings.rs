@@ -4,10 +4,10 @@
 use codes::chrono::{DateTime, NaiveDate};
 use onewindow_codes as codes;
 
-use crate::model;
+use onewindow_platform::model;
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../../wit",
     world: "onewindow:adapter/department-adapter",
     exports: { default: async },
 });

@@ -175,7 +175,7 @@ pub enum AdapterError {
 }
 
 /// Bytes as standard base64 text in JSON.
-pub(crate) mod base64_bytes {
+pub mod base64_bytes {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -17,11 +17,11 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 pub struct Exchange {
     pub method: String,
     pub url: String,
-    #[serde(with = "crate::model::base64_bytes")]
+    #[serde(with = "onewindow_platform::model::base64_bytes")]
     pub request_body_base64: Vec<u8>,
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    #[serde(with = "crate::model::base64_bytes")]
+    #[serde(with = "onewindow_platform::model::base64_bytes")]
     pub body_base64: Vec<u8>,
 }
 
