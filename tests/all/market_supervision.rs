@@ -4,62 +4,19 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision::{self as mock, Fault};
-use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
-use onewindow::runtime::{Runtime, WasmAdapter};
-use onewindow_tests::{TestPackage, components};
+use onewindow_tests::Department;
+use onewindow_tests::adapter_test::{self, AdapterTest};
 
-struct Setup {
-    mock: mock::Handle,
-    adapter: WasmAdapter,
-    _package: TestPackage,
-    _runtime: Runtime,
-    _exchange: tempfile::TempDir,
-}
+type Setup = AdapterTest<mock::Handle>;
 
 async fn setup() -> Setup {
-    let mock = mock::start(
-        "127.0.0.1:0".parse().unwrap(),
-        mock::Config {
-            stage: Duration::from_millis(30),
-            ..mock::Config::default()
-        },
+    AdapterTest::start(
+        |_| mock::start("127.0.0.1:0".parse().unwrap(), adapter_test::mock_config()),
+        Department::market_supervision,
     )
     .await
-    .expect("starting the mock legacy system");
-    let manifest = format!(
-        r#"id = "market-supervision"
-version = "0.1.0"
-department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
-[grants]
-outbound = ["http://{addr}"]
-[limits]
-call-timeout-ms = 5000
-[config]
-endpoint = "{endpoint}"
-"#,
-        addr = mock.addr(),
-        endpoint = mock.endpoint()
-    );
-    let package = TestPackage::new(components::MARKET_SUPERVISION, &manifest);
-    // These tests make the legacy system fail on purpose, many times in a row;
-    // the circuit breaker (tested in runtime.rs) must not stand in their way.
-    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
-        failures: 1000,
-        ..BreakerConfig::default()
-    });
-    let adapter = runtime
-        .load_dir(package.path())
-        .expect("loading the adapter");
-    Setup {
-        mock,
-        adapter,
-        _package: package,
-        _runtime: runtime,
-        _exchange: exchange,
-    }
 }
 
 fn submission(case_no: &str) -> CaseSubmission {

@@ -4,78 +4,34 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::real_estate::{self as mock, Fault};
-use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
     AdapterError, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
 };
-use onewindow::runtime::{Runtime, WasmAdapter};
-use onewindow_tests::{TestPackage, components};
+use onewindow::runtime::WasmAdapter;
+use onewindow_tests::adapter_test::{self, AdapterTest, STAGE};
+use onewindow_tests::{Department, TestPackage};
 
-const STAGE: Duration = Duration::from_millis(30);
 const DEADLINE: Duration = Duration::from_secs(15);
 
 const SELLER_CERTIFICATE: &str = "浙(2019)桐庐县不动产权第0003128号";
 const BUYER_ID: &str = "33012219930519002X";
 
-struct Setup {
-    mock: mock::Handle,
-    adapter: WasmAdapter,
-    _package: TestPackage,
-    runtime: Runtime,
-    exchange: tempfile::TempDir,
-}
-
-fn manifest(grants: &str) -> String {
-    format!(
-        r#"id = "real-estate"
-version = "0.1.0"
-department = "县不动产登记中心"
-api = "onewindow:adapter@0.1.0"
-[grants]
-{grants}
-[limits]
-call-timeout-ms = 5000
-[config]
-exchange = "/exchange"
-"#
-    )
-}
+type Setup = AdapterTest<mock::Handle>;
 
 async fn setup_with(config: mock::Config) -> Setup {
-    // These tests make the legacy system fail on purpose, many times in a row;
-    // the circuit breaker (tested in runtime.rs) must not stand in their way.
-    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
-        failures: 1000,
-        ..BreakerConfig::default()
-    });
-    let mock = mock::start(exchange.path().join("real-estate"), config)
-        .await
-        .expect("starting the mock batch job");
+    let s = AdapterTest::start(
+        |exchange| mock::start(exchange.join("real-estate"), config),
+        |_| Department::real_estate(),
+    )
+    .await;
     // The department's folder and nothing else: no outbound HTTP at all.
-    let package = TestPackage::new(
-        components::REAL_ESTATE,
-        &manifest("exchange-dir = \"real-estate\""),
-    );
-    let adapter = runtime
-        .load_dir(package.path())
-        .expect("loading the adapter");
-    assert!(adapter.manifest().grants.outbound.is_empty());
-    Setup {
-        mock,
-        adapter,
-        _package: package,
-        runtime,
-        exchange,
-    }
+    assert!(s.adapter.manifest().grants.outbound.is_empty());
+    s
 }
 
 async fn setup() -> Setup {
-    setup_with(mock::Config {
-        stage: STAGE,
-        ..mock::Config::default()
-    })
-    .await
+    setup_with(adapter_test::mock_config()).await
 }
 
 /// A 转移登记 by 陈珺, reusing her 居民身份证 (issued by the 县公安局, another
@@ -619,7 +575,12 @@ async fn failed_batch_runs_move_the_cursor_without_events() {
 #[tokio::test]
 async fn without_the_exchange_grant_the_adapter_says_so() {
     let s = setup().await;
-    let package = TestPackage::new(components::REAL_ESTATE, &manifest(""));
+    let ungranted = Department {
+        grants: String::new(),
+        limits: adapter_test::LIMITS.into(),
+        ..Department::real_estate()
+    };
+    let package = TestPackage::new(ungranted.component, &ungranted.manifest());
     let ungranted = s.runtime.load_dir(package.path()).unwrap();
     let err = ungranted.list_matters().await.unwrap_err();
     assert!(

@@ -5,66 +5,22 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::social_security::{self as mock, Fault};
-use onewindow::adapter::breaker::BreakerConfig;
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
-use onewindow::runtime::{Runtime, WasmAdapter};
-use onewindow_tests::{TestPackage, components};
+use onewindow_tests::Department;
+use onewindow_tests::adapter_test::{self, AdapterTest};
 use serde_json::{Value, json};
 
 const CHEN: &str = "11010519491231002X";
 
-struct Setup {
-    mock: mock::Handle,
-    adapter: WasmAdapter,
-    _package: TestPackage,
-    _runtime: Runtime,
-    _exchange: tempfile::TempDir,
-}
+type Setup = AdapterTest<mock::Handle>;
 
 async fn setup() -> Setup {
-    let mock = mock::start(
-        "127.0.0.1:0".parse().unwrap(),
-        mock::Config {
-            stage: Duration::from_millis(30),
-            ..mock::Config::default()
-        },
+    AdapterTest::start(
+        |_| mock::start("127.0.0.1:0".parse().unwrap(), adapter_test::mock_config()),
+        |mock| Department::social_security(mock).with_config(r#"timeout-ms = "1000""#),
     )
     .await
-    .expect("starting the mock legacy system");
-    let manifest = format!(
-        r#"id = "social-security"
-version = "0.1.0"
-department = "县人力资源和社会保障局"
-api = "onewindow:adapter@0.1.0"
-[grants]
-outbound = ["http://{addr}"]
-[limits]
-call-timeout-ms = 5000
-[config]
-endpoint = "{endpoint}"
-timeout-ms = "1000"
-"#,
-        addr = mock.addr(),
-        endpoint = mock.endpoint()
-    );
-    let package = TestPackage::new(components::SOCIAL_SECURITY, &manifest);
-    // These tests make the legacy system fail on purpose, many times in a row;
-    // the circuit breaker (tested in runtime.rs) must not stand in their way.
-    let (runtime, exchange) = onewindow_tests::runtime_with(BreakerConfig {
-        failures: 1000,
-        ..BreakerConfig::default()
-    });
-    let adapter = runtime
-        .load_dir(package.path())
-        .expect("loading the adapter");
-    Setup {
-        mock,
-        adapter,
-        _package: package,
-        _runtime: runtime,
-        _exchange: exchange,
-    }
 }
 
 /// 陈晓东 applies for his first 社会保障卡, reusing the 居民身份证 that 县公安局 issued.

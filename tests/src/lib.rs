@@ -5,6 +5,8 @@
 use onewindow::registry::package::{PackageFiles, SecretKey};
 use std::path::{Path, PathBuf};
 
+pub mod adapter_test;
+
 /// Paths of the components built by `build.rs`.
 pub mod components {
     include!(concat!(env!("OUT_DIR"), "/components.rs"));
@@ -240,6 +242,50 @@ impl Department {
         )
     }
 
+    /// 县不动产登记中心: granted its exchange folder `real-estate`, which the
+    /// adapter sees as `/exchange`, and no outbound HTTP.
+    pub fn real_estate() -> Self {
+        Self {
+            id: "real-estate",
+            component: components::REAL_ESTATE,
+            name: "县不动产登记中心",
+            grants: r#"exchange-dir = "real-estate""#.into(),
+            config: r#"exchange = "/exchange""#.into(),
+            limits: String::new(),
+        }
+    }
+
+    /// With `line` added to the `[config]` lines.
+    pub fn with_config(mut self, line: &str) -> Self {
+        self.config = format!("{}\n{line}", self.config);
+        self
+    }
+
+    /// The package's `adapter.toml`, but for its `component` line.
+    pub fn manifest(&self) -> String {
+        format!(
+            r#"id = "{id}"
+version = "0.1.0"
+department = "{name}"
+api = "onewindow:adapter@0.1.0"
+[grants]
+{grants}
+{limits}
+[config]
+{config}
+"#,
+            id = self.id,
+            name = self.name,
+            grants = self.grants,
+            limits = if self.limits.is_empty() {
+                String::new()
+            } else {
+                format!("[limits]\n{}", self.limits)
+            },
+            config = self.config,
+        )
+    }
+
     /// Writes the package folder `<adapters>/<id>`: a package signed with `key`,
     /// packed from a source folder beside `adapters`.
     fn write(&self, adapters: &Path, key: &SecretKey) {
@@ -251,29 +297,7 @@ impl Department {
         std::fs::create_dir_all(&source).expect("creating the adapter's source folder");
         std::fs::write(
             source.join("adapter.toml"),
-            format!(
-                r#"id = "{id}"
-version = "0.1.0"
-department = "{name}"
-api = "onewindow:adapter@0.1.0"
-component = "{component}"
-[grants]
-{grants}
-{limits}
-[config]
-{config}
-"#,
-                id = self.id,
-                name = self.name,
-                component = self.component,
-                grants = self.grants,
-                limits = if self.limits.is_empty() {
-                    String::new()
-                } else {
-                    format!("[limits]\n{}", self.limits)
-                },
-                config = self.config,
-            ),
+            format!("component = \"{}\"\n{}", self.component, self.manifest()),
         )
         .expect("writing adapter.toml");
         let (_, files) = onewindow::registry::package::pack(&source, key)

@@ -1,6 +1,8 @@
 //! Pieces shared by the mock departments: serving, request logging, China time,
-//! XML trees, GBK SOAP envelopes, fault injection and the `/_mock` admin plumbing.
+//! XML trees, GBK SOAP envelopes, the case store, fault injection and the `/_mock`
+//! admin plumbing.
 
+pub mod cases;
 pub mod department;
 pub mod fault;
 pub mod soap;

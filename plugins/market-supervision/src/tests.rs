@@ -1,6 +1,7 @@
 //! The translation against GBK answers shaped like the 登记注册 system's, good days and bad.
 
 use onewindow_sdk::codes::gbk;
+use onewindow_sdk::testing::{assert_contains, face, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -125,30 +126,6 @@ fn ok(body: &[u8]) -> Answer<'_> {
         content_type: GBK_XML,
         body,
     }
-}
-
-/// The message of an `unavailable` error.
-#[track_caller]
-fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Unavailable(message)) => message,
-        other => panic!("expected unavailable, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_contains(message: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(message.contains(part), "{message:?} lacks {part:?}");
-    }
-}
-
-fn face(license: &License) -> Vec<(&str, &str)> {
-    license
-        .face
-        .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
-        .collect()
 }
 
 #[test]

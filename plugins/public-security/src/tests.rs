@@ -3,6 +3,7 @@
 //! `examples/legacy-systems/public-security.md`, not with the adapter's own layouts.
 
 use onewindow_sdk::codes::gbk;
+use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -171,38 +172,6 @@ fn license_record(kind: &str, number: &str, valid_until: &str, status: &str) -> 
 
 fn id_card() -> Vec<u8> {
     license_record("JMSFZ", WANG_RONG, "20350610", "1")
-}
-
-/// The message of an `unavailable` error.
-#[track_caller]
-fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Unavailable(message)) => message,
-        other => panic!("expected unavailable, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn invalid<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Invalid(message)) => message,
-        other => panic!("expected invalid, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_contains(message: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(message.contains(part), "{message:?} lacks {part:?}");
-    }
-}
-
-fn face(license: &License) -> Vec<(&str, &str)> {
-    license
-        .face
-        .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
-        .collect()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use onewindow_sdk::codes::{credit_code, gbk, id_number};
+use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -117,38 +118,6 @@ fn issued_row() -> String {
         )
         .replace(",抵押,", ",无,")
     )
-}
-
-/// The message of an `unavailable` error.
-#[track_caller]
-fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Unavailable(message)) => message,
-        other => panic!("expected unavailable, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn invalid<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Invalid(message)) => message,
-        other => panic!("expected invalid, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_contains(message: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(message.contains(part), "{message:?} lacks {part:?}");
-    }
-}
-
-fn face(license: &License) -> Vec<(&str, &str)> {
-    license
-        .face
-        .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------

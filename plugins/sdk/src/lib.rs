@@ -20,6 +20,8 @@
 
 pub mod http;
 pub mod log;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use onewindow_codes as codes;
 

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use onewindow_sdk::codes::gbk;
+use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -28,30 +29,6 @@ fn answer_of(value: &Value) -> Answer {
 
 fn ok(data: Value) -> Answer {
     answer_of(&json!({"code": 0, "message": "成功", "data": data}))
-}
-
-/// The message of an `unavailable` error.
-#[track_caller]
-fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Unavailable(message)) => message,
-        other => panic!("expected unavailable, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn invalid<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Invalid(message)) => message,
-        other => panic!("expected invalid, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_contains(message: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(message.contains(part), "{message:?} lacks {part:?}");
-    }
 }
 
 fn matter(n: u32) -> Value {
@@ -489,14 +466,6 @@ fn card_record(number: &str, id_number: &str, name: &str, status: i64) -> Value 
         "aaz502": status,
         "aae017": "县人力资源和社会保障局"
     })
-}
-
-fn face(license: &License) -> Vec<(&str, &str)> {
-    license
-        .face
-        .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
-        .collect()
 }
 
 #[test]

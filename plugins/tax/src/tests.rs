@@ -3,6 +3,7 @@
 use std::cell::Cell;
 
 use onewindow_sdk::codes::gbk;
+use onewindow_sdk::testing::{assert_contains, face, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -146,29 +147,6 @@ fn ok(lines: &str) -> Answer {
         content_type: GBK_TEXT.into(),
         body: wire(lines),
     }
-}
-
-#[track_caller]
-fn unavailable<T: std::fmt::Debug>(result: Result<T, AdapterError>) -> String {
-    match result {
-        Err(AdapterError::Unavailable(message)) => message,
-        other => panic!("expected unavailable, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn assert_contains(message: &str, parts: &[&str]) {
-    for part in parts {
-        assert!(message.contains(part), "{message:?} lacks {part:?}");
-    }
-}
-
-fn face(license: &License) -> Vec<(&str, &str)> {
-    license
-        .face
-        .iter()
-        .map(|f| (f.key.as_str(), f.value.as_str()))
-        .collect()
 }
 
 /// Percent-decodes a form body into its GBK-decoded fields.

@@ -1,15 +1,14 @@
 //! The department's memory: enterprises, cases, the status-change log and the case lifecycle.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use onewindow_codes::chrono::NaiveDate;
 use onewindow_codes::date::datetime_to_chinese;
 use serde::Serialize;
 use tokio::time::Instant;
 
 use super::catalogue::Matter;
 use super::registry::{self, Enterprise, LicenseStatus};
+use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
 use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
@@ -173,10 +172,6 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(skip)]
     matter: &'static Matter,
-    #[serde(skip)]
-    pending: VecDeque<&'static str>,
-    #[serde(skip)]
-    next_step_at: Option<Instant>,
 }
 
 impl Case {
@@ -209,6 +204,12 @@ pub struct StatusChange {
     pub license: Option<Enterprise>,
 }
 
+impl Numbered for StatusChange {
+    fn number(&self) -> u64 {
+        self.xh
+    }
+}
+
 /// The outcome of a `BJSB` the rules accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
@@ -221,13 +222,10 @@ pub struct Accepted {
 /// Everything the department remembers.
 #[derive(Debug)]
 pub struct State {
-    stage: Duration,
     enterprises: Vec<Enterprise>,
-    cases: Vec<Case>,
-    by_ptbjbh: HashMap<String, usize>,
-    log: Vec<StatusChange>,
-    duplicates: u64,
-    ywlsh_day: Option<(NaiveDate, u32)>,
+    cases: CaseStore<Case, &'static str>,
+    log: ChangeLog<StatusChange>,
+    ywlsh: DailySerial,
 }
 
 /// The Chinese name of a status code.
@@ -246,13 +244,10 @@ impl State {
     /// A fresh department with the seeded enterprises; each case step takes `stage`.
     pub fn new(stage: Duration) -> Self {
         Self {
-            stage,
             enterprises: registry::seed(),
-            cases: Vec::new(),
-            by_ptbjbh: HashMap::new(),
-            log: Vec::new(),
-            duplicates: 0,
-            ywlsh_day: None,
+            cases: CaseStore::new(stage),
+            log: ChangeLog::default(),
+            ywlsh: DailySerial::default(),
         }
     }
 
@@ -280,24 +275,19 @@ impl State {
 
     /// A stored case by PTBJBH.
     pub fn case(&self, ptbjbh: &str) -> Option<&Case> {
-        self.by_ptbjbh.get(ptbjbh).map(|&i| &self.cases[i])
+        self.cases.get(ptbjbh)
     }
 
     /// Stored cases and repeated submissions.
     pub fn counts(&self) -> Counts {
-        Counts {
-            cases: self.cases.len() as u64,
-            duplicates: self.duplicates,
-        }
+        self.cases.counts()
     }
 
     /// Stores a case, or recognises a resubmission; `Err` is a business-rule refusal (3001).
     pub fn submit(&mut self, submission: Submission, now: Instant) -> Result<Accepted, String> {
         // Idempotency comes before the rules: a retry must not be refused because
         // its first submission has meanwhile changed the registry.
-        if let Some(&i) = self.by_ptbjbh.get(&submission.ptbjbh) {
-            self.duplicates += 1;
-            let case = &mut self.cases[i];
+        if let Some(case) = self.cases.repeat(&submission.ptbjbh) {
             case.resubmissions += 1;
             return Ok(Accepted {
                 ywlsh: case.ywlsh.clone(),
@@ -325,11 +315,9 @@ impl State {
             resubmissions: 0,
             history: Vec::new(),
             matter: submission.matter,
-            pending: submission.outcome.steps().iter().copied().collect(),
-            next_step_at: Some(now + self.stage),
         };
-        self.by_ptbjbh.insert(submission.ptbjbh, self.cases.len());
-        self.cases.push(case);
+        let steps = submission.outcome.steps();
+        self.cases.insert(submission.ptbjbh, case, steps, now);
         Ok(Accepted {
             ywlsh,
             duplicate: false,
@@ -356,32 +344,19 @@ impl State {
 
     fn next_ywlsh(&mut self) -> String {
         let today = china_today();
-        let serial = match &mut self.ywlsh_day {
-            Some((day, serial)) if *day == today => {
-                *serial += 1;
-                *serial
-            }
-            slot => {
-                *slot = Some((today, 1));
-                1
-            }
-        };
+        let serial = self.ywlsh.next(today);
         format!("SCJG{}{serial:04}", today.format("%Y%m%d"))
     }
 
     /// Moves every case whose stage has elapsed one step along its path.
     pub fn advance(&mut self, now: Instant) {
-        for i in 0..self.cases.len() {
-            let due = self.cases[i].next_step_at.is_some_and(|at| at <= now);
-            if due {
-                self.step(i, now);
-            }
+        for i in self.cases.due(now) {
+            self.step(i, now);
         }
     }
 
     fn step(&mut self, i: usize, now: Instant) {
-        let Some(ztdm) = self.cases[i].pending.pop_front() else {
-            self.cases[i].next_step_at = None;
+        let Some(ztdm) = self.cases.next_step(i) else {
             return;
         };
         let license = if ztdm == "06" && self.cases[i].outcome != Outcome::Refuse {
@@ -390,8 +365,9 @@ impl State {
             None
         };
         let blyj = self.opinion(i, ztdm, license.as_ref());
-        let xh = self.log.last().map_or(1, |c| c.xh + 1);
+        let xh = self.log.next_number();
         let blsj = datetime_to_chinese(china_now());
+        let finished = self.cases.stepped(i, now);
         let case = &mut self.cases[i];
         case.status = Some(ztdm);
         case.status_name = Some(status_name(ztdm));
@@ -404,12 +380,7 @@ impl State {
         if let Some(license) = &license {
             case.issued_license = Some(license.credit_code.clone());
         }
-        if case.pending.is_empty() {
-            case.finished = true;
-            case.next_step_at = None;
-        } else {
-            case.next_step_at = Some(now + self.stage);
-        }
+        case.finished = finished;
         tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, ztdm, xh, "case status changed");
         self.log.push(StatusChange {
             xh,
@@ -519,15 +490,12 @@ impl State {
 
     /// The sequence number (XH) of the latest status change; 0 before any.
     pub fn last_change(&self) -> u64 {
-        self.log.last().map_or(0, |c| c.xh)
+        self.log.last_number()
     }
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
-        let start = self.log.partition_point(|c| c.xh <= after);
-        let rest = &self.log[start..];
-        let page = &rest[..rest.len().min(limit)];
-        (page, rest.len() > page.len())
+        self.log.page(after, limit)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The department's memory: the register, cases, the status-change log and the case lifecycle.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use onewindow_codes::chrono::{Datelike as _, Months, NaiveDate};
@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::catalogue::{Applicant, Effect, Matter};
 use super::records::Out;
 use super::register::{self, Card, Permit, Resident};
+use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
 use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
@@ -203,10 +204,6 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(skip)]
     matter: &'static Matter,
-    #[serde(skip)]
-    pending: VecDeque<&'static str>,
-    #[serde(skip)]
-    next_step_at: Option<Instant>,
 }
 
 impl Case {
@@ -239,6 +236,12 @@ pub struct StatusChange {
     pub license: Option<Out>,
 }
 
+impl Numbered for StatusChange {
+    fn number(&self) -> u64 {
+        self.xh
+    }
+}
+
 /// The outcome of a `2001` the rules accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
@@ -263,14 +266,11 @@ pub fn status_name(code: &str) -> &'static str {
 /// Everything the department remembers.
 #[derive(Debug)]
 pub struct State {
-    stage: Duration,
     residents: Vec<Resident>,
     permits: Vec<Permit>,
-    cases: Vec<Case>,
-    by_case_no: HashMap<String, usize>,
-    log: Vec<StatusChange>,
-    duplicates: u64,
-    serials: HashMap<&'static str, (NaiveDate, u32)>,
+    cases: CaseStore<Case, &'static str>,
+    log: ChangeLog<StatusChange>,
+    serials: HashMap<&'static str, DailySerial>,
     households: u32,
 }
 
@@ -278,13 +278,10 @@ impl State {
     /// A fresh department with the seeded register; each case step takes `stage`.
     pub fn new(stage: Duration) -> Self {
         Self {
-            stage,
             residents: register::seed_residents(),
             permits: register::seed_permits(),
-            cases: Vec::new(),
-            by_case_no: HashMap::new(),
-            log: Vec::new(),
-            duplicates: 0,
+            cases: CaseStore::new(stage),
+            log: ChangeLog::default(),
             serials: HashMap::new(),
             households: 200,
         }
@@ -297,18 +294,12 @@ impl State {
 
     /// A stored case by 平台办件编号 or 业务流水号.
     pub fn case(&self, key: &str) -> Option<&Case> {
-        match self.by_case_no.get(key) {
-            Some(&i) => Some(&self.cases[i]),
-            None => self.cases.iter().find(|c| c.reference == key),
-        }
+        self.cases.find(key, |c| c.reference == key)
     }
 
     /// Stored cases and repeated submissions.
     pub fn counts(&self) -> Counts {
-        Counts {
-            cases: self.cases.len() as u64,
-            duplicates: self.duplicates,
-        }
+        self.cases.counts()
     }
 
     /// Every license of the person with `id_number`: 居民身份证, 居民户口簿 page, 居住证.
@@ -351,9 +342,7 @@ impl State {
     pub fn submit(&mut self, submission: Submission, now: Instant) -> Result<Accepted, String> {
         // Idempotency comes before the rules: a retry must not be refused because its
         // first submission has meanwhile changed the register.
-        if let Some(&i) = self.by_case_no.get(&submission.case_no) {
-            self.duplicates += 1;
-            let case = &mut self.cases[i];
+        if let Some(case) = self.cases.repeat(&submission.case_no) {
             case.resubmissions += 1;
             return Ok(Accepted {
                 reference: case.reference.clone(),
@@ -382,11 +371,9 @@ impl State {
             resubmissions: 0,
             history: Vec::new(),
             matter: submission.matter,
-            pending: submission.outcome.steps().iter().copied().collect(),
-            next_step_at: Some(now + self.stage),
         };
-        self.by_case_no.insert(submission.case_no, self.cases.len());
-        self.cases.push(case);
+        let steps = submission.outcome.steps();
+        self.cases.insert(submission.case_no, case, steps, now);
         Ok(Accepted {
             reference,
             duplicate: false,
@@ -436,34 +423,28 @@ impl State {
     /// `<yyyyMMdd><serial>` for `series`, counting from 1 each day.
     fn next_serial(&mut self, series: &'static str, digits: usize) -> String {
         let today = china_today();
-        let slot = self.serials.entry(series).or_insert((today, 0));
-        if slot.0 != today {
-            *slot = (today, 0);
-        }
-        slot.1 += 1;
-        format!("{}{:0digits$}", to_compact(today), slot.1)
+        let serial = self.serials.entry(series).or_default().next(today);
+        format!("{}{serial:0digits$}", to_compact(today))
     }
 
     /// Moves every case whose stage has elapsed one step along its path.
     pub fn advance(&mut self, now: Instant) {
-        for i in 0..self.cases.len() {
-            if self.cases[i].next_step_at.is_some_and(|at| at <= now) {
-                self.step(i, now);
-            }
+        for i in self.cases.due(now) {
+            self.step(i, now);
         }
     }
 
     fn step(&mut self, i: usize, now: Instant) {
-        let Some(code) = self.cases[i].pending.pop_front() else {
-            self.cases[i].next_step_at = None;
+        let Some(code) = self.cases.next_step(i) else {
             return;
         };
         let (note, license) = match code {
             "40" if self.cases[i].outcome != Outcome::Deny => self.finish(i),
             _ => (self.opinion(i, code), None),
         };
-        let xh = self.log.last().map_or(1, |c| c.xh + 1);
+        let xh = self.log.next_number();
         let at = china_now().format("%Y%m%d%H%M%S").to_string();
+        let finished = self.cases.stepped(i, now);
         let case = &mut self.cases[i];
         case.status = Some(code);
         case.status_name = Some(status_name(code));
@@ -480,12 +461,7 @@ impl State {
                 number: license.get("证照编号").to_owned(),
             });
         }
-        if case.pending.is_empty() {
-            case.finished = true;
-            case.next_step_at = None;
-        } else {
-            case.next_step_at = Some(now + self.stage);
-        }
+        case.finished = finished;
         tracing::info!(case_no = %case.case_no, reference = %case.reference, code, xh, "case status changed");
         self.log.push(StatusChange {
             xh,
@@ -683,9 +659,6 @@ impl State {
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
-        let start = self.log.partition_point(|c| c.xh <= after);
-        let rest = &self.log[start..];
-        let page = &rest[..rest.len().min(limit)];
-        (page, rest.len() > page.len())
+        self.log.page(after, limit)
     }
 }

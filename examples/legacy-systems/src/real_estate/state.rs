@@ -1,12 +1,12 @@
 //! The department's memory and its batch job: cases read from `sqbj/`, their life
 //! one stage at a time, the register, and the files the job writes.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use onewindow_codes::chrono::{Datelike as _, NaiveDate};
+use onewindow_codes::chrono::Datelike as _;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
@@ -14,6 +14,7 @@ use super::case_file::{self, Applicant, Attachment, CaseFile, FormField, License
 use super::catalogue::{self, Effect, Matter};
 use super::export::{self, Kind, Sheet};
 use super::register::{self, Certificate, Status};
+use crate::common::cases::{CaseStore, DailySerial};
 use crate::common::{Fault, china_now, china_today};
 
 /// Case files wait here.
@@ -157,10 +158,6 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(skip)]
     matter: &'static Matter,
-    #[serde(skip)]
-    pending: VecDeque<&'static str>,
-    #[serde(skip)]
-    next_step_at: Option<Instant>,
 }
 
 impl Case {
@@ -178,15 +175,14 @@ impl Case {
 #[derive(Debug)]
 pub struct State {
     dir: PathBuf,
-    stage: Duration,
     fail_rate: f64,
     fault: Fault,
     certificates: Vec<Certificate>,
-    cases: Vec<Case>,
-    by_case_no: HashMap<String, usize>,
+    cases: CaseStore<Case, &'static str>,
+    /// The counters, but for `cases` and `duplicates`, which the store keeps.
     stats: Stats,
     result_serial: u64,
-    reference_day: Option<(NaiveDate, u32)>,
+    reference: DailySerial,
     next_serial: HashMap<i32, u32>,
     unit_serial: u32,
     /// Result files written damaged, with the bytes they should have.
@@ -218,15 +214,13 @@ impl State {
         }
         let state = Self {
             dir,
-            stage,
             fail_rate,
             fault,
             certificates: register::seed(),
-            cases: Vec::new(),
-            by_case_no: HashMap::new(),
+            cases: CaseStore::new(stage),
             stats: Stats::default(),
             result_serial,
-            reference_day: None,
+            reference: DailySerial::default(),
             next_serial: HashMap::new(),
             unit_serial: 0,
             damaged: Vec::new(),
@@ -243,17 +237,19 @@ impl State {
 
     /// Counters.
     pub fn stats(&self) -> Stats {
-        self.stats
+        let counts = self.cases.counts();
+        Stats {
+            cases: counts.cases,
+            duplicates: counts.duplicates,
+            ..self.stats
+        }
     }
 
     /// A case by 平台办件编号, 业务号 or 交换编号.
     pub fn case(&self, reference: &str) -> Option<&Case> {
-        if let Some(&i) = self.by_case_no.get(reference) {
-            return Some(&self.cases[i]);
-        }
-        self.cases
-            .iter()
-            .find(|c| c.reference == reference || c.exchange_reference == reference)
+        self.cases.find(reference, |c| {
+            c.reference == reference || c.exchange_reference == reference
+        })
     }
 
     /// The register as it stands.
@@ -403,9 +399,8 @@ impl State {
                 return Ok(());
             }
         };
-        if let Some(&i) = self.by_case_no.get(&file.case_no) {
-            self.stats.duplicates += 1;
-            self.cases[i].duplicates += 1;
+        if let Some(case) = self.cases.repeat(&file.case_no) {
+            case.duplicates += 1;
             self.move_to(name, READ)?;
             tracing::info!(case_no = %file.case_no, "case file repeats a known case");
             return Ok(());
@@ -464,8 +459,7 @@ impl State {
             attachments,
             licenses,
         } = file;
-        self.by_case_no.insert(case_no.clone(), self.cases.len());
-        self.cases.push(Case {
+        let case = Case {
             exchange_reference: format!("SQ_{case_no}"),
             case_no,
             reference,
@@ -488,10 +482,9 @@ impl State {
             duplicates: 0,
             history: Vec::new(),
             matter,
-            pending: outcome.steps().iter().copied().collect(),
-            next_step_at: Some(now + self.stage),
-        });
-        self.stats.cases += 1;
+        };
+        self.cases
+            .insert(case.case_no.clone(), case, outcome.steps(), now);
         Ok(())
     }
 
@@ -519,36 +512,26 @@ impl State {
 
     fn next_reference(&mut self) -> String {
         let today = china_today();
-        let serial = match &mut self.reference_day {
-            Some((day, serial)) if *day == today => {
-                *serial += 1;
-                *serial
-            }
-            slot => {
-                *slot = Some((today, 1));
-                1
-            }
-        };
+        let serial = self.reference.next(today);
         format!("BDC{}{serial:04}", today.format("%Y%m%d"))
     }
 
     /// Moves every case whose stage has passed one step along.
     fn advance(&mut self, now: Instant, rows: &mut Vec<Vec<String>>) {
-        for i in 0..self.cases.len() {
-            if self.cases[i].next_step_at.is_some_and(|at| at <= now) {
-                rows.push(self.step(i, now));
-            }
+        for i in self.cases.due(now) {
+            rows.push(self.step(i, now));
         }
     }
 
     fn step(&mut self, i: usize, now: Instant) -> Vec<String> {
-        let code = self.cases[i].pending.pop_front().unwrap_or("05");
+        let code = self.cases.next_step(i).unwrap_or("05");
         let (issued, note) = if code == "05" {
             self.complete(i)
         } else {
             (None, self.note(i, code))
         };
         let result_file = self.next_result_name();
+        let finished = self.cases.stepped(i, now);
         let case = &mut self.cases[i];
         let row = result_row(&case.case_no, &case.reference, code, &note, issued.as_ref());
         case.status = Some(code);
@@ -562,12 +545,7 @@ impl State {
         if let Some(certificate) = &issued {
             case.issued_certificate = Some(certificate.number.clone());
         }
-        if case.pending.is_empty() {
-            case.finished = true;
-            case.next_step_at = None;
-        } else {
-            case.next_step_at = Some(now + self.stage);
-        }
+        case.finished = finished;
         tracing::info!(case_no = %case.case_no, reference = %case.reference, code, "case status changed");
         row
     }

@@ -1,16 +1,15 @@
 //! The department's memory: insured persons, cards, cases, the status-change log and
 //! the case lifecycle.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use onewindow_codes::chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use super::catalogue::{Applicants, Effect, Matter, Rule};
 use super::register::{self, BANKS, Card, CardStatus, Person, insurance};
+use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
 use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
@@ -198,10 +197,6 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(skip)]
     matter: &'static Matter,
-    #[serde(skip)]
-    pending: VecDeque<u16>,
-    #[serde(skip)]
-    next_step_at: Option<Instant>,
 }
 
 impl Case {
@@ -236,6 +231,12 @@ pub struct StatusChange {
     pub card: Option<Card>,
 }
 
+impl Numbered for StatusChange {
+    fn number(&self) -> u64 {
+        self.bae200
+    }
+}
+
 /// The outcome of a 业务申请 the rules accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accepted {
@@ -248,14 +249,11 @@ pub struct Accepted {
 /// Everything the department remembers.
 #[derive(Debug)]
 pub struct State {
-    stage: Duration,
     persons: Vec<Person>,
     cards: Vec<Card>,
-    cases: Vec<Case>,
-    by_bae100: HashMap<String, usize>,
-    log: Vec<StatusChange>,
-    duplicates: u64,
-    serial_day: Option<(NaiveDate, u32)>,
+    cases: CaseStore<Case, u16>,
+    log: ChangeLog<StatusChange>,
+    aaz002: DailySerial,
 }
 
 /// `YYYYMMDDHHMMSS`, Beijing time.
@@ -268,14 +266,11 @@ impl State {
     pub fn new(stage: Duration) -> Self {
         let (persons, cards) = register::seed();
         Self {
-            stage,
             persons,
             cards,
-            cases: Vec::new(),
-            by_bae100: HashMap::new(),
-            log: Vec::new(),
-            duplicates: 0,
-            serial_day: None,
+            cases: CaseStore::new(stage),
+            log: ChangeLog::default(),
+            aaz002: DailySerial::default(),
         }
     }
 
@@ -299,24 +294,19 @@ impl State {
 
     /// A stored case by bae100.
     pub fn case(&self, bae100: &str) -> Option<&Case> {
-        self.by_bae100.get(bae100).map(|&i| &self.cases[i])
+        self.cases.get(bae100)
     }
 
     /// Stored cases and repeated submissions.
     pub fn counts(&self) -> Counts {
-        Counts {
-            cases: self.cases.len() as u64,
-            duplicates: self.duplicates,
-        }
+        self.cases.counts()
     }
 
     /// Stores a case, or recognises a resubmission; `Err` is a business-rule refusal (3001).
     pub fn submit(&mut self, submission: Submission, now: Instant) -> Result<Accepted, String> {
         // Idempotency comes before the rules: a retry must not be refused because
         // its first submission has meanwhile changed the register.
-        if let Some(&i) = self.by_bae100.get(&submission.bae100) {
-            self.duplicates += 1;
-            let case = &mut self.cases[i];
+        if let Some(case) = self.cases.repeat(&submission.bae100) {
             case.resubmissions += 1;
             return Ok(Accepted {
                 aaz002: case.aaz002.clone(),
@@ -344,11 +334,9 @@ impl State {
             resubmissions: 0,
             history: Vec::new(),
             matter: submission.matter,
-            pending: submission.outcome.steps().iter().copied().collect(),
-            next_step_at: Some(now + self.stage),
         };
-        self.by_bae100.insert(submission.bae100, self.cases.len());
-        self.cases.push(case);
+        let steps = submission.outcome.steps();
+        self.cases.insert(submission.bae100, case, steps, now);
         Ok(Accepted {
             aaz002,
             duplicate: false,
@@ -424,32 +412,19 @@ impl State {
     /// `330122` + date + a five-digit serial of the day.
     fn next_aaz002(&mut self) -> String {
         let today = china_today();
-        let serial = match &mut self.serial_day {
-            Some((day, serial)) if *day == today => {
-                *serial += 1;
-                *serial
-            }
-            slot => {
-                *slot = Some((today, 1));
-                1
-            }
-        };
+        let serial = self.aaz002.next(today);
         format!("330122{}{serial:05}", today.format("%Y%m%d"))
     }
 
     /// Moves every case whose stage has elapsed one step along its path.
     pub fn advance(&mut self, now: Instant) {
-        for i in 0..self.cases.len() {
-            let due = self.cases[i].next_step_at.is_some_and(|at| at <= now);
-            if due {
-                self.step(i, now);
-            }
+        for i in self.cases.due(now) {
+            self.step(i, now);
         }
     }
 
     fn step(&mut self, i: usize, now: Instant) {
-        let Some(code) = self.cases[i].pending.pop_front() else {
-            self.cases[i].next_step_at = None;
+        let Some(code) = self.cases.next_step(i) else {
             return;
         };
         let card = if code == 60 && self.cases[i].outcome != Outcome::Deny {
@@ -458,8 +433,9 @@ impl State {
             None
         };
         let aae013 = self.opinion(i, code, card.as_ref());
-        let bae200 = self.log.last().map_or(1, |c| c.bae200 + 1);
+        let bae200 = self.log.next_number();
         let aae036 = now_compact();
+        let finished = self.cases.stepped(i, now);
         let case = &mut self.cases[i];
         case.status = code;
         case.status_name = status_name(code);
@@ -472,12 +448,7 @@ impl State {
         if let Some(card) = &card {
             case.issued_card = Some(card.number.clone());
         }
-        if case.pending.is_empty() {
-            case.finished = true;
-            case.next_step_at = None;
-        } else {
-            case.next_step_at = Some(now + self.stage);
-        }
+        case.finished = finished;
         tracing::info!(bae100 = %case.bae100, aaz002 = %case.aaz002, bae201 = code, bae200, "case status changed");
         self.log.push(StatusChange {
             bae200,
@@ -577,9 +548,6 @@ impl State {
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
-        let start = self.log.partition_point(|c| c.bae200 <= after);
-        let rest = &self.log[start..];
-        let page = &rest[..rest.len().min(limit)];
-        (page, rest.len() > page.len())
+        self.log.page(after, limit)
     }
 }

@@ -1,15 +1,15 @@
 //! The department's memory: taxpayers, 发票领用 records, cases, the status-change
 //! log and the case lifecycle.
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use onewindow_codes::chrono::{NaiveDate, NaiveDateTime};
+use onewindow_codes::chrono::NaiveDateTime;
 use serde::Serialize;
 use tokio::time::Instant;
 
 use super::catalogue::{Applicants, Matter, Registration};
 use super::register::{self, InvoiceRecord, RecordStatus, Taxpayer, TaxpayerStatus};
+use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
 use crate::common::department::Counts;
 use crate::common::{china_now, china_today};
 
@@ -204,10 +204,6 @@ pub struct Case {
     pub history: Vec<HistoryEntry>,
     #[serde(skip)]
     matter: &'static Matter,
-    #[serde(skip)]
-    pending: VecDeque<&'static str>,
-    #[serde(skip)]
-    next_step_at: Option<Instant>,
 }
 
 impl Case {
@@ -244,6 +240,12 @@ pub struct StatusChange {
     pub record: Option<InvoiceRecord>,
 }
 
+impl Numbered for StatusChange {
+    fn number(&self) -> u64 {
+        self.xh
+    }
+}
+
 /// Why the rules did not accept a `BJSB`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -267,14 +269,11 @@ pub struct Accepted {
 /// Everything the department remembers.
 #[derive(Debug)]
 pub struct State {
-    stage: Duration,
     taxpayers: Vec<Taxpayer>,
     records: Vec<InvoiceRecord>,
-    cases: Vec<Case>,
-    by_ptbjbh: HashMap<String, usize>,
-    log: Vec<StatusChange>,
-    duplicates: u64,
-    ywlsh_day: Option<(NaiveDate, u32)>,
+    cases: CaseStore<Case, &'static str>,
+    log: ChangeLog<StatusChange>,
+    ywlsh: DailySerial,
 }
 
 impl State {
@@ -282,14 +281,11 @@ impl State {
     pub fn new(stage: Duration) -> Self {
         let (taxpayers, records) = register::seed();
         Self {
-            stage,
             taxpayers,
             records,
-            cases: Vec::new(),
-            by_ptbjbh: HashMap::new(),
-            log: Vec::new(),
-            duplicates: 0,
-            ywlsh_day: None,
+            cases: CaseStore::new(stage),
+            log: ChangeLog::default(),
+            ywlsh: DailySerial::default(),
         }
     }
 
@@ -310,27 +306,19 @@ impl State {
 
     /// A stored case by ptbjbh or by ywlsh.
     pub fn case(&self, reference: &str) -> Option<&Case> {
-        match self.by_ptbjbh.get(reference) {
-            Some(&i) => Some(&self.cases[i]),
-            None => self.cases.iter().find(|c| c.ywlsh == reference),
-        }
+        self.cases.find(reference, |c| c.ywlsh == reference)
     }
 
     /// Stored cases and repeated submissions.
     pub fn counts(&self) -> Counts {
-        Counts {
-            cases: self.cases.len() as u64,
-            duplicates: self.duplicates,
-        }
+        self.cases.counts()
     }
 
     /// Stores a case, or recognises a resubmission.
     pub fn submit(&mut self, submission: Submission, now: Instant) -> Result<Accepted, Refusal> {
         // Idempotency comes before the rules: a retry must not be refused because
         // its first submission has meanwhile changed the register.
-        if let Some(&i) = self.by_ptbjbh.get(&submission.ptbjbh) {
-            self.duplicates += 1;
-            let case = &mut self.cases[i];
+        if let Some(case) = self.cases.repeat(&submission.ptbjbh) {
             case.resubmissions += 1;
             return Ok(Accepted {
                 ywlsh: case.ywlsh.clone(),
@@ -358,11 +346,9 @@ impl State {
             resubmissions: 0,
             history: Vec::new(),
             matter: submission.matter,
-            pending: submission.outcome.steps().iter().copied().collect(),
-            next_step_at: Some(now + self.stage),
         };
-        self.by_ptbjbh.insert(submission.ptbjbh, self.cases.len());
-        self.cases.push(case);
+        let steps = submission.outcome.steps();
+        self.cases.insert(submission.ptbjbh, case, steps, now);
         Ok(Accepted {
             ywlsh,
             duplicate: false,
@@ -414,31 +400,19 @@ impl State {
 
     fn next_ywlsh(&mut self) -> String {
         let today = china_today();
-        let serial = match &mut self.ywlsh_day {
-            Some((day, serial)) if *day == today => {
-                *serial += 1;
-                *serial
-            }
-            slot => {
-                *slot = Some((today, 1));
-                1
-            }
-        };
+        let serial = self.ywlsh.next(today);
         format!("SW330122{}{serial:04}", today.format("%Y%m%d"))
     }
 
     /// Moves every case whose stage has elapsed one step along its path.
     pub fn advance(&mut self, now: Instant) {
-        for i in 0..self.cases.len() {
-            if self.cases[i].next_step_at.is_some_and(|at| at <= now) {
-                self.step(i, now);
-            }
+        for i in self.cases.due(now) {
+            self.step(i, now);
         }
     }
 
     fn step(&mut self, i: usize, now: Instant) {
-        let Some(ztdm) = self.cases[i].pending.pop_front() else {
-            self.cases[i].next_step_at = None;
+        let Some(ztdm) = self.cases.next_step(i) else {
             return;
         };
         let record = (ztdm == "50"
@@ -446,8 +420,9 @@ impl State {
             && self.cases[i].matter.issues_record)
             .then(|| self.issue_record(i));
         let blyj = self.opinion(i, ztdm, record.as_ref());
-        let xh = self.log.last().map_or(1, |c| c.xh + 1);
+        let xh = self.log.next_number();
         let blsj = format_time(china_now());
+        let finished = self.cases.stepped(i, now);
         let case = &mut self.cases[i];
         case.status = Some(ztdm);
         case.status_name = Some(status_name(ztdm));
@@ -460,12 +435,7 @@ impl State {
         if let Some(record) = &record {
             case.issued_record = Some(record.number.clone());
         }
-        if case.pending.is_empty() {
-            case.finished = true;
-            case.next_step_at = None;
-        } else {
-            case.next_step_at = Some(now + self.stage);
-        }
+        case.finished = finished;
         tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, ztdm, xh, "case status changed");
         self.log.push(StatusChange {
             xh,
@@ -577,9 +547,6 @@ impl State {
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
-        let start = self.log.partition_point(|c| c.xh <= after);
-        let rest = &self.log[start..];
-        let page = &rest[..rest.len().min(limit)];
-        (page, rest.len() > page.len())
+        self.log.page(after, limit)
     }
 }
