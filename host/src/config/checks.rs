@@ -1,0 +1,277 @@
+//! The checks of single values and of the `[hooks.*]` and `[[themes]]` tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+use super::sources::Origin;
+use super::{ConfigError, DEFAULT_LISTEN, Hook, Theme};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawHook {
+    secrets: Vec<String>,
+    #[serde(default)]
+    allow_from: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawTheme {
+    code: String,
+    name: String,
+    matters: Vec<String>,
+    promised_days: u32,
+}
+
+/// A public address: `http://` or `https://` and a host, with no path, query or
+/// credentials; kept without a trailing `/`.
+pub(super) fn check_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("is {text:?}; give the address users open, starting with https:// (or http://), e.g. https://onewindow.example.gov.cn")
+        })?;
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', '@'])
+        || rest.chars().any(char::is_whitespace)
+    {
+        return Err(format!(
+            "is {text:?}; give only the scheme, host and port, e.g. https://onewindow.example.gov.cn"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+pub(super) fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.trim().parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let hint = if let Ok(port) = text.trim().parse::<u16>() {
+        format!(" (for port {port} on this machine only: 127.0.0.1:{port})")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "is {text:?}; it must be an address such as {DEFAULT_LISTEN} or 0.0.0.0:8080 (an IP address and a port; host names are not resolved){hint}"
+    ))
+}
+
+pub(super) fn check_database_url(url: &str) -> Result<(), String> {
+    // Only the redacted form is ever echoed back: the URL may carry a password.
+    let shown = redact_url(url);
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(format!(
+                "is {shown:?}, which names no database file; write e.g. sqlite://data/onewindow.db?mode=rwc"
+            ));
+        }
+        return Ok(());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(());
+    }
+    Err(format!(
+        "is {shown:?}; it must start with sqlite:// (embedded, e.g. sqlite://data/onewindow.db?mode=rwc) or postgres:// (or postgresql://)"
+    ))
+}
+
+/// `scheme://user:***@host/…?password=***`: the URL without its secrets.
+pub(super) fn redact_url(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(end);
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _password)) => format!("{user}:***@{host}"),
+                    None => format!("{userinfo}@{host}"),
+                },
+                None => authority.to_owned(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => head.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// How an entry of `[[tokens]]` or `[[themes]]` is named in messages.
+pub(super) fn entry_key(field: &str, section: &str, index: usize, label: &str) -> String {
+    let label = if label.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({label:?})")
+    };
+    format!(
+        "`{field}` of the {} [[{section}]] entry{label}",
+        ordinal(index + 1)
+    )
+}
+
+pub(super) fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The shortest hook secret: 128 bits as hex.
+const HOOK_SECRET_MIN: usize = 32;
+
+pub(super) fn hooks(
+    raw: BTreeMap<String, RawHook>,
+    origin: &Origin,
+) -> Result<BTreeMap<String, Hook>, ConfigError> {
+    let mut hooks = BTreeMap::new();
+    for (id, hook) in raw {
+        let err = |field: &str, problem: String| ConfigError::Invalid {
+            origin: origin.clone(),
+            key: format!("`{field}` of [hooks.{id}]"),
+            problem,
+        };
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(ConfigError::Invalid {
+                origin: origin.clone(),
+                key: format!("[hooks.{id}]"),
+                problem: "must be named after an adapter id: a-z, 0-9 and -".into(),
+            });
+        }
+        if !(1..=2).contains(&hook.secrets.len()) {
+            return Err(err(
+                "secrets",
+                format!(
+                    "has {} entries; give one secret, or two while the department moves from the old to the new",
+                    hook.secrets.len()
+                ),
+            ));
+        }
+        for secret in &hook.secrets {
+            let len = secret.chars().count();
+            if len < HOOK_SECRET_MIN || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(err(
+                    "secrets",
+                    format!(
+                        "holds a secret of {len} characters; each must be at least {HOOK_SECRET_MIN} visible ASCII characters (e.g. from `openssl rand -hex 32`)"
+                    ),
+                ));
+            }
+        }
+        if hook.secrets.len() == 2 && hook.secrets[0] == hook.secrets[1] {
+            return Err(err("secrets", "holds the same secret twice".into()));
+        }
+        let allow_from = hook
+            .allow_from
+            .iter()
+            .map(|net| {
+                net.parse::<ipnet::IpNet>()
+                    .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        err(
+                            "allow-from",
+                            format!("holds {net:?}, which is neither an address nor a network such as 10.8.0.0/16"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        hooks.insert(
+            id,
+            Hook {
+                secrets: hook.secrets,
+                allow_from,
+            },
+        );
+    }
+    Ok(hooks)
+}
+
+pub(super) fn themes(raw: Vec<RawTheme>, origin: &Origin) -> Result<Vec<Theme>, ConfigError> {
+    let err = |key: String, problem: String| ConfigError::Invalid {
+        origin: origin.clone(),
+        key,
+        problem,
+    };
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, t) in raw.into_iter().enumerate() {
+        let key = |field: &str| entry_key(field, "themes", i, &t.code);
+        crate::manifest::check_id(&t.code).map_err(|p| err(key("code"), p))?;
+        if let Some(first) = codes.insert(t.code.clone(), i) {
+            return Err(err(
+                key("code"),
+                format!(
+                    "is also the code of the {} entry; every theme needs its own code",
+                    ordinal(first + 1)
+                ),
+            ));
+        }
+        let name = t.name.trim();
+        if name.is_empty() {
+            return Err(err(
+                key("name"),
+                "is empty; it is what clerks and applicants see, e.g. 开办企业".into(),
+            ));
+        }
+        if t.matters.len() < 2 {
+            return Err(err(
+                key("matters"),
+                format!(
+                    "lists {} matter(s); a theme bundles at least 2 (a single matter is applied for directly)",
+                    t.matters.len()
+                ),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for matter in &t.matters {
+            if matter.trim().is_empty() {
+                return Err(err(key("matters"), "has an empty matter code".into()));
+            }
+            if !seen.insert(matter.as_str()) {
+                return Err(err(
+                    key("matters"),
+                    format!("lists {matter:?} twice; each matter once"),
+                ));
+            }
+        }
+        if t.promised_days == 0 {
+            return Err(err(
+                key("promised-days"),
+                "is 0; it must be at least 1 working day".into(),
+            ));
+        }
+        out.push(Theme {
+            code: t.code,
+            name: name.to_owned(),
+            matters: t.matters,
+            promised_days: t.promised_days,
+        });
+    }
+    Ok(out)
+}
