@@ -237,7 +237,7 @@ impl Config {
         // Every token is compared, so the time taken does not tell which one matched.
         let mut found = None;
         for token in &self.tokens {
-            if digest_eq(&digest, token.secret.digest()) && found.is_none() {
+            if digest_eq(&digest, &token.digest) && found.is_none() {
                 found = Some(token);
             }
         }

@@ -142,136 +142,135 @@ pub(super) fn ordinal(n: usize) -> String {
 /// The shortest hook secret: 128 bits as hex.
 const HOOK_SECRET_MIN: usize = 32;
 
+/// The `[hooks.*]` tables, checked.
 pub(super) fn hooks(
     raw: BTreeMap<String, RawHook>,
     origin: &Origin,
 ) -> Result<BTreeMap<String, Hook>, ConfigError> {
-    let mut hooks = BTreeMap::new();
-    for (id, hook) in raw {
-        let err = |field: &str, problem: String| ConfigError::Invalid {
-            origin: origin.clone(),
-            key: format!("`{field}` of [hooks.{id}]"),
-            problem,
-        };
-        if id.is_empty()
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            return Err(ConfigError::Invalid {
-                origin: origin.clone(),
-                key: format!("[hooks.{id}]"),
-                problem: "must be named after an adapter id: a-z, 0-9 and -".into(),
-            });
-        }
-        if !(1..=2).contains(&hook.secrets.len()) {
-            return Err(err(
-                "secrets",
-                format!(
-                    "has {} entries; give one secret, or two while the department moves from the old to the new",
-                    hook.secrets.len()
-                ),
-            ));
-        }
-        for secret in &hook.secrets {
-            let len = secret.chars().count();
-            if len < HOOK_SECRET_MIN || !secret.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(err(
-                    "secrets",
-                    format!(
-                        "holds a secret of {len} characters; each must be at least {HOOK_SECRET_MIN} visible ASCII characters (e.g. from `openssl rand -hex 32`)"
-                    ),
-                ));
-            }
-        }
-        if hook.secrets.len() == 2 && hook.secrets[0] == hook.secrets[1] {
-            return Err(err("secrets", "holds the same secret twice".into()));
-        }
-        let allow_from = hook
-            .allow_from
-            .iter()
-            .map(|net| {
-                net.parse::<ipnet::IpNet>()
-                    .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        err(
-                            "allow-from",
-                            format!("holds {net:?}, which is neither an address nor a network such as 10.8.0.0/16"),
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        hooks.insert(
-            id,
-            Hook {
-                secrets: hook.secrets,
-                allow_from,
-            },
-        );
-    }
-    Ok(hooks)
-}
-
-pub(super) fn themes(raw: Vec<RawTheme>, origin: &Origin) -> Result<Vec<Theme>, ConfigError> {
     let err = |key: String, problem: String| ConfigError::Invalid {
         origin: origin.clone(),
         key,
         problem,
     };
-    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out = Vec::with_capacity(raw.len());
+    let mut hooks = BTreeMap::new();
+    for (id, hook) in raw {
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(err(
+                format!("[hooks.{id}]"),
+                "must be named after an adapter id: a-z, 0-9 and -".into(),
+            ));
+        }
+        let hook =
+            check_hook(hook).map_err(|(field, p)| err(format!("`{field}` of [hooks.{id}]"), p))?;
+        hooks.insert(id, hook);
+    }
+    Ok(hooks)
+}
+
+fn check_hook(hook: RawHook) -> Result<Hook, (&'static str, String)> {
+    let secrets = hook.secrets;
+    if !(1..=2).contains(&secrets.len()) {
+        let n = secrets.len();
+        return Err((
+            "secrets",
+            format!(
+                "has {n} entries; give one secret, or two while the department moves from the old to the new"
+            ),
+        ));
+    }
+    if let Some(short) = secrets
+        .iter()
+        .find(|s| s.chars().count() < HOOK_SECRET_MIN || !s.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        let len = short.chars().count();
+        return Err((
+            "secrets",
+            format!(
+                "holds a secret of {len} characters; each must be at least {HOOK_SECRET_MIN} visible ASCII characters (e.g. from `openssl rand -hex 32`)"
+            ),
+        ));
+    }
+    if secrets.len() == 2 && secrets[0] == secrets[1] {
+        return Err(("secrets", "holds the same secret twice".into()));
+    }
+    let net = |net: &String| {
+        net.parse::<ipnet::IpNet>()
+            .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| ("allow-from", format!("holds {net:?}, which is neither an address nor a network such as 10.8.0.0/16")))
+    };
+    let allow_from = hook.allow_from.iter().map(net).collect::<Result<_, _>>()?;
+    Ok(Hook {
+        secrets,
+        allow_from,
+    })
+}
+
+/// The `[[themes]]` entries, checked: each with its own code.
+pub(super) fn themes(raw: Vec<RawTheme>, origin: &Origin) -> Result<Vec<Theme>, ConfigError> {
+    let mut out: Vec<Theme> = Vec::with_capacity(raw.len());
     for (i, t) in raw.into_iter().enumerate() {
-        let key = |field: &str| entry_key(field, "themes", i, &t.code);
-        crate::manifest::check_id(&t.code).map_err(|p| err(key("code"), p))?;
-        if let Some(first) = codes.insert(t.code.clone(), i) {
-            return Err(err(
-                key("code"),
-                format!(
-                    "is also the code of the {} entry; every theme needs its own code",
-                    ordinal(first + 1)
-                ),
-            ));
-        }
-        let name = t.name.trim();
-        if name.is_empty() {
-            return Err(err(
-                key("name"),
-                "is empty; it is what clerks and applicants see, e.g. 开办企业".into(),
-            ));
-        }
-        if t.matters.len() < 2 {
-            return Err(err(
-                key("matters"),
-                format!(
-                    "lists {} matter(s); a theme bundles at least 2 (a single matter is applied for directly)",
-                    t.matters.len()
-                ),
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for matter in &t.matters {
-            if matter.trim().is_empty() {
-                return Err(err(key("matters"), "has an empty matter code".into()));
-            }
-            if !seen.insert(matter.as_str()) {
-                return Err(err(
-                    key("matters"),
-                    format!("lists {matter:?} twice; each matter once"),
-                ));
-            }
-        }
-        if t.promised_days == 0 {
-            return Err(err(
-                key("promised-days"),
-                "is 0; it must be at least 1 working day".into(),
-            ));
-        }
-        out.push(Theme {
-            code: t.code,
-            name: name.to_owned(),
-            matters: t.matters,
-            promised_days: t.promised_days,
-        });
+        let theme = check_theme(&t, &out).map_err(|(field, problem)| ConfigError::Invalid {
+            origin: origin.clone(),
+            key: entry_key(field, "themes", i, &t.code),
+            problem,
+        })?;
+        out.push(theme);
     }
     Ok(out)
+}
+
+fn check_theme(t: &RawTheme, earlier: &[Theme]) -> Result<Theme, (&'static str, String)> {
+    crate::manifest::check_id(&t.code).map_err(|p| ("code", p))?;
+    if let Some(first) = earlier.iter().position(|e| e.code == t.code) {
+        let first = ordinal(first + 1);
+        return Err((
+            "code",
+            format!("is also the code of the {first} entry; every theme needs its own code"),
+        ));
+    }
+    let name = t.name.trim();
+    if name.is_empty() {
+        return Err((
+            "name",
+            "is empty; it is what clerks and applicants see, e.g. 开办企业".into(),
+        ));
+    }
+    let n = t.matters.len();
+    if n < 2 {
+        return Err((
+            "matters",
+            format!(
+                "lists {n} matter(s); a theme bundles at least 2 (a single matter is applied for directly)"
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for matter in &t.matters {
+        if matter.trim().is_empty() {
+            return Err(("matters", "has an empty matter code".into()));
+        }
+        if !seen.insert(matter.as_str()) {
+            return Err((
+                "matters",
+                format!("lists {matter:?} twice; each matter once"),
+            ));
+        }
+    }
+    if t.promised_days == 0 {
+        return Err((
+            "promised-days",
+            "is 0; it must be at least 1 working day".into(),
+        ));
+    }
+    let (code, matters) = (t.code.clone(), t.matters.clone());
+    Ok(Theme {
+        code,
+        name: name.to_owned(),
+        matters,
+        promised_days: t.promised_days,
+    })
 }

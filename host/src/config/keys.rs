@@ -177,23 +177,11 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-impl<const U: usize, const MIN: u64, const MAX: u64, const D: u64> From<&str>
-    for Number<U, MIN, MAX, D>
-{
-    fn from(text: &str) -> Self {
-        Number::Given(text.to_owned())
-    }
-}
 impl<const U: usize, const MIN: u64, const MAX: u64, const D: u64> From<String>
     for Number<U, MIN, MAX, D>
 {
     fn from(text: String) -> Self {
         Number::Given(text)
-    }
-}
-impl<const D: bool> From<&str> for Switch<D> {
-    fn from(text: &str) -> Self {
-        Switch::Given(text.to_owned())
     }
 }
 impl<const D: bool> From<String> for Switch<D> {
@@ -206,19 +194,9 @@ impl From<OsString> for Folder {
         Folder(path.into())
     }
 }
-impl From<&str> for Folder {
-    fn from(path: &str) -> Self {
-        Folder(path.into())
-    }
-}
 impl From<String> for DatabaseUrl {
     fn from(url: String) -> Self {
         DatabaseUrl(url)
-    }
-}
-impl From<&str> for DatabaseUrl {
-    fn from(url: &str) -> Self {
-        DatabaseUrl(url.to_owned())
     }
 }
 

@@ -121,10 +121,10 @@ claim-lease-secs = 20
     );
     let overrides = Overrides {
         listen: Some("0.0.0.0:7000".into()),
-        data_dir: Some("/srv/flag-data".into()),
+        data_dir: Some(keys::Folder("/srv/flag-data".into())),
         delivery: DeliveryKeys {
-            retry_horizon_secs: Some("60".into()),
-            catalogue_sync_secs: Some("5".into()),
+            retry_horizon_secs: Some("60".to_owned().into()),
+            catalogue_sync_secs: Some("5".to_owned().into()),
             ..DeliveryKeys::default()
         },
         ..Overrides::default()
@@ -263,7 +263,7 @@ fn an_unsupported_database_scheme_is_refused_without_echoing_the_password() {
         "postgresql://localhost/onewindow",
     ] {
         let overrides = Overrides {
-            database_url: Some(ok.into()),
+            database_url: Some(keys::DatabaseUrl(ok.into())),
             ..Overrides::default()
         };
         assert_eq!(Config::load(None, &overrides).unwrap().database_url, ok);
@@ -284,7 +284,7 @@ fn signatures_are_required_unless_switched_off_with_true_or_false() {
     assert!(!config.require_signatures);
     assert_eq!(config.trust_dir, Path::new("keys"));
     let overrides = Overrides {
-        require_signatures: Some("no".into()),
+        require_signatures: Some("no".to_owned().into()),
         ..Overrides::default()
     };
     let message = Config::load(None, &overrides).unwrap_err().to_string();
@@ -313,7 +313,7 @@ fn a_zero_or_malformed_duration_names_the_key_and_its_source() {
 
     let overrides = Overrides {
         delivery: DeliveryKeys {
-            retry_horizon_secs: Some("0".into()),
+            retry_horizon_secs: Some("0".to_owned().into()),
             ..DeliveryKeys::default()
         },
         ..Overrides::default()
@@ -329,7 +329,7 @@ fn a_zero_or_malformed_duration_names_the_key_and_its_source() {
     );
 
     let overrides = Overrides {
-        max_body_bytes: Some("20MiB".into()),
+        max_body_bytes: Some("20MiB".to_owned().into()),
         ..Overrides::default()
     };
     let message = Config::load(None, &overrides).unwrap_err().to_string();

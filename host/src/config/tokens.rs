@@ -1,6 +1,5 @@
 //! Who may call the API: roles, bearer tokens and the rules a token must meet.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -20,6 +19,7 @@ pub(super) struct RawToken {
     token_sha256: Option<String>,
 }
 
+/// What a token's holder may do; each endpoint requires one role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -63,50 +63,35 @@ pub struct Token {
     pub name: String,
     /// What it may do.
     pub role: Role,
-    pub(super) secret: TokenSecret,
-}
-
-#[derive(Clone)]
-pub(super) enum TokenSecret {
+    pub(super) digest: [u8; 32],
     // The plain text is kept only so the demo can print its tokens at start-up.
-    Plain { text: String, digest: [u8; 32] },
-    Sha256([u8; 32]),
-}
-
-impl TokenSecret {
-    pub(super) fn digest(&self) -> &[u8; 32] {
-        match self {
-            TokenSecret::Plain { digest, .. } | TokenSecret::Sha256(digest) => digest,
-        }
-    }
+    plain: Option<String>,
 }
 
 impl Token {
     /// Whether `presented` is this token, compared in constant time.
     pub fn matches(&self, presented: &str) -> bool {
-        !presented.is_empty() && digest_eq(&sha256(presented), self.secret.digest())
+        !presented.is_empty() && digest_eq(&sha256(presented), &self.digest)
     }
 
     /// The token as written in the file when it was given in plain (`token = …`);
     /// `None` for `token-sha256`. Only for printing the demo tokens at start-up.
     pub fn plain_text(&self) -> Option<&str> {
-        match &self.secret {
-            TokenSecret::Plain { text, .. } => Some(text),
-            TokenSecret::Sha256(_) => None,
-        }
+        self.plain.as_deref()
     }
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.secret {
-            TokenSecret::Plain { .. } => "<plain, redacted>",
-            TokenSecret::Sha256(_) => "<sha256, redacted>",
+        let kind = if self.plain.is_some() {
+            "plain"
+        } else {
+            "sha256"
         };
         f.debug_struct("Token")
             .field("name", &self.name)
             .field("role", &self.role)
-            .field("secret", &kind)
+            .field("secret", &format_args!("<{kind}, redacted>"))
             .finish()
     }
 }
@@ -121,6 +106,7 @@ pub(super) fn digest_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     subtle::ConstantTimeEq::ct_eq(&a[..], &b[..]).into()
 }
 
+/// The `[[tokens]]` entries, checked: each with its own name and its own token.
 pub(super) fn tokens(
     raw: Vec<RawToken>,
     origin: &Origin,
@@ -132,80 +118,62 @@ pub(super) fn tokens(
         problem,
     };
     if raw.is_empty() {
-        return Err(err(
-            "`tokens`".into(),
-            "is empty; add at least one [[tokens]] entry, or nobody can use the API".into(),
-        ));
+        let problem = "is empty; add at least one [[tokens]] entry, or nobody can use the API";
+        return Err(err("`tokens`".into(), problem.into()));
     }
-    let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    let mut digests: BTreeMap<[u8; 32], usize> = BTreeMap::new();
     let mut out: Vec<Token> = Vec::with_capacity(raw.len());
-    for (i, t) in raw.into_iter().enumerate() {
-        let key = |field: &str| entry_key(field, "tokens", i, &t.name);
-        let name = t.name.trim();
-        if name.is_empty() {
-            return Err(err(
-                key("name"),
-                "is empty; it names the holder on case timelines and in the audit log".into(),
-            ));
-        }
-        if let Some(first) = names.insert(name.to_owned(), i) {
-            return Err(err(
-                key("name"),
-                format!(
-                    "is also the name of the {} entry; every token needs its own name (it is the actor in the audit log)",
-                    ordinal(first + 1)
-                ),
-            ));
-        }
-        let role = Role::from_name(&t.role).ok_or_else(|| {
-            err(
-                key("role"),
-                format!("is {:?}; it must be clerk, operator or auditor", t.role),
-            )
-        })?;
-        let (field, secret) = match (&t.token, &t.token_sha256) {
-            (Some(_), Some(_)) => {
-                return Err(err(
-                    format!(
-                        "`token` and `token-sha256` of the {} [[tokens]] entry ({name:?})",
-                        ordinal(i + 1)
-                    ),
-                    "are both set; give exactly one of them (token-sha256 keeps the token itself out of the file)".into(),
-                ));
-            }
-            (None, None) => {
-                return Err(err(
-                    key("token"),
-                    "is missing; give `token = \"...\"` (a random one of at least 128 bits, e.g. from `openssl rand -hex 24`) or `token-sha256 = \"<64 hex digits>\"`".into(),
-                ));
-            }
-            (Some(text), None) => (
-                "token",
-                plain_secret(text, demo).map_err(|p| err(key("token"), p))?,
-            ),
-            (None, Some(hex)) => (
-                "token-sha256",
-                hashed_secret(hex).map_err(|p| err(key("token-sha256"), p))?,
-            ),
-        };
-        if let Some(first) = digests.insert(*secret.digest(), i) {
-            return Err(err(
-                key(field),
-                format!(
-                    "is the same token as that of the {} entry ({:?}); every holder needs their own token",
-                    ordinal(first + 1),
-                    out[first].name
-                ),
-            ));
-        }
-        out.push(Token {
-            name: name.to_owned(),
-            role,
-            secret,
-        });
+    for (i, t) in raw.iter().enumerate() {
+        let token = token(t, &out, demo)
+            .map_err(|(field, p)| err(entry_key(field, "tokens", i, &t.name), p))?;
+        out.push(token);
     }
     Ok(out)
+}
+
+fn token(t: &RawToken, earlier: &[Token], demo: bool) -> Result<Token, (&'static str, String)> {
+    let name = t.name.trim();
+    if name.is_empty() {
+        return Err((
+            "name",
+            "is empty; it names the holder on case timelines and in the audit log".into(),
+        ));
+    }
+    if let Some(first) = earlier.iter().position(|e| e.name == name) {
+        let first = ordinal(first + 1);
+        return Err((
+            "name",
+            format!(
+                "is also the name of the {first} entry; every token needs its own name (it is the actor in the audit log)"
+            ),
+        ));
+    }
+    let role = Role::from_name(&t.role).ok_or_else(|| {
+        (
+            "role",
+            format!("is {:?}; it must be clerk, operator or auditor", t.role),
+        )
+    })?;
+    let (field, digest, plain) = match (&t.token, &t.token_sha256) {
+        (Some(_), Some(_)) => return Err(("token` and `token-sha256", "are both set; give exactly one of them (token-sha256 keeps the token itself out of the file)".into())),
+        (None, None) => return Err(("token", "is missing; give `token = \"...\"` (a random one of at least 128 bits, e.g. from `openssl rand -hex 24`) or `token-sha256 = \"<64 hex digits>\"`".into())),
+        (Some(text), None) => ("token", plain_secret(text, demo).map_err(|p| ("token", p))?, Some(text.clone())),
+        (None, Some(hex)) => ("token-sha256", hashed_secret(hex).map_err(|p| ("token-sha256", p))?, None),
+    };
+    if let Some(first) = earlier.iter().position(|e| e.digest == digest) {
+        let (first, holder) = (ordinal(first + 1), &earlier[first].name);
+        return Err((
+            field,
+            format!(
+                "is the same token as that of the {first} entry ({holder:?}); every holder needs their own token"
+            ),
+        ));
+    }
+    Ok(Token {
+        name: name.to_owned(),
+        role,
+        digest,
+        plain,
+    })
 }
 
 /// The fewest bits a token outside the demo may carry.
@@ -230,7 +198,7 @@ fn token_bits(text: &str) -> f64 {
 }
 
 // The token itself is never part of a message: it may be a real one with a typo.
-fn plain_secret(text: &str, demo: bool) -> Result<TokenSecret, String> {
+fn plain_secret(text: &str, demo: bool) -> Result<[u8; 32], String> {
     let len = text.chars().count();
     if len < 16 {
         return Err(format!(
@@ -248,21 +216,16 @@ fn plain_secret(text: &str, demo: bool) -> Result<TokenSecret, String> {
             "carries at most {bits:.0} bits (a token of {len} such characters); outside the demo a token needs at least 128, so that it cannot be guessed: use e.g. `openssl rand -hex 24` (32 hex digits are 128 bits), or give its sha256 as token-sha256"
         ));
     }
-    Ok(TokenSecret::Plain {
-        text: text.to_owned(),
-        digest: sha256(text),
-    })
+    Ok(sha256(text))
 }
 
-fn hashed_secret(text: &str) -> Result<TokenSecret, String> {
+fn hashed_secret(text: &str) -> Result<[u8; 32], String> {
     let mut digest = [0u8; 32];
     if text.len() != 64 || hex::decode_to_slice(text, &mut digest).is_err() {
-        return Err(
-            "must be 64 hex digits: the sha256 of the token, e.g. from `printf %s 'TOKEN' | sha256sum`".into(),
-        );
+        return Err("must be 64 hex digits: the sha256 of the token, e.g. from `printf %s 'TOKEN' | sha256sum`".into());
     }
     if digest == sha256("") {
         return Err("is the sha256 of an empty text; hash the token itself".into());
     }
-    Ok(TokenSecret::Sha256(digest))
+    Ok(digest)
 }
