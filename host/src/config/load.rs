@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Format, Toml};
+use figment::value::Dict;
 use figment::{Profile, Provider as _};
 use serde::Deserialize;
 
@@ -32,7 +33,7 @@ impl Config {
     /// Reads `file` (if given; a given file that does not exist is an error) and applies `overrides`.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
         match file {
-            None => build(Sources::new(None, overrides)?),
+            None => build(Sources::new(None, Dict::new(), overrides)?),
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                     path: path.to_owned(),
@@ -54,7 +55,7 @@ impl Config {
             message: e.kind.to_string().trim_end().to_owned(),
         })?;
         let dict = data.remove(&Profile::Default).unwrap_or_default();
-        build(Sources::new(Some((origin, dict)), overrides)?)
+        build(Sources::new(Some(origin), dict, overrides)?)
     }
 }
 

@@ -18,8 +18,7 @@ use super::keys::{DeliveryKeys, Overrides};
 use super::load::Tables;
 
 const FILE: &str = "file";
-const ENV: &str = "environment variable";
-const FLAG: &str = "flag";
+const GIVEN: &str = "flag or environment variable";
 
 /// Where a configuration value came from; named in every error about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,22 +43,19 @@ impl fmt::Display for Origin {
     }
 }
 
-/// One layer of values, and what to call where they came from.
-struct Layer {
-    metadata: Metadata,
-    dict: Dict,
-}
+/// One layer of values: the file's, or the flags' and variables' (as clap merged them).
+struct Layer(&'static str, Dict);
 
 impl Provider for Layer {
     fn metadata(&self) -> Metadata {
-        self.metadata.clone()
+        Metadata::named(self.0)
     }
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
-        Ok(Map::from([(Profile::Default, self.dict.clone())]))
+        Ok(Map::from([(Profile::Default, self.1.clone())]))
     }
 }
 
-/// The merged sources: the scalar keys (file, environment, flags) and the file's tables.
+/// The merged sources: the scalar keys (file < environment and flags) and the file's tables.
 pub(super) struct Sources {
     pub keys: Figment,
     pub tables: Figment,
@@ -67,28 +63,15 @@ pub(super) struct Sources {
 }
 
 impl Sources {
-    pub fn new(file: Option<(&Path, Dict)>, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let (mut keys, mut tables) = (Dict::new(), Dict::new());
-        let scalar_keys = known_keys::<Overrides>("");
-        for (key, value) in file
-            .as_ref()
-            .map(|(_, dict)| dict.clone())
-            .unwrap_or_default()
-        {
-            let part = if scalar_keys.contains(&key.as_str()) {
-                &mut keys
-            } else {
-                &mut tables
-            };
-            part.insert(key, value);
-        }
-        let meta = |name: &'static str| match file {
-            Some((path, _)) => Metadata::from(name, path),
-            None => Metadata::named(name),
-        };
-        // clap merges a flag and its environment variable into one value; when the
-        // variable holds exactly that value, it is named (it is set, and it is wrong
-        // whether or not the flag repeats it), otherwise the flag is.
+    pub fn new(
+        file: Option<&Path>,
+        dict: Dict,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let scalars = known_keys::<Overrides>("");
+        let (keys, tables) = dict
+            .into_iter()
+            .partition(|(k, _)| scalars.contains(&k.as_str()));
         let given = Serialized::defaults(overrides)
             .data()
             .map_err(|e| ConfigError::Invalid {
@@ -96,28 +79,32 @@ impl Sources {
                 key: "a flag or environment variable".into(),
                 problem: e.to_string(),
             })?;
-        let (mut flags, mut env) = (Dict::new(), Dict::new());
-        split(
-            given.into_values().next().unwrap_or_default(),
-            &mut flags,
-            &mut env,
-        );
-        let layer = |metadata, dict| Layer { metadata, dict };
+        let given = unset_removed(given.into_values().next().unwrap_or_default());
         Ok(Sources {
-            keys: Figment::from(layer(meta(FILE), keys))
-                .merge(layer(Metadata::named(ENV), env))
-                .merge(layer(Metadata::named(FLAG), flags)),
-            tables: Figment::from(layer(meta(FILE), tables)),
-            file: file.map(|(path, _)| path.to_owned()),
+            keys: Figment::from(Layer(FILE, keys)).merge(Layer(GIVEN, given)),
+            tables: Figment::from(Layer(FILE, tables)),
+            file: file.map(Path::to_owned),
         })
     }
 
-    /// Where the value of `key` (dotted, as in the file) came from.
-    pub fn origin(&self, key: &str) -> Origin {
-        origin(
-            self.keys.find_metadata(key),
-            key.rsplit('.').next().unwrap_or(key),
-        )
+    /// Where the value at `path` came from.
+    fn origin(&self, metadata: Option<&Metadata>, path: &[String]) -> Origin {
+        let key = path.last().map_or("", String::as_str);
+        match metadata.map(|m| m.name.as_ref()) {
+            None => Origin::Default,
+            Some(FILE) => self.file.clone().map_or(Origin::Default, Origin::File),
+            Some(_) => {
+                // clap merges a flag and its environment variable into one value; when the
+                // variable holds exactly that value, it is named (it is set, and it is wrong
+                // whether or not the flag repeats it), otherwise the flag is.
+                let given = self.keys.find_value(&path.join(".")).ok();
+                let given = given.as_ref().and_then(Value::as_str);
+                match env_variable(key) {
+                    Some(var) if std::env::var(&var).ok().as_deref() == given => Origin::Env(var),
+                    _ => Origin::Flag(format!("--{key}")),
+                }
+            }
+        }
     }
 
     pub fn file_origin(&self) -> Origin {
@@ -126,8 +113,9 @@ impl Sources {
 
     /// The error for `key` whose value is not acceptable.
     pub fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
+        let path: Vec<String> = key.split('.').map(str::to_owned).collect();
         ConfigError::Invalid {
-            origin: self.origin(key),
+            origin: self.origin(self.keys.find_metadata(key), &path),
             key: format!("`{key}`"),
             problem: problem.into(),
         }
@@ -140,8 +128,7 @@ impl Sources {
 
     /// figment's error, with the key named as in the file and its origin.
     pub fn error(&self, e: figment::Error) -> ConfigError {
-        let name = e.path.last().map_or("", String::as_str);
-        let origin = origin(e.metadata.as_ref(), name);
+        let origin = self.origin(e.metadata.as_ref(), &e.path);
         let (mut path, problem) = match e.kind {
             // figment's path ends with the unknown key itself.
             Kind::UnknownField(key, known) => {
@@ -204,21 +191,6 @@ impl Sources {
     }
 }
 
-fn origin(metadata: Option<&Metadata>, key: &str) -> Origin {
-    let Some(metadata) = metadata else {
-        return Origin::Default;
-    };
-    match (
-        metadata.name.as_ref(),
-        metadata.source.as_ref().and_then(|s| s.file_path()),
-    ) {
-        (FLAG, _) => Origin::Flag(format!("--{key}")),
-        (ENV, _) => Origin::Env(env_variable(key).unwrap_or_default()),
-        (_, Some(path)) => Origin::File(path.to_owned()),
-        _ => Origin::Default,
-    }
-}
-
 /// The environment variable of the flag `--{long}`, as declared in [`Overrides`].
 fn env_variable(long: &str) -> Option<String> {
     let command = Overrides::augment_args(clap::Command::new("serve"));
@@ -228,28 +200,14 @@ fn env_variable(long: &str) -> Option<String> {
     Some(arg.get_env()?.to_string_lossy().into_owned())
 }
 
-/// Sorts the given overrides into those set by their variable and those set by a flag.
-fn split(given: Dict, flags: &mut Dict, env: &mut Dict) {
-    for (key, value) in given {
-        match value {
-            Value::Dict(_, inner) => {
-                let (mut f, mut e) = (Dict::new(), Dict::new());
-                split(inner, &mut f, &mut e);
-                for (part, dict) in [(&mut *flags, f), (&mut *env, e)] {
-                    if !dict.is_empty() {
-                        part.insert(key.clone(), dict.into());
-                    }
-                }
-            }
-            Value::Empty(..) => {}
-            value => {
-                let variable = env_variable(&key).and_then(std::env::var_os);
-                let by_env = variable
-                    .is_some_and(|v| Some(v.as_os_str()) == value.as_str().map(AsRef::as_ref));
-                if by_env { &mut *env } else { &mut *flags }.insert(key, value);
-            }
-        }
-    }
+/// The overrides without the keys that were not given.
+fn unset_removed(given: Dict) -> Dict {
+    let set = |(key, value)| match value {
+        Value::Empty(..) => None,
+        Value::Dict(tag, dict) => Some((key, Value::Dict(tag, unset_removed(dict)))),
+        value => Some((key, value)),
+    };
+    given.into_iter().filter_map(set).collect()
 }
 
 /// The keys `T` knows at `path`: figment's error for a key no struct has lists them.
