@@ -624,3 +624,65 @@ token-sha256 = "{hash}"
         "postgres://onewindow:***@db:5432/onewindow?sslmode=require&password=***"
     );
 }
+
+#[test]
+fn a_value_of_the_wrong_type_or_a_missing_field_names_the_key_and_the_file() {
+    let message = error(&format!("listen = 8080\n{MINIMAL}"));
+    assert_names(&message, &["onewindow.toml", "`listen`"]);
+
+    let message = error("[[tokens]]\nname = \"窗口\"\ntoken = \"test-clerk-token-0123456789\"\n");
+    assert_names(
+        &message,
+        &[
+            "onewindow.toml",
+            "`role` of the 1st [[tokens]] entry",
+            "is missing",
+        ],
+    );
+
+    let message = error(&format!("poll-interval-ms = 10\n{MINIMAL}"));
+    assert_names(
+        &message,
+        &["`poll-interval-ms`", "belongs under [delivery]"],
+    );
+}
+
+#[test]
+fn hooks_need_long_secrets_and_real_networks() {
+    let hook = |body: &str| error(&format!("{MINIMAL}[hooks.market-supervision]\n{body}\n"));
+    let message = hook("secrets = [\"too-short\"]");
+    assert_names(
+        &message,
+        &[
+            "onewindow.toml",
+            "`secrets` of [hooks.market-supervision]",
+            "at least 32",
+        ],
+    );
+    let secret = "0123456789abcdef0123456789abcdef";
+    let message = hook(&format!(
+        "secrets = [\"{secret}\"]\nallow-from = [\"10.8.0.0/33\"]"
+    ));
+    assert_names(&message, &["`allow-from`", "10.8.0.0/33"]);
+    let config = parse(&format!(
+        "{MINIMAL}[hooks.market-supervision]\nsecrets = [\"{secret}\"]\nallow-from = [\"10.8.0.0/16\", \"192.0.2.1\"]\n"
+    ))
+    .unwrap();
+    let hook = &config.hooks["market-supervision"];
+    assert_eq!(hook.allow_from.len(), 2);
+    assert!(
+        !format!("{hook:?}").contains(secret),
+        "secrets are redacted"
+    );
+}
+
+#[test]
+fn the_overrides_debug_hides_the_database_password() {
+    let overrides = Overrides {
+        database_url: Some(keys::DatabaseUrl("postgres://u:hunter2@db/x".into())),
+        ..Overrides::default()
+    };
+    let debug = format!("{overrides:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert_names(&debug, &["postgres://u:***@db/x"]);
+}
