@@ -1,0 +1,196 @@
+//! The case list, a case's page and its live part, the printable receipt,
+//! and the applicant's evaluation.
+
+use super::*;
+
+/// The name a case goes by: its theme's, or its matter's.
+fn case_title(platform: &Platform, case: &crate::platform::cases::Case) -> String {
+    if let Some(code) = &case.theme_code {
+        return platform
+            .config
+            .themes
+            .iter()
+            .find(|t| &t.code == code)
+            .map_or_else(|| code.clone(), |t| format!("{}（一件事）", t.name));
+    }
+    case.parts
+        .first()
+        .and_then(|p| p.matter_name.clone())
+        .or_else(|| case.matter_code.clone())
+        .unwrap_or_default()
+}
+
+/// `GET /cases/{case_no}/receipt`: the printable 受理回执.
+pub async fn receipt(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> Response {
+    match platform.case(&case_no).await {
+        Ok(case) => page(
+            Page::new("receipt.html", Some(&user))
+                .with("nav", "cases")
+                .with("title", case_title(&platform, &case))
+                .with("clerk", case.timeline.first().map(|s| s.actor.clone()))
+                .with("case", case),
+        ),
+        Err(e) => failed(&user, e),
+    }
+}
+
+/// The filters of `/cases`.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CaseFilters {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    department: String,
+    /// `soon` or `overdue`.
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    applicant: String,
+}
+
+/// `GET /cases`: the case list with its filters.
+pub async fn cases(
+    user: User,
+    State(platform): State<Platform>,
+    Query(filters): Query<CaseFilters>,
+) -> Response {
+    let query = CaseQuery {
+        status: Some(filters.status.clone()).filter(|s| !s.is_empty()),
+        overdue: (filters.due == "overdue").then_some(true),
+        due_soon: (filters.due == "soon").then_some(true),
+        applicant: Some(filters.applicant.trim().to_owned()).filter(|a| !a.is_empty()),
+        department: Some(filters.department.clone()).filter(|d| !d.is_empty()),
+    };
+    let result = async {
+        Ok::<_, PlatformError>((platform.cases(&query).await?, platform.departments().await?))
+    }
+    .await;
+    match result {
+        Ok((cases, departments)) => {
+            let rows: Vec<_> = cases
+                .into_iter()
+                .map(|c| {
+                    let title = case_title(&platform, &c);
+                    serde_json::json!({"case": c, "title": title})
+                })
+                .collect();
+            let statuses: Vec<(&str, &str)> = Status::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.label()))
+                .collect();
+            page(
+                Page::new("cases.html", Some(&user))
+                    .with("nav", "cases")
+                    .with("filters", &filters)
+                    .with("rows", rows)
+                    .with("statuses", statuses)
+                    .with("departments", departments),
+            )
+        }
+        Err(e) => failed(&user, e),
+    }
+}
+
+/// A case page, or only its live part (status, parts, timeline, evaluation).
+async fn case_view(
+    platform: &Platform,
+    user: &User,
+    case_no: &str,
+    template: &'static str,
+    error: Option<&str>,
+) -> Response {
+    let result = async {
+        Ok::<_, PlatformError>((
+            platform.case(case_no).await?,
+            platform.evaluation(case_no).await?,
+        ))
+    }
+    .await;
+    match result {
+        Ok((case, evaluation)) => {
+            let live = !case.status.is_final();
+            let mut response = page(
+                Page::new(template, Some(user))
+                    .with("nav", "cases")
+                    .with("title", case_title(platform, &case))
+                    .with("live", live)
+                    .with("evaluation", evaluation)
+                    .with("evaluation_error", error)
+                    .with("case", case),
+            );
+            if error.is_some() {
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            response
+        }
+        Err(e) => failed(user, e),
+    }
+}
+
+/// `GET /cases/{case_no}`.
+pub async fn case_page(
+    user: User,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> Response {
+    case_view(&platform, &user, &case_no, "case.html", None).await
+}
+
+/// `GET /cases/{case_no}/live`: what changes while a case runs, polled by htmx.
+pub async fn case_live(
+    user: User,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> Response {
+    case_view(&platform, &user, &case_no, "case_live.html", None).await
+}
+
+#[derive(Deserialize)]
+pub struct EvaluationForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /cases/{case_no}/evaluation`: records the applicant's 好差评
+/// (clerks only, as in the API).
+pub async fn evaluate(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Form(form): Form<EvaluationForm>,
+) -> Response {
+    let Ok(rating) = form.rating.parse::<i64>() else {
+        return case_view(
+            &platform,
+            &user,
+            &case_no,
+            "case.html",
+            Some("请选择评价等级。"),
+        )
+        .await;
+    };
+    let request = EvaluationRequest {
+        rating,
+        comment: form.comment,
+    };
+    match platform.evaluate(&case_no, &request, &user.actor()).await {
+        Ok(_) => Redirect::to(&format!("/cases/{case_no}")).into_response(),
+        Err(e @ (PlatformError::Invalid { .. } | PlatformError::Conflict(_))) => {
+            case_view(
+                &platform,
+                &user,
+                &case_no,
+                "case.html",
+                Some(&e.to_string()),
+            )
+            .await
+        }
+        Err(e) => failed(&user, e),
+    }
+}
