@@ -386,6 +386,53 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Databases for tests, shared by this crate's domain tests and the end-to-end
+/// tests (`onewindow-tests`).
+pub mod testing {
+    use std::path::Path;
+
+    /// The database a test runs on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Db {
+        Sqlite,
+        Postgres,
+    }
+
+    /// A fresh, empty database: a SQLite file in `dir`, or a new PostgreSQL
+    /// database on the server named by `ONEWINDOW_TEST_POSTGRES` (which `make test`
+    /// starts and sets, see tests/postgres.sh).
+    pub async fn fresh_database(db: Db, dir: &Path) -> String {
+        match db {
+            Db::Sqlite => format!("sqlite://{}/onewindow.db?mode=rwc", dir.display()),
+            Db::Postgres => {
+                use sqlx::Connection as _;
+                let admin = std::env::var("ONEWINDOW_TEST_POSTGRES").expect(
+                    "ONEWINDOW_TEST_POSTGRES is not set: the PostgreSQL tests need a server \
+                     (`make test` starts one and sets it; see tests/postgres.sh)",
+                );
+                sqlx::any::install_default_drivers();
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos();
+                let name = format!("onewindow_t_{}_{nanos}", std::process::id());
+                let mut conn = sqlx::AnyConnection::connect(&admin)
+                    .await
+                    .expect("connecting to the test PostgreSQL server");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("creating a test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .expect("ONEWINDOW_TEST_POSTGRES ends with /<database>");
+                format!("{base}/{name}")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

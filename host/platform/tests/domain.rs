@@ -18,43 +18,12 @@ use onewindow_platform::platform::lifecycle::Status;
 use onewindow_platform::platform::{Clock, Platform, PlatformError};
 use onewindow_platform::registry::package::TrustStore;
 use onewindow_platform::store::Store;
+use onewindow_platform::store::testing::{Db, fresh_database};
 
 /// A platform over a fresh database with the given fake departments.
 struct World {
     platform: Platform,
     _dir: tempfile::TempDir,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Db {
-    Sqlite,
-    Postgres,
-}
-
-async fn database(db: Db, dir: &std::path::Path) -> String {
-    match db {
-        Db::Sqlite => format!("sqlite://{}/onewindow.db?mode=rwc", dir.display()),
-        Db::Postgres => {
-            use sqlx::Connection as _;
-            let admin = std::env::var("ONEWINDOW_TEST_POSTGRES").expect(
-                "ONEWINDOW_TEST_POSTGRES is not set: the PostgreSQL tests need a server \
-                 (`make test` starts one and sets it; see tests/postgres.sh)",
-            );
-            sqlx::any::install_default_drivers();
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos();
-            let name = format!("onewindow_d_{}_{nanos}", std::process::id());
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
-            format!("{base}/{name}")
-        }
-    }
 }
 
 /// 2026-12-01, a Tuesday, 10:00 in China.
@@ -79,7 +48,7 @@ promised-days = 5
 
 async fn world(db: Db, departments: &[Arc<FakeAdapter>]) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let url = database(db, dir.path()).await;
+    let url = fresh_database(db, dir.path()).await;
     let toml = format!(
         "data-dir = \"{}\"\ndatabase-url = \"{url}\"\n{TOKENS}{THEME}",
         dir.path().join("data").display()
