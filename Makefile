@@ -44,11 +44,18 @@ fixtures: plugins
 ## a short run of the fault-injection suite (tests/src/bin/faults.rs), a short
 ## Schemathesis run against the running platform, and the front end in headless
 ## Chromium (tests/browser.sh installs Debian's chromium; screenshots land in
-## target/browser/screenshots).
-test: setup lint
+## target/browser/screenshots). The workspace is built once: clippy's driver
+## compiles its crates (tests/clippy-rustc), so the build that runs the tests is
+## also the lint that `make lint` does with `cargo clippy`.
+test: export RUSTC_WORKSPACE_WRAPPER = $(CURDIR)/tests/clippy-rustc
+test: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) fmt $(PLUGINS) --all --check
+	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
+	$(CARGO) test --workspace --all-targets --no-run
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
-	$(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision -p public-security \
-		-p social-security -p tax -p real-estate
+	RUSTC_WORKSPACE_WRAPPER= $(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision \
+		-p public-security -p social-security -p tax -p real-estate
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) run -q -p onewindow-tests --bin faults -- --seconds 9
 	bash tests/schemathesis.sh 15
 	bash tests/browser.sh
