@@ -127,12 +127,6 @@ pub struct Delivery {
     pub breaker: BreakerConfig,
 }
 
-impl Default for Delivery {
-    fn default() -> Self {
-        Self::from(&DeliveryKeys::default())
-    }
-}
-
 impl From<&DeliveryKeys> for Delivery {
     fn from(keys: &DeliveryKeys) -> Self {
         let (ms, secs) = (Duration::from_millis, Duration::from_secs);
@@ -202,16 +196,10 @@ impl Config {
     pub fn token(&self, presented: &str) -> Option<&Token> {
         let digest = tables::sha256(presented);
         // Every token is compared, in constant time, so the time taken tells nothing.
-        let mut found = None;
-        for token in &self.tokens {
-            if bool::from(subtle::ConstantTimeEq::ct_eq(
-                &digest[..],
-                &token.digest[..],
-            )) {
-                found = found.or(Some(token));
-            }
-        }
-        found.filter(|_| !presented.is_empty())
+        let same =
+            |t: &&Token| bool::from(subtle::ConstantTimeEq::ct_eq(&digest[..], &t.digest[..]));
+        let found: Vec<&Token> = self.tokens.iter().filter(same).collect();
+        found.first().copied().filter(|_| !presented.is_empty())
     }
 
     /// The database URL with any password replaced by `***`, for logs and banners.
@@ -236,17 +224,15 @@ impl Provider for Layer {
 fn leaves(overrides: &Overrides) -> Result<Vec<(String, Value)>, ConfigError> {
     fn walk(path: String, value: Value, out: &mut Vec<(String, Value)>) {
         match value {
-            Value::Dict(_, dict) => dict.into_iter().for_each(|(key, value)| {
-                walk(
-                    if path.is_empty() {
-                        key
-                    } else {
-                        format!("{path}.{key}")
-                    },
-                    value,
-                    out,
-                )
-            }),
+            Value::Dict(_, dict) => {
+                for (key, value) in dict {
+                    walk(
+                        format!("{path}.{key}").trim_start_matches('.').into(),
+                        value,
+                        out,
+                    );
+                }
+            }
             value => out.push((path, value)),
         }
     }
@@ -262,11 +248,10 @@ fn build(file: Option<Layer>, overrides: &Overrides) -> Result<Config, ConfigErr
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    let (has_file, name) = (
-        file.is_some(),
-        file.as_ref()
-            .map_or("the default configuration".into(), |f| f.0.clone()),
-    );
+    let has_file = file.is_some();
+    let name = file
+        .as_ref()
+        .map_or("the default configuration".into(), |f| f.0.clone());
     let error = |e| figment_error(e, &name, &keys);
     let (mut scalars, mut tables) = (Figment::new(), Figment::new());
     if let Some(Layer(name, dict)) = file {
@@ -318,21 +303,14 @@ fn build(file: Option<Layer>, overrides: &Overrides) -> Result<Config, ConfigErr
             ),
         ));
     }
-    if let Some(id) = t
-        .hooks
-        .keys()
-        .find(|id| crate::manifest::check_id(id).is_err())
-    {
-        return Err(invalid(
-            &name,
-            format!("[hooks.{id}] must be named after an adapter id: a-z, 0-9 and -"),
-        ));
+    for id in t.hooks.keys() {
+        crate::manifest::check_id(id).map_err(|p| invalid(&name, format!("[hooks.{id}] {p}")))?;
     }
     let demo = o.demo.value().0;
     if t.tokens.is_empty() && has_file {
         return Err(invalid(
             &name,
-            "`[[tokens]]` is missing; add at least one token (name, role and token or token-sha256), or nobody can use the API",
+            "`[[tokens]]` is missing; add at least one, or nobody can use the API",
         ));
     }
     let data_dir = o.data_dir.get().unwrap_or_else(|| DEFAULT_DATA_DIR.into());

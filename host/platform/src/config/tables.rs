@@ -8,14 +8,11 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub(super) struct Tables {
-    #[serde(default)]
     pub tokens: Vec<RawToken>,
-    #[serde(default)]
     pub themes: Vec<RawTheme>,
-    #[serde(default)]
     pub hooks: BTreeMap<String, Hook>,
 }
 
@@ -31,10 +28,13 @@ pub(super) struct RawToken {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawTheme {
+    #[serde(deserialize_with = "code")]
     code: String,
+    #[serde(deserialize_with = "name")]
     name: String,
+    #[serde(deserialize_with = "matters")]
     matters: Vec<String>,
-    promised_days: u32,
+    promised_days: std::num::NonZeroU32,
 }
 
 /// What a token's holder may do; each endpoint requires one role.
@@ -135,6 +135,10 @@ pub(super) fn entry(table: &str, i: usize, field: &str, label: &str) -> String {
     format!("`{field}` of the {} [[{table}]] entry{label}", ordinal(i))
 }
 
+const BOTH: &str =
+    "are both set; give exactly one of them (token-sha256 keeps the token itself out of the file)";
+const NEITHER: &str = "is missing; give `token = \"...\"` (a random one of at least 128 bits, e.g. from `openssl rand -hex 24`) or `token-sha256 = \"<64 hex digits>\"`";
+
 /// The `[[tokens]]` entries, each with its own name and token, of 128 bits outside the demo.
 pub(super) fn tokens(raw: Vec<RawToken>, demo: bool) -> Result<Vec<Token>, String> {
     let mut out: Vec<Token> = Vec::new();
@@ -159,18 +163,8 @@ pub(super) fn tokens(raw: Vec<RawToken>, demo: bool) -> Result<Vec<Token>, Strin
             ));
         }
         let (field, digest) = match (&t.token, &t.token_sha256) {
-            (Some(_), Some(_)) => {
-                return Err(at(
-                    "token` and `token-sha256",
-                    "are both set; give exactly one of them (token-sha256 keeps the token itself out of the file)",
-                ));
-            }
-            (None, None) => {
-                return Err(at(
-                    "token",
-                    "is missing; give `token = \"...\"` (a random one of at least 128 bits, e.g. from `openssl rand -hex 24`) or `token-sha256 = \"<64 hex digits>\"`",
-                ));
-            }
+            (Some(_), Some(_)) => return Err(at("token` and `token-sha256", BOTH)),
+            (None, None) => return Err(at("token", NEITHER)),
             (Some(text), None) => ("token", plain_secret(text, demo)),
             (None, Some(hex)) => ("token-sha256", hashed_secret(hex)),
         };
@@ -271,30 +265,19 @@ fn secrets<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
     let n = secrets.len();
     let weak = secrets
         .iter()
-        .find(|s| s.chars().count() < 32 || !s.bytes().all(|b| b.is_ascii_graphic()));
-    let rules = [
-        (
-            !(1..=2).contains(&n),
-            format!(
-                "has {n} entries; give one secret, or two while the department moves from the old to the new"
-            ),
-        ),
-        (
-            weak.is_some(),
-            format!(
-                "holds a secret of {} characters; each must be at least 32 visible ASCII characters (e.g. from `openssl rand -hex 32`)",
-                weak.map_or(0, |s| s.chars().count())
-            ),
-        ),
-        (
-            n == 2 && secrets[0] == secrets[1],
-            "holds the same secret twice".into(),
-        ),
-    ];
-    let Some(problem) = rules
-        .into_iter()
-        .find_map(|(bad, problem)| bad.then_some(problem))
-    else {
+        .find(|s| s.len() < 32 || !s.bytes().all(|b| b.is_ascii_graphic()));
+    let problem = if !(1..=2).contains(&n) {
+        format!(
+            "has {n} entries; give one secret, or two while the department moves from the old to the new"
+        )
+    } else if let Some(weak) = weak {
+        let len = weak.chars().count();
+        format!(
+            "holds a secret of {len} characters; each must be at least 32 visible ASCII characters (e.g. from `openssl rand -hex 32`)"
+        )
+    } else if n == 2 && secrets[0] == secrets[1] {
+        "holds the same secret twice".into()
+    } else {
         return Ok(secrets);
     };
     Err(D::Error::custom(problem))
@@ -324,66 +307,60 @@ pub struct Theme {
     pub promised_days: u32,
 }
 
-/// The `[[themes]]` entries, each with its own code, its name, at least 2 matters and days.
+/// `T`, unless `check` finds a problem with it.
+fn checked<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+    check: impl FnOnce(&T) -> Option<String>,
+) -> Result<T, D::Error> {
+    let value = T::deserialize(de)?;
+    check(&value).map_or(Ok(value), |problem| Err(D::Error::custom(problem)))
+}
+
+fn code<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    checked(de, |code: &String| crate::manifest::check_id(code).err())
+}
+
+fn name<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    let problem = "is empty; it is what clerks and applicants see, e.g. 开办企业";
+    let name = checked(de, |name: &String| {
+        name.trim().is_empty().then(|| problem.into())
+    })?;
+    Ok(name.trim().to_owned())
+}
+
+/// At least 2 matter codes, each once.
+fn matters<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    checked(de, |matters: &Vec<String>| {
+        let (n, mut seen) = (matters.len(), BTreeSet::new());
+        let twice = matters.iter().find(|m| !seen.insert(m.as_str()));
+        if n < 2 {
+            Some(format!(
+                "lists {n} matter(s); a theme bundles at least 2 (a single matter is applied for directly)"
+            ))
+        } else if matters.iter().any(|m| m.trim().is_empty()) {
+            Some("has an empty matter code".into())
+        } else {
+            twice.map(|matter| format!("lists {matter:?} twice; each matter once"))
+        }
+    })
+}
+
+/// The `[[themes]]` entries, each with its own code.
 pub(super) fn themes(raw: Vec<RawTheme>) -> Result<Vec<Theme>, String> {
     let mut out: Vec<Theme> = Vec::new();
     for (i, t) in raw.into_iter().enumerate() {
-        let at = |field: &str, problem: &str| {
-            format!("{} {problem}", entry("themes", i, field, &t.code))
-        };
-        crate::manifest::check_id(&t.code).map_err(|problem| at("code", &problem))?;
-        let (first, n) = (out.iter().position(|e| e.code == t.code), t.matters.len());
-        let mut seen = BTreeSet::new();
-        let twice = t.matters.iter().find(|m| !seen.insert(m.as_str()));
-        let rules = [
-            (
-                first.is_some(),
-                "code",
-                format!(
-                    "is also the code of the {} entry; every theme needs its own code",
-                    ordinal(first.unwrap_or_default())
-                ),
-            ),
-            (
-                t.name.trim().is_empty(),
-                "name",
-                "is empty; it is what clerks and applicants see, e.g. 开办企业".into(),
-            ),
-            (
-                n < 2,
-                "matters",
-                format!(
-                    "lists {n} matter(s); a theme bundles at least 2 (a single matter is applied for directly)"
-                ),
-            ),
-            (
-                t.matters.iter().any(|m| m.trim().is_empty()),
-                "matters",
-                "has an empty matter code".into(),
-            ),
-            (
-                twice.is_some(),
-                "matters",
-                format!(
-                    "lists {:?} twice; each matter once",
-                    twice.cloned().unwrap_or_default()
-                ),
-            ),
-            (
-                t.promised_days == 0,
-                "promised-days",
-                "is 0; it must be at least 1 working day".into(),
-            ),
-        ];
-        if let Some((_, field, problem)) = rules.into_iter().find(|rule| rule.0) {
-            return Err(at(field, &problem));
+        if let Some(first) = out.iter().position(|e| e.code == t.code) {
+            let (key, first) = (entry("themes", i, "code", &t.code), ordinal(first));
+            return Err(format!(
+                "{key} is also the code of the {first} entry; every theme needs its own code"
+            ));
         }
-        let (code, name, matters) = (t.code.clone(), t.name.trim().to_owned(), t.matters.clone());
+        let (code, name, matters) = (t.code, t.name, t.matters);
         out.push(Theme {
             code,
             name,
             matters,
-            promised_days: t.promised_days,
+            promised_days: t.promised_days.get(),
         });
     }
     Ok(out)

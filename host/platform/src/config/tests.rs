@@ -47,7 +47,7 @@ fn example_file_parses_with_the_demo_values() {
     assert_eq!(config.exchange_root, Path::new("data/exchange"));
     assert_eq!(config.calendar_dir, Path::new("host/holidays"));
     assert_eq!(config.max_body_bytes, 20 * 1024 * 1024);
-    assert_eq!(config.delivery, Delivery::default());
+    assert_eq!(config.delivery, Delivery::from(&DeliveryKeys::default()));
 
     let demo = [
         ("demo-clerk-token-0001", Role::Clerk),
@@ -550,7 +550,11 @@ promised-days = 3
     ));
     assert_names(
         &message,
-        &["onewindow.toml", "`matters`", "open-business", "at least 2"],
+        &[
+            "onewindow.toml",
+            "`matters` of the 1st [[themes]] entry",
+            "at least 2",
+        ],
     );
 }
 
