@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use super::tables::sha256;
 use super::*;
 
 const FILE: &str = "onewindow.toml";
@@ -41,12 +42,12 @@ fn example_file_parses_with_the_demo_values() {
         "127.0.0.1:8080".parse::<SocketAddr>().unwrap()
     );
     assert_eq!(config.data_dir, Path::new("data"));
-    assert_eq!(config.database_url, "sqlite://data/onewindow.db?mode=rwc");
+    assert_eq!(config.database_url.0, "sqlite://data/onewindow.db?mode=rwc");
     assert_eq!(config.adapter_dir, Path::new("plugins"));
     assert_eq!(config.exchange_root, Path::new("data/exchange"));
     assert_eq!(config.calendar_dir, Path::new("host/holidays"));
     assert_eq!(config.max_body_bytes, 20 * 1024 * 1024);
-    assert_eq!(config.delivery, Delivery::default());
+    assert_eq!(config.delivery, Delivery::from(&DeliveryKeys::default()));
 
     let demo = [
         ("demo-clerk-token-0001", Role::Clerk),
@@ -78,7 +79,7 @@ fn without_a_file_every_default_applies() {
     let config = Config::load(None, &Overrides::default()).unwrap();
     assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
     assert_eq!(config.data_dir, Path::new("data"));
-    assert_eq!(config.database_url, "sqlite://data/onewindow.db?mode=rwc");
+    assert_eq!(config.database_url.0, "sqlite://data/onewindow.db?mode=rwc");
     assert_eq!(config.adapter_dir, Path::new("data/adapters"));
     assert_eq!(config.exchange_root, Path::new("data/exchange"));
     assert_eq!(config.calendar_dir, Path::new("host/holidays"));
@@ -120,8 +121,8 @@ claim-lease-secs = 20
 {MINIMAL}"#
     );
     let overrides = Overrides {
-        listen: Some("0.0.0.0:7000".into()),
-        data_dir: Some(keys::Folder("/srv/flag-data".into())),
+        listen: Some("0.0.0.0:7000".to_owned().into()),
+        data_dir: Some("/srv/flag-data".to_owned().into()),
         delivery: DeliveryKeys {
             retry_horizon_secs: Some("60".to_owned().into()),
             catalogue_sync_secs: Some("5".to_owned().into()),
@@ -145,7 +146,7 @@ claim-lease-secs = 20
     assert_eq!(config.delivery.claim_lease, Duration::from_secs(20));
     // Defaults derived from the overridden data directory.
     assert_eq!(
-        config.database_url,
+        config.database_url.0,
         "sqlite:///srv/flag-data/onewindow.db?mode=rwc"
     );
     assert_eq!(config.exchange_root, Path::new("/srv/flag-data/exchange"));
@@ -181,7 +182,7 @@ fn flags_have_the_documented_names() {
     .unwrap();
     let config = Config::load(None, &serve.overrides).unwrap();
     assert_eq!(config.listen.to_string(), "0.0.0.0:8443");
-    assert_eq!(config.database_url, "postgres://onewindow@db/onewindow");
+    assert_eq!(config.database_url.0, "postgres://onewindow@db/onewindow");
     assert_eq!(config.max_body_bytes, 65536);
     assert_eq!(config.delivery.max_backoff, Duration::from_millis(1000));
     assert_eq!(config.delivery.poll_interval, Duration::from_millis(50));
@@ -230,7 +231,7 @@ fn a_bad_listen_address_names_the_key_and_its_source() {
     );
 
     let overrides = Overrides {
-        listen: Some("8080".into()),
+        listen: Some("8080".to_owned().into()),
         ..Overrides::default()
     };
     let message = Config::load(None, &overrides).unwrap_err().to_string();
@@ -263,10 +264,10 @@ fn an_unsupported_database_scheme_is_refused_without_echoing_the_password() {
         "postgresql://localhost/onewindow",
     ] {
         let overrides = Overrides {
-            database_url: Some(keys::DatabaseUrl(ok.into())),
+            database_url: Some(ok.to_owned().into()),
             ..Overrides::default()
         };
-        assert_eq!(Config::load(None, &overrides).unwrap().database_url, ok);
+        assert_eq!(Config::load(None, &overrides).unwrap().database_url.0, ok);
     }
 }
 
@@ -324,7 +325,7 @@ fn a_zero_or_malformed_duration_names_the_key_and_its_source() {
         &[
             "--retry-horizon-secs",
             "`delivery.retry-horizon-secs`",
-            "is 0",
+            "is \"0\"",
         ],
     );
 
@@ -339,7 +340,7 @@ fn a_zero_or_malformed_duration_names_the_key_and_its_source() {
             "--max-body-bytes",
             "`max-body-bytes`",
             "\"20MiB\"",
-            "whole number of bytes",
+            "whole number from 1024 to 536870912",
         ],
     );
 }
@@ -503,7 +504,7 @@ token = "test-clerk-token-0123456789"
             "`role`",
             "1st [[tokens]]",
             "\"admin\"",
-            "clerk, operator or auditor",
+            "clerk, operator, auditor",
         ],
     );
 }
@@ -549,7 +550,11 @@ promised-days = 3
     ));
     assert_names(
         &message,
-        &["onewindow.toml", "`matters`", "open-business", "at least 2"],
+        &[
+            "onewindow.toml",
+            "`matters` of the 1st [[themes]] entry",
+            "at least 2",
+        ],
     );
 }
 
@@ -679,7 +684,7 @@ fn hooks_need_long_secrets_and_real_networks() {
 #[test]
 fn the_overrides_debug_hides_the_database_password() {
     let overrides = Overrides {
-        database_url: Some(keys::DatabaseUrl("postgres://u:hunter2@db/x".into())),
+        database_url: Some("postgres://u:hunter2@db/x".to_owned().into()),
         ..Overrides::default()
     };
     let debug = format!("{overrides:?}");
