@@ -46,17 +46,20 @@ fixtures: plugins
 ## Chromium (tests/browser.sh installs Debian's chromium; screenshots land in
 ## target/browser/screenshots). The workspace is built once: clippy's driver
 ## compiles its crates (tests/clippy-rustc), so the build that runs the tests is
-## also the lint that `make lint` does with `cargo clippy`.
+## also the lint that `make lint` does with `cargo clippy`. Everything after it
+## (tests/src's onewindow_binary, schemathesis.sh, browser.sh) builds the same
+## selection, `--workspace --all-targets`, so cargo resolves the same features
+## and finds it built; `-p onewindow` alone would rebuild wasmtime.
 test: export RUSTC_WORKSPACE_WRAPPER = $(CURDIR)/tests/clippy-rustc
 test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt $(PLUGINS) --all --check
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
-	$(CARGO) test --workspace --all-targets --no-run
+	$(CARGO) build --workspace --all-targets
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
 	RUSTC_WORKSPACE_WRAPPER= $(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision \
 		-p public-security -p social-security -p tax -p real-estate
-	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) run -q -p onewindow-tests --bin faults -- --seconds 9
+	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) target/debug/faults --seconds 9
 	bash tests/schemathesis.sh 15
 	bash tests/browser.sh
 

@@ -43,7 +43,8 @@ fi
 if ! compgen -G 'plugins/target/wasm32-wasip2/release/*.wasm' > /dev/null; then
   make plugins
 fi
-cargo build -q -p onewindow -p legacy-systems
+# The workspace as `make test` builds it, so nothing is built twice.
+cargo build -q --workspace --all-targets
 bin=target/debug
 
 work=$(mktemp -d)

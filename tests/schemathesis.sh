@@ -14,7 +14,8 @@ if [ ! -x "$venv/bin/st" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
-cargo build -q -p onewindow -p legacy-systems
+# The workspace as `make test` builds it, so nothing is built twice.
+cargo build -q --workspace --all-targets
 
 work=$(mktemp -d)
 export ONEWINDOW_DATA_DIR="$work/data" ONEWINDOW_TRUST_DIR="$work/data/trusted-keys" \

@@ -105,13 +105,15 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-/// The `onewindow` binary, built as `cargo build` builds it (at once when it is
-/// up to date).
+/// The `onewindow` binary, built as `make test` builds the workspace (at once
+/// when it is up to date). The whole workspace with all its targets, not `-p
+/// onewindow`: cargo resolves features per selection, and the binary alone
+/// would select other features of shared dependencies and rebuild wasmtime.
 pub fn onewindow_binary() -> PathBuf {
     let root = repo_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let built = std::process::Command::new(cargo)
-        .args(["build", "-q", "-p", "onewindow", "--bin", "onewindow"])
+        .args(["build", "-q", "--workspace", "--all-targets"])
         .current_dir(&root)
         .status()
         .expect("running cargo");
