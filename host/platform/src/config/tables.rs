@@ -34,7 +34,8 @@ pub(super) struct RawTheme {
     name: String,
     #[serde(deserialize_with = "matters")]
     matters: Vec<String>,
-    promised_days: std::num::NonZeroU32,
+    #[serde(deserialize_with = "promised_days")]
+    promised_days: u32,
 }
 
 /// What a token's holder may do; each endpoint requires one role.
@@ -345,6 +346,12 @@ fn matters<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
     })
 }
 
+fn promised_days<'de, D: Deserializer<'de>>(de: D) -> Result<u32, D::Error> {
+    checked(de, |days: &u32| {
+        (*days == 0).then(|| "is 0; it must be at least 1 working day".into())
+    })
+}
+
 /// The `[[themes]]` entries, each with its own code.
 pub(super) fn themes(raw: Vec<RawTheme>) -> Result<Vec<Theme>, String> {
     let mut out: Vec<Theme> = Vec::new();
@@ -360,7 +367,7 @@ pub(super) fn themes(raw: Vec<RawTheme>) -> Result<Vec<Theme>, String> {
             code,
             name,
             matters,
-            promised_days: t.promised_days.get(),
+            promised_days: t.promised_days,
         });
     }
     Ok(out)

@@ -559,6 +559,27 @@ promised-days = 3
 }
 
 #[test]
+fn a_theme_promising_no_days_is_refused() {
+    let message = error(&format!(
+        r#"{MINIMAL}
+[[themes]]
+code = "open-business"
+name = "开办企业"
+matters = ["330122-SCJG-XK-001", "330122-SW-DJ-001"]
+promised-days = 0
+"#
+    ));
+    assert_names(
+        &message,
+        &[
+            "onewindow.toml",
+            "`promised-days` of the 1st [[themes]] entry",
+            "is 0; it must be at least 1 working day",
+        ],
+    );
+}
+
+#[test]
 fn token_finds_plain_and_hashed_tokens_and_rejects_others() {
     let config = parse(&format!(
         r#"{MINIMAL}
