@@ -20,8 +20,13 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "the cursor as a JSON string or number, or nothing",
     ),
     (
+        "cases.supplement",
+        r#"{"case_no": "...", "attachments": [attachment objects], "note": "..."}"#,
+    ),
+    ("cases.withdraw", r#"{"case_no": "...", "reason": "..."}"#),
+    (
         "cases.on-notify",
-        r#"{"content_type": "...", "body": "..."} or {"content_type": "...", "body_base64": "..."}"#,
+        r#"{"content_type": "...", "body": "..."} or {"content_type": "...", "body_base64": "..."}, optionally with "headers": {"name": "value", ...}"#,
     ),
     ("licenses.by-holder", "a party object"),
     ("licenses.verify", r#"["<type code>", "<number>"]"#),
@@ -48,6 +53,9 @@ pub enum CliError {
 #[serde(deny_unknown_fields)]
 struct Notification {
     content_type: String,
+    /// More headers of the push, as a department sends them.
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
@@ -90,11 +98,30 @@ pub(crate) struct Call {
     argument: Argument,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Supplement {
+    case_no: String,
+    attachments: Vec<model::Attachment>,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Withdrawal {
+    case_no: String,
+    reason: String,
+}
+
 enum Argument {
     None,
     Submission(Box<model::CaseSubmission>),
+    Supplement(Supplement),
+    Withdrawal(Withdrawal),
     Cursor(Option<String>),
-    Notification(Vec<u8>, String),
+    /// The push's headers (lower-case names) and body.
+    Notification(Vec<(String, String)>, Vec<u8>),
     Party(model::Party),
     License(String, String),
 }
@@ -121,6 +148,8 @@ impl Call {
                 Argument::None
             }
             "cases.submit" => Argument::Submission(Box::new(typed(argument, &bad)?)),
+            "cases.supplement" => Argument::Supplement(typed(argument, &bad)?),
+            "cases.withdraw" => Argument::Withdrawal(typed(argument, &bad)?),
             "cases.events" => Argument::Cursor(match argument {
                 Value::Null => None,
                 Value::String(s) => Some(s),
@@ -139,7 +168,15 @@ impl Call {
                     }
                     _ => return Err(bad("give exactly one of body and body_base64".into())),
                 };
-                Argument::Notification(body, n.content_type)
+                let headers = std::iter::once(("content-type".to_owned(), n.content_type))
+                    .chain(
+                        n.headers
+                            .into_iter()
+                            .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+                            .map(|(name, value)| (name.to_ascii_lowercase(), value)),
+                    )
+                    .collect();
+                Argument::Notification(headers, body)
             }
             "licenses.by-holder" => Argument::Party(typed(argument, &bad)?),
             "licenses.verify" => {
@@ -162,8 +199,16 @@ impl Call {
             Argument::None => to_json(&adapter.list_matters().await?),
             Argument::Submission(submission) => to_json(&adapter.submit_case(submission).await?),
             Argument::Cursor(cursor) => to_json(&adapter.case_events(cursor.as_deref()).await?),
-            Argument::Notification(body, content_type) => {
-                to_json(&adapter.on_notify(body, content_type).await?)
+            Argument::Supplement(s) => to_json(
+                &adapter
+                    .supplement_case(&s.case_no, &s.attachments, &s.note)
+                    .await?,
+            ),
+            Argument::Withdrawal(w) => {
+                to_json(&adapter.withdraw_case(&w.case_no, &w.reason).await?)
+            }
+            Argument::Notification(headers, body) => {
+                to_json(&adapter.on_notify(headers, body).await?)
             }
             Argument::Party(holder) => to_json(&adapter.licenses_by_holder(holder).await?),
             Argument::License(type_code, number) => {

@@ -96,7 +96,7 @@ async fn recording_then_replaying_without_the_legacy_system() {
             r#"id = "market-supervision"
 version = "0.1.0"
 department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
+api = "onewindow:adapter@0.2.0"
 [grants]
 outbound = ["http://{}"]
 [config]

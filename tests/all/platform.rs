@@ -1046,7 +1046,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
         files.manifest = text.replace(from, to).into_bytes();
         files
     };
-    let other_contract = tampered_manifest("@0.1.0", "@0.2.0");
+    let other_contract = tampered_manifest("@0.2.0", "@0.3.0");
     let too_much = tampered_manifest("[config]", "[limits]\nmemory-mib = 100000\n\n[config]");
     let path_id = tampered_manifest("id = \"market-supervision\"", "id = \"../x\"");
     let stranger = tempfile::tempdir().unwrap();
@@ -1078,7 +1078,7 @@ async fn operators_install_activate_roll_back_disable_and_delete_adapter_version
     for (files, reason) in [
         (&tampered, "changed after packing"),
         (&unsigned, "not signed"),
-        (&other_contract, "contract version 0.2.0"),
+        (&other_contract, "contract version 0.3.0"),
         (&untrusted, "not in the trust store"),
         (&ungranted, "grants no `grants.outbound` prefix"),
         (&too_much, "`limits.memory-mib` is 100000"),

@@ -373,7 +373,7 @@ async fn denials_refusals_and_notifications() {
 
     let err = expect(
         s.adapter
-            .on_notify(b"anything", "text/plain")
+            .on_notify(&onewindow_tests::content_type("text/plain"), b"anything")
             .await
             .unwrap_err(),
     );

@@ -353,7 +353,11 @@ async fn requests_that_cannot_succeed_are_invalid_or_not_found() {
     assert!(matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("U+20BB7")));
     let err = s.adapter.case_events(Some("17")).await.unwrap_err();
     assert!(matches!(adapter_error(&err), AdapterError::Invalid(_)));
-    let err = s.adapter.on_notify(b"x", "text/csv").await.unwrap_err();
+    let err = s
+        .adapter
+        .on_notify(&onewindow_tests::content_type("text/csv"), b"x")
+        .await
+        .unwrap_err();
     assert!(matches!(adapter_error(&err), AdapterError::Invalid(m) if m.contains("files only")));
     // Nothing was written for any of them.
     assert_eq!(s.mock.stats().files, 0);

@@ -279,7 +279,7 @@ async fn a_component_for_another_contract_version_is_refused_before_it_runs() {
     assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "adapter future: the component targets onewindow:adapter matters@0.9.0 but this host serves version 0.1.0; rebuild it against the served contract"
+        "adapter future: the component targets onewindow:adapter matters@0.9.0 but this host serves versions 0.1.0, 0.2.0; rebuild it against the served contract"
     );
 
     let stranger = wat_component("example:other/thing@1.0.0");

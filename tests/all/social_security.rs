@@ -339,7 +339,10 @@ async fn refusals_unknown_matters_and_pushes_are_final() {
 
     let err = s
         .adapter
-        .on_notify(b"{\"bae200\": 1}", "application/json")
+        .on_notify(
+            &onewindow_tests::content_type("application/json"),
+            b"{\"bae200\": 1}",
+        )
         .await
         .unwrap_err();
     assert!(

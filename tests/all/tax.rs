@@ -339,7 +339,10 @@ async fn refusals_reach_the_clerk_and_pushes_are_not_accepted() {
 
     let err = s
         .adapter
-        .on_notify(b"fhdm=0\r\njsbz=1\r\n", "text/plain; charset=GBK")
+        .on_notify(
+            &onewindow_tests::content_type("text/plain; charset=GBK"),
+            b"fhdm=0\r\njsbz=1\r\n",
+        )
         .await
         .unwrap_err();
     assert!(

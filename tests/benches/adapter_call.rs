@@ -44,6 +44,7 @@ fn trivial(c: &mut Criterion) {
         b.iter(|| {
             black_box(EventPage {
                 events: Vec::new(),
+                license_events: Vec::new(),
                 next_cursor: None,
                 more: false,
             })
@@ -83,7 +84,7 @@ fn translate(c: &mut Criterion) {
         r#"id = "market-supervision"
 version = "0.1.0"
 department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
+api = "onewindow:adapter@0.2.0"
 [config]
 endpoint = "http://127.0.0.1:9/unused"
 "#,
@@ -91,8 +92,13 @@ endpoint = "http://127.0.0.1:9/unused"
     let adapter = runtime.load_dir(package.path()).unwrap();
     let body = market_supervision::sample_notification(1000);
     let content_type = "text/xml; charset=GBK";
-    let events = rt.block_on(adapter.on_notify(&body, content_type)).unwrap();
-    assert_eq!(events.len(), 1000, "the adapter translates every record");
+    let headers = [("content-type".to_owned(), content_type.to_owned())];
+    let events = rt.block_on(adapter.on_notify(&headers, &body)).unwrap();
+    assert_eq!(
+        events.events.len(),
+        1000,
+        "the adapter translates every record"
+    );
     assert_eq!(
         market_supervision::parse_notification(&body, content_type)
             .unwrap()
@@ -110,7 +116,7 @@ endpoint = "http://127.0.0.1:9/unused"
             rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    black_box(adapter.on_notify(&body, content_type).await.unwrap());
+                    black_box(adapter.on_notify(&headers, &body).await.unwrap());
                 }
                 start.elapsed()
             })
@@ -126,7 +132,7 @@ fn activation(c: &mut Criterion) {
     let manifest = r#"id = "market-supervision"
 version = "0.1.0"
 department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
+api = "onewindow:adapter@0.2.0"
 "#;
     let package = TestPackage::new(components::MARKET_SUPERVISION, manifest);
     let runtime = |cache_dir: Option<std::path::PathBuf>| {

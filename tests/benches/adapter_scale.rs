@@ -74,7 +74,7 @@ fn packages(dir: &Path, count: usize) -> Vec<PathBuf> {
                 folder.join("adapter.toml"),
                 format!(
                     "id = \"ms-{n:04}\"\nversion = \"0.1.0\"\ndepartment = \"县市场监督管理局{n}\"\n\
-                     api = \"onewindow:adapter@0.1.0\"\ncomponent = {:?}\n\
+                     api = \"onewindow:adapter@0.2.0\"\ncomponent = {:?}\n\
                      [config]\nendpoint = \"http://127.0.0.1:9/unused\"\n",
                     component.display().to_string()
                 ),
@@ -102,15 +102,15 @@ fn call_median(adapter: &WasmAdapter, calls: usize) -> Duration {
         .build()
         .expect("a runtime");
     let body = market_supervision::sample_notification(1);
-    let content_type = "text/xml; charset=GBK";
+    let headers = [(
+        "content-type".to_owned(),
+        "text/xml; charset=GBK".to_owned(),
+    )];
     let mut samples: Vec<Duration> = rt.block_on(async {
         let mut samples = Vec::with_capacity(calls);
         for _ in 0..calls {
             let started = Instant::now();
-            let events = adapter
-                .on_notify(&body, content_type)
-                .await
-                .expect("a call");
+            let events = adapter.on_notify(&headers, &body).await.expect("a call");
             samples.push(started.elapsed());
             std::hint::black_box(events);
         }

@@ -230,7 +230,7 @@ impl Department {
             r#"id = "{id}"
 version = "0.1.0"
 department = "{name}"
-api = "onewindow:adapter@0.1.0"
+api = "onewindow:adapter@0.2.0"
 [grants]
 {grants}
 {limits}
@@ -475,4 +475,9 @@ impl Drop for Running {
             task.abort();
         }
     }
+}
+
+/// A push's headers with only its media type, for `Adapter::on_notify`.
+pub fn content_type(media_type: &str) -> Vec<(String, String)> {
+    vec![("content-type".to_owned(), media_type.to_owned())]
 }

@@ -29,6 +29,9 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
     /// Which interfaces it serves.
     fn exports(&self) -> Interfaces;
 
+    /// The version of `onewindow:adapter` it is built on, e.g. `0.2.0`.
+    fn contract(&self) -> &'static str;
+
     /// The interfaces its component imports, e.g. `wasi:http/outgoing-handler@0.2.6`.
     fn imports(&self) -> Vec<String>;
 
@@ -44,12 +47,24 @@ pub trait Adapter: Send + Sync + std::fmt::Debug {
     /// `cases.events` after `cursor`.
     async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError>;
 
-    /// `cases.on-notify`: the events a department's push carries.
+    /// `cases.supplement`: hands a case's supplementary materials (补正) in.
+    async fn supplement_case(
+        &self,
+        case_no: &str,
+        attachments: &[model::Attachment],
+        note: &str,
+    ) -> Result<(), CallError>;
+
+    /// `cases.withdraw`: withdraws a case at the department.
+    async fn withdraw_case(&self, case_no: &str, reason: &str) -> Result<(), CallError>;
+
+    /// `cases.on-notify`: the events a department's push carries. `headers`
+    /// are the push's headers, names in lower case.
     async fn on_notify(
         &self,
+        headers: &[(String, String)],
         body: &[u8],
-        content_type: &str,
-    ) -> Result<Vec<model::CaseEvent>, CallError>;
+    ) -> Result<model::Events, CallError>;
 
     /// `licenses.by-holder`, given up (as a timeout) after `within` if that is
     /// shorter than the call timeout.
@@ -176,6 +191,16 @@ pub enum CallError {
         function: &'static str,
         exports: String,
     },
+    /// The adapter is built on a contract version that has no such function.
+    #[error(
+        "adapter {adapter} is built on onewindow:adapter {contract}, which has no {function}; rebuild it on {}",
+        crate::manifest::CURRENT_API_VERSION
+    )]
+    OlderContract {
+        adapter: String,
+        function: &'static str,
+        contract: &'static str,
+    },
     /// The adapter trapped (a panic, an out-of-bounds access, `unreachable`).
     #[error("adapter {adapter} trapped in {function}: {cause}")]
     Trap {
@@ -232,7 +257,7 @@ impl CallError {
             CallError::Adapter { error, .. } => {
                 matches!(error, model::AdapterError::Unavailable(_))
             }
-            CallError::NotExported { .. } => false,
+            CallError::NotExported { .. } | CallError::OlderContract { .. } => false,
             CallError::Trap { .. }
             | CallError::Timeout { .. }
             | CallError::MemoryLimit { .. }
@@ -252,6 +277,7 @@ impl CallError {
                 model::AdapterError::Refused(_) => "refused",
             },
             CallError::NotExported { .. } => "not_exported",
+            CallError::OlderContract { .. } => "older_contract",
             CallError::Trap { .. } => "trap",
             CallError::Timeout { .. } => "timeout",
             CallError::MemoryLimit { .. } => "memory",

@@ -561,6 +561,7 @@ fn default_note(to: Status) -> &'static str {
     match to {
         Status::InReview => "审查中",
         Status::SupplementRequested => "需补正材料",
+        Status::SpecialProcedure => "特别程序",
         Status::Approved => "准予",
         Status::Denied => "不予",
         Status::Completed => "办结",
@@ -590,6 +591,17 @@ pub async fn poll_events(
                 break;
             }
         };
+        for event in &page.license_events {
+            match platform.license_changed(adapter, event).await {
+                Ok(_) => {}
+                // The issuer could not confirm it now: the page is read again.
+                Err(PlatformError::Unavailable(why)) => {
+                    tracing::warn!(adapter = adapter.id(), "license change deferred: {why}");
+                    return Ok(moved);
+                }
+                Err(e) => return Err(e),
+            }
+        }
         for event in &page.events {
             match apply_event(platform, adapter, event).await? {
                 Applied::Moved => moved += 1,

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-/// The contract versions this host serves.
-pub const SERVED_API_VERSIONS: &[&str] = &["0.1.0"];
+/// The contract versions this host serves, oldest first; the last is current
+/// (`wit/adapter.wit`), the others are frozen (`wit/since_v*/`).
+pub const SERVED_API_VERSIONS: &[&str] = &["0.1.0", CURRENT_API_VERSION];
+
+/// The contract version new adapters are built on.
+pub const CURRENT_API_VERSION: &str = "0.2.0";
 
 /// The contract package every adapter targets.
 pub const API_PACKAGE: &str = "onewindow:adapter";
@@ -212,7 +216,7 @@ impl Manifest {
                 "api",
                 format!(
                     "is {:?}; it must be `{API_PACKAGE}@<version>`, e.g. `{API_PACKAGE}@{}`",
-                    self.api, SERVED_API_VERSIONS[0]
+                    self.api, CURRENT_API_VERSION
                 ),
             ));
         }

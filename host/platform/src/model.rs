@@ -68,6 +68,49 @@ pub struct Matter {
     pub fee: String,
     pub conditions: String,
     pub materials: Vec<Material>,
+    /// The application form's fields (一表申请); empty for adapters on
+    /// contract 0.1.0, which cannot declare them.
+    #[serde(default)]
+    pub form: Vec<FormField>,
+}
+
+/// What a form field holds, and so how it is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    /// `YYYY-MM-DD`.
+    Date,
+    Number,
+    /// One of `options`, as written.
+    Choice {
+        options: Vec<String>,
+    },
+    IdNumber,
+    CreditCode,
+    Address,
+}
+
+/// The applicant's basic details a form field can be filled from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyField {
+    Name,
+    IdNumber,
+    CreditCode,
+    Address,
+    Phone,
+    LegalRepresentative,
+}
+
+/// One field of a matter's application form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FormField {
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub from_party: Option<PartyField>,
 }
 
 /// A file handed in for a material.
@@ -133,6 +176,8 @@ pub struct CaseSubmission {
 pub enum CaseStatus {
     InReview,
     SupplementRequested,
+    /// 特别程序 (专家评审, 听证, 检验检测): the clock stops as for 补正.
+    SpecialProcedure,
     Approved,
     Denied,
     Completed,
@@ -148,10 +193,30 @@ pub struct CaseEvent {
     pub issued: Option<License>,
 }
 
-/// One page of case events.
+/// A license's status changed at its issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseEvent {
+    /// The license as it stands now.
+    pub license: License,
+    pub at: String,
+    pub note: String,
+}
+
+/// What a department reported: case moves and license changes, each in the
+/// order they happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Events {
+    pub events: Vec<CaseEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_events: Vec<LicenseEvent>,
+}
+
+/// One page of events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventPage {
     pub events: Vec<CaseEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_events: Vec<LicenseEvent>,
     pub next_cursor: Option<String>,
     pub more: bool,
 }

@@ -120,6 +120,7 @@ fn matter(code: &str, department: &str, materials: &[(&str, &str)]) -> Matter {
                 license_type: None,
             })
             .collect(),
+        form: Vec::new(),
     }
 }
 

@@ -5,6 +5,38 @@
 
 use super::*;
 
+/// Runs one call of `$interface` on whichever contract version the adapter is
+/// built on: the versions' bindings are different types with the same method
+/// names, so `$body` (with `$guest` loaded in `$store`) and `$then` (applied to
+/// its answer) are written once and compiled for each.
+macro_rules! call_guest {
+    ($self:ident, $function:expr, $budget:expr, $interface:ident,
+        |$store:ident, $guest:ident| $body:expr, then $then:expr) => {
+        match &$self.inner.indices {
+            Indices::V0_1(guests) => {
+                let indices = $self.indices($function, guests.$interface.as_ref())?;
+                $self
+                    .call($function, $budget, async move |$store, instance| {
+                        let $guest = indices.load(&mut *$store, instance)?;
+                        $body
+                    })
+                    .await
+                    .and_then($then)
+            }
+            Indices::V0_2(guests) => {
+                let indices = $self.indices($function, guests.$interface.as_ref())?;
+                $self
+                    .call($function, $budget, async move |$store, instance| {
+                        let $guest = indices.load(&mut *$store, instance)?;
+                        $body
+                    })
+                    .await
+                    .and_then($then)
+            }
+        }
+    };
+}
+
 /// Per-call state: one WASI context, one HTTP context, one memory limiter.
 pub(crate) struct CallState {
     pub(crate) shared: Arc<Shared>,
@@ -73,71 +105,125 @@ impl adapter::Adapter for WasmAdapter {
         }
     }
 
+    fn contract(&self) -> &'static str {
+        self.inner.contract
+    }
+
     /// `matters.list`.
     async fn list_matters(&self) -> Result<Vec<model::Matter>, CallError> {
-        const F: &str = "matters.list";
-        let indices = self.indices(F, self.inner.indices.matters.as_ref())?;
-        self.call(F, Budget::PLATFORM, async move |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_list(&mut *store).await
-        })
-        .await
-        .map(|matters| matters.into_iter().map(Into::into).collect())
+        call_guest!(self, "matters.list", Budget::PLATFORM, matters,
+            |store, guest| guest.call_list(store).await,
+            then |matters: Vec<_>| Ok(matters.into_iter().map(Into::into).collect()))
     }
 
     /// `cases.submit`.
     async fn submit_case(&self, submission: &model::CaseSubmission) -> Result<String, CallError> {
-        const F: &str = "cases.submit";
-        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
-        let arg = bindings::types::CaseSubmission::from(submission.clone());
         let names: Vec<String> = std::iter::once(&submission.applicant)
             .chain(submission.licenses.iter().map(|l| &l.license.holder))
             .map(|party| party.name().to_owned())
             .collect();
-        self.call(F, Budget::PLATFORM, async move |store, instance| {
-            store.data_mut().names.set(names);
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_submit(&mut *store, &arg).await
-        })
-        .await
+        call_guest!(self, "cases.submit", Budget::PLATFORM, cases,
+            |store, guest| {
+                store.data_mut().names.set(names);
+                let arg = submission.clone().into();
+                guest.call_submit(store, &arg).await
+            },
+            then Ok)
     }
 
     /// `cases.events`.
     async fn case_events(&self, cursor: Option<&str>) -> Result<model::EventPage, CallError> {
         const F: &str = "cases.events";
-        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
-        let cursor = cursor.map(str::to_owned);
-        self.call(F, Budget::PLATFORM, async move |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_events(&mut *store, cursor.as_deref()).await
-        })
-        .await
-        .and_then(|page| page.try_into().map_err(|e| self.bad_output(F, e)))
+        call_guest!(
+            self,
+            F,
+            Budget::PLATFORM,
+            cases,
+            |store, guest| guest.call_events(store, cursor).await,
+            then | page | page.try_into().map_err(|e| self.bad_output(F, e))
+        )
     }
 
-    /// `cases.on-notify`.
-    async fn on_notify(
+    /// `cases.supplement`; an adapter on 0.1.0 has none.
+    async fn supplement_case(
         &self,
-        body: &[u8],
-        content_type: &str,
-    ) -> Result<Vec<model::CaseEvent>, CallError> {
-        const F: &str = "cases.on-notify";
-        let indices = self.indices(F, self.inner.indices.cases.as_ref())?;
-        let (body, content_type) = (body.to_vec(), content_type.to_owned());
-        self.call(F, Budget::PUSH, async move |store, instance| {
+        case_no: &str,
+        attachments: &[model::Attachment],
+        note: &str,
+    ) -> Result<(), CallError> {
+        const F: &str = "cases.supplement";
+        let Indices::V0_2(guests) = &self.inner.indices else {
+            return Err(self.older_contract(F));
+        };
+        let indices = self.indices(F, guests.cases.as_ref())?;
+        let files: Vec<_> = attachments.iter().map(Into::into).collect();
+        self.call(F, Budget::PLATFORM, async move |store, instance| {
             let guest = indices.load(&mut *store, instance)?;
-            guest
-                .call_on_notify(&mut *store, &body, &content_type)
-                .await
+            guest.call_supplement(store, case_no, &files, note).await
         })
         .await
-        .and_then(|events| {
-            events
+    }
+
+    /// `cases.withdraw`; an adapter on 0.1.0 has none.
+    async fn withdraw_case(&self, case_no: &str, reason: &str) -> Result<(), CallError> {
+        const F: &str = "cases.withdraw";
+        let Indices::V0_2(guests) = &self.inner.indices else {
+            return Err(self.older_contract(F));
+        };
+        let indices = self.indices(F, guests.cases.as_ref())?;
+        self.call(F, Budget::PLATFORM, async move |store, instance| {
+            let guest = indices.load(&mut *store, instance)?;
+            guest.call_withdraw(store, case_no, reason).await
+        })
+        .await
+    }
+
+    /// `cases.on-notify`: on 0.1.0 with the body and media type only.
+    async fn on_notify(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<model::Events, CallError> {
+        const F: &str = "cases.on-notify";
+        let bad = |e| self.bad_output(F, e);
+        match &self.inner.indices {
+            Indices::V0_1(guests) => {
+                let indices = self.indices(F, guests.cases.as_ref())?;
+                let content_type = headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+                    .map_or("", |(_, value)| value.as_str());
+                self.call(F, Budget::PUSH, async move |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    guest.call_on_notify(store, body, content_type).await
+                })
+                .await?
                 .into_iter()
                 .map(TryInto::try_into)
                 .collect::<Result<_, _>>()
-                .map_err(|e| self.bad_output(F, e))
-        })
+                .map(|events| model::Events {
+                    events,
+                    license_events: Vec::new(),
+                })
+                .map_err(bad)
+            }
+            Indices::V0_2(guests) => {
+                let indices = self.indices(F, guests.cases.as_ref())?;
+                let headers: Vec<_> = headers
+                    .iter()
+                    .map(|(key, value)| bindings::types::Field {
+                        key: key.to_ascii_lowercase(),
+                        value: value.clone(),
+                    })
+                    .collect();
+                self.call(F, Budget::PUSH, async move |store, instance| {
+                    let guest = indices.load(&mut *store, instance)?;
+                    guest.call_on_notify(store, &headers, body).await
+                })
+                .await
+                .and_then(|events| bindings::events(events).map_err(bad))
+            }
+        }
     }
 
     /// `licenses.by-holder`, given up (as a timeout) after `within` if that is
@@ -148,22 +234,18 @@ impl adapter::Adapter for WasmAdapter {
         within: Duration,
     ) -> Result<Vec<model::License>, CallError> {
         const F: &str = "licenses.by-holder";
-        let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
         let names = vec![holder.name().to_owned()];
-        let holder = bindings::types::Party::from(holder.clone());
-        self.call(F, Budget::within(within), async move |store, instance| {
-            store.data_mut().names.set(names);
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_by_holder(&mut *store, &holder).await
-        })
-        .await
-        .and_then(|licenses| {
-            licenses
+        call_guest!(self, F, Budget::within(within), licenses,
+            |store, guest| {
+                store.data_mut().names.set(names);
+                let holder = holder.clone().into();
+                guest.call_by_holder(store, &holder).await
+            },
+            then |licenses: Vec<_>| licenses
                 .into_iter()
                 .map(TryInto::try_into)
                 .collect::<Result<_, _>>()
-                .map_err(|e| self.bad_output(F, e))
-        })
+                .map_err(|e| self.bad_output(F, e)))
     }
 
     /// `licenses.verify`, given up (as a timeout) after `within` if that is
@@ -175,19 +257,12 @@ impl adapter::Adapter for WasmAdapter {
         within: Duration,
     ) -> Result<Option<model::License>, CallError> {
         const F: &str = "licenses.verify";
-        let indices = self.indices(F, self.inner.indices.licenses.as_ref())?;
-        let (type_code, number) = (type_code.to_owned(), number.to_owned());
-        self.call(F, Budget::within(within), async move |store, instance| {
-            let guest = indices.load(&mut *store, instance)?;
-            guest.call_verify(&mut *store, &type_code, &number).await
-        })
-        .await
-        .and_then(|license| {
-            license
+        call_guest!(self, F, Budget::within(within), licenses,
+            |store, guest| guest.call_verify(store, type_code, number).await,
+            then |license: Option<_>| license
                 .map(TryInto::try_into)
                 .transpose()
-                .map_err(|e| self.bad_output(F, e))
-        })
+                .map_err(|e| self.bad_output(F, e)))
     }
 }
 
@@ -202,6 +277,14 @@ impl WasmAdapter {
             function,
             exports: self.inner.exports.to_string(),
         })
+    }
+
+    fn older_contract(&self, function: &'static str) -> CallError {
+        CallError::OlderContract {
+            adapter: self.id().to_owned(),
+            function,
+            contract: self.inner.contract,
+        }
     }
 
     fn bad_output(&self, function: &'static str, problem: String) -> CallError {
@@ -502,14 +585,27 @@ impl Budget {
 #[doc(hidden)]
 pub struct WarmInstance {
     store: Store<CallState>,
-    cases: cases::Guest,
+    cases: WarmCases,
+}
+
+enum WarmCases {
+    V0_1(v0_1::cases::Guest),
+    V0_2(v0_2::cases::Guest),
 }
 
 impl WarmInstance {
     /// `cases.events` on the kept instance.
     pub async fn case_events(&mut self, cursor: Option<&str>) -> wasmtime::Result<()> {
-        let page = self.cases.call_events(&mut self.store, cursor).await?;
-        std::hint::black_box(page.ok());
+        match &self.cases {
+            WarmCases::V0_1(cases) => {
+                let page = cases.call_events(&mut self.store, cursor).await?;
+                std::hint::black_box(page.ok());
+            }
+            WarmCases::V0_2(cases) => {
+                let page = cases.call_events(&mut self.store, cursor).await?;
+                std::hint::black_box(page.ok());
+            }
+        }
         Ok(())
     }
 }
@@ -518,17 +614,27 @@ impl WasmAdapter {
     /// Instantiates once for repeated calls; see [`WarmInstance`].
     #[doc(hidden)]
     pub async fn warm_instance(&self) -> wasmtime::Result<WarmInstance> {
-        let indices = self
-            .inner
-            .indices
-            .cases
-            .as_ref()
-            .ok_or_else(|| wasmtime::format_err!("the adapter does not export cases"))?;
+        let missing = || wasmtime::format_err!("the adapter does not export cases");
         let mut store = self.new_store();
         // No deadline: the instance lives as long as the benchmark needs it.
         store.set_epoch_deadline(u64::MAX / 2);
         let instance = self.inner.pre.instantiate_async(&mut store).await?;
-        let cases = indices.load(&mut store, &instance)?;
+        let cases = match &self.inner.indices {
+            Indices::V0_1(guests) => WarmCases::V0_1(
+                guests
+                    .cases
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .load(&mut store, &instance)?,
+            ),
+            Indices::V0_2(guests) => WarmCases::V0_2(
+                guests
+                    .cases
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .load(&mut store, &instance)?,
+            ),
+        };
         Ok(WarmInstance { store, cases })
     }
 }

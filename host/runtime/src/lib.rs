@@ -35,7 +35,7 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use bindings::exports::onewindow::adapter::{cases, licenses, matters};
+use bindings::{v0_1, v0_2};
 use onewindow_platform::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
 use onewindow_platform::adapter::{self, Adapter as _, CallError, Interfaces, LoadError};
 use onewindow_platform::manifest::{self, Manifest, OutboundPrefix, Package};
@@ -164,12 +164,8 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
-            .and_then(|()| {
-                bindings::onewindow::adapter::host::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |state| state,
-                )
-            })
+            .and_then(|()| v0_1::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
+            .and_then(|()| v0_2::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
             .and_then(|()| exchange::refuse_links(&mut linker))
             .map_err(|e| anyhow::anyhow!("cannot set up the adapter linker: {e:#}"))?;
         Ok(Self {
@@ -224,7 +220,7 @@ impl Runtime {
                 mib: manifest.limits.memory_mib,
             });
         }
-        let exports = contract_exports(&self.engine, &component, &manifest)?;
+        let (exports, contract) = contract_exports(&self.engine, &component, &manifest)?;
         let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
@@ -241,22 +237,31 @@ impl Runtime {
             adapter: id.clone(),
             message: format!("{e:#}"),
         };
-        let indices = Indices {
-            matters: exports
-                .matters
-                .then(|| matters::GuestIndices::new(&pre))
-                .transpose()
-                .map_err(contract_error)?,
-            cases: exports
-                .cases
-                .then(|| cases::GuestIndices::new(&pre))
-                .transpose()
-                .map_err(contract_error)?,
-            licenses: exports
-                .licenses
-                .then(|| licenses::GuestIndices::new(&pre))
-                .transpose()
-                .map_err(contract_error)?,
+        // The same for either version: their bindings differ only in type.
+        macro_rules! guests {
+            ($version:ident) => {
+                Guests {
+                    matters: exports
+                        .matters
+                        .then(|| $version::matters::GuestIndices::new(&pre))
+                        .transpose()
+                        .map_err(contract_error)?,
+                    cases: exports
+                        .cases
+                        .then(|| $version::cases::GuestIndices::new(&pre))
+                        .transpose()
+                        .map_err(contract_error)?,
+                    licenses: exports
+                        .licenses
+                        .then(|| $version::licenses::GuestIndices::new(&pre))
+                        .transpose()
+                        .map_err(contract_error)?,
+                }
+            };
+        }
+        let indices = match contract {
+            "0.1.0" => Indices::V0_1(guests!(v0_1)),
+            _ => Indices::V0_2(guests!(v0_2)),
         };
         if let Some(folder) = &manifest.grants.exchange_dir {
             let mut owners = self
@@ -307,6 +312,7 @@ impl Runtime {
                 manifest,
                 sha256,
                 exports,
+                contract,
                 imports,
                 indices,
                 pre,
@@ -346,16 +352,18 @@ fn start_epoch_ticker(engine: &Engine) {
         .expect("spawning the epoch ticker thread");
 }
 
-/// Reads the contract version and interfaces from the component's type, so a
-/// mismatch is refused with a message rather than a link error.
+/// Reads the contract version and interfaces from the component's type before
+/// anything is instantiated, so a mismatch is refused with a message rather
+/// than a link error.
 fn contract_exports(
     engine: &Engine,
     component: &Component,
     manifest: &Manifest,
-) -> Result<Interfaces, LoadError> {
+) -> Result<(Interfaces, &'static str), LoadError> {
     let ty = component.component_type();
     let mut found = Interfaces::default();
     let mut other_versions = Vec::new();
+    let mut versions = std::collections::BTreeSet::new();
     let served = manifest::SERVED_API_VERSIONS;
     let names = ty
         .exports(engine)
@@ -366,10 +374,11 @@ fn contract_exports(
             continue;
         };
         let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
-        if !served.contains(&version) {
+        let Some(version) = served.iter().find(|v| **v == version) else {
             other_versions.push(format!("{interface}@{version}"));
             continue;
-        }
+        };
+        versions.insert(*version);
         match interface {
             "matters" => found.matters = true,
             "cases" => found.cases = true,
@@ -383,7 +392,7 @@ fn contract_exports(
     };
     if !other_versions.is_empty() {
         return Err(contract_error(format!(
-            "the component targets onewindow:adapter {} but this host serves version {}; rebuild it against the served contract",
+            "the component targets onewindow:adapter {} but this host serves versions {}; rebuild it against the served contract",
             other_versions.join(", "),
             served.join(", ")
         )));
@@ -394,13 +403,48 @@ fn contract_exports(
             served.join(", ")
         )));
     }
-    Ok(found)
+    let contract = match versions.into_iter().collect::<Vec<_>>()[..] {
+        [one] => one,
+        ref several => {
+            return Err(contract_error(format!(
+                "the component mixes onewindow:adapter versions {}; build it on one",
+                several.join(" and ")
+            )));
+        }
+    };
+    if manifest.api_version() != contract {
+        return Err(contract_error(format!(
+            "its manifest says api = \"{}\" but the component is built on {}@{contract}; correct the manifest's api",
+            manifest.api,
+            manifest::API_PACKAGE
+        )));
+    }
+    Ok((found, contract))
 }
 
-struct Indices {
-    matters: Option<matters::GuestIndices>,
-    cases: Option<cases::GuestIndices>,
-    licenses: Option<licenses::GuestIndices>,
+/// Where each exported interface's functions are in a component.
+struct Guests<M, C, L> {
+    matters: Option<M>,
+    cases: Option<C>,
+    licenses: Option<L>,
+}
+
+/// The component's exports, in the bindings of the version it is built on.
+enum Indices {
+    V0_1(
+        Guests<
+            v0_1::matters::GuestIndices,
+            v0_1::cases::GuestIndices,
+            v0_1::licenses::GuestIndices,
+        >,
+    ),
+    V0_2(
+        Guests<
+            v0_2::matters::GuestIndices,
+            v0_2::cases::GuestIndices,
+            v0_2::licenses::GuestIndices,
+        >,
+    ),
 }
 
 /// What the host side of a call needs to know about its adapter.
@@ -416,6 +460,8 @@ struct AdapterInner {
     manifest: Manifest,
     sha256: String,
     exports: Interfaces,
+    /// The contract version it is built on.
+    contract: &'static str,
     /// The names of the interfaces the component imports.
     imports: Vec<String>,
     indices: Indices,

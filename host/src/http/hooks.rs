@@ -9,11 +9,30 @@ use super::*;
 pub(super) struct HookOutcome {
     /// Events the adapter read from the notification.
     events: usize,
-    /// Events that moved a case (the others were already applied).
+    /// Events that moved a case or changed a license's status (the others
+    /// were already applied).
     applied: usize,
-    /// Events refused because the license they issue is not the department's
-    /// to issue or not the applicant's (audited as `license.rejected`).
+    /// Events refused because the license they issue or change is not the
+    /// department's or not the applicant's (audited as `license.rejected`).
     rejected: usize,
+}
+
+/// The push's headers as the adapter sees them (`cases.on-notify`), names in
+/// lower case: all but the platform's own credentials, which are the
+/// platform's to check, and any cookie or authorization a proxy let through.
+fn push_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "authorization" | "proxy-authorization" | "cookie" | pushes::SIGNATURE_HEADER
+            )
+        })
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect()
 }
 
 /// A notification pushed by a legacy system; the adapter turns it into events.
@@ -85,17 +104,26 @@ pub(super) async fn hook(
             format!("no adapter {adapter_id:?} is loaded"),
         )
     })?;
-    let content_type = header(header::CONTENT_TYPE.as_str()).unwrap_or("application/octet-stream");
-    let events = adapter.on_notify(&body, content_type).await.map_err(|e| {
-        let status = if e.is_retryable() {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        ApiError::new(status, "notification_rejected", e.to_string())
-    })?;
+    let events = adapter
+        .on_notify(&push_headers(&headers), &body)
+        .await
+        .map_err(|e| {
+            let status = if e.is_retryable() {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            ApiError::new(status, "notification_rejected", e.to_string())
+        })?;
     let (mut applied, mut rejected) = (0, 0);
-    for event in &events {
+    for event in &events.license_events {
+        match platform.license_changed(adapter.as_ref(), event).await? {
+            crate::platform::licenses::Changed::Applied => applied += 1,
+            crate::platform::licenses::Changed::Rejected => rejected += 1,
+            crate::platform::licenses::Changed::Unchanged => {}
+        }
+    }
+    for event in &events.events {
         match delivery::apply_event(&platform, adapter.as_ref(), event).await? {
             delivery::Applied::Moved => applied += 1,
             delivery::Applied::Rejected => rejected += 1,
@@ -113,7 +141,7 @@ pub(super) async fn hook(
         }
     }
     Ok(Json(HookOutcome {
-        events: events.len(),
+        events: events.events.len() + events.license_events.len(),
         applied,
         rejected,
     }))

@@ -224,7 +224,7 @@ pub fn parse_events(answer: &Answer<'_>) -> Result<EventPage, AdapterError> {
         Ok(())
     })?;
     Ok(EventPage {
-        events,
+        events: events.into_iter().map(Into::into).collect(),
         next_cursor,
         more,
     })
@@ -393,6 +393,7 @@ fn matter(sx: &Record<'_, '_>, materials: Vec<Material>) -> Result<Matter, Adapt
         fee: sx.require("SFBZ", "收费标准")?.to_owned(),
         conditions: sx.require("SLTJ", "受理条件")?.to_owned(),
         materials,
+        form: Vec::new(),
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use onewindow_sdk::http::{Request, Response};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseSubmission, EventPage, License, Matter, Party,
+    AdapterError, Attachment, CaseSubmission, Event, EventPage, Field, License, Matter, Party,
 };
 use onewindow_sdk::{CasesGuest, LicensesGuest, MattersGuest, require_config};
 
@@ -77,8 +77,25 @@ impl CasesGuest for Adapter {
         legacy::parse_events(&answer(&response))
     }
 
-    fn on_notify(body: Vec<u8>, content_type: String) -> Result<Vec<CaseEvent>, AdapterError> {
-        parse_notification(&body, &content_type)
+    fn supplement(
+        _case_no: String,
+        _attachments: Vec<Attachment>,
+        _note: String,
+    ) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县市场监督管理局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县市场监督管理局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn on_notify(headers: Vec<Field>, body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {
+        parse_notification(&body, onewindow_sdk::header(&headers, "content-type"))
+            .map(|events| events.into_iter().map(Into::into).collect())
     }
 }
 

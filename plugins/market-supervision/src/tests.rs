@@ -1,7 +1,7 @@
 //! The translation against GBK answers shaped like the 登记注册 system's, good days and bad.
 
 use onewindow_sdk::codes::gbk;
-use onewindow_sdk::testing::{assert_contains, face, unavailable};
+use onewindow_sdk::testing::{CaseEvents, assert_contains, face, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -186,14 +186,14 @@ fn reads_a_status_page_with_a_license() {
     assert!(page.more);
     assert_eq!(page.events.len(), 2);
 
-    let review = &page.events[0];
+    let review = page.cases()[0];
     assert_eq!(review.case_no, "20261127-000123");
     assert_eq!(review.status, CaseStatus::InReview);
     assert_eq!(review.at, "2026-11-27T14:05:00+08:00");
     assert_eq!(review.note, "材料齐全，进入审查");
     assert!(review.issued.is_none());
 
-    let done = &page.events[1];
+    let done = page.cases()[1];
     assert_eq!(done.status, CaseStatus::Completed);
     assert_eq!(done.at, "2026-11-27T09:07:30+08:00");
     assert_eq!(done.note, "", "BLYJ is absent");

@@ -172,6 +172,7 @@ fn matter(record: &Rec) -> Result<Matter, AdapterError> {
         fee: record.require("收费标准")?.to_owned(),
         conditions: record.require("受理条件")?.to_owned(),
         materials: Vec::new(),
+        form: Vec::new(),
     })
 }
 
@@ -560,7 +561,7 @@ pub fn parse_events(answer: &Answer<'_>, after: u64) -> Result<EventPage, Adapte
         )));
     }
     Ok(EventPage {
-        events,
+        events: events.into_iter().map(Into::into).collect(),
         next_cursor: Some(last.to_string()),
         more,
     })

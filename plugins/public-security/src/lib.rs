@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use onewindow_sdk::http::{Request, Response};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseSubmission, EventPage, License, Matter, Party,
+    AdapterError, Attachment, CaseSubmission, Event, EventPage, Field, License, Matter, Party,
 };
 use onewindow_sdk::{CasesGuest, LicensesGuest, MattersGuest, config, require_config};
 
@@ -90,7 +90,23 @@ impl CasesGuest for Adapter {
         legacy::parse_events(&answer(&response), after)
     }
 
-    fn on_notify(_body: Vec<u8>, _content_type: String) -> Result<Vec<CaseEvent>, AdapterError> {
+    fn supplement(
+        _case_no: String,
+        _attachments: Vec<Attachment>,
+        _note: String,
+    ) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县公安局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县公安局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn on_notify(_headers: Vec<Field>, _body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {
         Err(legacy::notification_refused())
     }
 }

@@ -3,7 +3,7 @@
 //! `examples/legacy-systems/public-security.md`, not with the adapter's own layouts.
 
 use onewindow_sdk::codes::gbk;
-use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
+use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -555,7 +555,7 @@ fn reads_a_status_page_with_a_license() {
     let page = parse_events(&ok(&body), 16).unwrap();
     assert_eq!(page.next_cursor.as_deref(), Some("19"));
     assert!(page.more);
-    let statuses: Vec<_> = page.events.iter().map(|e| e.status).collect();
+    let statuses: Vec<_> = page.cases().into_iter().map(|e| e.status).collect();
     assert_eq!(
         statuses,
         [
@@ -564,13 +564,13 @@ fn reads_a_status_page_with_a_license() {
             CaseStatus::Completed
         ]
     );
-    let review = &page.events[0];
+    let review = page.cases()[0];
     assert_eq!(review.case_no, "20261127-000123");
     assert_eq!(review.at, "2026-11-27T14:05:00+08:00");
     assert_eq!(review.note, "材料齐全，进入审核");
     assert!(review.issued.is_none());
 
-    let done = &page.events[2];
+    let done = page.cases()[2];
     assert_eq!(done.at, "2026-11-27T09:17:30+08:00");
     let license = done.issued.as_ref().unwrap();
     assert_eq!(license.type_code, "JMSFZ");

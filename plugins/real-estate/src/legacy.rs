@@ -181,6 +181,7 @@ fn matter(row: &Row<'_>) -> Result<Matter, AdapterError> {
         fee: row.require("收费标准")?.to_owned(),
         conditions: row.require("受理条件")?.to_owned(),
         materials: Vec::new(),
+        form: Vec::new(),
     })
 }
 
@@ -716,7 +717,7 @@ pub fn events_page(
     }
     Ok(Page {
         page: EventPage {
-            events,
+            events: events.into_iter().map(Into::into).collect(),
             next_cursor: position.map(|p| p.to_string()),
             more,
         },

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseSubmission, EventPage, License, Matter, Party,
+    AdapterError, Attachment, CaseSubmission, Event, EventPage, Field, License, Matter, Party,
 };
 use onewindow_sdk::{CasesGuest, LicensesGuest, MattersGuest};
 
@@ -214,7 +214,23 @@ impl CasesGuest for Adapter {
         Ok(page.page)
     }
 
-    fn on_notify(_body: Vec<u8>, _content_type: String) -> Result<Vec<CaseEvent>, AdapterError> {
+    fn supplement(
+        _case_no: String,
+        _attachments: Vec<Attachment>,
+        _note: String,
+    ) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县不动产登记中心的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
+        Err(AdapterError::Refused(
+            "县不动产登记中心的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
+        ))
+    }
+
+    fn on_notify(_headers: Vec<Field>, _body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {
         Err(AdapterError::Invalid(
             "the 县不动产登记中心 exchanges files only and never pushes notifications; its results are read from the exchange folder by cases.events".to_owned(),
         ))

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use onewindow_sdk::codes::{credit_code, gbk, id_number};
-use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
+use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -798,8 +798,8 @@ fn the_cursor_walks_the_result_files_in_name_order() {
     let page = events_page(None, &names, &mut read).unwrap();
     let seen: Vec<_> = page
         .page
-        .events
-        .iter()
+        .cases()
+        .into_iter()
         .map(|e| (e.case_no.as_str(), e.status))
         .collect();
     assert_eq!(
@@ -819,7 +819,7 @@ fn the_cursor_walks_the_result_files_in_name_order() {
 
     let page = events_page(Some("JG_20261127_000001.csv:1"), &names, &mut read).unwrap();
     assert_eq!(page.page.events.len(), 2);
-    assert_eq!(page.page.events[0].case_no, "B");
+    assert_eq!(page.page.cases()[0].case_no, "B");
     let page = events_page(Some("JG_20261127_000003.csv:0"), &names, &mut read).unwrap();
     assert!(page.page.events.is_empty());
     assert_eq!(
@@ -851,7 +851,7 @@ fn a_page_holds_at_most_page_size_rows() {
     assert_eq!(cursor, format!("JG_20261127_000001.csv:{PAGE_SIZE}"));
     let page = events_page(Some(&cursor), &names, &mut read).unwrap();
     assert_eq!(page.page.events.len() + page.warnings.len(), 6);
-    assert_eq!(page.page.events.last().unwrap().case_no, "D");
+    assert_eq!(page.page.cases().last().unwrap().case_no, "D");
     assert!(!page.page.more);
     assert_eq!(
         page.page.next_cursor.as_deref(),
@@ -1015,7 +1015,7 @@ fn events_are_read_from_the_results_folder() {
     std::fs::write(folder.0.join("bjjg/.JG_20261127_000002.csv.tmp"), b"half").unwrap();
     let page = exchange.events(None).unwrap();
     assert_eq!(page.page.events.len(), 2);
-    assert_eq!(page.page.events[1].status, CaseStatus::Completed);
+    assert_eq!(page.page.cases()[1].status, CaseStatus::Completed);
     let cursor = page.page.next_cursor.unwrap();
     assert_eq!(cursor, "JG_20261127_000001.csv:2");
     assert!(

@@ -2,7 +2,8 @@
 //!
 //! Everything a department adapter needs besides its own legacy format:
 //!
-//! * the contract's bindings: the unified [`types`], the traits to implement
+//! * the bindings of the current contract (`onewindow:adapter@0.2.0`,
+//!   `wit/adapter.wit`): the unified [`types`], the traits to implement
 //!   ([`MattersGuest`], [`CasesGuest`], [`LicensesGuest`]) and [`export!`];
 //! * [`http`], a small blocking client over `wasi:http` for the legacy system;
 //! * [`codes`]: GBK, fixed-width records, Chinese dates and the check digits of
@@ -36,9 +37,9 @@ pub mod bindings {
     });
 }
 
-/// The unified data types of the contract (`onewindow:adapter/types`).
+/// The unified data types of the contract (`onewindow:adapter/common`).
 pub mod types {
-    pub use crate::bindings::onewindow::adapter::types::*;
+    pub use crate::bindings::onewindow::adapter::common::*;
 }
 
 pub use bindings::exports::onewindow::adapter::cases::Guest as CasesGuest;
@@ -81,4 +82,35 @@ impl From<http::HttpError> for types::AdapterError {
             _ => Self::Unavailable(e.to_string()),
         }
     }
+}
+
+impl From<types::CaseEvent> for types::Event {
+    fn from(e: types::CaseEvent) -> Self {
+        Self::CaseChanged(e)
+    }
+}
+
+impl From<types::LicenseEvent> for types::Event {
+    fn from(e: types::LicenseEvent) -> Self {
+        Self::LicenseChanged(e)
+    }
+}
+
+impl types::Event {
+    /// The case event, when this is one.
+    pub fn as_case(&self) -> Option<&types::CaseEvent> {
+        match self {
+            Self::CaseChanged(e) => Some(e),
+            Self::LicenseChanged(_) => None,
+        }
+    }
+}
+
+/// The value of header `name` among a push's headers (`cases.on-notify`),
+/// whose names the host gives in lower case; `""` when it is absent.
+pub fn header<'a>(headers: &'a [types::Field], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|h| h.key.eq_ignore_ascii_case(name))
+        .map_or("", |h| h.value.as_str())
 }

@@ -37,3 +37,19 @@ pub fn face(license: &License) -> Vec<(&str, &str)> {
         .map(|f| (f.key.as_str(), f.value.as_str()))
         .collect()
 }
+
+/// The case events of a page, for tests that read what `cases.events` made of
+/// a legacy answer.
+pub trait CaseEvents {
+    /// The page's case events, in order; license events are left out.
+    fn cases(&self) -> Vec<&crate::types::CaseEvent>;
+}
+
+impl CaseEvents for crate::types::EventPage {
+    fn cases(&self) -> Vec<&crate::types::CaseEvent> {
+        self.events
+            .iter()
+            .filter_map(crate::types::Event::as_case)
+            .collect()
+    }
+}

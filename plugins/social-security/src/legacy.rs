@@ -265,7 +265,7 @@ pub fn parse_events(cursor: Option<&str>, answer: &Answer) -> Result<EventPage, 
         )));
     }
     Ok(EventPage {
-        events,
+        events: events.into_iter().map(Into::into).collect(),
         next_cursor: Some(last.to_string()),
         more,
     })
@@ -428,6 +428,7 @@ fn matter(sx: &Obj<'_>) -> Result<Matter, AdapterError> {
         fee: sx.str("bae005", "收费标准")?.to_owned(),
         conditions: sx.str("bae006", "受理条件")?.to_owned(),
         materials,
+        form: Vec::new(),
     })
 }
 

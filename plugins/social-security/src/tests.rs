@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use onewindow_sdk::codes::gbk;
-use onewindow_sdk::testing::{assert_contains, face, invalid, unavailable};
+use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
     AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
     LicenseStatus, MatterKind, Organization, Party, Person,
@@ -618,13 +618,13 @@ fn reads_a_page_of_events_with_the_issued_card() {
     assert_eq!(page.next_cursor.as_deref(), Some("18"));
     assert!(page.more);
     assert_eq!(page.events.len(), 2);
-    let review = &page.events[0];
+    let review = &page.cases()[0];
     assert_eq!(review.case_no, "20261127-000042");
     assert_eq!(review.status, CaseStatus::InReview);
     assert_eq!(review.at, "2026-11-27T14:05:00+08:00");
     assert_eq!(review.note, "材料齐全，已受理，进入审核");
     assert!(review.issued.is_none());
-    let done = &page.events[1];
+    let done = &page.cases()[1];
     assert_eq!(done.status, CaseStatus::Completed);
     assert_eq!(done.at, "2026-11-27T09:15:30+08:00");
     assert_eq!(done.note, "");
@@ -644,7 +644,7 @@ fn reads_a_page_of_events_with_the_issued_card() {
             &events_page(0, 1, false, vec![change(1, code, "20261127140500")]),
         )
         .unwrap();
-        assert_eq!(page.events[0].status, status);
+        assert_eq!(page.cases()[0].status, status);
     }
 
     // An empty page keeps the cursor.

@@ -287,7 +287,7 @@ pub fn parse_events(answer: &Answer, requested: u64) -> Result<EventPage, Adapte
         ));
     }
     Ok(EventPage {
-        events,
+        events: events.into_iter().map(Into::into).collect(),
         next_cursor: Some(next.to_string()),
         more,
     })
@@ -393,6 +393,7 @@ fn matter(reply: &Reply, p: &str) -> Result<Matter, AdapterError> {
         fee: reply.require(&key("sfbz"), "收费标准")?.to_owned(),
         conditions: reply.require(&key("sltj"), "受理条件")?.to_owned(),
         materials,
+        form: Vec::new(),
     })
 }
 

@@ -375,7 +375,7 @@ fn main() -> anyhow::Result<()> {
         r#"id = "market-supervision"
 version = "0.1.0"
 department = "县市场监督管理局"
-api = "onewindow:adapter@0.1.0"
+api = "onewindow:adapter@0.2.0"
 [config]
 endpoint = "http://127.0.0.1:9/unused"
 "#,

@@ -21,8 +21,10 @@ struct Entry<C, S> {
     case: C,
     /// The steps still ahead.
     pending: VecDeque<S>,
-    /// When the next step is due; `None` once the path is done.
+    /// When the next step is due; `None` once the path is done, and while held.
     next_step_at: Option<Instant>,
+    /// Whether the case waits (for a supplement) until it is resumed.
+    held: bool,
 }
 
 /// The cases of a department, in the order they were stored, and their lifecycle:
@@ -75,7 +77,47 @@ impl<C, S: Copy> CaseStore<C, S> {
             case,
             pending: steps.iter().copied().collect(),
             next_step_at: Some(now + self.stage),
+            held: false,
         });
+    }
+
+    /// The position of the case with this platform case number.
+    pub fn position(&self, number: &str) -> Option<usize> {
+        self.by_number.get(number).copied()
+    }
+
+    /// Holds case `i` where it is (需补正): its remaining steps wait until it
+    /// is [resumed](Self::resume).
+    pub fn hold(&mut self, i: usize) {
+        let entry = &mut self.entries[i];
+        entry.held = true;
+        entry.next_step_at = None;
+    }
+
+    /// Whether case `i` is held.
+    pub fn is_held(&self, i: usize) -> bool {
+        self.entries[i].held
+    }
+
+    /// Lets a held case go on: its next step is due one stage after `now`.
+    /// False (and nothing changed) when it was not held.
+    pub fn resume(&mut self, i: usize, now: Instant) -> bool {
+        let stage = self.stage;
+        let entry = &mut self.entries[i];
+        if !entry.held {
+            return false;
+        }
+        entry.held = false;
+        entry.next_step_at = (!entry.pending.is_empty()).then(|| now + stage);
+        true
+    }
+
+    /// Stops case `i` for good (撤回): none of its remaining steps is taken.
+    pub fn stop(&mut self, i: usize) {
+        let entry = &mut self.entries[i];
+        entry.pending.clear();
+        entry.held = false;
+        entry.next_step_at = None;
     }
 
     /// Stored cases and repeated submissions.
@@ -226,6 +268,31 @@ mod tests {
         assert!(store.due(t0 + stage * 10).is_empty());
         assert_eq!(store.find("x", |c| c == "first"), Some(&"first".to_owned()));
         assert_eq!(store.get("P1"), Some(&store[0]));
+    }
+
+    #[test]
+    fn a_held_case_waits_until_resumed_and_a_stopped_one_for_ever() {
+        let stage = Duration::from_secs(10);
+        let t0 = Instant::now();
+        let mut store = CaseStore::<String, u8>::new(stage);
+        store.insert("P1".into(), "held".into(), &[1, 2, 3], t0);
+        store.insert("P2".into(), "stopped".into(), &[1, 2], t0);
+        assert_eq!(store.next_step(0), Some(1));
+        assert!(!store.stepped(0, t0 + stage));
+        store.hold(0);
+        assert!(store.is_held(0));
+        assert!(store.due(t0 + stage * 100).iter().all(|&i| i != 0));
+        assert!(store.resume(0, t0 + stage * 100));
+        assert!(
+            !store.resume(0, t0 + stage * 100),
+            "only a held case resumes"
+        );
+        assert_eq!(store.due(t0 + stage * 101), [0, 1]);
+        assert_eq!(store.next_step(0), Some(2));
+        store.stop(1);
+        assert!(store.due(t0 + stage * 1000).iter().all(|&i| i != 1));
+        assert_eq!(store.position("P2"), Some(1));
+        assert_eq!(store.position("P3"), None);
     }
 
     #[test]

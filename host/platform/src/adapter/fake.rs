@@ -28,6 +28,12 @@ struct State {
     submissions: Vec<model::CaseSubmission>,
     /// Events the department has reported; `cases.events` pages through them.
     events: Vec<model::CaseEvent>,
+    /// License changes reported; `cases.events` returns them all each time.
+    license_events: Vec<model::LicenseEvent>,
+    /// Supplementary materials handed in: case number, files, note.
+    supplements: Vec<(String, Vec<model::Attachment>, String)>,
+    /// Withdrawals asked for: case number, reason.
+    withdrawals: Vec<(String, String)>,
     /// Failures the next calls of a function meet, first in first out.
     failures: VecDeque<(&'static str, CallError)>,
     calls: u64,
@@ -38,7 +44,7 @@ impl FakeAdapter {
     /// A department `id` serving all three interfaces, with nothing in it yet.
     pub fn new(id: &str, department: &str) -> Self {
         let text = format!(
-            "id = \"{id}\"\nversion = \"1.0.0\"\ndepartment = \"{department}\"\napi = \"onewindow:adapter@0.1.0\"\n"
+            "id = \"{id}\"\nversion = \"1.0.0\"\ndepartment = \"{department}\"\napi = \"onewindow:adapter@0.2.0\"\n"
         );
         let manifest = Manifest::parse(&text, Path::new("fake adapter.toml"))
             .unwrap_or_else(|e| panic!("a fake adapter's manifest: {e}"));
@@ -68,6 +74,21 @@ impl FakeAdapter {
     /// The department reports `event` (found by the next `cases.events`).
     pub fn report(&self, event: model::CaseEvent) {
         self.state().events.push(event);
+    }
+
+    /// The issuer reports a license change (found by every `cases.events`).
+    pub fn report_license(&self, event: model::LicenseEvent) {
+        self.state().license_events.push(event);
+    }
+
+    /// Supplementary materials handed in so far: case number, files, note.
+    pub fn supplements(&self) -> Vec<(String, Vec<model::Attachment>, String)> {
+        self.state().supplements.clone()
+    }
+
+    /// Withdrawals asked for so far: case number, reason.
+    pub fn withdrawals(&self) -> Vec<(String, String)> {
+        self.state().withdrawals.clone()
     }
 
     /// The next call of `function` (e.g. `cases.submit`) fails with `kind`:
@@ -151,6 +172,10 @@ impl Adapter for FakeAdapter {
         self.exports
     }
 
+    fn contract(&self) -> &'static str {
+        "0.2.0"
+    }
+
     fn imports(&self) -> Vec<String> {
         Vec::new()
     }
@@ -182,20 +207,47 @@ impl Adapter for FakeAdapter {
         Ok(model::EventPage {
             next_cursor: Some((from + events.len()).to_string()),
             events,
+            license_events: state.license_events.clone(),
             more: false,
         })
     }
 
+    async fn supplement_case(
+        &self,
+        case_no: &str,
+        attachments: &[model::Attachment],
+        note: &str,
+    ) -> Result<(), CallError> {
+        let mut state = self.enter("cases.supplement")?;
+        state
+            .supplements
+            .push((case_no.to_owned(), attachments.to_vec(), note.to_owned()));
+        Ok(())
+    }
+
+    async fn withdraw_case(&self, case_no: &str, reason: &str) -> Result<(), CallError> {
+        let mut state = self.enter("cases.withdraw")?;
+        state
+            .withdrawals
+            .push((case_no.to_owned(), reason.to_owned()));
+        Ok(())
+    }
+
+    /// The push's body is a JSON list of case events.
     async fn on_notify(
         &self,
+        _headers: &[(String, String)],
         body: &[u8],
-        _content_type: &str,
-    ) -> Result<Vec<model::CaseEvent>, CallError> {
+    ) -> Result<model::Events, CallError> {
         drop(self.enter("cases.on-notify")?);
-        serde_json::from_slice(body).map_err(|e| CallError::Adapter {
+        let events = serde_json::from_slice(body).map_err(|e| CallError::Adapter {
             adapter: self.manifest.id.clone(),
             function: "cases.on-notify",
             error: model::AdapterError::Invalid(format!("not a JSON list of events: {e}")),
+        })?;
+        Ok(model::Events {
+            events,
+            license_events: Vec::new(),
         })
     }
 

@@ -10,7 +10,7 @@ mod status;
 pub use acceptance::MaterialCheck;
 pub(crate) use acceptance::material_of;
 use query::*;
-pub(crate) use status::Move;
+pub(crate) use status::{Move, add_step};
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -67,12 +67,13 @@ fn from_row(row: &AnyRow) -> Result<CatalogueMatter, PlatformError> {
             fee: row.try_get("fee")?,
             conditions: row.try_get("conditions")?,
             materials: json_column(row, "materials")?,
+            form: json_column(row, "form")?,
         },
         adapter_id: row.try_get("adapter_id")?,
     })
 }
 
-const COLUMNS: &str = "code, name, department, kind, legal_days, promised_days, visits, online, fee, conditions, materials, adapter_id";
+const COLUMNS: &str = "code, name, department, kind, legal_days, promised_days, visits, online, fee, conditions, materials, form, adapter_id";
 
 impl Platform {
     /// Replaces each adapter's matters with what it lists now. An adapter that
@@ -139,7 +140,7 @@ impl Platform {
         for m in matters {
             sqlx::query(&format!(
                 "INSERT INTO matters ({COLUMNS}, adapter_version, synced_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ))
             .bind(&m.code)
             .bind(&m.name)
@@ -152,6 +153,7 @@ impl Platform {
             .bind(&m.fee)
             .bind(&m.conditions)
             .bind(serde_json::to_string(&m.materials).expect("materials serialize"))
+            .bind(serde_json::to_string(&m.form).expect("form fields serialize"))
             .bind(adapter.id())
             .bind(&version)
             .bind(&at)

@@ -555,6 +555,216 @@ impl Platform {
     }
 }
 
+/// What a license change reported by a department did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// The kept copy, and the open cases it covered materials of, follow it.
+    Applied,
+    /// Nothing to do: the platform neither keeps the license nor covers an
+    /// open case's material with it, or already knows its status.
+    Unchanged,
+    /// Not the department's license to change: nothing changed, and the
+    /// rejection is audited.
+    Rejected,
+}
+
+impl Platform {
+    /// Applies a license change `adapter` reported (0.2 `license-changed`):
+    /// the kept copy takes the new status, and an open case whose material the
+    /// license covered (免提交) no longer counts it once it is revoked or
+    /// expired; the timeline says which material must now be handed in.
+    ///
+    /// Only the issuer may change a license: the adapter the platform kept it
+    /// from, or, for a license it does not keep, one whose department confirms
+    /// the license and its holder through `licenses.verify`.
+    pub async fn license_changed(
+        &self,
+        adapter: &dyn crate::adapter::Adapter,
+        event: &crate::model::LicenseEvent,
+    ) -> Result<Changed, PlatformError> {
+        let license = &event.license;
+        let what = format!("{} {}", license.type_name, mask::text(&license.number));
+        let kept = sqlx::query(&format!(
+            "SELECT {KEPT_COLUMNS} FROM licenses WHERE type_code = $1 AND number = $2"
+        ))
+        .bind(&license.type_code)
+        .bind(&license.number)
+        .fetch_optional(self.store.pool())
+        .await?
+        .map(|row| kept_from_row(&row))
+        .transpose()?;
+        let refusal = match &kept {
+            Some(k) if k.source != adapter.id() => Some(format!(
+                "{what} 由 {} 颁发并留存，{} 无权变更其状态",
+                k.source,
+                adapter.id()
+            )),
+            Some(k) if !same_party(&k.license.holder, &license.holder) => Some(format!(
+                "{what} 的持证主体与平台留存的不一致，状态变更不予采用"
+            )),
+            Some(_) => None,
+            None => self.issuer_confirms(adapter, license, &what).await?,
+        };
+        if let Some(reason) = refusal {
+            tracing::warn!(adapter = adapter.id(), "license change rejected: {reason}");
+            metrics::counter!("onewindow_licenses_rejected_total", "adapter" => adapter.id().to_owned())
+                .increment(1);
+            self.store
+                .audit(NewEntry {
+                    at: store::now(),
+                    actor: format!("adapter:{}", adapter.id()),
+                    action: "license.rejected".into(),
+                    subject: what.clone(),
+                    detail: serde_json::json!({
+                        "adapter": adapter.id(),
+                        "type_code": license.type_code,
+                        "number": mask::text(&license.number),
+                        "holder": mask_holder(&license.holder),
+                        "status": license.status,
+                        "reason": reason,
+                    }),
+                })
+                .await?;
+            return Ok(Changed::Rejected);
+        }
+        let mut tx = self.store.begin().await?;
+        let mut changed = false;
+        if let Some(k) = &kept
+            && k.license.status != license.status
+        {
+            sqlx::query(
+                "UPDATE licenses SET license = $3, verified_at = $4 WHERE type_code = $1 AND number = $2",
+            )
+            .bind(&license.type_code)
+            .bind(&license.number)
+            .bind(serde_json::to_string(license).expect("licenses serialize"))
+            .bind(store::now())
+            .execute(&mut *tx)
+            .await?;
+            changed = true;
+        }
+        let mut uncovered = Vec::new();
+        if license.status != LicenseStatus::Valid {
+            // The number is in the covered JSON as written; each match is checked.
+            let rows =
+                sqlx::query("SELECT case_no, status, covered FROM cases WHERE covered LIKE $1")
+                    .bind(format!("%{}%", license.number.replace(['%', '_'], "")))
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for row in &rows {
+                let status: String = row.try_get("status")?;
+                let Some(status) = super::lifecycle::Status::parse(&status) else {
+                    continue;
+                };
+                if status.is_final() {
+                    continue;
+                }
+                let case_no: String = row.try_get("case_no")?;
+                let mut covered: Vec<crate::model::LicenseRef> = json_column(row, "covered")?;
+                let (gone, kept_refs): (Vec<_>, Vec<_>) = covered.drain(..).partition(|r| {
+                    r.license.type_code == license.type_code && r.license.number == license.number
+                });
+                if gone.is_empty() {
+                    continue;
+                }
+                sqlx::query("UPDATE cases SET covered = $2, updated_at = $3 WHERE case_no = $1")
+                    .bind(&case_no)
+                    .bind(serde_json::to_string(&kept_refs).expect("license refs serialize"))
+                    .bind(store::now())
+                    .execute(&mut *tx)
+                    .await?;
+                let materials: Vec<&str> = gone.iter().map(|r| r.material_code.as_str()).collect();
+                let note = format!(
+                    "{what} 已{}，不再代替材料 {}；请申请人另行提交{}",
+                    status_word(license.status),
+                    materials.join("、"),
+                    if event.note.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("（发证机关：{}）", mask::text(&event.note))
+                    }
+                );
+                super::cases::add_step(
+                    &mut tx,
+                    &case_no,
+                    None,
+                    status,
+                    &format!("adapter:{}", adapter.id()),
+                    &note,
+                )
+                .await?;
+                uncovered.push(serde_json::json!({"case_no": case_no, "materials": materials}));
+                changed = true;
+            }
+        }
+        if !changed {
+            tx.commit().await?;
+            return Ok(Changed::Unchanged);
+        }
+        self.store
+            .append_audit(
+                &mut tx,
+                NewEntry {
+                    at: store::now(),
+                    actor: format!("adapter:{}", adapter.id()),
+                    action: "license.changed".into(),
+                    subject: what,
+                    detail: serde_json::json!({
+                        "type_code": license.type_code,
+                        "number": mask::text(&license.number),
+                        "holder": mask_holder(&license.holder),
+                        "status": license.status,
+                        "at": event.at,
+                        "uncovered": uncovered,
+                    }),
+                },
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(Changed::Applied)
+    }
+
+    /// Why `adapter` may not change `license` it did not issue through the
+    /// platform; none when its department confirms the license and holder.
+    async fn issuer_confirms(
+        &self,
+        adapter: &dyn crate::adapter::Adapter,
+        license: &License,
+        what: &str,
+    ) -> Result<Option<String>, PlatformError> {
+        if !adapter.exports().licenses {
+            return Ok(Some(format!(
+                "{} 的适配器不提供电子证照接口，无法核验 {what}",
+                adapter.id()
+            )));
+        }
+        Ok(
+            match adapter
+                .verify_license_within(&license.type_code, &license.number, LOOKUP_TIMEOUT)
+                .await
+            {
+                Ok(Some(confirmed)) if same_party(&confirmed.holder, &license.holder) => None,
+                Ok(_) => Some(format!("{} 不掌握 {what}，无权变更其状态", adapter.id())),
+                Err(e) if e.is_retryable() => {
+                    return Err(PlatformError::Unavailable(format!(
+                        "the change of {what} cannot be confirmed with its issuer now: {e}"
+                    )));
+                }
+                Err(e) => Some(format!("{} 核验 {what} 失败：{e}", adapter.id())),
+            },
+        )
+    }
+}
+
+/// The Chinese word for a license's status.
+fn status_word(status: LicenseStatus) -> &'static str {
+    match status {
+        LicenseStatus::Valid => "恢复有效",
+        LicenseStatus::Revoked => "吊销或注销",
+        LicenseStatus::Expired => "过期",
+    }
+}
+
 /// Keeps a license a case issued (inside the case's transaction); a license
 /// kept from another adapter or for another holder is never overwritten.
 pub(crate) async fn keep(

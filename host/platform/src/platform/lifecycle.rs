@@ -1,6 +1,6 @@
 //! The case state machine: accepted → delivered → in review ⇄ supplement
-//! requested → approved / denied → completed; withdrawn; returned to the clerk;
-//! delivery failed (for operators to retry).
+//! requested or special procedure → approved / denied → completed; withdrawn;
+//! returned to the clerk; delivery failed (for operators to retry).
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,9 @@ pub enum Status {
     InReview,
     /// 补正中: waiting for the applicant; the deadline clock stops.
     SupplementRequested,
+    /// 特别程序中 (专家评审, 听证, 检验检测; 行政许可法 art. 45): the deadline
+    /// clock stops.
+    SpecialProcedure,
     /// 准予.
     Approved,
     /// 不予.
@@ -35,11 +38,12 @@ pub enum Status {
 
 impl Status {
     /// Every status, for error messages and filters.
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::Accepted,
         Status::Delivered,
         Status::InReview,
         Status::SupplementRequested,
+        Status::SpecialProcedure,
         Status::Approved,
         Status::Denied,
         Status::Completed,
@@ -55,6 +59,7 @@ impl Status {
             Status::Delivered => "已推送",
             Status::InReview => "审查中",
             Status::SupplementRequested => "补正中",
+            Status::SpecialProcedure => "特别程序中",
             Status::Approved => "准予",
             Status::Denied => "不予",
             Status::Completed => "办结",
@@ -71,6 +76,7 @@ impl Status {
             Status::Delivered => "delivered",
             Status::InReview => "in_review",
             Status::SupplementRequested => "supplement_requested",
+            Status::SpecialProcedure => "special_procedure",
             Status::Approved => "approved",
             Status::Denied => "denied",
             Status::Completed => "completed",
@@ -93,9 +99,15 @@ impl Status {
         )
     }
 
+    /// Whether the deadline clock is stopped in this status: waiting for the
+    /// applicant (补正) or for a special procedure.
+    pub fn clock_stopped(self) -> bool {
+        matches!(self, Status::SupplementRequested | Status::SpecialProcedure)
+    }
+
     /// Whether the deadline clock runs in this status.
     pub fn clock_runs(self) -> bool {
-        !self.is_final() && self != Status::SupplementRequested
+        !self.is_final() && !self.clock_stopped()
     }
 
     /// The statuses a case may move to from this one.
@@ -105,9 +117,24 @@ impl Status {
             Accepted => &[Delivered, Returned, DeliveryFailed, Withdrawn],
             DeliveryFailed => &[Accepted, Delivered, Returned, Withdrawn],
             // A department may decide without reporting a separate review step.
-            Delivered => &[InReview, SupplementRequested, Approved, Denied, Withdrawn],
-            InReview => &[SupplementRequested, Approved, Denied, Withdrawn],
+            Delivered => &[
+                InReview,
+                SupplementRequested,
+                SpecialProcedure,
+                Approved,
+                Denied,
+                Withdrawn,
+            ],
+            InReview => &[
+                SupplementRequested,
+                SpecialProcedure,
+                Approved,
+                Denied,
+                Withdrawn,
+            ],
             SupplementRequested => &[InReview, Withdrawn],
+            // The expert's, hearing's or test's result may be the decision.
+            SpecialProcedure => &[InReview, Approved, Denied, Withdrawn],
             Approved | Denied => &[Completed],
             Completed | Withdrawn | Returned => &[],
         }
@@ -120,7 +147,7 @@ impl Status {
         match self {
             Accepted | DeliveryFailed => 0,
             Delivered => 1,
-            InReview | SupplementRequested => 2,
+            InReview | SupplementRequested | SpecialProcedure => 2,
             Approved | Denied => 3,
             Completed | Withdrawn | Returned => 4,
         }
@@ -144,6 +171,9 @@ impl Status {
         }
         if any(&open, SupplementRequested) {
             return SupplementRequested;
+        }
+        if any(&open, SpecialProcedure) {
+            return SpecialProcedure;
         }
         match open.iter().map(|s| s.rank()).min() {
             Some(0) if any(&open, DeliveryFailed) => DeliveryFailed,
@@ -176,6 +206,7 @@ impl From<DepartmentStatus> for Status {
         match s {
             DepartmentStatus::InReview => Status::InReview,
             DepartmentStatus::SupplementRequested => Status::SupplementRequested,
+            DepartmentStatus::SpecialProcedure => Status::SpecialProcedure,
             DepartmentStatus::Approved => Status::Approved,
             DepartmentStatus::Denied => Status::Denied,
             DepartmentStatus::Completed => Status::Completed,
@@ -271,6 +302,7 @@ mod tests {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
         assert!(!Status::SupplementRequested.clock_runs());
+        assert!(!Status::SpecialProcedure.clock_runs());
         assert!(Status::InReview.clock_runs());
         assert!(!Status::Completed.clock_runs());
     }

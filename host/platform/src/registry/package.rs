@@ -782,7 +782,7 @@ endpoint = "http://127.0.0.1:9101/soap"
     #[test]
     fn manifests_beyond_the_contract_or_the_maxima_are_refused() {
         for (change, expected) in [
-            (("@0.1.0", "@0.2.0"), "contract version 0.2.0"),
+            (("@0.1.0", "@0.3.0"), "contract version 0.3.0"),
             (
                 ("[config]", "[limits]\nmemory-mib = 100000\n[config]"),
                 "limits.memory-mib",

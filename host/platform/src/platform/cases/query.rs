@@ -103,7 +103,7 @@ impl Platform {
         let mut legal_by = date("legal_by")?;
         let mut provisional = row.try_get::<i64, _>("provisional")? != 0;
         let today = self.today();
-        if status == Status::SupplementRequested {
+        if status.clock_stopped() {
             // The clock is stopped: the deadlines move on with every day of waiting.
             let paused: Pauses = json_column(row, "paused")?;
             let (promised, legal) = deadlines(self, row, &paused, today)?;

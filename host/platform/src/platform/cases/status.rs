@@ -102,7 +102,7 @@ impl Platform {
                 let concerned: Vec<usize> = (0..parts.len())
                     .filter(|&i| match to {
                         Status::Withdrawn => !parts[i].status.is_final(),
-                        Status::InReview => parts[i].status == Status::SupplementRequested,
+                        Status::InReview => parts[i].status.clock_stopped(),
                         Status::Accepted => parts[i].status == Status::DeliveryFailed,
                         _ => true,
                     })
@@ -135,10 +135,10 @@ impl Platform {
 
         let today = self.today();
         let mut paused: Pauses = json_column(&row, "paused")?;
-        if case_to == Status::SupplementRequested && from != Status::SupplementRequested {
+        if case_to.clock_stopped() && !from.clock_stopped() {
             paused.push((today, None));
-        } else if from == Status::SupplementRequested
-            && case_to != Status::SupplementRequested
+        } else if from.clock_stopped()
+            && !case_to.clock_stopped()
             && let Some(open) = paused.last_mut()
         {
             open.1 = Some(today);
@@ -285,7 +285,7 @@ pub(super) async fn case_parts(
         .collect()
 }
 
-pub(super) async fn add_step(
+pub(crate) async fn add_step(
     tx: &mut Tx,
     case_no: &str,
     part_no: Option<i64>,
