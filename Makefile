@@ -55,6 +55,7 @@ test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt $(PLUGINS) --all --check
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
+	cd plugins && $(CARGO) clippy --target wasm32-wasip2 -p fixture-adapter --features contract-0-2 -- -D warnings
 	$(CARGO) build --workspace --all-targets
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
 	RUSTC_WORKSPACE_WRAPPER= $(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision \
@@ -76,6 +77,7 @@ lint: setup
 	$(CARGO) fmt $(PLUGINS) --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
+	cd plugins && $(CARGO) clippy --target wasm32-wasip2 -p fixture-adapter --features contract-0-2 -- -D warnings
 
 ## The benchmarks: adapter call cost against native code (criterion), memory and
 ## call cost with 1, 10 and 100 adapters loaded, and the platform under HTTP load on

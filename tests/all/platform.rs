@@ -1279,6 +1279,17 @@ pub(crate) fn fixture(s: &Server, version: &str, name: &str) -> package::Package
     )
 }
 
+/// [`fixture`], built on contract 0.2.0 instead of 0.1.0.
+pub(crate) fn fixture_0_2(s: &Server, version: &str, name: &str) -> package::PackageFiles {
+    let manifest = fixture_manifest(version, name)
+        .replace(
+            onewindow_tests::components::FIXTURE_ADAPTER,
+            onewindow_tests::components::FIXTURE_ADAPTER_0_2,
+        )
+        .replace("onewindow:adapter@0.1.0", "onewindow:adapter@0.2.0");
+    signed(s, &(manifest + onewindow_tests::FIXTURE_GRANT))
+}
+
 /// An adapter activated through one replica serves its matters on another at
 /// once: a replica that has not followed the registry yet looks it up when a
 /// case for the adapter's matter arrives, instead of refusing it.
@@ -1321,15 +1332,20 @@ async fn a_replica_takes_cases_for_an_adapter_activated_elsewhere_at_once(db: Db
 
 /// Clients ask for matters, accept cases and look up licenses without pause
 /// while the fixture adapter is swapped 20 times between two versions that put
-/// their name in every answer: no request fails, and every answer (and every
-/// delivered case) comes from exactly one of the two.
+/// their name in every answer, one built on contract 0.1.0 and one on 0.2.0:
+/// no request fails, and every answer (and every delivered case) comes from
+/// exactly one of the two.
 async fn swapping_an_adapter_under_load_fails_no_request(db: Db) {
     use std::sync::atomic::{AtomicBool, Ordering};
     let s = server(db).await;
     let admin = "/api/v1/admin/adapters";
     let names = ["版本一", "版本二"];
-    for (version, name) in ["1.0.0", "2.0.0"].into_iter().zip(names) {
-        let upload = Some(("application/gzip", fixture(&s, version, name).to_tar_gz()));
+    let packages = [
+        fixture(&s, "1.0.0", names[0]),
+        fixture_0_2(&s, "2.0.0", names[1]),
+    ];
+    for files in &packages {
+        let upload = Some(("application/gzip", files.to_tar_gz()));
         let (status, body) = s.send("POST", admin, Some(OPERATOR), upload).await;
         assert_eq!(status, StatusCode::CREATED, "{body:#}");
     }

@@ -262,6 +262,83 @@ async fn the_exchange_directory_is_the_only_reachable_folder() {
     assert!(read("/exchange/inbox.csv", "").await.is_err());
 }
 
+/// One runtime serves a component built on 0.1.0 and one built on 0.2.0 side
+/// by side; what only 0.2.0 has is refused for the older one with a message,
+/// and a manifest that names the other version is refused at load.
+#[tokio::test]
+async fn components_on_contracts_0_1_and_0_2_are_served_side_by_side() {
+    let (runtime, _exchange) = runtime();
+    let load = |component: &str, api: &str, name: &str| {
+        let manifest = fixture_manifest(name, "ok", &format!("name = \"{name}\""), "")
+            .replace("onewindow:adapter@0.1.0", api);
+        let package = TestPackage::new(component, &manifest);
+        runtime.load_dir(package.path())
+    };
+    let old = load(
+        components::FIXTURE_ADAPTER,
+        "onewindow:adapter@0.1.0",
+        "old",
+    )
+    .unwrap();
+    let new = load(
+        components::FIXTURE_ADAPTER_0_2,
+        "onewindow:adapter@0.2.0",
+        "new",
+    )
+    .unwrap();
+    assert_eq!((old.contract(), new.contract()), ("0.1.0", "0.2.0"));
+    for (adapter, name) in [(&old, "old"), (&new, "new")] {
+        let matters = adapter.list_matters().await.unwrap();
+        assert_eq!(matters[0].name, name);
+        assert!(matters[0].form.is_empty());
+    }
+    let file = onewindow::model::Attachment {
+        material_code: "M1".into(),
+        file_name: "补正.pdf".into(),
+        media_type: "application/pdf".into(),
+        content_base64: b"%PDF".to_vec(),
+    };
+    new.supplement_case("C1", std::slice::from_ref(&file), "补")
+        .await
+        .unwrap();
+    new.withdraw_case("C1", "不办了").await.unwrap();
+    let err = old.supplement_case("C1", &[file], "补").await.unwrap_err();
+    assert!(matches!(err, CallError::OlderContract { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "adapter old is built on onewindow:adapter 0.1.0, which has no cases.supplement; rebuild it on 0.2.0"
+    );
+    let err = old.withdraw_case("C1", "不办了").await.unwrap_err();
+    assert!(matches!(err, CallError::OlderContract { .. }), "{err:?}");
+    // Pushes reach both, the media type as a header.
+    let headers = onewindow_tests::content_type("text/plain");
+    assert!(
+        old.on_notify(&headers, b"x")
+            .await
+            .unwrap()
+            .events
+            .is_empty()
+    );
+    assert!(
+        new.on_notify(&headers, b"x")
+            .await
+            .unwrap()
+            .events
+            .is_empty()
+    );
+
+    let err = load(
+        components::FIXTURE_ADAPTER,
+        "onewindow:adapter@0.2.0",
+        "liar",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "adapter liar: its manifest says api = \"onewindow:adapter@0.2.0\" but the component is built on onewindow:adapter@0.1.0; correct the manifest's api"
+    );
+}
+
 #[tokio::test]
 async fn a_component_for_another_contract_version_is_refused_before_it_runs() {
     let (runtime, _exchange) = runtime();

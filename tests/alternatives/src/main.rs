@@ -146,7 +146,8 @@ impl Subjects {
     }
 
     async fn onewindow(&self, input: &Input) -> anyhow::Result<Vec<model::CaseEvent>> {
-        Ok(self.adapter.on_notify(&input.body, CONTENT_TYPE).await?)
+        let headers = [("content-type".to_owned(), CONTENT_TYPE.to_owned())];
+        Ok(self.adapter.on_notify(&headers, &input.body).await?.events)
     }
 
     async fn http(&self, input: &Input) -> anyhow::Result<Vec<model::CaseEvent>> {
@@ -213,6 +214,7 @@ fn to_model(event: &sdk::CaseEvent) -> model::CaseEvent {
         status: match event.status {
             sdk::CaseStatus::InReview => model::CaseStatus::InReview,
             sdk::CaseStatus::SupplementRequested => model::CaseStatus::SupplementRequested,
+            sdk::CaseStatus::SpecialProcedure => model::CaseStatus::SpecialProcedure,
             sdk::CaseStatus::Approved => model::CaseStatus::Approved,
             sdk::CaseStatus::Denied => model::CaseStatus::Denied,
             sdk::CaseStatus::Completed => model::CaseStatus::Completed,

@@ -130,7 +130,7 @@ fuzz_target!(|input: Input| match input {
     } => {
         let given: Vec<types::CaseEvent> = events.into_iter().map(ArbEvent::build).collect();
         let page = types::EventPage {
-            events: given.clone(),
+            events: given.iter().cloned().map(types::Event::CaseChanged).collect(),
             next_cursor: next_cursor.clone(),
             more,
         };
@@ -327,11 +327,12 @@ impl ArbEvent {
     fn build(self) -> types::CaseEvent {
         types::CaseEvent {
             case_no: self.case_no,
-            status: match self.status % 5 {
+            status: match self.status % 6 {
                 0 => types::CaseStatus::InReview,
                 1 => types::CaseStatus::SupplementRequested,
-                2 => types::CaseStatus::Approved,
-                3 => types::CaseStatus::Denied,
+                2 => types::CaseStatus::SpecialProcedure,
+                3 => types::CaseStatus::Approved,
+                4 => types::CaseStatus::Denied,
                 _ => types::CaseStatus::Completed,
             },
             at: self.at.text(),
@@ -439,6 +440,7 @@ fn matter(m: ArbMatter) {
                 license_type,
             })
             .collect(),
+        form: Vec::new(),
     };
     let matter = model::Matter::from(given.clone());
     assert_eq!(

@@ -30,6 +30,7 @@ impl<'a> From<&'a CaseEvent> for Event<'a> {
             status: match event.status {
                 CaseStatus::InReview => "in_review",
                 CaseStatus::SupplementRequested => "supplement_requested",
+                CaseStatus::SpecialProcedure => "special_procedure",
                 CaseStatus::Approved => "approved",
                 CaseStatus::Denied => "denied",
                 CaseStatus::Completed => "completed",
