@@ -49,7 +49,7 @@ use crate::delivery;
 use crate::platform::adapters::AdapterInfo;
 use crate::platform::adapters::InstalledVersion;
 use crate::platform::cases::{
-    Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange,
+    Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange, Supplement,
 };
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Found, Lookup, holder_party};
@@ -104,6 +104,7 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(accept_case, list_cases))
         .routes(routes!(get_case))
         .routes(routes!(change_status))
+        .routes(routes!(supplement))
         .routes(routes!(evaluate))
         .routes(routes!(follow_ups))
         .routes(routes!(lookup_licenses))

@@ -43,6 +43,8 @@ pub fn router() -> Router<Platform> {
         .route("/cases/{case_no}/live", get(clerk::case_live))
         .route("/cases/{case_no}/receipt", get(clerk::receipt))
         .route("/cases/{case_no}/evaluation", post(clerk::evaluate))
+        .route("/cases/{case_no}/supplement", post(clerk::supplement))
+        .route("/cases/{case_no}/withdraw", post(clerk::withdraw))
         .route("/licenses", get(clerk::licenses).post(clerk::licenses_of))
         .route("/admin", get(admin::console))
         .route(

@@ -11,7 +11,9 @@ use chrono::{DateTime, FixedOffset};
 use indexmap::IndexMap;
 use onewindow_platform::adapter::fake::{FakeAdapter, NoPackages};
 use onewindow_platform::delivery;
-use onewindow_platform::model::{CaseEvent, CaseStatus, Material, Matter, MatterKind, Party};
+use onewindow_platform::model::{
+    Attachment, CaseEvent, CaseStatus, Material, Matter, MatterKind, Party,
+};
 use onewindow_platform::platform::calendar::Calendar;
 use onewindow_platform::platform::cases::{Application, StatusChange};
 use onewindow_platform::platform::lifecycle::Status;
@@ -404,20 +406,16 @@ async fn a_supplement_pause_moves_the_deadlines_by_its_working_days(db: Db) {
         p.case(&case.case_no).await.unwrap().status,
         Status::SupplementRequested
     );
-    // The applicant hands the materials in a week later, on Tuesday 12-08.
+    // The applicant hands the materials in a week later, on Tuesday 12-08,
+    // and the department takes the case back into review.
     p.clock
         .set(DateTime::parse_from_rfc3339("2026-12-08T10:00:00+08:00").unwrap());
-    let case = p
-        .change_status(
-            &case.case_no,
-            &StatusChange {
-                status: "in_review".into(),
-                note: String::new(),
-            },
-            "clerk:窗口一号",
-        )
+    p.supplement(&case.case_no, &[file("M1")], "", "clerk:窗口一号")
         .await
         .unwrap();
+    market.report(event(&case.case_no, CaseStatus::InReview));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let case = p.case(&case.case_no).await.unwrap();
     assert_eq!(case.status, Status::InReview);
     // Five working days of pause (12-01 to 12-08) move both dates by five.
     assert_eq!(case.promised_by.to_string(), "2026-12-15");
@@ -425,4 +423,290 @@ async fn a_supplement_pause_moves_the_deadlines_by_its_working_days(db: Db) {
 on_both!(
     pause,
     a_supplement_pause_moves_the_deadlines_by_its_working_days
+);
+
+fn file(material: &str) -> Attachment {
+    Attachment {
+        material_code: material.into(),
+        file_name: format!("{material}.pdf"),
+        media_type: "application/pdf".into(),
+        content_base64: b"%PDF-1.4".to_vec(),
+    }
+}
+
+/// A delivered SC-001 case that `market` has asked to supplement.
+async fn waiting_for_materials(p: &Platform, market: &FakeAdapter) -> String {
+    let case = accept_sc001(p).await;
+    deliver(p).await;
+    market.report(event(&case.case_no, CaseStatus::SupplementRequested));
+    delivery::poll_events(p, market).await.unwrap();
+    case.case_no
+}
+
+async fn supplementary_materials_reach_the_department_which_moves_the_case_on(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case_no = waiting_for_materials(p, &market).await;
+
+    // Nothing to send, or an empty file: refused, nothing reaches anyone.
+    for files in [
+        vec![],
+        vec![Attachment {
+            content_base64: Vec::new(),
+            ..file("M1")
+        }],
+    ] {
+        let err = p
+            .supplement(&case_no, &files, "", "clerk:窗口一号")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, PlatformError::Invalid { .. }), "{err:?}");
+    }
+    // The department refuses: the clerk reads its reason, nothing is kept.
+    market.fail_next("cases.supplement", "refused");
+    let err = p
+        .supplement(&case_no, &[file("M1")], "", "clerk:窗口一号")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PlatformError::Conflict(m) if m.contains("县市场监督管理局不同意补正材料")),
+        "{err:?}"
+    );
+    assert!(market.supplements().is_empty());
+
+    let case = p
+        .supplement(
+            &case_no,
+            &[file("M1"), file("M2")],
+            "营业执照复印件已补",
+            "clerk:窗口一号",
+        )
+        .await
+        .unwrap();
+    // The case waits for the department's answer, the timeline says the files went.
+    assert_eq!(case.status, Status::SupplementRequested);
+    let last = case.timeline.last().unwrap();
+    assert!(last.note.contains("M1.pdf、M2.pdf"), "{}", last.note);
+    let sent = market.supplements();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].0.as_str(), sent[0].1.len(), sent[0].2.as_str()),
+        (case_no.as_str(), 2, "营业执照复印件已补")
+    );
+
+    // The clerk cannot put the case back in review past the department.
+    let err = p
+        .change_status(
+            &case_no,
+            &StatusChange {
+                status: "in_review".into(),
+                note: String::new(),
+            },
+            "clerk:窗口一号",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+
+    market.report(event(&case_no, CaseStatus::InReview));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    assert_eq!(p.case(&case_no).await.unwrap().status, Status::InReview);
+    // Not waiting any more: a second supplement is refused here.
+    let err = p
+        .supplement(&case_no, &[file("M1")], "", "clerk:窗口一号")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+    assert_eq!(market.supplements().len(), 1);
+}
+on_both!(
+    supplement,
+    supplementary_materials_reach_the_department_which_moves_the_case_on
+);
+
+async fn a_department_on_contract_0_1_gets_supplements_at_the_window_as_before(db: Db) {
+    let market = Arc::new(Arc::into_inner(market()).unwrap().on_contract_0_1());
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case_no = waiting_for_materials(p, &market).await;
+    let case = p
+        .supplement(&case_no, &[file("M1")], "", "clerk:窗口一号")
+        .await
+        .unwrap();
+    assert_eq!(case.status, Status::InReview);
+    assert!(case.timeline.last().unwrap().note.contains("线下转交"));
+}
+on_both!(
+    supplement_0_1,
+    a_department_on_contract_0_1_gets_supplements_at_the_window_as_before
+);
+
+async fn a_withdrawal_reaches_the_department_and_a_refusal_keeps_the_case(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let withdraw = |case_no: String| async move {
+        p.change_status(
+            &case_no,
+            &StatusChange {
+                status: "withdrawn".into(),
+                note: "申请人不再办理".into(),
+            },
+            "clerk:窗口一号",
+        )
+        .await
+    };
+
+    // Not delivered yet: withdrawn here, nothing is asked of the department.
+    let early = accept_sc001(p).await;
+    assert_eq!(
+        withdraw(early.case_no.clone()).await.unwrap().status,
+        Status::Withdrawn
+    );
+    deliver(p).await;
+    assert!(
+        market
+            .submissions()
+            .iter()
+            .all(|s| s.case_no != early.case_no)
+    );
+    assert!(market.withdrawals().is_empty());
+
+    // Delivered: the department refuses (it has decided), the case keeps its status.
+    let case = accept_sc001(p).await;
+    deliver(p).await;
+    market.fail_next("cases.withdraw", "refused");
+    let err = withdraw(case.case_no.clone()).await.unwrap_err();
+    assert!(
+        matches!(&err, PlatformError::Conflict(m) if m.contains("县市场监督管理局不同意撤回申请")),
+        "{err:?}"
+    );
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::Delivered
+    );
+    // Down: nothing changes either, and the clerk is told to try again.
+    market.fail_next("cases.withdraw", "unavailable");
+    let err = withdraw(case.case_no.clone()).await.unwrap_err();
+    assert!(matches!(err, PlatformError::Unavailable(_)), "{err:?}");
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().status,
+        Status::Delivered
+    );
+
+    let withdrawn = withdraw(case.case_no.clone()).await.unwrap();
+    assert_eq!(withdrawn.status, Status::Withdrawn);
+    assert_eq!(
+        market.withdrawals(),
+        [(case.case_no.clone(), "申请人不再办理".to_owned())]
+    );
+    assert!(
+        withdrawn
+            .timeline
+            .last()
+            .unwrap()
+            .note
+            .contains("部门已撤回")
+    );
+}
+on_both!(
+    withdrawal,
+    a_withdrawal_reaches_the_department_and_a_refusal_keeps_the_case
+);
+
+async fn a_special_procedure_stops_the_clock(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    let case = accept_sc001(p).await;
+    assert_eq!(case.promised_by.to_string(), "2026-12-08");
+    deliver(p).await;
+    market.report(event(&case.case_no, CaseStatus::SpecialProcedure));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    // A hearing (听证) of a week: the deadline moves with it.
+    p.clock
+        .set(DateTime::parse_from_rfc3339("2026-12-08T10:00:00+08:00").unwrap());
+    let waiting = p.case(&case.case_no).await.unwrap();
+    assert_eq!(waiting.status, Status::SpecialProcedure);
+    assert_eq!(waiting.promised_by.to_string(), "2026-12-15");
+    market.report(event(&case.case_no, CaseStatus::Approved));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let decided = p.case(&case.case_no).await.unwrap();
+    assert_eq!(decided.status, Status::Approved);
+    assert_eq!(decided.promised_by.to_string(), "2026-12-15");
+}
+on_both!(special, a_special_procedure_stops_the_clock);
+
+async fn a_revoked_license_no_longer_covers_an_open_cases_material(db: Db) {
+    use onewindow_platform::model::{License, LicenseEvent, LicenseStatus};
+    let license = License {
+        type_code: "YYZZ".into(),
+        type_name: "营业执照".into(),
+        number: "91330122MA2H0XXX0L".into(),
+        holder: applicant(),
+        issuer: "县市场监督管理局".into(),
+        issued_on: "2026-01-05".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: IndexMap::new(),
+    };
+    let market = Arc::new(
+        Arc::into_inner(market())
+            .unwrap()
+            .with_licenses(vec![license.clone()]),
+    );
+    let tax = Arc::new(FakeAdapter::new("tax", "县税务局").with_matters(vec![{
+        let mut m = matter("SW-002", "县税务局", &[("YY", "营业执照")]);
+        m.materials[0].license_type = Some("营业执照".into());
+        m
+    }]));
+    let w = world(db, &[market.clone(), tax.clone()]).await;
+    let p = &w.platform;
+    let mut application = application(Some("SW-002"), None);
+    application.consent = Some(onewindow_platform::platform::cases::Consent {
+        reuse_licenses: true,
+        purpose: "办理发票申领".into(),
+    });
+    let case = p.accept(application, "clerk:窗口一号").await.unwrap();
+    assert_eq!(case.covered_by_license, ["YY"]);
+
+    // Another department cannot revoke the market's license.
+    let revoked = LicenseEvent {
+        license: License {
+            status: LicenseStatus::Revoked,
+            ..license.clone()
+        },
+        at: "2026-12-02T09:00:00+08:00".into(),
+        note: "因虚假登记吊销".into(),
+    };
+    tax.report_license(revoked.clone());
+    delivery::poll_events(p, tax.as_ref()).await.unwrap();
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().covered_by_license,
+        ["YY"]
+    );
+
+    market.report_license(revoked);
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let case = p.case(&case.case_no).await.unwrap();
+    assert!(
+        case.covered_by_license.is_empty(),
+        "{:?}",
+        case.covered_by_license
+    );
+    let last = case.timeline.last().unwrap();
+    assert!(
+        last.note.contains("吊销") && last.note.contains("YY"),
+        "{}",
+        last.note
+    );
+    // Reported again, it changes nothing more.
+    let steps = case.timeline.len();
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    assert_eq!(p.case(&case.case_no).await.unwrap().timeline.len(), steps);
+}
+on_both!(
+    revoked,
+    a_revoked_license_no_longer_covers_an_open_cases_material
 );

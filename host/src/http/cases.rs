@@ -56,14 +56,18 @@ pub(super) async fn get_case(
     Ok(Json(platform.case(&case_no).await?))
 }
 
-/// Moves a case on (a clerk's step, e.g. withdrawal). Roles: clerk.
+/// Moves a case on (a clerk's step): `withdrawn` asks each department that has
+/// the case to withdraw it first, and is refused with the department's reason
+/// once it has decided; `in_review` after 补正 only for departments that cannot
+/// take supplementary materials through the platform. Roles: clerk.
 #[utoipa::path(post, path = "/api/v1/cases/{case_no}/status", tag = "cases", security(("bearer" = [])),
     params(("case_no" = String, Path, description = "The case number")),
     request_body = StatusChange,
     responses(
         (status = OK, body = Case),
         (status = NOT_FOUND, body = ErrorBody),
-        (status = CONFLICT, description = "The move is illegal from the case's status", body = ErrorBody),
+        (status = CONFLICT, description = "The move is illegal from the case's status, or a department refused the withdrawal", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "A department's system did not answer; nothing changed", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "A field is missing, unknown or wrong", body = ErrorBody),
         BodyErrors,
         Refusals,
@@ -76,6 +80,39 @@ pub(super) async fn change_status(
 ) -> ApiResult<Json<Case>> {
     let case = platform
         .change_status(&case_no, &change, &caller.actor())
+        .await?;
+    Ok(Json(case))
+}
+
+/// Hands the applicant's supplementary materials (补正) to the department of
+/// every part waiting for them; the department's answer moves the case back to
+/// review. Nothing is kept when a department refuses or cannot be reached.
+/// Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/supplement", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    request_body = Supplement,
+    responses(
+        (status = OK, body = Case),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "No part waits for materials, or the department refused them", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "No file, an empty file, or a field is wrong", body = ErrorBody),
+        (status = SERVICE_UNAVAILABLE, description = "The department's system did not answer; nothing was kept", body = ErrorBody),
+        BodyErrors,
+        Refusals,
+    ))]
+pub(super) async fn supplement(
+    caller: Caller<Clerks>,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Body(request): Body<Supplement>,
+) -> ApiResult<Json<Case>> {
+    let case = platform
+        .supplement(
+            &case_no,
+            &request.attachments,
+            &request.note,
+            &caller.actor(),
+        )
         .await?;
     Ok(Json(case))
 }

@@ -7,7 +7,7 @@ mod licenses;
 mod matters;
 
 pub use acceptance::{accept, accept_form, check_id, materials};
-pub use cases::{case_live, case_page, cases, evaluate, receipt};
+pub use cases::{case_live, case_page, cases, evaluate, receipt, supplement, withdraw};
 pub use licenses::{licenses, licenses_of};
 pub use matters::{home, matter};
 
@@ -40,6 +40,55 @@ pub(super) fn failed(user: &User, error: PlatformError) -> Response {
         other => other.to_string(),
     };
     error_page(status, user, &message)
+}
+
+/// A `multipart/form-data` form as read: its text fields, its files (each from
+/// an input named `file:<material code>`; an input left empty is skipped) and
+/// its `csrf` field, taken out of the text fields.
+pub(super) async fn read_multipart(
+    mut multipart: Multipart,
+) -> Result<(Vec<(String, String)>, Vec<Attachment>, Option<String>), String> {
+    let mut values: Vec<(String, String)> = Vec::new();
+    let mut attachments = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| format!("表单未能完整上传：{e}"))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(material) = name.strip_prefix("file:") {
+            let material = material.to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let media_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let content = field
+                .bytes()
+                .await
+                .map_err(|e| format!("文件未能完整上传：{e}"))?;
+            // A file input left empty still sends a part, with no file name.
+            if !file_name.is_empty() {
+                attachments.push(Attachment {
+                    material_code: material,
+                    file_name,
+                    media_type,
+                    content_base64: content.to_vec(),
+                });
+            }
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|e| format!("表单未能完整上传：{e}"))?;
+            values.push((name, text));
+        }
+    }
+    let csrf = values
+        .iter()
+        .position(|(name, _)| name == "csrf")
+        .map(|at| values.remove(at).1);
+    Ok((values, attachments, csrf))
 }
 
 /// What is wrong with an ID number or credit code, in Chinese; `None` when it

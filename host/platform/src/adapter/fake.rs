@@ -17,6 +17,8 @@ use crate::model;
 pub struct FakeAdapter {
     manifest: Manifest,
     exports: Interfaces,
+    /// The contract version it acts as: on 0.1.0 it takes no 补正 or withdrawal.
+    contract: &'static str,
     state: Mutex<State>,
 }
 
@@ -55,8 +57,24 @@ impl FakeAdapter {
                 cases: true,
                 licenses: true,
             },
+            contract: crate::manifest::CURRENT_API_VERSION,
             state: Mutex::default(),
         }
+    }
+
+    /// Acts as an adapter built on contract 0.1.0: `cases.supplement` and
+    /// `cases.withdraw` do not exist.
+    pub fn on_contract_0_1(mut self) -> Self {
+        self.contract = "0.1.0";
+        self
+    }
+
+    fn older_contract(&self, function: &'static str) -> Option<CallError> {
+        (self.contract == "0.1.0").then(|| CallError::OlderContract {
+            adapter: self.manifest.id.clone(),
+            function,
+            contract: self.contract,
+        })
     }
 
     /// Serves these matters.
@@ -173,7 +191,7 @@ impl Adapter for FakeAdapter {
     }
 
     fn contract(&self) -> &'static str {
-        "0.2.0"
+        self.contract
     }
 
     fn imports(&self) -> Vec<String> {
@@ -218,6 +236,9 @@ impl Adapter for FakeAdapter {
         attachments: &[model::Attachment],
         note: &str,
     ) -> Result<(), CallError> {
+        if let Some(e) = self.older_contract("cases.supplement") {
+            return Err(e);
+        }
         let mut state = self.enter("cases.supplement")?;
         state
             .supplements
@@ -226,6 +247,9 @@ impl Adapter for FakeAdapter {
     }
 
     async fn withdraw_case(&self, case_no: &str, reason: &str) -> Result<(), CallError> {
+        if let Some(e) = self.older_contract("cases.withdraw") {
+            return Err(e);
+        }
         let mut state = self.enter("cases.withdraw")?;
         state
             .withdrawals

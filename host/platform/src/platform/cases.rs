@@ -5,6 +5,7 @@
 mod acceptance;
 mod evaluation;
 mod query;
+mod requests;
 mod status;
 
 pub use acceptance::MaterialCheck;
@@ -172,6 +173,17 @@ pub struct Evaluation {
 pub struct StatusChange {
     /// The status to move to, e.g. `withdrawn`; illegal moves are refused with the legal ones named.
     pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Supplementary materials (补正): `POST /api/v1/cases/{case_no}/supplement`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Supplement {
+    /// The files, each for the material it stands for.
+    pub attachments: Vec<Attachment>,
+    /// What the clerk adds for the department.
     #[serde(default)]
     pub note: String,
 }

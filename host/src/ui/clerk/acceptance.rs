@@ -353,47 +353,8 @@ pub async fn materials(
 type AcceptanceForm = (Fields, Vec<Attachment>, Option<String>);
 
 /// Reads the acceptance form: its fields, the attached files and its token.
-async fn read_form(mut multipart: Multipart) -> Result<AcceptanceForm, String> {
-    let mut values: Vec<(String, String)> = Vec::new();
-    let mut attachments = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| format!("表单未能完整上传：{e}"))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        if let Some(material) = name.strip_prefix("file:") {
-            let material = material.to_owned();
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let media_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            let content = field
-                .bytes()
-                .await
-                .map_err(|e| format!("文件未能完整上传：{e}"))?;
-            // A file input left empty still sends a part, with no file name.
-            if !file_name.is_empty() {
-                attachments.push(Attachment {
-                    material_code: material,
-                    file_name,
-                    media_type,
-                    content_base64: content.to_vec(),
-                });
-            }
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|e| format!("表单未能完整上传：{e}"))?;
-            values.push((name, text));
-        }
-    }
-    let csrf = values
-        .iter()
-        .position(|(name, _)| name == "csrf")
-        .map(|at| values.remove(at).1);
+async fn read_form(multipart: Multipart) -> Result<AcceptanceForm, String> {
+    let (values, attachments, csrf) = read_multipart(multipart).await?;
     let encoded = serde_urlencoded::to_string(&values).map_err(|e| e.to_string())?;
     let fields = serde_urlencoded::from_str(&encoded).map_err(|e| format!("表单有误：{e}"))?;
     Ok((fields, attachments, csrf))

@@ -1,5 +1,5 @@
 //! The case list, a case's page and its live part, the printable receipt,
-//! and the applicant's evaluation.
+//! supplementary materials (补正) and withdrawal, and the applicant's evaluation.
 
 use super::*;
 
@@ -95,13 +95,46 @@ pub async fn cases(
     }
 }
 
-/// A case page, or only its live part (status, parts, timeline, evaluation).
+/// Which form of a case page an error message belongs to.
+#[derive(Clone, Copy)]
+enum CaseForm {
+    Evaluation,
+    Supplement,
+    Withdraw,
+}
+
+impl CaseForm {
+    fn error_slot(self) -> &'static str {
+        match self {
+            CaseForm::Evaluation => "evaluation_error",
+            CaseForm::Supplement => "supplement_error",
+            CaseForm::Withdraw => "withdraw_error",
+        }
+    }
+}
+
+/// The materials of every part of `case`, for the 补正 upload.
+async fn case_materials(
+    platform: &Platform,
+    case: &crate::platform::cases::Case,
+) -> Vec<crate::model::Material> {
+    let mut materials = Vec::new();
+    for part in &case.parts {
+        if let Ok(found) = platform.matter(&part.matter_code).await {
+            materials.extend(found.matter.materials);
+        }
+    }
+    materials
+}
+
+/// A case page, or only its live part (status, parts, timeline, evaluation),
+/// with an error shown at the form it belongs to.
 async fn case_view(
     platform: &Platform,
     user: &User,
     case_no: &str,
     template: &'static str,
-    error: Option<&str>,
+    error: Option<(CaseForm, &str)>,
 ) -> Response {
     let result = async {
         Ok::<_, PlatformError>((
@@ -113,15 +146,22 @@ async fn case_view(
     match result {
         Ok((case, evaluation)) => {
             let live = !case.status.is_final();
-            let mut response = page(
-                Page::new(template, Some(user))
-                    .with("nav", "cases")
-                    .with("title", case_title(platform, &case))
-                    .with("live", live)
-                    .with("evaluation", evaluation)
-                    .with("evaluation_error", error)
-                    .with("case", case),
-            );
+            let materials = if case.status == Status::SupplementRequested {
+                case_materials(platform, &case).await
+            } else {
+                Vec::new()
+            };
+            let mut view = Page::new(template, Some(user))
+                .with("nav", "cases")
+                .with("title", case_title(platform, &case))
+                .with("live", live)
+                .with("evaluation", evaluation)
+                .with("supplement_materials", materials)
+                .with("case", case);
+            if let Some((form, message)) = error {
+                view = view.with(form.error_slot(), message);
+            }
+            let mut response = page(view);
             if error.is_some() {
                 *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             }
@@ -171,7 +211,7 @@ pub async fn evaluate(
             &user,
             &case_no,
             "case.html",
-            Some("请选择评价等级。"),
+            Some((CaseForm::Evaluation, "请选择评价等级。")),
         )
         .await;
     };
@@ -187,10 +227,95 @@ pub async fn evaluate(
                 &user,
                 &case_no,
                 "case.html",
-                Some(&e.to_string()),
+                Some((CaseForm::Evaluation, &e.to_string())),
             )
             .await
         }
         Err(e) => failed(&user, e),
     }
+}
+
+/// Shows the case page again with the platform's answer at `form`, or its
+/// page once the request went through.
+async fn after_request(
+    platform: &Platform,
+    user: &User,
+    case_no: &str,
+    form: CaseForm,
+    result: Result<crate::platform::cases::Case, PlatformError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/cases/{case_no}")).into_response(),
+        Err(
+            e @ (PlatformError::Invalid { .. }
+            | PlatformError::Conflict(_)
+            | PlatformError::Unavailable(_)),
+        ) => {
+            case_view(
+                platform,
+                user,
+                case_no,
+                "case.html",
+                Some((form, &e.to_string())),
+            )
+            .await
+        }
+        Err(e) => failed(user, e),
+    }
+}
+
+/// `POST /cases/{case_no}/supplement`: hands the uploaded supplementary
+/// materials (补正) to the departments waiting for them (clerks only).
+pub async fn supplement(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let (values, attachments, csrf) = match read_multipart(multipart).await {
+        Ok(read) => read,
+        Err(message) => return error_page(StatusCode::BAD_REQUEST, &user, &message),
+    };
+    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
+        return refused;
+    }
+    let note = values
+        .iter()
+        .find(|(name, _)| name == "note")
+        .map_or("", |(_, v)| v.as_str());
+    let result = platform
+        .supplement(&case_no, &attachments, note, &user.actor())
+        .await;
+    after_request(&platform, &user, &case_no, CaseForm::Supplement, result).await
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /cases/{case_no}/withdraw`: withdraws the case at its departments
+/// (clerks only).
+pub async fn withdraw(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
+    if form.reason.trim().is_empty() {
+        let message = "请填写撤回原因。";
+        return case_view(
+            &platform,
+            &user,
+            &case_no,
+            "case.html",
+            Some((CaseForm::Withdraw, message)),
+        )
+        .await;
+    }
+    let result = platform
+        .withdraw(&case_no, &form.reason, &user.actor())
+        .await;
+    after_request(&platform, &user, &case_no, CaseForm::Withdraw, result).await
 }

@@ -4,8 +4,10 @@
 use super::*;
 
 impl Platform {
-    /// A clerk's status change: withdrawing a case, or putting it back in review
-    /// once the applicant handed in what was asked for.
+    /// A clerk's status change: withdrawing a case (through its departments,
+    /// see [`Platform::withdraw`]), or putting it back in review once the
+    /// applicant handed in what was asked for, where the department cannot take
+    /// 补正 through the platform (see [`Platform::supplement`]).
     pub async fn change_status(
         &self,
         case_no: &str,
@@ -22,13 +24,23 @@ impl Platform {
                 ),
             ));
         }
-        let note = if change.note.trim().is_empty() {
-            match to {
-                Status::Withdrawn => "申请人撤回",
-                _ => "申请人已补正材料",
-            }
-        } else {
-            change.note.trim()
+        if to == Status::Withdrawn {
+            return self.withdraw(case_no, &change.note, clerk).await;
+        }
+        let online = self
+            .handled_parts(case_no)
+            .await?
+            .into_iter()
+            .filter(|p| p.status == Status::SupplementRequested)
+            .any(|p| self.takes_supplements(&p.adapter_id));
+        if online {
+            return Err(PlatformError::Conflict(format!(
+                "办件 {case_no} 的补正材料须提交给部门（POST /api/v1/cases/{case_no}/supplement，或窗口的「提交补正材料」），由部门审查后恢复审查"
+            )));
+        }
+        let note = match change.note.trim() {
+            "" => "申请人已补正材料",
+            given => given,
         };
         self.transition(
             case_no,
@@ -189,6 +201,15 @@ impl Platform {
                 .bind(case_no)
                 .execute(&mut *tx)
                 .await?;
+        } else if to == Status::Withdrawn {
+            // Nor for a withdrawn part.
+            for &i in &moving {
+                sqlx::query("DELETE FROM outbox WHERE case_no = $1 AND part_no = $2")
+                    .bind(case_no)
+                    .bind(parts[i].part_no)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         let part_no = part.map(|(n, _)| n);
         add_step(&mut tx, case_no, part_no, to, actor, note).await?;
