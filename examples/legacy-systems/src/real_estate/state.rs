@@ -378,7 +378,8 @@ impl State {
         Ok(())
     }
 
-    /// One run of the batch job: read waiting case files, move cases along, export.
+    /// One run of the batch job: read waiting case files, move cases along, take
+    /// supplement and withdrawal files, export.
     pub fn run(&mut self, now: Instant) -> anyhow::Result<()> {
         self.stats.runs += 1;
         let mut rows = Vec::new();
@@ -404,13 +405,15 @@ impl State {
                 }
             }
         }
+        // Steps that fell due are taken first: a withdrawal read in the same run
+        // as the decision comes too late for it (and is refused with a 16 row).
+        self.advance(now, &mut rows);
         for name in self.waiting_in(SUPPLEMENTS, "BZ_")? {
             self.take_supplement(&name, now)?;
         }
         for name in self.waiting_in(WITHDRAWALS, "CH_")? {
             self.take_withdrawal(&name, &mut rows)?;
         }
-        self.advance(now, &mut rows);
         if std::mem::take(&mut self.register_changed) {
             self.export_register()?;
         }
