@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use legacy_systems::real_estate::{self as mock, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, FieldKind, License, LicenseStatus,
+    MatterKind, Party, PartyField,
 };
 use onewindow::runtime::WasmAdapter;
 use onewindow_tests::adapter_test::{self, AdapterTest, STAGE};
@@ -894,4 +895,93 @@ async fn a_withdrawal_the_department_overtakes_comes_back_as_an_event() {
         .await
         .unwrap_err();
     assert!(refused(&err).contains("申请不能撤回"));
+}
+
+#[tokio::test]
+async fn every_matter_declares_its_form() {
+    let s = setup().await;
+    let matters = s.adapter.list_matters().await.unwrap();
+    for matter in &matters {
+        assert!(!matter.form.is_empty(), "{} declares its form", matter.code);
+        for field in &matter.form {
+            assert!(
+                !["模拟结果", "不予登记原因"].contains(&field.key.as_str()),
+                "{}: the mock's test switches stay out of the form",
+                matter.code
+            );
+            assert!(!field.label.is_empty());
+        }
+    }
+    let form = |code: &str| {
+        &matters
+            .iter()
+            .find(|m| m.code == code)
+            .unwrap_or_else(|| panic!("{code} is in the catalogue"))
+            .form
+    };
+    let transfer = form("330122-BDC-DJ-001");
+    let keys: Vec<&str> = transfer.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "转移原因",
+            "不动产权证号",
+            "坐落",
+            "面积",
+            "共有情况",
+            "成交价格",
+            "联系电话"
+        ]
+    );
+    let cause = &transfer[0];
+    assert!(cause.required);
+    assert!(
+        matches!(&cause.kind, FieldKind::Choice { options } if options.len() == 7 && options[0] == "买卖"),
+        "{cause:?}"
+    );
+    assert!(
+        !transfer[1].required,
+        "the certificate may come as a license"
+    );
+    assert_eq!(transfer[2].kind, FieldKind::Address);
+    assert_eq!(transfer[3].kind, FieldKind::Number);
+    assert_eq!(transfer[3].label, "建筑面积（平方米）");
+    assert_eq!(transfer[5].label, "成交价格（元）");
+    assert_eq!(transfer[6].from_party, Some(PartyField::Phone));
+    assert_eq!(transfer[6].kind, FieldKind::Text);
+
+    let mortgage = form("330122-BDC-DJ-002");
+    let mortgagee = mortgage
+        .iter()
+        .find(|f| f.key == "抵押权人统一社会信用代码")
+        .unwrap();
+    assert_eq!(
+        (mortgagee.kind.clone(), mortgagee.required),
+        (FieldKind::CreditCode, true)
+    );
+    assert!(
+        mortgage
+            .iter()
+            .any(|f| f.key == "债务履行期限起" && f.kind == FieldKind::Date && f.required)
+    );
+    let first = form("330122-BDC-DJ-003");
+    assert!(first.iter().take(3).all(|f| f.required), "坐落, 面积, 用途");
+    assert_eq!(
+        first
+            .iter()
+            .find(|f| f.key == "法定代表人")
+            .unwrap()
+            .from_party,
+        Some(PartyField::LegalRepresentative)
+    );
+    assert!(form("330122-BDC-DJ-006").iter().all(|f| f.required));
+    let query = form("330122-BDC-CX-001");
+    assert_eq!(
+        query
+            .iter()
+            .find(|f| f.key == "通讯地址")
+            .unwrap()
+            .from_party,
+        Some(PartyField::Address)
+    );
 }

@@ -8,8 +8,9 @@ use onewindow_sdk::codes::chrono::{DateTime, Datelike as _, FixedOffset, Timelik
 use onewindow_sdk::codes::gbk::{self, EncodingError};
 use onewindow_sdk::codes::{credit_code, date, id_number};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License,
-    LicenseStatus, Material, Matter, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, FieldKind,
+    FormField, License, LicenseStatus, Material, Matter, MatterKind, Organization, Party,
+    PartyField, Person,
 };
 
 use crate::table::{Row, Table};
@@ -18,6 +19,8 @@ use crate::table::{Row, Table};
 pub const CATALOGUE: &str = "sxqd.csv";
 /// 材料清单: the materials of every matter.
 pub const MATERIALS: &str = "clqd.csv";
+/// 表单清单: the application-form fields of every matter.
+pub const FORMS: &str = "bdqd.csv";
 /// 证书清单: the register of 不动产权证书.
 pub const REGISTER: &str = "zsqd.csv";
 /// 申请办件: where the platform puts case files.
@@ -65,6 +68,47 @@ const SXQD_COLUMNS: &[&str] = &[
     "受理条件",
 ];
 const CLQD_COLUMNS: &[&str] = &["事项编码", "材料编码", "材料名称", "是否必需", "可替代证照"];
+const BDQD_COLUMNS: &[&str] = &[
+    "事项编码",
+    "字段名",
+    "字段标签",
+    "字段类型",
+    "可选值",
+    "是否必填",
+    "预填来源",
+];
+
+/// 字段类型 of `bdqd.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    Number,
+    Choice,
+    IdNumber,
+    CreditCode,
+    Address,
+}
+
+const FIELD_KINDS: &[(&str, Kind)] = &[
+    ("1", Kind::Text),
+    ("2", Kind::Date),
+    ("3", Kind::Number),
+    ("4", Kind::Choice),
+    ("5", Kind::IdNumber),
+    ("6", Kind::CreditCode),
+    ("7", Kind::Address),
+];
+
+/// 预填来源 of `bdqd.csv`: the applicant's detail a field is filled from.
+const PREFILLS: &[(&str, PartyField)] = &[
+    ("1", PartyField::Name),
+    ("2", PartyField::IdNumber),
+    ("3", PartyField::CreditCode),
+    ("4", PartyField::Address),
+    ("5", PartyField::Phone),
+    ("6", PartyField::LegalRepresentative),
+];
 /// The columns of a certificate, in `zsqd.csv` and in result rows.
 const CERTIFICATE_COLUMNS: &[&str] = &[
     "证书类型代码",
@@ -202,6 +246,75 @@ pub fn parse_catalogue(sxqd: &[u8], clqd: &[u8]) -> Result<Vec<Matter>, AdapterE
         matter.materials.push(material);
     }
     Ok(matters)
+}
+
+/// Adds the fields of `bdqd.csv` to the forms of `matters`, in the file's order.
+pub fn add_forms(matters: &mut [Matter], bdqd: &[u8]) -> Result<(), AdapterError> {
+    let table = Table::read(FORMS, bdqd, BDQD_COLUMNS, Some("事项编码"))?;
+    for row in table.rows() {
+        let code = row.require("事项编码")?;
+        let Some(matter) = matters.iter_mut().find(|m| m.code == code) else {
+            return Err(row.error(format_args!(
+                "lists a form field of 事项编码 {code}, which {CATALOGUE} does not have"
+            )));
+        };
+        let field = form_field(&row)?;
+        if matter.form.iter().any(|f| f.key == field.key) {
+            return Err(row.error(format_args!(
+                "lists 字段名 {} of {code} a second time",
+                field.key
+            )));
+        }
+        matter.form.push(field);
+    }
+    Ok(())
+}
+
+fn form_field(row: &Row<'_>) -> Result<FormField, AdapterError> {
+    let kind = coded(row, "字段类型", FIELD_KINDS)?;
+    let options = row.optional("可选值");
+    let kind = match (kind, options) {
+        (Kind::Choice, Some(options)) => {
+            let options: Vec<String> = options.split('|').map(|o| o.trim().to_owned()).collect();
+            if options.iter().any(String::is_empty) {
+                return Err(row.unexpected(
+                    "可选值",
+                    row.require("可选值")?,
+                    "options separated by |, none of them empty",
+                ));
+            }
+            FieldKind::Choice(options)
+        }
+        (Kind::Choice, None) => {
+            return Err(row.error(format_args!(
+                "has 字段类型 4 (选项) but no 可选值 to choose from"
+            )));
+        }
+        (_, Some(options)) => {
+            return Err(row.unexpected(
+                "可选值",
+                options,
+                "none: only a field of 字段类型 4 (选项) has options",
+            ));
+        }
+        (Kind::Text, None) => FieldKind::Text,
+        (Kind::Date, None) => FieldKind::Date,
+        (Kind::Number, None) => FieldKind::Number,
+        (Kind::IdNumber, None) => FieldKind::IdNumber,
+        (Kind::CreditCode, None) => FieldKind::CreditCode,
+        (Kind::Address, None) => FieldKind::Address,
+    };
+    let from_party = match row.optional("预填来源") {
+        None => None,
+        Some(_) => Some(coded(row, "预填来源", PREFILLS)?),
+    };
+    Ok(FormField {
+        key: row.require("字段名")?.to_owned(),
+        label: row.require("字段标签")?.to_owned(),
+        kind,
+        required: flag(row, "是否必填")?,
+        from_party,
+    })
 }
 
 fn matter(row: &Row<'_>) -> Result<Matter, AdapterError> {

@@ -78,11 +78,14 @@ impl Exchange {
         }
     }
 
-    /// The matter catalogue (`sxqd.csv` with `clqd.csv`).
+    /// The matter catalogue (`sxqd.csv` with `clqd.csv` and `bdqd.csv`).
     pub fn matters(&self) -> Result<Vec<Matter>, AdapterError> {
         let sxqd = self.read(legacy::CATALOGUE)?;
         let clqd = self.read(legacy::MATERIALS)?;
-        legacy::parse_catalogue(&sxqd, &clqd)
+        let bdqd = self.read(legacy::FORMS)?;
+        let mut matters = legacy::parse_catalogue(&sxqd, &clqd)?;
+        legacy::add_forms(&mut matters, &bdqd)?;
+        Ok(matters)
     }
 
     /// Writes the case file of `submission` into `sqbj/` unless the department

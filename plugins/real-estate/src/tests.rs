@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use onewindow_sdk::codes::{credit_code, gbk, id_number};
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, FieldKind, FormField, License,
+    LicenseRef, LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 
 use crate::Exchange;
 use crate::legacy::{
-    CERTIFICATE, CaseRow, Cursor, PAGE_SIZE, ResultRow, Standing, case_file, case_file_matter,
-    case_rows, events_page, holder_licenses, parse_catalogue, parse_register, parse_results,
-    supplement_file, verify, withdrawal_file,
+    CERTIFICATE, CaseRow, Cursor, PAGE_SIZE, ResultRow, Standing, add_forms, case_file,
+    case_file_matter, case_rows, events_page, holder_licenses, parse_catalogue, parse_register,
+    parse_results, supplement_file, verify, withdrawal_file,
 };
 
 // ---------------------------------------------------------------------------
@@ -48,6 +48,17 @@ const CLQD: &str = "
 330122-BDC-DJ-001,003,不动产权证书,是,不动产权证书
 330122-BDC-DJ-001,006,营业执照（申请人为法人或其他组织的）,否,营业执照
 330122-BDC-CX-001,001,不动产登记资料查询申请书,是,
+";
+
+const BDQD: &str = "
+事项编码,字段名,字段标签,字段类型,可选值,是否必填,预填来源
+330122-BDC-DJ-001,转移原因,转移原因,4,买卖|赠与|继承,是,
+330122-BDC-DJ-001,面积,建筑面积（平方米）,3,,否,
+330122-BDC-DJ-001,联系电话,联系电话,1,,否,5
+330122-BDC-DJ-006,查封期限起,查封期限（起）,2,,是,
+330122-BDC-CX-001,通讯地址,查询结果邮寄地址,7,,否,4
+330122-BDC-CX-001,代理人证件号码,代理人公民身份号码,5,,否,
+330122-BDC-CX-001,单位统一社会信用代码,单位统一社会信用代码,6,,否,3
 ";
 
 fn register_header() -> &'static str {
@@ -176,6 +187,130 @@ fn reads_the_catalogue() {
         "权利人、利害关系人可以依法查询，\"当场\"办结"
     );
     assert_eq!(query.promised_days, 0);
+}
+
+/// A form field as comparable text: key, label, kind, required, prefill.
+fn described(field: &FormField) -> String {
+    format!(
+        "{} {} {:?} {} {:?}",
+        field.key, field.label, field.kind, field.required, field.from_party
+    )
+}
+
+#[test]
+fn reads_the_form_of_every_matter() {
+    let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+    add_forms(&mut matters, &gbk_file(BDQD)).unwrap();
+    let transfer: Vec<String> = matters[0].form.iter().map(described).collect();
+    let expected = [
+        FormField {
+            key: "转移原因".into(),
+            label: "转移原因".into(),
+            kind: FieldKind::Choice(vec!["买卖".into(), "赠与".into(), "继承".into()]),
+            required: true,
+            from_party: None,
+        },
+        FormField {
+            key: "面积".into(),
+            label: "建筑面积（平方米）".into(),
+            kind: FieldKind::Number,
+            required: false,
+            from_party: None,
+        },
+        FormField {
+            key: "联系电话".into(),
+            label: "联系电话".into(),
+            kind: FieldKind::Text,
+            required: false,
+            from_party: Some(PartyField::Phone),
+        },
+    ];
+    assert_eq!(transfer, expected.iter().map(described).collect::<Vec<_>>());
+    assert!(matches!(matters[1].form[0].kind, FieldKind::Date));
+    assert!(matters[1].form[0].required);
+    let query: Vec<String> = matters[2]
+        .form
+        .iter()
+        .map(|f| format!("{:?} {:?}", f.kind, f.from_party))
+        .collect();
+    assert_eq!(
+        query,
+        [
+            format!("{:?} {:?}", FieldKind::Address, Some(PartyField::Address)),
+            format!("{:?} {:?}", FieldKind::IdNumber, None::<PartyField>),
+            format!(
+                "{:?} {:?}",
+                FieldKind::CreditCode,
+                Some(PartyField::CreditCode)
+            ),
+        ]
+    );
+
+    // The exchange folder's matters carry them too.
+    let folder = Folder::new("forms");
+    let read = Exchange::new(&folder.0).matters().unwrap();
+    assert_eq!(
+        read[0].form.iter().map(described).collect::<Vec<_>>(),
+        transfer
+    );
+    std::fs::remove_file(folder.0.join("bdqd.csv")).unwrap();
+    assert_contains(
+        &unavailable(Exchange::new(&folder.0).matters()),
+        &["bdqd.csv is not in the department's exchange folder"],
+    );
+}
+
+#[test]
+fn a_form_the_spec_does_not_allow_is_unavailable() {
+    let header = BDQD.trim_start().lines().next().unwrap();
+    let form = |row: &str| {
+        let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+        add_forms(&mut matters, &gbk_file(&format!("{header}\n{row}\n")))
+    };
+    let cases = [
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,9,,是,",
+            "bdqd.csv row 1 (事项编码 330122-BDC-DJ-001): has 字段类型 \"9\"; expected one of 1, 2, 3, 4, 5, 6, 7",
+        ),
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,4,,是,",
+            "has 字段类型 4 (选项) but no 可选值",
+        ),
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,4,买卖||赠与,是,",
+            "none of them empty",
+        ),
+        (
+            "330122-BDC-DJ-001,面积,面积,3,大|小,是,",
+            "only a field of 字段类型 4 (选项) has options",
+        ),
+        (
+            "330122-BDC-DJ-001,联系电话,联系电话,1,,否,8",
+            "has 预填来源 \"8\"; expected one of 1, 2, 3, 4, 5, 6",
+        ),
+        (
+            "330122-BDC-DJ-001,联系电话,联系电话,1,,可以,",
+            "has 是否必填 \"可以\"; expected 是 or 否",
+        ),
+        (
+            "330122-BDC-DJ-099,联系电话,联系电话,1,,否,",
+            "lists a form field of 事项编码 330122-BDC-DJ-099, which sxqd.csv does not have",
+        ),
+        ("330122-BDC-DJ-001,,联系电话,1,,否,", "has an empty 字段名"),
+        (
+            "330122-BDC-DJ-001,面积,面积,3,,否,\n330122-BDC-DJ-001,面积,面积,3,,否,",
+            "row 2 (事项编码 330122-BDC-DJ-001): lists 字段名 面积 of 330122-BDC-DJ-001 a second time",
+        ),
+    ];
+    for (row, expected) in cases {
+        assert_contains(&unavailable(form(row)), &[expected]);
+    }
+    let missing = gbk_file("事项编码,字段名,字段标签,字段类型,是否必填,预填来源\n");
+    let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+    assert_contains(
+        &unavailable(add_forms(&mut matters, &missing)),
+        &["bdqd.csv has no column 可选值"],
+    );
 }
 
 #[test]
@@ -930,6 +1065,7 @@ impl Folder {
         }
         std::fs::write(dir.join("sxqd.csv"), gbk_file(SXQD)).unwrap();
         std::fs::write(dir.join("clqd.csv"), gbk_file(CLQD)).unwrap();
+        std::fs::write(dir.join("bdqd.csv"), gbk_file(BDQD)).unwrap();
         std::fs::write(dir.join("zsqd.csv"), gbk_file(&register())).unwrap();
         Self(dir)
     }
