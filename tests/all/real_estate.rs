@@ -898,6 +898,41 @@ async fn a_withdrawal_the_department_overtakes_comes_back_as_an_event() {
 }
 
 #[tokio::test]
+async fn announcement_and_site_inspection_are_special_procedures() {
+    let s = setup().await;
+    let mut cursor = None;
+    for (case_no, path) in [("20261127-000095", "公告"), ("20261127-000096", "实地查看")] {
+        let mut case = notice_on(case_no, path);
+        case.matter_code = "330122-BDC-DJ-003".into();
+        s.adapter.submit_case(&case).await.unwrap();
+        let mut events = Vec::new();
+        cursor = follow(&s.adapter, cursor, |event| {
+            assert_eq!(event.case_no, case_no);
+            events.push((event.status, event.note.clone()));
+            event.status == CaseStatus::Completed
+        })
+        .await;
+        let statuses: Vec<_> = events.iter().map(|(status, _)| *status).collect();
+        assert_eq!(
+            statuses,
+            [
+                CaseStatus::InReview,
+                CaseStatus::SpecialProcedure,
+                CaseStatus::Approved,
+                CaseStatus::Completed
+            ],
+            "{path}"
+        );
+        assert!(
+            events[1].1.starts_with(&format!("特别程序（{path}）：")),
+            "the note says which: {}",
+            events[1].1
+        );
+        assert_eq!(s.mock.case(case_no).unwrap()["history"][1]["code"], "08");
+    }
+}
+
+#[tokio::test]
 async fn every_matter_declares_its_form() {
     let s = setup().await;
     let matters = s.adapter.list_matters().await.unwrap();
