@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use legacy_systems::real_estate::{self as mock, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
-    AdapterError, CaseStatus, CaseSubmission, License, LicenseStatus, MatterKind, Party,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, FieldKind, License, LicenseStatus,
+    MatterKind, Party, PartyField,
 };
 use onewindow::runtime::WasmAdapter;
 use onewindow_tests::adapter_test::{self, AdapterTest, STAGE};
@@ -42,7 +43,7 @@ fn transfer(case_no: &str, certificate: &License) -> CaseSubmission {
         "matter_code": "330122-BDC-DJ-001",
         "applicant": {"type": "person", "id_number": BUYER_ID, "name": "陈珺"},
         "accepted_at": "2026-11-27T09:30:00+08:00",
-        "form": {"面积": "127.7", "成交价格": "2,380,000元"},
+        "form": {"转移原因": "买卖", "面积": "127.7", "成交价格": "2380000", "备注": "一次性付款, 含车位"},
         "attachments": [{
             "material_code": "004",
             "file_name": "不动产买卖合同.pdf",
@@ -79,6 +80,52 @@ fn notice(case_no: &str) -> CaseSubmission {
         "accepted_at": "2026-11-27T09:30:00+08:00",
     }))
     .expect("a valid submission")
+}
+
+/// A 预告登记 by 陈珺 on the mock's path `模拟结果`.
+fn notice_on(case_no: &str, path: &str) -> CaseSubmission {
+    let mut case = notice(case_no);
+    case.form.insert("模拟结果".into(), path.into());
+    case
+}
+
+/// The 商品房预售合同 handed in as a supplement.
+fn contract(content: &[u8]) -> Attachment {
+    Attachment {
+        material_code: "003".into(),
+        file_name: "商品房预售合同.pdf".into(),
+        media_type: "application/pdf".into(),
+        content_base64: content.to_vec(),
+    }
+}
+
+/// Waits until the mock's case `case_no` satisfies `done`, and returns it.
+async fn stored_when(
+    s: &Setup,
+    case_no: &str,
+    mut done: impl FnMut(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(case) = s.mock.case(case_no)
+            && done(&case)
+        {
+            return case;
+        }
+        assert!(Instant::now() < deadline, "the mock never got there");
+        tokio::time::sleep(STAGE / 3).await;
+    }
+}
+
+#[track_caller]
+fn refused(err: &CallError) -> &str {
+    match adapter_error(err) {
+        AdapterError::Refused(reason) => {
+            assert!(!err.is_retryable());
+            reason
+        }
+        other => panic!("expected the department's refusal, got {other:?}"),
+    }
 }
 
 #[track_caller]
@@ -199,7 +246,7 @@ async fn a_transfer_is_written_once_and_completes_with_a_new_certificate() {
     let form = stored["form"].as_array().unwrap();
     assert!(
         form.iter()
-            .any(|f| f["name"] == "成交价格" && f["value"] == "2,380,000元"),
+            .any(|f| f["name"] == "备注" && f["value"] == "一次性付款, 含车位"),
         "{form:?}"
     );
     assert_eq!(stored["attachments"][0]["size"], 9);
@@ -596,4 +643,380 @@ async fn without_the_exchange_grant_the_adapter_says_so() {
         .await
         .unwrap_err();
     assert!(matches!(adapter_error(&err), AdapterError::Invalid(_)));
+}
+
+#[tokio::test]
+async fn a_supplement_reaches_the_held_case_and_its_review_resumes() {
+    let s = setup().await;
+    let case_no = "20261127-000091";
+    s.adapter
+        .submit_case(&notice_on(case_no, "补正"))
+        .await
+        .unwrap();
+    let mut asked = String::new();
+    let cursor = follow(&s.adapter, None, |event| {
+        assert_ne!(event.status, CaseStatus::Approved, "held before approval");
+        if event.status == CaseStatus::SupplementRequested {
+            asked = event.note.clone();
+            return true;
+        }
+        false
+    })
+    .await;
+    assert!(asked.starts_with("申请材料不齐全，请补正："), "{asked}");
+    // Held at 需补正: stages pass and nothing happens.
+    tokio::time::sleep(STAGE * 8).await;
+    let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+    assert!(page.events.is_empty(), "{:?}", page.events);
+    assert_eq!(
+        s.mock.case(case_no).unwrap()["waiting_for_supplement"],
+        true
+    );
+
+    let files = [contract(b"%PDF-1.4\n")];
+    s.adapter
+        .supplement_case(case_no, &files, "已补交备案的商品房预售合同")
+        .await
+        .unwrap();
+    // Handing the same in again changes nothing.
+    s.adapter
+        .supplement_case(case_no, &files, "已补交备案的商品房预售合同")
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    let mut notes = Vec::new();
+    follow(&s.adapter, cursor, |event| {
+        assert_eq!(event.case_no, case_no);
+        statuses.push(event.status);
+        notes.push(event.note.clone());
+        event.status == CaseStatus::Completed
+    })
+    .await;
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    assert_eq!(notes[0], "补正材料已收到，继续审核");
+
+    // The department recorded the files once, in its own terms.
+    let stored = s.mock.case(case_no).unwrap();
+    let supplements = stored["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{supplements:?}");
+    assert_eq!(supplements[0]["note"], "已补交备案的商品房预售合同");
+    let file = supplements[0]["file"].as_str().unwrap();
+    assert!(
+        file.starts_with(&format!("bzcl/bak/BZ_{case_no}_")),
+        "{file}"
+    );
+    let attachment = &supplements[0]["attachments"][0];
+    assert_eq!(attachment["material"], "003");
+    assert_eq!(attachment["file_name"], "商品房预售合同.pdf");
+    assert_eq!(attachment["media_type"], "application/pdf");
+    assert_eq!(attachment["size"], 9);
+    assert_eq!(stored["waiting_for_supplement"], false);
+    let stats = s.mock.stats();
+    assert_eq!(
+        (stats.supplements, stats.repeats, stats.refusals),
+        (1, 0, 0)
+    );
+
+    // No longer waiting: other files are refused with the department's status.
+    let err = s
+        .adapter
+        .supplement_case(case_no, &[contract(b"%PDF-1.7\n")], "再补一份")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&err),
+        "该办件在县不动产登记中心的状态为已登簿（05），不在补正期间，补正材料不予接收"
+    );
+    let err = s
+        .adapter
+        .supplement_case("20261127-000099", &files, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("SQ_20261127-000099.csv")),
+        "{err:?}"
+    );
+    let err = s
+        .adapter
+        .supplement_case(case_no, &[], " ")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::Invalid(_)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_stops_the_case_and_a_decided_case_refuses_it() {
+    let s = setup().await;
+    let held = "20261127-000092";
+    s.adapter
+        .submit_case(&notice_on(held, "补正"))
+        .await
+        .unwrap();
+    let cursor = follow(&s.adapter, None, |event| {
+        event.status == CaseStatus::SupplementRequested
+    })
+    .await;
+    s.adapter
+        .withdraw_case(held, "申请人不再购买该房屋")
+        .await
+        .unwrap();
+    let stored = stored_when(&s, held, |case| case["withdrawn"].is_string()).await;
+    assert_eq!(stored["withdrawn"], "申请人不再购买该房屋");
+    assert_eq!(stored["status"], "06");
+    assert_eq!(stored["status_name"], "已撤回");
+    assert_eq!(stored["waiting_for_supplement"], false);
+    // Withdrawing again succeeds, and hands nothing over.
+    s.adapter
+        .withdraw_case(held, "申请人不再购买该房屋")
+        .await
+        .unwrap();
+    // The case takes no further step: no event after 需补正, no new history.
+    tokio::time::sleep(STAGE * 8).await;
+    let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+    assert!(page.events.is_empty(), "{:?}", page.events);
+    let stored = s.mock.case(held).unwrap();
+    let codes: Vec<&str> = stored["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["01", "02", "06"]);
+    let stats = s.mock.stats();
+    assert_eq!((stats.withdrawals, stats.repeats), (1, 0));
+    // A supplement for it is refused now.
+    let err = s
+        .adapter
+        .supplement_case(held, &[contract(b"%PDF-1.4\n")], "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&err),
+        "该办件已撤回，县不动产登记中心不再接收补正材料"
+    );
+
+    // Decided and done: refused at once, in the department's words; the case keeps its status.
+    let decided = "20261127-000093";
+    s.adapter.submit_case(&notice(decided)).await.unwrap();
+    follow(&s.adapter, page.next_cursor, |event| {
+        event.case_no == decided && event.status == CaseStatus::Completed
+    })
+    .await;
+    let err = s
+        .adapter
+        .withdraw_case(decided, "申请人撤回")
+        .await
+        .unwrap_err();
+    let reason = refused(&err);
+    assert!(
+        reason.starts_with("县不动产登记中心已于")
+            && reason.contains("作出准予登记决定（业务号BDC")
+            && reason.contains("办结，申请不能撤回。办理意见：经审核，符合登记条件，准予登记"),
+        "{reason}"
+    );
+    let stored = s.mock.case(decided).unwrap();
+    assert_eq!(stored["status"], "05");
+    assert!(
+        stored["withdrawal_refused"].is_null(),
+        "nothing was handed over"
+    );
+    assert_eq!(s.mock.stats().withdrawals, 1);
+
+    let err = s
+        .adapter
+        .withdraw_case("20261127-000099", "申请人撤回")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(_)),
+        "{err:?}"
+    );
+}
+
+/// The batch job decides a case between the adapter's look at the results and
+/// its reading of the withdrawal: `withdraw` succeeded, and the department's
+/// refusal comes back through `events`, as an event that keeps the decided
+/// status and carries the refusal as its note.
+#[tokio::test]
+async fn a_withdrawal_the_department_overtakes_comes_back_as_an_event() {
+    let stage = Duration::from_millis(400);
+    let s = setup_with(mock::Config {
+        stage,
+        ..adapter_test::mock_config()
+    })
+    .await;
+    let case_no = "20261127-000094";
+    s.adapter.submit_case(&notice(case_no)).await.unwrap();
+    let cursor = follow(&s.adapter, None, |event| {
+        event.status == CaseStatus::InReview
+    })
+    .await;
+    // The batch job stops before its next run, with approval due: the adapter
+    // sees the case in review and hands the withdrawal over.
+    s.mock.set_fault(Fault::Down);
+    s.adapter
+        .withdraw_case(case_no, "申请人撤回")
+        .await
+        .unwrap();
+    tokio::time::sleep(stage * 2).await;
+    s.mock.set_fault(Fault::None);
+    let mut events = Vec::new();
+    follow(&s.adapter, cursor, |event| {
+        events.push((event.status, event.note.clone()));
+        event.status == CaseStatus::Completed
+    })
+    .await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0].0, CaseStatus::Approved);
+    let (kept, note) = &events[1];
+    assert_eq!(*kept, CaseStatus::Approved, "the case keeps its status");
+    assert!(
+        note.starts_with("不予撤回：本中心已于") && note.contains("审核通过，准予登记"),
+        "{note}"
+    );
+    assert_eq!(events[2].0, CaseStatus::Completed);
+    let stored = s.mock.case(case_no).unwrap();
+    assert_eq!(stored["withdrawal_refused"].as_str(), Some(note.as_str()));
+    assert!(stored["withdrawn"].is_null());
+    // Now the results show the decision: a second withdrawal is refused at once.
+    let err = s
+        .adapter
+        .withdraw_case(case_no, "申请人撤回")
+        .await
+        .unwrap_err();
+    assert!(refused(&err).contains("申请不能撤回"));
+}
+
+#[tokio::test]
+async fn announcement_and_site_inspection_are_special_procedures() {
+    let s = setup().await;
+    let mut cursor = None;
+    for (case_no, path) in [("20261127-000095", "公告"), ("20261127-000096", "实地查看")] {
+        let mut case = notice_on(case_no, path);
+        case.matter_code = "330122-BDC-DJ-003".into();
+        s.adapter.submit_case(&case).await.unwrap();
+        let mut events = Vec::new();
+        cursor = follow(&s.adapter, cursor, |event| {
+            assert_eq!(event.case_no, case_no);
+            events.push((event.status, event.note.clone()));
+            event.status == CaseStatus::Completed
+        })
+        .await;
+        let statuses: Vec<_> = events.iter().map(|(status, _)| *status).collect();
+        assert_eq!(
+            statuses,
+            [
+                CaseStatus::InReview,
+                CaseStatus::SpecialProcedure,
+                CaseStatus::Approved,
+                CaseStatus::Completed
+            ],
+            "{path}"
+        );
+        assert!(
+            events[1].1.starts_with(&format!("特别程序（{path}）：")),
+            "the note says which: {}",
+            events[1].1
+        );
+        assert_eq!(s.mock.case(case_no).unwrap()["history"][1]["code"], "08");
+    }
+}
+
+#[tokio::test]
+async fn every_matter_declares_its_form() {
+    let s = setup().await;
+    let matters = s.adapter.list_matters().await.unwrap();
+    for matter in &matters {
+        assert!(!matter.form.is_empty(), "{} declares its form", matter.code);
+        for field in &matter.form {
+            assert!(
+                !["模拟结果", "不予登记原因"].contains(&field.key.as_str()),
+                "{}: the mock's test switches stay out of the form",
+                matter.code
+            );
+            assert!(!field.label.is_empty());
+        }
+    }
+    let form = |code: &str| {
+        &matters
+            .iter()
+            .find(|m| m.code == code)
+            .unwrap_or_else(|| panic!("{code} is in the catalogue"))
+            .form
+    };
+    let transfer = form("330122-BDC-DJ-001");
+    let keys: Vec<&str> = transfer.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "转移原因",
+            "不动产权证号",
+            "坐落",
+            "面积",
+            "共有情况",
+            "成交价格",
+            "联系电话"
+        ]
+    );
+    let cause = &transfer[0];
+    assert!(cause.required);
+    assert!(
+        matches!(&cause.kind, FieldKind::Choice { options } if options.len() == 7 && options[0] == "买卖"),
+        "{cause:?}"
+    );
+    assert!(
+        !transfer[1].required,
+        "the certificate may come as a license"
+    );
+    assert_eq!(transfer[2].kind, FieldKind::Address);
+    assert_eq!(transfer[3].kind, FieldKind::Number);
+    assert_eq!(transfer[3].label, "建筑面积（平方米）");
+    assert_eq!(transfer[5].label, "成交价格（元）");
+    assert_eq!(transfer[6].from_party, Some(PartyField::Phone));
+    assert_eq!(transfer[6].kind, FieldKind::Text);
+
+    let mortgage = form("330122-BDC-DJ-002");
+    let mortgagee = mortgage
+        .iter()
+        .find(|f| f.key == "抵押权人统一社会信用代码")
+        .unwrap();
+    assert_eq!(
+        (mortgagee.kind.clone(), mortgagee.required),
+        (FieldKind::CreditCode, true)
+    );
+    assert!(
+        mortgage
+            .iter()
+            .any(|f| f.key == "债务履行期限起" && f.kind == FieldKind::Date && f.required)
+    );
+    let first = form("330122-BDC-DJ-003");
+    assert!(first.iter().take(3).all(|f| f.required), "坐落, 面积, 用途");
+    assert_eq!(
+        first
+            .iter()
+            .find(|f| f.key == "法定代表人")
+            .unwrap()
+            .from_party,
+        Some(PartyField::LegalRepresentative)
+    );
+    assert!(form("330122-BDC-DJ-006").iter().all(|f| f.required));
+    let query = form("330122-BDC-CX-001");
+    assert_eq!(
+        query
+            .iter()
+            .find(|f| f.key == "通讯地址")
+            .unwrap()
+            .from_party,
+        Some(PartyField::Address)
+    );
 }

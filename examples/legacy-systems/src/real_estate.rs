@@ -8,6 +8,7 @@ mod case_file;
 mod catalogue;
 pub mod csv;
 mod export;
+mod followup;
 mod register;
 mod state;
 

@@ -103,6 +103,72 @@ fn put_case(folder: &Folder, case_no: &str, text: &str) {
     std::fs::rename(temporary, folder.path(&format!("sqbj/{name}"))).unwrap();
 }
 
+/// Writes a file into `folder` through a temporary name, as the platform does.
+fn put_file(folder: &Folder, relative: &str, name: &str, text: &str) {
+    let temporary = folder.path(&format!("{relative}/.{name}.tmp"));
+    std::fs::write(&temporary, gbk::encode(text).unwrap()).unwrap();
+    std::fs::rename(temporary, folder.path(&format!("{relative}/{name}"))).unwrap();
+}
+
+/// Writes the supplement file `bzcl/BZ_<case_no>_<batch>.csv` with `note` and one
+/// file per `(material, file name)`.
+fn put_supplement(folder: &Folder, case_no: &str, batch: &str, note: &str, files: &[(&str, &str)]) {
+    let mut records = vec![
+        vec!["#补正", "平台办件编号", "交换编号", "补正说明"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+        vec![
+            "补正".to_owned(),
+            case_no.to_owned(),
+            format!("SQ_{case_no}"),
+            note.to_owned(),
+        ],
+        ["#附件", "材料编码", "文件名", "文件类型", "文件内容"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for (material, name) in files {
+        records.push(
+            ["附件", material, name, "application/pdf", "JVBERi0xLjQK"]
+                .map(str::to_owned)
+                .to_vec(),
+        );
+    }
+    put_file(
+        folder,
+        "bzcl",
+        &format!("BZ_{case_no}_{batch}.csv"),
+        &csv::to_text(&records),
+    );
+}
+
+/// Writes the withdrawal file `chsq/CH_<case_no>.csv`.
+fn put_withdrawal(folder: &Folder, case_no: &str, reason: &str) {
+    let records = vec![
+        ["#撤回", "平台办件编号", "交换编号", "撤回原因"]
+            .map(str::to_owned)
+            .to_vec(),
+        vec![
+            "撤回".to_owned(),
+            case_no.to_owned(),
+            format!("SQ_{case_no}"),
+            reason.to_owned(),
+        ],
+    ];
+    put_file(
+        folder,
+        "chsq",
+        &format!("CH_{case_no}.csv"),
+        &csv::to_text(&records),
+    );
+}
+
+/// The reason the batch job gave for refusing `relative` (its `.txt`).
+fn refusal(folder: &Folder, relative: &str) -> String {
+    gbk::decode(&std::fs::read(folder.path(&format!("{relative}.txt"))).unwrap()).unwrap()
+}
+
 const SELLER_CERTIFICATE: &str = "浙(2019)桐庐县不动产权第0003128号";
 const SEIZED_CERTIFICATE: &str = "浙(2020)桐庐县不动产权第0003318号";
 
@@ -279,6 +345,58 @@ async fn exports_the_catalogue_and_the_register_in_gbk() {
     for license in ["居民身份证", "不动产权证书", "营业执照"] {
         assert!(substitutes.contains(&license), "{license}");
     }
+
+    // 表单清单: every matter declares its form; the test switches are not in it.
+    let bdqd = read_table(&folder.path("bdqd.csv"));
+    assert_eq!(
+        bdqd.header,
+        [
+            "事项编码",
+            "字段名",
+            "字段标签",
+            "字段类型",
+            "可选值",
+            "是否必填",
+            "预填来源"
+        ]
+    );
+    for row in &sxqd.rows {
+        assert!(
+            bdqd.rows.iter().any(|f| f["事项编码"] == row["事项编码"]),
+            "{} declares its form",
+            row["事项编码"]
+        );
+    }
+    for field in &bdqd.rows {
+        matter(&field["事项编码"]);
+        assert!(!["模拟结果", "不予登记原因"].contains(&field["字段名"].as_str()));
+        assert!(["1", "2", "3", "4", "5", "6", "7"].contains(&field["字段类型"].as_str()));
+        assert_eq!(
+            field["字段类型"] == "4",
+            !field["可选值"].is_empty(),
+            "{field:?}"
+        );
+        assert!(["是", "否"].contains(&field["是否必填"].as_str()));
+        assert!(["", "1", "2", "3", "4", "5", "6"].contains(&field["预填来源"].as_str()));
+    }
+    let transfer: Vec<&str> = bdqd
+        .rows
+        .iter()
+        .filter(|f| f["事项编码"] == "330122-BDC-DJ-001")
+        .map(|f| f["字段名"].as_str())
+        .collect();
+    assert_eq!(
+        transfer,
+        [
+            "转移原因",
+            "不动产权证号",
+            "坐落",
+            "面积",
+            "共有情况",
+            "成交价格",
+            "联系电话"
+        ]
+    );
 
     let zsqd = read_table(&folder.path("zsqd.csv"));
     assert!((20..=25).contains(&zsqd.rows.len()), "{}", zsqd.rows.len());
@@ -474,12 +592,30 @@ async fn denial_supplement_and_the_departments_own_rules() {
         ["01", "04", "05"]
     );
     assert_eq!(
-        wait_for_code(&folder, "20261127-000062", "05").await,
-        ["01", "02", "01", "03", "05"]
-    );
-    assert_eq!(
         wait_for_code(&folder, "20261127-000063", "05").await,
         ["01", "04", "05"]
+    );
+    // 需补正 holds the case until its supplement file arrives.
+    assert_eq!(
+        wait_for_code(&folder, "20261127-000062", "02").await,
+        ["01", "02"]
+    );
+    tokio::time::sleep(STAGE * 5).await;
+    assert_eq!(codes(&folder, "20261127-000062"), ["01", "02"], "held");
+    assert_eq!(
+        handle.case("20261127-000062").unwrap()["waiting_for_supplement"],
+        true
+    );
+    put_supplement(
+        &folder,
+        "20261127-000062",
+        "1",
+        "已补交变更证明",
+        &[("004", "变更证明.pdf")],
+    );
+    assert_eq!(
+        wait_for_code(&folder, "20261127-000062", "05").await,
+        ["01", "02", "01", "03", "05"]
     );
     let notes: HashMap<(String, String), String> = results(&folder)
         .into_iter()
@@ -500,6 +636,7 @@ async fn denial_supplement_and_the_departments_own_rules() {
         "已办结（不予登记），申请材料已退回"
     );
     assert!(note("20261127-000062", "02").starts_with("申请材料不齐全，请补正："));
+    assert_eq!(note("20261127-000062", "01"), "补正材料已收到，继续审核");
     assert!(
         note("20261127-000063", "04").contains("已被查封"),
         "{}",
@@ -508,10 +645,184 @@ async fn denial_supplement_and_the_departments_own_rules() {
     // 变更登记 after the supplement issued a new certificate in place of the old one.
     let changed = handle.case("20261127-000062").unwrap();
     assert!(changed["issued_certificate"].is_string());
+    assert_eq!(changed["waiting_for_supplement"], false);
+    let supplement = &changed["supplements"][0];
+    assert_eq!(supplement["note"], "已补交变更证明");
+    assert_eq!(supplement["file"], "bzcl/bak/BZ_20261127-000062_1.csv");
+    assert_eq!(supplement["attachments"][0]["material"], "004");
+    assert_eq!(supplement["attachments"][0]["size"], 9);
     assert_eq!(
         handle.case("20261127-000063").unwrap()["outcome"],
         "不予登记"
     );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn supplements_are_taken_once_and_only_while_a_case_waits_for_one() {
+    let (folder, handle) = start("supplements").await;
+    let held = "20261127-000064";
+    put_case(
+        &folder,
+        held,
+        &case_text(held, "330122-BDC-DJ-005", &[("模拟结果", "补正")], None),
+    );
+    let running = "20261127-000065";
+    put_case(
+        &folder,
+        running,
+        &case_text(running, "330122-BDC-DJ-005", &[], None),
+    );
+    wait_for_code(&folder, held, "02").await;
+    // A case that is not waiting: refused with the reason.
+    wait_for_code(&folder, running, "05").await;
+    put_supplement(&folder, running, "1", "", &[("003", "预售合同.pdf")]);
+    // A material the matter does not have, and a case that does not exist.
+    put_supplement(&folder, held, "2", "", &[("009", "无关材料.pdf")]);
+    put_supplement(&folder, "20261127-999999", "1", "说明", &[]);
+    wait_until("three refusals", || handle.stats().refusals == 3).await;
+    assert!(
+        refusal(&folder, &format!("bzcl/err/BZ_{running}_1.csv"))
+            .contains("该办件当前状态为已登簿（05），不在补正期间，补正材料不予接收")
+    );
+    assert!(
+        refusal(&folder, &format!("bzcl/err/BZ_{held}_2.csv"))
+            .contains("材料编码009不是事项330122-BDC-DJ-005（预购商品房预告登记）的申请材料")
+    );
+    assert!(
+        refusal(&folder, "bzcl/err/BZ_20261127-999999_1.csv")
+            .contains("平台办件编号20261127-999999不存在")
+    );
+    assert_eq!(codes(&folder, held), ["01", "02"], "still held");
+
+    put_supplement(&folder, held, "3", "补交合同", &[("003", "预售合同.pdf")]);
+    wait_until("the supplement is taken", || {
+        handle.stats().supplements == 1
+    })
+    .await;
+    // The same file again: accepted, no second effect.
+    put_supplement(&folder, held, "3", "补交合同", &[("003", "预售合同.pdf")]);
+    wait_until("the repeat is read", || handle.stats().repeats == 1).await;
+    assert_eq!(
+        wait_for_code(&folder, held, "05").await,
+        ["01", "02", "01", "03", "05"]
+    );
+    let case = handle.case(held).unwrap();
+    assert_eq!(case["supplements"].as_array().unwrap().len(), 1);
+    assert_eq!(case["repeats"], 1);
+    assert_eq!(
+        folder.names("bzcl/bak"),
+        [format!("BZ_{held}_3.csv"), format!("BZ_{held}_3.csv.1")]
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn withdrawals_stop_a_case_or_are_refused_once_it_is_decided() {
+    let (folder, handle) = start("withdrawals").await;
+    let waiting = "20261127-000066";
+    put_case(
+        &folder,
+        waiting,
+        &case_text(waiting, "330122-BDC-DJ-005", &[("模拟结果", "补正")], None),
+    );
+    let decided = "20261127-000067";
+    put_case(
+        &folder,
+        decided,
+        &case_text(decided, "330122-BDC-DJ-005", &[], None),
+    );
+    wait_for_code(&folder, waiting, "02").await;
+    put_withdrawal(&folder, waiting, "申请人不再购买该房屋");
+    assert_eq!(
+        wait_for_code(&folder, waiting, "06").await,
+        ["01", "02", "06"]
+    );
+    let case = handle.case(waiting).unwrap();
+    assert_eq!(case["withdrawn"], "申请人不再购买该房屋");
+    assert_eq!(case["status_name"], "已撤回");
+    assert_eq!(
+        case["history"][2]["note"],
+        "申请人申请撤回（申请人不再购买该房屋），本中心已终止办理，申请材料退回"
+    );
+    // Withdrawn for good: no further step, and no supplement taken.
+    put_supplement(&folder, waiting, "1", "", &[("003", "预售合同.pdf")]);
+    wait_until("the supplement is refused", || handle.stats().refusals == 1).await;
+    assert!(refusal(&folder, &format!("bzcl/err/BZ_{waiting}_1.csv")).contains("该办件已撤回"));
+    // Withdrawing again is accepted without a second effect.
+    put_withdrawal(&folder, waiting, "申请人不再购买该房屋");
+    wait_until("the repeat is read", || handle.stats().repeats == 1).await;
+    tokio::time::sleep(STAGE * 6).await;
+    assert_eq!(codes(&folder, waiting), ["01", "02", "06"]);
+
+    // Decided: refused with a 16 row naming the status the case keeps.
+    wait_for_code(&folder, decided, "05").await;
+    put_withdrawal(&folder, decided, "申请人撤回");
+    assert_eq!(
+        wait_for_code(&folder, decided, "16").await,
+        ["01", "03", "05", "16"]
+    );
+    let (_, row) = results(&folder)
+        .into_iter()
+        .find(|(_, r)| r["状态代码"] == "16")
+        .unwrap();
+    assert_eq!(row["当前状态代码"], "05");
+    assert!(row["业务号"].starts_with("BDC"));
+    assert!(
+        row["办理意见"].starts_with("不予撤回：本中心已于")
+            && row["办理意见"].contains("审核通过，准予登记")
+            && row["办理意见"].contains("且已办结"),
+        "{}",
+        row["办理意见"]
+    );
+    assert!(refusal(&folder, &format!("chsq/err/CH_{decided}.csv")).contains("不予撤回"));
+    let case = handle.case(decided).unwrap();
+    assert_eq!(case["status"], "05", "the case keeps its status");
+    assert!(case["withdrawal_refused"].is_string());
+
+    // Unknown: refused as not found.
+    put_withdrawal(&folder, "20261127-999999", "申请人撤回");
+    wait_until("the unknown withdrawal is refused", || {
+        handle.stats().refusals == 3
+    })
+    .await;
+    assert!(
+        refusal(&folder, "chsq/err/CH_20261127-999999.csv")
+            .contains("平台办件编号20261127-999999不存在")
+    );
+    let stats = handle.stats();
+    assert_eq!((stats.withdrawals, stats.repeats), (1, 1));
+    assert_eq!(folder.names("chsq"), ["bak", "err"]);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn announcement_and_site_inspection_are_special_procedures() {
+    let (folder, handle) = start("special").await;
+    for (case_no, path) in [("20261127-000068", "公告"), ("20261127-000069", "实地查看")] {
+        put_case(
+            &folder,
+            case_no,
+            &case_text(case_no, "330122-BDC-DJ-003", &[("模拟结果", path)], None),
+        );
+    }
+    for (case_no, path) in [("20261127-000068", "公告"), ("20261127-000069", "实地查看")] {
+        assert_eq!(
+            wait_for_code(&folder, case_no, "05").await,
+            ["01", "08", "03", "05"]
+        );
+        let case = handle.case(case_no).unwrap();
+        assert_eq!(case["outcome"], path);
+        let special = &case["history"][1];
+        assert_eq!(special["code"], "08");
+        assert!(
+            special["note"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("特别程序（{path}）：")),
+            "{special}"
+        );
+    }
     handle.shutdown().await;
 }
 
@@ -581,13 +892,13 @@ async fn case_files_it_cannot_accept_go_to_err() {
 #[tokio::test]
 async fn faults_show_in_the_exported_files() {
     let (folder, handle) = start("faults").await;
-    let good: Vec<Vec<u8>> = ["sxqd.csv", "clqd.csv", "zsqd.csv"]
+    let good: Vec<Vec<u8>> = ["sxqd.csv", "clqd.csv", "bdqd.csv", "zsqd.csv"]
         .iter()
         .map(|f| std::fs::read(folder.path(f)).unwrap())
         .collect();
 
     handle.set_fault(Fault::Truncated);
-    for file in ["sxqd.csv", "clqd.csv", "zsqd.csv"] {
+    for file in ["sxqd.csv", "clqd.csv", "bdqd.csv", "zsqd.csv"] {
         let bytes = std::fs::read(folder.path(file)).unwrap();
         assert!(!bytes.ends_with(b"\n"), "{file} is cut");
         assert!(
@@ -610,6 +921,7 @@ async fn faults_show_in_the_exported_files() {
     };
     assert!(!header("sxqd.csv").contains("事项名称"));
     assert!(!header("clqd.csv").contains("材料名称"));
+    assert!(!header("bdqd.csv").contains("字段名"));
     assert!(!header("zsqd.csv").contains("不动产权证号"));
     assert!(header("zsqd.csv").contains("权利人"));
 
@@ -622,11 +934,18 @@ async fn faults_show_in_the_exported_files() {
         read_table(&folder.path("zsqd.csv")).rows[0]["证书状态"],
         "9"
     );
+    assert_eq!(
+        read_table(&folder.path("bdqd.csv")).rows[0]["字段类型"],
+        "9"
+    );
 
     // EndlessPages has no file form: the files are as good as with none.
     handle.set_fault(Fault::EndlessPages);
     handle.set_fault(Fault::None);
-    for (file, good) in ["sxqd.csv", "clqd.csv", "zsqd.csv"].iter().zip(&good) {
+    for (file, good) in ["sxqd.csv", "clqd.csv", "bdqd.csv", "zsqd.csv"]
+        .iter()
+        .zip(&good)
+    {
         assert_eq!(&std::fs::read(folder.path(file)).unwrap(), good, "{file}");
     }
     handle.shutdown().await;

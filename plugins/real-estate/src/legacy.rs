@@ -8,8 +8,9 @@ use onewindow_sdk::codes::chrono::{DateTime, Datelike as _, FixedOffset, Timelik
 use onewindow_sdk::codes::gbk::{self, EncodingError};
 use onewindow_sdk::codes::{credit_code, date, id_number};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License, LicenseStatus,
-    Material, Matter, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, FieldKind,
+    FormField, License, LicenseStatus, Material, Matter, MatterKind, Organization, Party,
+    PartyField, Person,
 };
 
 use crate::table::{Row, Table};
@@ -18,6 +19,8 @@ use crate::table::{Row, Table};
 pub const CATALOGUE: &str = "sxqd.csv";
 /// 材料清单: the materials of every matter.
 pub const MATERIALS: &str = "clqd.csv";
+/// 表单清单: the application-form fields of every matter.
+pub const FORMS: &str = "bdqd.csv";
 /// 证书清单: the register of 不动产权证书.
 pub const REGISTER: &str = "zsqd.csv";
 /// 申请办件: where the platform puts case files.
@@ -26,6 +29,17 @@ pub const OUTGOING: &str = "sqbj";
 pub const READ: &str = "sqbj/bak";
 /// 办件结果: where the batch job puts result files.
 pub const RESULTS: &str = "bjjg";
+/// 补正材料: where the platform puts supplement files.
+pub const SUPPLEMENTS: &str = "bzcl";
+/// Where the batch job moves the supplement files it has read.
+pub const SUPPLEMENTS_READ: &str = "bzcl/bak";
+/// 撤回申请: where the platform puts withdrawal files.
+pub const WITHDRAWALS: &str = "chsq";
+/// Where the batch job moves the withdrawal files it has read.
+pub const WITHDRAWALS_READ: &str = "chsq/bak";
+
+/// The department's name, as the clerk reads it in refusals.
+pub const DEPARTMENT: &str = "县不动产登记中心";
 
 /// 证书类型代码 of the one license type the department issues.
 pub const CERTIFICATE: &str = "BDCQZ";
@@ -54,6 +68,47 @@ const SXQD_COLUMNS: &[&str] = &[
     "受理条件",
 ];
 const CLQD_COLUMNS: &[&str] = &["事项编码", "材料编码", "材料名称", "是否必需", "可替代证照"];
+const BDQD_COLUMNS: &[&str] = &[
+    "事项编码",
+    "字段名",
+    "字段标签",
+    "字段类型",
+    "可选值",
+    "是否必填",
+    "预填来源",
+];
+
+/// 字段类型 of `bdqd.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    Number,
+    Choice,
+    IdNumber,
+    CreditCode,
+    Address,
+}
+
+const FIELD_KINDS: &[(&str, Kind)] = &[
+    ("1", Kind::Text),
+    ("2", Kind::Date),
+    ("3", Kind::Number),
+    ("4", Kind::Choice),
+    ("5", Kind::IdNumber),
+    ("6", Kind::CreditCode),
+    ("7", Kind::Address),
+];
+
+/// 预填来源 of `bdqd.csv`: the applicant's detail a field is filled from.
+const PREFILLS: &[(&str, PartyField)] = &[
+    ("1", PartyField::Name),
+    ("2", PartyField::IdNumber),
+    ("3", PartyField::CreditCode),
+    ("4", PartyField::Address),
+    ("5", PartyField::Phone),
+    ("6", PartyField::LegalRepresentative),
+];
 /// The columns of a certificate, in `zsqd.csv` and in result rows.
 const CERTIFICATE_COLUMNS: &[&str] = &[
     "证书类型代码",
@@ -83,6 +138,13 @@ const MATTER_KINDS: &[(&str, MatterKind)] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Status(CaseStatus),
+    /// `06` 已撤回: the withdrawal the platform handed over took effect; the
+    /// contract has no status for it (the platform set the case withdrawn when
+    /// `withdraw` succeeded).
+    Withdrawn,
+    /// `16` 不予撤回: the batch job refused a withdrawal the platform handed over,
+    /// because it had decided in between; the case keeps 当前状态代码.
+    WithdrawalRefused,
     /// `99`: the batch run failed before reading the case file; it is read again later.
     BatchFailure,
 }
@@ -93,9 +155,34 @@ const RESULT_CODES: &[(&str, Outcome)] = &[
     ("03", Outcome::Status(CaseStatus::Approved)),
     ("04", Outcome::Status(CaseStatus::Denied)),
     ("05", Outcome::Status(CaseStatus::Completed)),
+    ("06", Outcome::Withdrawn),
+    ("08", Outcome::Status(CaseStatus::SpecialProcedure)),
     ("09", Outcome::Status(CaseStatus::Denied)),
+    ("16", Outcome::WithdrawalRefused),
     ("99", Outcome::BatchFailure),
 ];
+
+/// The statuses a `16` row may say the case keeps (当前状态代码): decided ones.
+const KEPT_CODES: &[(&str, CaseStatus)] = &[
+    ("03", CaseStatus::Approved),
+    ("04", CaseStatus::Denied),
+    ("05", CaseStatus::Completed),
+];
+
+/// The name of a 状态代码, as the clerk reads it.
+fn status_name(code: &str) -> &'static str {
+    match code {
+        "01" => "受理",
+        "02" => "需补正",
+        "03" => "审核通过",
+        "04" => "不予登记",
+        "05" => "已登簿",
+        "06" => "已撤回",
+        "08" => "特别程序",
+        "09" => "不予受理",
+        _ => "未知状态",
+    }
+}
 
 const CERTIFICATE_STATUSES: &[(&str, LicenseStatus)] = &[
     ("1", LicenseStatus::Valid),   // 现势
@@ -159,6 +246,75 @@ pub fn parse_catalogue(sxqd: &[u8], clqd: &[u8]) -> Result<Vec<Matter>, AdapterE
         matter.materials.push(material);
     }
     Ok(matters)
+}
+
+/// Adds the fields of `bdqd.csv` to the forms of `matters`, in the file's order.
+pub fn add_forms(matters: &mut [Matter], bdqd: &[u8]) -> Result<(), AdapterError> {
+    let table = Table::read(FORMS, bdqd, BDQD_COLUMNS, Some("事项编码"))?;
+    for row in table.rows() {
+        let code = row.require("事项编码")?;
+        let Some(matter) = matters.iter_mut().find(|m| m.code == code) else {
+            return Err(row.error(format_args!(
+                "lists a form field of 事项编码 {code}, which {CATALOGUE} does not have"
+            )));
+        };
+        let field = form_field(&row)?;
+        if matter.form.iter().any(|f| f.key == field.key) {
+            return Err(row.error(format_args!(
+                "lists 字段名 {} of {code} a second time",
+                field.key
+            )));
+        }
+        matter.form.push(field);
+    }
+    Ok(())
+}
+
+fn form_field(row: &Row<'_>) -> Result<FormField, AdapterError> {
+    let kind = coded(row, "字段类型", FIELD_KINDS)?;
+    let options = row.optional("可选值");
+    let kind = match (kind, options) {
+        (Kind::Choice, Some(options)) => {
+            let options: Vec<String> = options.split('|').map(|o| o.trim().to_owned()).collect();
+            if options.iter().any(String::is_empty) {
+                return Err(row.unexpected(
+                    "可选值",
+                    row.require("可选值")?,
+                    "options separated by |, none of them empty",
+                ));
+            }
+            FieldKind::Choice(options)
+        }
+        (Kind::Choice, None) => {
+            return Err(row.error(format_args!(
+                "has 字段类型 4 (选项) but no 可选值 to choose from"
+            )));
+        }
+        (_, Some(options)) => {
+            return Err(row.unexpected(
+                "可选值",
+                options,
+                "none: only a field of 字段类型 4 (选项) has options",
+            ));
+        }
+        (Kind::Text, None) => FieldKind::Text,
+        (Kind::Date, None) => FieldKind::Date,
+        (Kind::Number, None) => FieldKind::Number,
+        (Kind::IdNumber, None) => FieldKind::IdNumber,
+        (Kind::CreditCode, None) => FieldKind::CreditCode,
+        (Kind::Address, None) => FieldKind::Address,
+    };
+    let from_party = match row.optional("预填来源") {
+        None => None,
+        Some(_) => Some(coded(row, "预填来源", PREFILLS)?),
+    };
+    Ok(FormField {
+        key: row.require("字段名")?.to_owned(),
+        label: row.require("字段标签")?.to_owned(),
+        kind,
+        required: flag(row, "是否必填")?,
+        from_party,
+    })
 }
 
 fn matter(row: &Row<'_>) -> Result<Matter, AdapterError> {
@@ -237,7 +393,7 @@ pub fn case_file(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterError> {
         Party::Organization(o) => ("2", "8", &o.credit_code, &o.name),
     };
 
-    let mut file = CaseFile::new(case);
+    let mut file = CsvFile::new("case file", case);
     file.row(&[
         "#申请",
         "平台办件编号",
@@ -262,18 +418,7 @@ pub fn case_file(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterError> {
     for field in &submission.form {
         file.row(&["表单", &field.key, &field.value])?;
     }
-    file.row(&["#附件", "材料编码", "文件名", "文件类型", "文件内容"])?;
-    for attachment in &submission.attachments {
-        use base64::Engine as _;
-        let content = base64::engine::general_purpose::STANDARD.encode(&attachment.content);
-        file.row(&[
-            "附件",
-            &attachment.material_code,
-            &attachment.file_name,
-            &attachment.media_type,
-            &content,
-        ])?;
-    }
+    file.attachments(&submission.attachments)?;
     file.row(&[
         "#证照",
         "材料编码",
@@ -317,39 +462,39 @@ pub fn case_file(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterError> {
     file.finish()
 }
 
-/// A case file being written: CSV rows, checked field by field for GBK.
-struct CaseFile<'a> {
+/// One of the platform's files (case, supplement or withdrawal file) being
+/// written: CSV rows in sections, checked field by field for GBK.
+struct CsvFile<'a> {
+    /// What the file is, for messages: `case file`, `supplement file`, …
+    what: &'static str,
     case: &'a str,
     writer: csv::Writer<Vec<u8>>,
-    section: &'static str,
+    section: String,
 }
 
-impl<'a> CaseFile<'a> {
-    fn new(case: &'a str) -> Self {
+impl<'a> CsvFile<'a> {
+    fn new(what: &'static str, case: &'a str) -> Self {
         let writer = csv::WriterBuilder::new()
             .flexible(true)
             .terminator(csv::Terminator::CRLF)
             .from_writer(Vec::new());
         Self {
+            what,
             case,
             writer,
-            section: "申请",
+            section: String::new(),
         }
     }
 
     fn row(&mut self, fields: &[&str]) -> Result<(), AdapterError> {
         if let Some(section) = fields.first().and_then(|f| f.strip_prefix('#')) {
-            self.section = match section {
-                "申请" => "申请",
-                "表单" => "表单",
-                "附件" => "附件",
-                _ => "证照",
-            };
+            section.clone_into(&mut self.section);
         }
         for (i, field) in fields.iter().enumerate() {
             if let Err(EncodingError::Unmappable { ch, position }) = gbk::encode(field) {
                 return Err(AdapterError::Invalid(format!(
-                    "cannot write the case file of case {}: field {} of a {} row holds '{ch}' (U+{:04X}) at position {position}, which GBK cannot represent; the department's system stores GBK text only, so the case must be given with characters GBK has",
+                    "cannot write the {} of case {}: field {} of a {} row holds '{ch}' (U+{:04X}) at position {position}, which GBK cannot represent; the department's system stores GBK text only, so the case must be given with characters GBK has",
+                    self.what,
                     self.case,
                     i + 1,
                     self.section,
@@ -359,16 +504,33 @@ impl<'a> CaseFile<'a> {
         }
         self.writer.write_record(fields).map_err(|e| {
             AdapterError::Invalid(format!(
-                "cannot write the case file of case {}: {e}",
-                self.case
+                "cannot write the {} of case {}: {e}",
+                self.what, self.case
             ))
         })
     }
 
+    /// An [附件] section of `attachments`, content in base64.
+    fn attachments(&mut self, attachments: &[Attachment]) -> Result<(), AdapterError> {
+        use base64::Engine as _;
+        self.row(&["#附件", "材料编码", "文件名", "文件类型", "文件内容"])?;
+        for attachment in attachments {
+            let content = base64::engine::general_purpose::STANDARD.encode(&attachment.content);
+            self.row(&[
+                "附件",
+                &attachment.material_code,
+                &attachment.file_name,
+                &attachment.media_type,
+                &content,
+            ])?;
+        }
+        Ok(())
+    }
+
     fn finish(self) -> Result<Vec<u8>, AdapterError> {
-        let case = self.case;
-        let failed = |what: String| {
-            AdapterError::Invalid(format!("cannot write the case file of case {case}: {what}"))
+        let (what, case) = (self.what, self.case);
+        let failed = |e: String| {
+            AdapterError::Invalid(format!("cannot write the {what} of case {case}: {e}"))
         };
         let bytes = self
             .writer
@@ -385,6 +547,86 @@ fn compact_date(case: &str, what: &str, number: &str, day: &str) -> Result<Strin
         AdapterError::Invalid(format!(
             "cannot write the case file of case {case}: the {what} of the reused license {number} is not a date ({e})"
         ))
+    })
+}
+
+/// The 事项编码 of the platform's own case file `bytes` (as [`case_file`] wrote it),
+/// or `None` when it cannot be read.
+pub fn case_file_matter(bytes: &[u8]) -> Option<String> {
+    let text = gbk::decode(bytes).ok()?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut column = None;
+    for record in reader.records() {
+        let record = record.ok()?;
+        match record.get(0)? {
+            "#申请" => column = record.iter().position(|c| c == "事项编码"),
+            "申请" => return record.get(column?).map(str::to_owned),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A supplement file (补正) of case `case_no`: its name in `bzcl/`,
+/// `BZ_<case-no>_<digest>.csv`, and its GBK bytes. The same files and note
+/// always give the same name and bytes, so handing them in again is seen.
+pub fn supplement_file(
+    case_no: &str,
+    attachments: &[Attachment],
+    note: &str,
+) -> Result<(String, Vec<u8>), AdapterError> {
+    let reference = reference(case_no)?;
+    if attachments.is_empty() && note.trim().is_empty() {
+        return Err(AdapterError::Invalid(format!(
+            "the supplement (补正) of case {case_no} has neither files nor a note: there is nothing to hand in"
+        )));
+    }
+    if let Some(unnamed) = attachments
+        .iter()
+        .find(|a| a.material_code.trim().is_empty() || a.file_name.trim().is_empty())
+    {
+        return Err(AdapterError::Invalid(format!(
+            "a file of the supplement (补正) of case {case_no} has no material code or no file name (material \"{}\", file \"{}\")",
+            unnamed.material_code, unnamed.file_name
+        )));
+    }
+    let mut file = CsvFile::new("supplement file", case_no);
+    file.row(&["#补正", "平台办件编号", "交换编号", "补正说明"])?;
+    file.row(&["补正", case_no, &reference, note.trim()])?;
+    file.attachments(attachments)?;
+    let bytes = file.finish()?;
+    let name = format!("BZ_{case_no}_{:016x}.csv", fnv1a(&bytes));
+    Ok((name, bytes))
+}
+
+/// The 平台办件编号 of a supplement file's name in `bzcl/` (`BZ_<case-no>_<digest>.csv`).
+pub fn supplement_case_no(name: &str) -> Option<&str> {
+    let stem = name.strip_prefix("BZ_")?.strip_suffix(".csv")?;
+    Some(stem.rsplit_once('_')?.0)
+}
+
+/// The withdrawal file (撤回) of case `case_no`: its name in `chsq/`,
+/// `CH_<case-no>.csv`, and its GBK bytes; a blank reason is the applicant's
+/// request.
+pub fn withdrawal_file(case_no: &str, reason: &str) -> Result<(String, Vec<u8>), AdapterError> {
+    let reference = reference(case_no)?;
+    let reason = match reason.trim() {
+        "" => "申请人申请撤回",
+        reason => reason,
+    };
+    let mut file = CsvFile::new("withdrawal file", case_no);
+    file.row(&["#撤回", "平台办件编号", "交换编号", "撤回原因"])?;
+    file.row(&["撤回", case_no, &reference, reason])?;
+    Ok((format!("CH_{case_no}.csv"), file.finish()?))
+}
+
+/// FNV-1a (64 bits) of `bytes`: names a supplement file by its content.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
@@ -587,6 +829,12 @@ pub fn is_result_file(name: &str) -> bool {
 pub enum ResultRow {
     /// A status change.
     Event(Box<CaseEvent>),
+    /// A `16` row: the department refused a withdrawal after the platform had
+    /// handed it over. The event keeps the case's status (当前状态代码) and carries
+    /// the department's refusal as its note; the warning is for the log.
+    WithdrawalRefused(Box<CaseEvent>, String),
+    /// A `06` row: the case is withdrawn at the department, for the log.
+    Withdrawn(String),
     /// A `99` row: what went wrong, for the log.
     BatchFailure(String),
 }
@@ -603,19 +851,42 @@ fn result_row(row: &Row<'_>) -> Result<ResultRow, AdapterError> {
     let outcome = coded(row, "状态代码", RESULT_CODES)?;
     let code = row.require("状态代码")?;
     let note = row.get("办理意见").unwrap_or_default().to_owned();
-    let status = match outcome {
-        Outcome::BatchFailure => {
-            return Ok(ResultRow::BatchFailure(format!(
-                "{}: the department's batch job failed on case {case_no} (状态代码 99: {note}); it reads the case file again on its next run",
-                row.place()
-            )));
-        }
-        Outcome::Status(status) => status,
-    };
+    if outcome == Outcome::BatchFailure {
+        return Ok(ResultRow::BatchFailure(format!(
+            "{}: the department's batch job failed on case {case_no} (状态代码 99: {note}); it reads the case file again on its next run",
+            row.place()
+        )));
+    }
     if code != "09" {
         // 不予受理 has no 业务号: the case was never stored.
         row.require("业务号")?;
     }
+    let status = match outcome {
+        Outcome::Status(status) => status,
+        Outcome::Withdrawn => {
+            return Ok(ResultRow::Withdrawn(format!(
+                "{}: case {case_no} is withdrawn at the department (状态代码 06: {note})",
+                row.place()
+            )));
+        }
+        Outcome::WithdrawalRefused => {
+            let kept = coded(row, "当前状态代码", KEPT_CODES)?;
+            let event = CaseEvent {
+                case_no: case_no.clone(),
+                status: kept,
+                at: instant(row, "办理时间")?,
+                note: note.clone(),
+                issued: None,
+            };
+            let warning = format!(
+                "{}: the department refused the withdrawal of case {case_no} handed over earlier, as it had decided the case (状态代码 16, the case stays at {}): {note}",
+                row.place(),
+                row.require("当前状态代码")?,
+            );
+            return Ok(ResultRow::WithdrawalRefused(Box::new(event), warning));
+        }
+        Outcome::BatchFailure => unreachable!("answered above"),
+    };
     let issued = match row.optional("不动产权证号") {
         None => None,
         Some(_) if code == "05" => Some(certificate(row)?),
@@ -634,13 +905,15 @@ fn result_row(row: &Row<'_>) -> Result<ResultRow, AdapterError> {
     })))
 }
 
-/// A page of events and the `99` rows met on the way.
+/// A page of events and what the rows without an event said on the way.
 #[derive(Debug)]
 pub struct Page {
     /// The events and where the next call starts.
     pub page: EventPage,
-    /// What the `99` rows said, for the log.
+    /// What the `99` and `16` rows said, for the log (warnings).
     pub warnings: Vec<String>,
+    /// What the `06` rows said, for the log (information).
+    pub notices: Vec<String>,
 }
 
 /// The events after `cursor` in the result files `names` (as listed in `bjjg/`, any
@@ -665,6 +938,7 @@ pub fn events_page(
     let mut position = start.clone();
     let mut events = Vec::new();
     let mut warnings = Vec::new();
+    let mut notices = Vec::new();
     let mut consumed = 0;
     let mut more = false;
     'files: for (i, name) in files.iter().enumerate() {
@@ -695,6 +969,11 @@ pub fn events_page(
             }
             match row {
                 ResultRow::Event(event) => events.push(*event),
+                ResultRow::WithdrawalRefused(event, warning) => {
+                    events.push(*event);
+                    warnings.push(warning);
+                }
+                ResultRow::Withdrawn(notice) => notices.push(notice),
                 ResultRow::BatchFailure(warning) => warnings.push(warning),
             }
             consumed += 1;
@@ -722,7 +1001,142 @@ pub fn events_page(
             more,
         },
         warnings,
+        notices,
     })
+}
+
+/// One row of a result file about one case, as the department wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    /// 状态代码.
+    pub code: String,
+    /// 业务号; empty on `09`.
+    pub reference: String,
+    /// 办理时间, `YYYYMMDDHHMMSS`.
+    pub at: String,
+    /// 办理意见.
+    pub note: String,
+}
+
+/// The rows of result file `name` (in `bjjg/`) about case `case_no`, in order.
+pub fn case_rows(name: &str, bytes: &[u8], case_no: &str) -> Result<Vec<CaseRow>, AdapterError> {
+    let file = format!("{RESULTS}/{name}");
+    let table = Table::read(&file, bytes, RESULT_COLUMNS, Some("平台办件编号"))?;
+    let mut rows = Vec::new();
+    for row in table.rows() {
+        if row.require("平台办件编号")? != case_no {
+            continue;
+        }
+        rows.push(CaseRow {
+            code: row.require("状态代码")?.to_owned(),
+            reference: row.get("业务号").unwrap_or_default().to_owned(),
+            at: row.require("办理时间")?.to_owned(),
+            note: row.get("办理意见").unwrap_or_default().to_owned(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Where a case stands at the department, as far as the result files show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// The latest row that set the case's status (`16` and `99` rows set none);
+    /// `None` while the batch job has not reported on the case.
+    pub last: Option<CaseRow>,
+    /// The latest decision (`03`, `04`, `09`) and whether it is 办结 (`05`).
+    pub decision: Option<CaseRow>,
+    /// How many times the department asked for a supplement (`02` rows).
+    pub supplement_requests: usize,
+}
+
+impl Standing {
+    /// The standing after `rows` of the case, oldest first.
+    pub fn of(rows: impl IntoIterator<Item = CaseRow>) -> Standing {
+        let mut standing = Standing::default();
+        for row in rows {
+            match row.code.as_str() {
+                "16" | "99" => continue,
+                "02" => standing.supplement_requests += 1,
+                "03" | "04" | "09" => standing.decision = Some(row.clone()),
+                _ => {}
+            }
+            standing.last = Some(row);
+        }
+        standing
+    }
+
+    /// The 状态代码 the case is at, if reported.
+    pub fn code(&self) -> Option<&str> {
+        self.last.as_ref().map(|r| r.code.as_str())
+    }
+
+    /// Whether the department has withdrawn the case (`06`).
+    pub fn withdrawn(&self) -> bool {
+        self.code() == Some("06")
+    }
+
+    /// The department's refusal of a withdrawal, when it has decided the case
+    /// (`03`, `04`, `05`, `09`): its decision, when, and its own words.
+    pub fn withdrawal_refusal(&self) -> Option<String> {
+        let last = self.last.as_ref()?;
+        if !matches!(last.code.as_str(), "03" | "04" | "05" | "09") {
+            return None;
+        }
+        let decision = self.decision.as_ref().unwrap_or(last);
+        let done = if last.code == "05" {
+            format!("，并已于{}办结", spoken_time(&last.at))
+        } else {
+            String::new()
+        };
+        let reference = if decision.reference.is_empty() {
+            String::new()
+        } else {
+            format!("（业务号{}）", decision.reference)
+        };
+        let decided = match decision.code.as_str() {
+            "03" => "准予登记",
+            "04" => "不予登记",
+            "09" => "不予受理",
+            _ => "办结",
+        };
+        Some(format!(
+            "{DEPARTMENT}已于{}作出{decided}决定{reference}{done}，申请不能撤回。办理意见：{}",
+            spoken_time(&decision.at),
+            decision.note
+        ))
+    }
+
+    /// Why the department takes no supplement now, when it does not: the case is
+    /// not waiting at 需补正 (`02`).
+    pub fn supplement_refusal(&self) -> Option<String> {
+        match self.code() {
+            Some("02") => None,
+            Some("06") => Some(format!("该办件已撤回，{DEPARTMENT}不再接收补正材料")),
+            Some(code) => Some(format!(
+                "该办件在{DEPARTMENT}的状态为{}（{code}），不在补正期间，补正材料不予接收",
+                status_name(code)
+            )),
+            None => Some(format!(
+                "{DEPARTMENT}尚未受理该办件（申请文件等待批处理读取），未要求补正，补正材料不予接收"
+            )),
+        }
+    }
+}
+
+/// `YYYYMMDDHHMMSS` as a clerk reads it: `2026年11月27日09:31:05`.
+fn spoken_time(at: &str) -> String {
+    match date::parse_datetime(at) {
+        Ok(t) => format!(
+            "{:04}年{:02}月{:02}日{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => at.to_owned(),
+    }
 }
 
 // ---------------------------------------------------------------------------

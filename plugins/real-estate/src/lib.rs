@@ -78,11 +78,14 @@ impl Exchange {
         }
     }
 
-    /// The matter catalogue (`sxqd.csv` with `clqd.csv`).
+    /// The matter catalogue (`sxqd.csv` with `clqd.csv` and `bdqd.csv`).
     pub fn matters(&self) -> Result<Vec<Matter>, AdapterError> {
         let sxqd = self.read(legacy::CATALOGUE)?;
         let clqd = self.read(legacy::MATERIALS)?;
-        legacy::parse_catalogue(&sxqd, &clqd)
+        let bdqd = self.read(legacy::FORMS)?;
+        let mut matters = legacy::parse_catalogue(&sxqd, &clqd)?;
+        legacy::add_forms(&mut matters, &bdqd)?;
+        Ok(matters)
     }
 
     /// Writes the case file of `submission` into `sqbj/` unless the department
@@ -115,6 +118,156 @@ impl Exchange {
         }
         self.publish(legacy::OUTGOING, &name, &bytes)?;
         Ok(reference)
+    }
+
+    /// Hands the supplementary materials (补正) of case `case_no` to the department:
+    /// a supplement file in `bzcl/`, which the batch job picks up. Handing the same
+    /// files in again writes nothing. Refused when the result files show the case
+    /// is not waiting at 需补正, or when another supplement for the same request is
+    /// already with the department.
+    pub fn supplement(
+        &self,
+        case_no: &str,
+        attachments: &[Attachment],
+        note: &str,
+    ) -> Result<(), AdapterError> {
+        let (name, bytes) = legacy::supplement_file(case_no, attachments, note)?;
+        if self.exists(&format!("{}/{name}", legacy::SUPPLEMENTS))?
+            || self.exists(&format!("{}/{name}", legacy::SUPPLEMENTS_READ))?
+        {
+            return Ok(());
+        }
+        let Some(matter_code) = self.case_matter(case_no)? else {
+            return Err(Self::unknown_case(case_no));
+        };
+        if let Some(matter) = self.matters()?.into_iter().find(|m| m.code == matter_code)
+            && let Some(stranger) = attachments
+                .iter()
+                .find(|a| !matter.materials.iter().any(|m| m.code == a.material_code))
+        {
+            let codes: Vec<&str> = matter.materials.iter().map(|m| m.code.as_str()).collect();
+            return Err(AdapterError::Invalid(format!(
+                "the file {} of the supplement of case {case_no} is for material {}, which {} ({}) does not have; its materials are {}",
+                stranger.file_name,
+                stranger.material_code,
+                matter.code,
+                matter.name,
+                codes.join(", ")
+            )));
+        }
+        let standing = self.standing(case_no)?;
+        if let Some(reason) = standing.supplement_refusal() {
+            return Err(AdapterError::Refused(reason));
+        }
+        // One supplement answers one request (02): a different one while the
+        // first is still with the department would be refused by the batch job
+        // after this call has returned.
+        let handed_in = self.supplements_of(case_no)?;
+        if handed_in.len() >= standing.supplement_requests {
+            return Err(AdapterError::Refused(format!(
+                "该办件的补正材料已提交（{}），{}正在处理，请待其审核后再提交",
+                handed_in.join("、"),
+                legacy::DEPARTMENT
+            )));
+        }
+        self.publish_in_folder(legacy::SUPPLEMENTS, &name, &bytes)
+    }
+
+    /// Withdraws case `case_no` at the department (撤回): a withdrawal file in
+    /// `chsq/`, which the batch job picks up. Refused at once when the result
+    /// files show the department has decided; a withdrawn case, or one whose
+    /// withdrawal file is already there, is withdrawn again without a file.
+    pub fn withdraw(&self, case_no: &str, reason: &str) -> Result<(), AdapterError> {
+        let (name, bytes) = legacy::withdrawal_file(case_no, reason)?;
+        let standing = self.standing(case_no)?;
+        if standing.withdrawn() {
+            return Ok(());
+        }
+        if let Some(refusal) = standing.withdrawal_refusal() {
+            return Err(AdapterError::Refused(refusal));
+        }
+        if self.exists(&format!("{}/{name}", legacy::WITHDRAWALS))?
+            || self.exists(&format!("{}/{name}", legacy::WITHDRAWALS_READ))?
+        {
+            return Ok(());
+        }
+        if self.case_matter(case_no)?.is_none() {
+            return Err(Self::unknown_case(case_no));
+        }
+        self.publish_in_folder(legacy::WITHDRAWALS, &name, &bytes)
+    }
+
+    /// [`Exchange::publish`] into a folder the batch job made; `unavailable` while
+    /// it has not made it.
+    fn publish_in_folder(
+        &self,
+        folder: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), AdapterError> {
+        if !self.exists(folder)? {
+            return Err(self.io_error(folder, &ErrorKind::NotFound.into(), "open"));
+        }
+        self.publish(folder, name, bytes)
+    }
+
+    fn unknown_case(case_no: &str) -> AdapterError {
+        AdapterError::NotFound(format!(
+            "the {} has no case {case_no}: its case file {} is neither waiting in {}/ nor read into {}/",
+            legacy::DEPARTMENT,
+            legacy::case_file_name(case_no).unwrap_or_default(),
+            legacy::OUTGOING,
+            legacy::READ
+        ))
+    }
+
+    /// The 事项编码 of case `case_no` from its case file (waiting or read), or
+    /// `None` when the department has no such case.
+    fn case_matter(&self, case_no: &str) -> Result<Option<String>, AdapterError> {
+        let name = legacy::case_file_name(case_no)?;
+        for folder in [legacy::READ, legacy::OUTGOING] {
+            let relative = format!("{folder}/{name}");
+            if self.exists(&relative)? {
+                let bytes = self.read(&relative)?;
+                return legacy::case_file_matter(&bytes).map(Some).ok_or_else(|| {
+                    AdapterError::Unavailable(format!(
+                        "{relative} cannot be read back: it is not a case file as this adapter writes them"
+                    ))
+                });
+            }
+        }
+        Ok(None)
+    }
+
+    /// The names of the supplement files of case `case_no` waiting in `bzcl/` or
+    /// read into `bzcl/bak/` (not those the batch job refused).
+    fn supplements_of(&self, case_no: &str) -> Result<Vec<String>, AdapterError> {
+        let mut names = Vec::new();
+        for folder in [legacy::SUPPLEMENTS, legacy::SUPPLEMENTS_READ] {
+            names.extend(
+                self.names(folder)?
+                    .into_iter()
+                    .filter(|n| legacy::supplement_case_no(n) == Some(case_no)),
+            );
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Where case `case_no` stands, from every result file in `bjjg/`.
+    pub fn standing(&self, case_no: &str) -> Result<legacy::Standing, AdapterError> {
+        let mut names: Vec<String> = self
+            .result_names()?
+            .into_iter()
+            .filter(|n| legacy::is_result_file(n))
+            .collect();
+        names.sort();
+        let mut rows = Vec::new();
+        for name in names {
+            let bytes = self.read(&format!("{}/{name}", legacy::RESULTS))?;
+            rows.extend(legacy::case_rows(&name, &bytes, case_no)?);
+        }
+        Ok(legacy::Standing::of(rows))
     }
 
     /// Writes `bytes` to `folder/name` under a temporary name first, so the batch job
@@ -155,15 +308,32 @@ impl Exchange {
     }
 
     /// The names in `bjjg/`.
+    fn result_names(&self) -> Result<Vec<String>, AdapterError> {
+        self.names(legacy::RESULTS)
+    }
+
+    /// The names in `folder`; none when the folder is missing (the batch job has
+    /// not made it yet), unless the exchange folder itself is.
+    fn names(&self, folder: &str) -> Result<Vec<String>, AdapterError> {
+        if folder != legacy::RESULTS && !self.exists(folder)? {
+            if !self.root.is_dir() {
+                return Err(self.io_error(folder, &ErrorKind::NotFound.into(), "list"));
+            }
+            return Ok(Vec::new());
+        }
+        self.listing(folder)
+    }
+
+    /// The names in `folder`.
     ///
     /// Under WASI every entry of a listing is looked up again as it is read, so a
     /// file the batch job renames in the meantime (its `.tmp` on the way to being
     /// published) is listed and then not found. That is the folder changing, not
     /// a missing folder: list it again (up to 20 times).
-    fn result_names(&self) -> Result<Vec<String>, AdapterError> {
+    fn listing(&self, relative: &str) -> Result<Vec<String>, AdapterError> {
         const ATTEMPTS: usize = 20;
-        let folder = self.root.join(legacy::RESULTS);
-        let list_error = |e: &std::io::Error| self.io_error(legacy::RESULTS, e, "list");
+        let folder = self.root.join(relative);
+        let list_error = |e: &std::io::Error| self.io_error(relative, e, "list");
         let mut attempt = 0;
         'listing: loop {
             attempt += 1;
@@ -211,23 +381,22 @@ impl CasesGuest for Adapter {
         for warning in &page.warnings {
             onewindow_sdk::log::warn(warning);
         }
+        for notice in &page.notices {
+            onewindow_sdk::log::info(notice);
+        }
         Ok(page.page)
     }
 
     fn supplement(
-        _case_no: String,
-        _attachments: Vec<Attachment>,
-        _note: String,
+        case_no: String,
+        attachments: Vec<Attachment>,
+        note: String,
     ) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县不动产登记中心的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
-        ))
+        Exchange::configured().supplement(&case_no, &attachments, &note)
     }
 
-    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县不动产登记中心的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
-        ))
+    fn withdraw(case_no: String, reason: String) -> Result<(), AdapterError> {
+        Exchange::configured().withdraw(&case_no, &reason)
     }
 
     fn on_notify(_headers: Vec<Field>, _body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use onewindow_sdk::codes::{credit_code, gbk, id_number};
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, FieldKind, FormField, License,
+    LicenseRef, LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 
 use crate::Exchange;
 use crate::legacy::{
-    CERTIFICATE, Cursor, PAGE_SIZE, ResultRow, case_file, events_page, holder_licenses,
-    parse_catalogue, parse_register, parse_results, verify,
+    CERTIFICATE, CaseRow, Cursor, PAGE_SIZE, ResultRow, Standing, add_forms, case_file,
+    case_file_matter, case_rows, events_page, holder_licenses, parse_catalogue, parse_register,
+    parse_results, supplement_file, verify, withdrawal_file,
 };
 
 // ---------------------------------------------------------------------------
@@ -47,6 +48,17 @@ const CLQD: &str = "
 330122-BDC-DJ-001,003,不动产权证书,是,不动产权证书
 330122-BDC-DJ-001,006,营业执照（申请人为法人或其他组织的）,否,营业执照
 330122-BDC-CX-001,001,不动产登记资料查询申请书,是,
+";
+
+const BDQD: &str = "
+事项编码,字段名,字段标签,字段类型,可选值,是否必填,预填来源
+330122-BDC-DJ-001,转移原因,转移原因,4,买卖|赠与|继承,是,
+330122-BDC-DJ-001,面积,建筑面积（平方米）,3,,否,
+330122-BDC-DJ-001,联系电话,联系电话,1,,否,5
+330122-BDC-DJ-006,查封期限起,查封期限（起）,2,,是,
+330122-BDC-CX-001,通讯地址,查询结果邮寄地址,7,,否,4
+330122-BDC-CX-001,代理人证件号码,代理人公民身份号码,5,,否,
+330122-BDC-CX-001,单位统一社会信用代码,单位统一社会信用代码,6,,否,3
 ";
 
 fn register_header() -> &'static str {
@@ -175,6 +187,130 @@ fn reads_the_catalogue() {
         "权利人、利害关系人可以依法查询，\"当场\"办结"
     );
     assert_eq!(query.promised_days, 0);
+}
+
+/// A form field as comparable text: key, label, kind, required, prefill.
+fn described(field: &FormField) -> String {
+    format!(
+        "{} {} {:?} {} {:?}",
+        field.key, field.label, field.kind, field.required, field.from_party
+    )
+}
+
+#[test]
+fn reads_the_form_of_every_matter() {
+    let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+    add_forms(&mut matters, &gbk_file(BDQD)).unwrap();
+    let transfer: Vec<String> = matters[0].form.iter().map(described).collect();
+    let expected = [
+        FormField {
+            key: "转移原因".into(),
+            label: "转移原因".into(),
+            kind: FieldKind::Choice(vec!["买卖".into(), "赠与".into(), "继承".into()]),
+            required: true,
+            from_party: None,
+        },
+        FormField {
+            key: "面积".into(),
+            label: "建筑面积（平方米）".into(),
+            kind: FieldKind::Number,
+            required: false,
+            from_party: None,
+        },
+        FormField {
+            key: "联系电话".into(),
+            label: "联系电话".into(),
+            kind: FieldKind::Text,
+            required: false,
+            from_party: Some(PartyField::Phone),
+        },
+    ];
+    assert_eq!(transfer, expected.iter().map(described).collect::<Vec<_>>());
+    assert!(matches!(matters[1].form[0].kind, FieldKind::Date));
+    assert!(matters[1].form[0].required);
+    let query: Vec<String> = matters[2]
+        .form
+        .iter()
+        .map(|f| format!("{:?} {:?}", f.kind, f.from_party))
+        .collect();
+    assert_eq!(
+        query,
+        [
+            format!("{:?} {:?}", FieldKind::Address, Some(PartyField::Address)),
+            format!("{:?} {:?}", FieldKind::IdNumber, None::<PartyField>),
+            format!(
+                "{:?} {:?}",
+                FieldKind::CreditCode,
+                Some(PartyField::CreditCode)
+            ),
+        ]
+    );
+
+    // The exchange folder's matters carry them too.
+    let folder = Folder::new("forms");
+    let read = Exchange::new(&folder.0).matters().unwrap();
+    assert_eq!(
+        read[0].form.iter().map(described).collect::<Vec<_>>(),
+        transfer
+    );
+    std::fs::remove_file(folder.0.join("bdqd.csv")).unwrap();
+    assert_contains(
+        &unavailable(Exchange::new(&folder.0).matters()),
+        &["bdqd.csv is not in the department's exchange folder"],
+    );
+}
+
+#[test]
+fn a_form_the_spec_does_not_allow_is_unavailable() {
+    let header = BDQD.trim_start().lines().next().unwrap();
+    let form = |row: &str| {
+        let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+        add_forms(&mut matters, &gbk_file(&format!("{header}\n{row}\n")))
+    };
+    let cases = [
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,9,,是,",
+            "bdqd.csv row 1 (事项编码 330122-BDC-DJ-001): has 字段类型 \"9\"; expected one of 1, 2, 3, 4, 5, 6, 7",
+        ),
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,4,,是,",
+            "has 字段类型 4 (选项) but no 可选值",
+        ),
+        (
+            "330122-BDC-DJ-001,转移原因,转移原因,4,买卖||赠与,是,",
+            "none of them empty",
+        ),
+        (
+            "330122-BDC-DJ-001,面积,面积,3,大|小,是,",
+            "only a field of 字段类型 4 (选项) has options",
+        ),
+        (
+            "330122-BDC-DJ-001,联系电话,联系电话,1,,否,8",
+            "has 预填来源 \"8\"; expected one of 1, 2, 3, 4, 5, 6",
+        ),
+        (
+            "330122-BDC-DJ-001,联系电话,联系电话,1,,可以,",
+            "has 是否必填 \"可以\"; expected 是 or 否",
+        ),
+        (
+            "330122-BDC-DJ-099,联系电话,联系电话,1,,否,",
+            "lists a form field of 事项编码 330122-BDC-DJ-099, which sxqd.csv does not have",
+        ),
+        ("330122-BDC-DJ-001,,联系电话,1,,否,", "has an empty 字段名"),
+        (
+            "330122-BDC-DJ-001,面积,面积,3,,否,\n330122-BDC-DJ-001,面积,面积,3,,否,",
+            "row 2 (事项编码 330122-BDC-DJ-001): lists 字段名 面积 of 330122-BDC-DJ-001 a second time",
+        ),
+    ];
+    for (row, expected) in cases {
+        assert_contains(&unavailable(form(row)), &[expected]);
+    }
+    let missing = gbk_file("事项编码,字段名,字段标签,字段类型,是否必填,预填来源\n");
+    let mut matters = parse_catalogue(&gbk_file(SXQD), &gbk_file(CLQD)).unwrap();
+    assert_contains(
+        &unavailable(add_forms(&mut matters, &missing)),
+        &["bdqd.csv has no column 可选值"],
+    );
 }
 
 #[test]
@@ -662,7 +798,7 @@ fn reads_a_result_file() {
         .iter()
         .filter_map(|r| match r {
             ResultRow::Event(e) => Some(e),
-            ResultRow::BatchFailure(_) => None,
+            _ => None,
         })
         .collect();
     let statuses: Vec<_> = events.iter().map(|e| e.status).collect();
@@ -715,7 +851,7 @@ fn a_damaged_result_file_is_unavailable() {
     ));
     assert_eq!(
         message,
-        "bjjg/JG_20261127_000001.csv row 1 (平台办件编号 20261127-000042): has 状态代码 \"07\"; expected one of 01, 02, 03, 04, 05, 09, 99 (the exchange spec defines no other)"
+        "bjjg/JG_20261127_000001.csv row 1 (平台办件编号 20261127-000042): has 状态代码 \"07\"; expected one of 01, 02, 03, 04, 05, 06, 08, 09, 16, 99 (the exchange spec defines no other)"
     );
     let header = RESULT_HEADER.replace(",状态代码", "");
     let bytes = gbk_file(&format!("{header}\n{}\n", good.replacen(",01,", ",", 1)));
@@ -922,11 +1058,14 @@ impl Folder {
             .as_nanos();
         let dir =
             std::env::temp_dir().join(format!("real-estate-{name}-{}-{nanos}", std::process::id()));
-        for folder in ["sqbj/bak", "sqbj/err", "bjjg"] {
+        for folder in [
+            "sqbj/bak", "sqbj/err", "bjjg", "bzcl/bak", "bzcl/err", "chsq/bak", "chsq/err",
+        ] {
             std::fs::create_dir_all(dir.join(folder)).unwrap();
         }
         std::fs::write(dir.join("sxqd.csv"), gbk_file(SXQD)).unwrap();
         std::fs::write(dir.join("clqd.csv"), gbk_file(CLQD)).unwrap();
+        std::fs::write(dir.join("bdqd.csv"), gbk_file(BDQD)).unwrap();
         std::fs::write(dir.join("zsqd.csv"), gbk_file(&register())).unwrap();
         Self(dir)
     }
@@ -1035,4 +1174,370 @@ fn events_are_read_from_the_results_folder() {
         folder.names("bjjg"),
         [".JG_20261127_000002.csv.tmp", "JG_20261127_000001.csv"]
     );
+}
+
+// ---------------------------------------------------------------------------
+// 补正 and 撤回
+
+fn contract() -> Attachment {
+    Attachment {
+        material_code: "001".into(),
+        file_name: "不动产登记申请书.pdf".into(),
+        media_type: "application/pdf".into(),
+        content: b"%PDF-1.4\n".to_vec(),
+    }
+}
+
+#[test]
+fn writes_the_supplement_and_withdrawal_files_in_gbk() {
+    let (name, bytes) =
+        supplement_file("20261127-000042", &[contract()], " 已补交签字的登记申请书 ").unwrap();
+    assert!(name.starts_with("BZ_20261127-000042_") && name.ends_with(".csv"));
+    assert_eq!(name.len(), "BZ_20261127-000042_.csv".len() + 16);
+    assert_eq!(
+        gbk::decode(&bytes).unwrap(),
+        "#补正,平台办件编号,交换编号,补正说明\r\n\
+         补正,20261127-000042,SQ_20261127-000042,已补交签字的登记申请书\r\n\
+         #附件,材料编码,文件名,文件类型,文件内容\r\n\
+         附件,001,不动产登记申请书.pdf,application/pdf,JVBERi0xLjQK\r\n"
+    );
+    // The same files and note: the same name and bytes; other files: another name.
+    assert_eq!(
+        supplement_file("20261127-000042", &[contract()], "已补交签字的登记申请书").unwrap(),
+        (name.clone(), bytes)
+    );
+    let other = Attachment {
+        content: b"%PDF-1.5\n".to_vec(),
+        ..contract()
+    };
+    assert_ne!(
+        supplement_file("20261127-000042", &[other], "已补交签字的登记申请书")
+            .unwrap()
+            .0,
+        name
+    );
+    assert_eq!(
+        crate::legacy::supplement_case_no(&name),
+        Some("20261127-000042")
+    );
+
+    assert_contains(
+        &invalid(supplement_file("20261127-000042", &[], "  ")),
+        &["neither files nor a note"],
+    );
+    assert_contains(
+        &invalid(supplement_file(
+            "20261127-000042",
+            &[contract()],
+            "代理人张𠮷",
+        )),
+        &["supplement file of case 20261127-000042", "U+20BB7"],
+    );
+    assert_contains(
+        &invalid(supplement_file("2026/11/27", &[contract()], "")),
+        &["cannot name a case file"],
+    );
+    let unnamed = Attachment {
+        material_code: String::new(),
+        ..contract()
+    };
+    assert_contains(
+        &invalid(supplement_file("20261127-000042", &[unnamed], "")),
+        &["no material code"],
+    );
+
+    let (name, bytes) = withdrawal_file("20261127-000042", "").unwrap();
+    assert_eq!(name, "CH_20261127-000042.csv");
+    assert_eq!(
+        gbk::decode(&bytes).unwrap(),
+        "#撤回,平台办件编号,交换编号,撤回原因\r\n撤回,20261127-000042,SQ_20261127-000042,申请人申请撤回\r\n"
+    );
+    assert_contains(
+        &invalid(withdrawal_file("20261127-000042", "𠮷")),
+        &["withdrawal file", "U+20BB7"],
+    );
+    assert_eq!(
+        case_file_matter(&case_file(&submission()).unwrap()).as_deref(),
+        Some("330122-BDC-DJ-001")
+    );
+    assert_eq!(case_file_matter(b"garbage\r\n"), None);
+}
+
+/// A result file with the 当前状态代码 column and no certificate columns.
+fn answers(rows: &[&str]) -> Vec<u8> {
+    gbk_file(&format!(
+        "平台办件编号,业务号,状态代码,办理时间,办理意见,当前状态代码\n{}\n",
+        rows.join("\n")
+    ))
+}
+
+#[test]
+fn withdrawals_and_special_procedures_in_the_results() {
+    let bytes = answers(&[
+        "A,BDC202611270001,08,20261127093005,特别程序（公告）：予以公告,",
+        "B,BDC202611270002,06,20261127093005,申请人申请撤回（不买了），本中心已终止办理，申请材料退回,",
+        "C,BDC202611270003,16,20261127093105,不予撤回：本中心已于2026年11月27日09:30:05审核通过，准予登记，申请不能撤回,03",
+    ]);
+    let rows = parse_results("JG_20261127_000001.csv", &bytes).unwrap();
+    let ResultRow::Event(special) = &rows[0] else {
+        panic!("08 is an event: {:?}", rows[0]);
+    };
+    assert_eq!(special.status, CaseStatus::SpecialProcedure);
+    assert_eq!(special.note, "特别程序（公告）：予以公告");
+    let ResultRow::Withdrawn(notice) = &rows[1] else {
+        panic!("06 is no event: {:?}", rows[1]);
+    };
+    assert_contains(notice, &["row 2", "case B is withdrawn", "状态代码 06"]);
+    let ResultRow::WithdrawalRefused(refused, warning) = &rows[2] else {
+        panic!("16 keeps the status: {:?}", rows[2]);
+    };
+    assert_eq!(refused.case_no, "C");
+    assert_eq!(refused.status, CaseStatus::Approved, "当前状态代码 03");
+    assert!(refused.note.starts_with("不予撤回："));
+    assert_eq!(refused.at, "2026-11-27T09:31:05+08:00");
+    assert_contains(
+        warning,
+        &["refused the withdrawal of case C", "stays at 03"],
+    );
+
+    // The page: the 08 and 16 events, the 06 and 16 rows for the log.
+    let (names, mut read) = files(&[("JG_20261127_000001.csv", bytes)]);
+    let page = events_page(None, &names, &mut read).unwrap();
+    let statuses: Vec<_> = page.page.cases().iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [CaseStatus::SpecialProcedure, CaseStatus::Approved]
+    );
+    assert_eq!((page.warnings.len(), page.notices.len()), (1, 1));
+    assert_eq!(
+        page.page.next_cursor.as_deref(),
+        Some("JG_20261127_000001.csv:3")
+    );
+
+    let name = "JG_20261127_000002.csv";
+    assert_contains(
+        &unavailable(parse_results(
+            name,
+            &answers(&["C,BDC202611270003,16,20261127093105,不予撤回,"]),
+        )),
+        &["row 1", "has an empty 当前状态代码"],
+    );
+    assert_contains(
+        &unavailable(parse_results(
+            name,
+            &answers(&["C,BDC202611270003,16,20261127093105,不予撤回,02"]),
+        )),
+        &["当前状态代码 \"02\"; expected one of 03, 04, 05"],
+    );
+}
+
+fn row(code: &str, at: &str, note: &str) -> CaseRow {
+    CaseRow {
+        code: code.into(),
+        reference: if code == "09" { "" } else { "BDC202611270001" }.into(),
+        at: at.into(),
+        note: note.into(),
+    }
+}
+
+#[test]
+fn the_standing_of_a_case_decides_supplements_and_withdrawals() {
+    let nothing = Standing::of([]);
+    assert_eq!(nothing.code(), None);
+    assert_eq!(nothing.withdrawal_refusal(), None);
+    assert_contains(
+        &nothing.supplement_refusal().unwrap(),
+        &["县不动产登记中心尚未受理该办件", "补正材料不予接收"],
+    );
+
+    let waiting = Standing::of([
+        row("01", "20261127093005", "予以受理"),
+        row("99", "20261127093010", "批处理异常"),
+        row("02", "20261127093105", "请补正"),
+    ]);
+    assert_eq!(waiting.code(), Some("02"));
+    assert_eq!(waiting.supplement_requests, 1);
+    assert_eq!(waiting.supplement_refusal(), None);
+    assert_eq!(waiting.withdrawal_refusal(), None);
+
+    let done = Standing::of([
+        row("01", "20261127093005", "予以受理"),
+        row("03", "20261127093105", "经审核，符合登记条件，准予登记"),
+        row("05", "20261127093205", "已登簿，核发不动产权证书"),
+        row("16", "20261127093305", "不予撤回：……"),
+    ]);
+    assert_eq!(done.code(), Some("05"), "16 changes no status");
+    assert_eq!(
+        done.withdrawal_refusal().unwrap(),
+        "县不动产登记中心已于2026年11月27日09:31:05作出准予登记决定（业务号BDC202611270001），并已于2026年11月27日09:32:05办结，申请不能撤回。办理意见：经审核，符合登记条件，准予登记"
+    );
+    assert_eq!(
+        done.supplement_refusal().unwrap(),
+        "该办件在县不动产登记中心的状态为已登簿（05），不在补正期间，补正材料不予接收"
+    );
+    let refused = Standing::of([row("09", "20261127093005", "不予受理：事项编码不存在")]);
+    assert_eq!(
+        refused.withdrawal_refusal().unwrap(),
+        "县不动产登记中心已于2026年11月27日09:30:05作出不予受理决定，申请不能撤回。办理意见：不予受理：事项编码不存在"
+    );
+    let withdrawn = Standing::of([
+        row("01", "20261127093005", ""),
+        row("06", "20261127093105", ""),
+    ]);
+    assert!(withdrawn.withdrawn());
+    assert_eq!(withdrawn.withdrawal_refusal(), None);
+    assert_contains(&withdrawn.supplement_refusal().unwrap(), &["该办件已撤回"]);
+
+    let rows = case_rows(
+        "JG_20261127_000001.csv",
+        &answers(&[
+            "A,BDC202611270001,01,20261127093005,受理,",
+            "B,BDC202611270002,01,20261127093005,受理,",
+        ]),
+        "B",
+    )
+    .unwrap();
+    assert_eq!(
+        rows,
+        [CaseRow {
+            code: "01".into(),
+            reference: "BDC202611270002".into(),
+            at: "20261127093005".into(),
+            note: "受理".into(),
+        }]
+    );
+}
+
+impl Folder {
+    /// Puts the case file of `submission()` where the batch job moves what it read.
+    fn with_case_read(self) -> Self {
+        std::fs::write(
+            self.0.join("sqbj/bak/SQ_20261127-000042.csv"),
+            case_file(&submission()).unwrap(),
+        )
+        .unwrap();
+        self
+    }
+
+    /// Publishes a result file with `rows` (`code`, `note`) about 20261127-000042.
+    fn results(&self, serial: u32, rows: &[(&str, &str)]) {
+        let rows: Vec<String> = rows
+            .iter()
+            .map(|(code, note)| {
+                result(
+                    "20261127-000042",
+                    "BDC202611270001",
+                    code,
+                    "20261127093005",
+                    note,
+                )
+            })
+            .collect();
+        std::fs::write(
+            self.0.join(format!("bjjg/JG_20261127_{serial:06}.csv")),
+            result_file(&rows),
+        )
+        .unwrap();
+    }
+}
+
+const CASE: &str = "20261127-000042";
+
+#[test]
+fn a_supplement_is_handed_in_once_while_the_case_waits_for_it() {
+    let folder = Folder::new("supplement").with_case_read();
+    let exchange = Exchange::new(&folder.0);
+    let note = "已补交签字的登记申请书";
+    // Not asked for yet.
+    assert!(matches!(
+        exchange.supplement(CASE, &[contract()], note),
+        Err(AdapterError::Refused(m)) if m.contains("状态为受理（01）") || m.contains("尚未受理")
+    ));
+    folder.results(1, &[("01", "受理"), ("02", "请补正：契税完税凭证")]);
+    exchange.supplement(CASE, &[contract()], note).unwrap();
+    let names = folder.names("bzcl");
+    assert_eq!(names.len(), 3, "{names:?}");
+    let (name, bytes) = supplement_file(CASE, &[contract()], note).unwrap();
+    assert_eq!(
+        std::fs::read(folder.0.join("bzcl").join(&name)).unwrap(),
+        bytes
+    );
+    // The same again: nothing new, also once the batch job has read it.
+    exchange.supplement(CASE, &[contract()], note).unwrap();
+    std::fs::rename(
+        folder.0.join("bzcl").join(&name),
+        folder.0.join("bzcl/bak").join(&name),
+    )
+    .unwrap();
+    exchange.supplement(CASE, &[contract()], note).unwrap();
+    assert_eq!(folder.names("bzcl"), ["bak", "err"]);
+    // Something else for the same request: the department already has one.
+    assert!(matches!(
+        exchange.supplement(CASE, &[contract()], "另一份"),
+        Err(AdapterError::Refused(m)) if m.contains("补正材料已提交") && m.contains(&name)
+    ));
+    // A material the matter does not have.
+    let stranger = Attachment {
+        material_code: "099".into(),
+        ..contract()
+    };
+    assert_contains(
+        &invalid(exchange.supplement(CASE, &[stranger], note)),
+        &["material 099", "330122-BDC-DJ-001", "001, 002, 003, 006"],
+    );
+    // Back in review: refused with the department's status.
+    folder.results(2, &[("01", "补正材料已收到，继续审核")]);
+    assert!(matches!(
+        exchange.supplement(CASE, &[contract()], "另一份"),
+        Err(AdapterError::Refused(m)) if m == "该办件在县不动产登记中心的状态为受理（01），不在补正期间，补正材料不予接收"
+    ));
+    // A second request takes a second supplement.
+    folder.results(3, &[("02", "请补正：买卖合同")]);
+    exchange.supplement(CASE, &[contract()], "另一份").unwrap();
+    assert!(matches!(
+        exchange.supplement("20261127-000043", &[contract()], note),
+        Err(AdapterError::NotFound(m)) if m.contains("SQ_20261127-000043.csv")
+    ));
+}
+
+#[test]
+fn a_withdrawal_is_handed_over_until_the_department_decides() {
+    let folder = Folder::new("withdraw").with_case_read();
+    let exchange = Exchange::new(&folder.0);
+    folder.results(1, &[("01", "受理")]);
+    exchange.withdraw(CASE, "申请人不再购买").unwrap();
+    let bytes = std::fs::read(folder.0.join("chsq/CH_20261127-000042.csv")).unwrap();
+    assert_eq!(bytes, withdrawal_file(CASE, "申请人不再购买").unwrap().1);
+    // Again, waiting or read: nothing new.
+    exchange.withdraw(CASE, "申请人不再购买").unwrap();
+    std::fs::rename(
+        folder.0.join("chsq/CH_20261127-000042.csv"),
+        folder.0.join("chsq/bak/CH_20261127-000042.csv"),
+    )
+    .unwrap();
+    exchange.withdraw(CASE, "申请人不再购买").unwrap();
+    assert_eq!(folder.names("chsq"), ["bak", "err"]);
+    folder.results(2, &[("06", "本中心已终止办理")]);
+    exchange.withdraw(CASE, "").unwrap();
+    assert_eq!(folder.names("chsq"), ["bak", "err"]);
+
+    // Decided: refused at once, with the department's words, and nothing written.
+    let decided = Folder::new("withdraw-decided").with_case_read();
+    let exchange = Exchange::new(&decided.0);
+    decided.results(
+        1,
+        &[("01", "受理"), ("04", "经审核，不予登记：权属存在争议")],
+    );
+    assert!(matches!(
+        exchange.withdraw(CASE, "申请人撤回"),
+        Err(AdapterError::Refused(m)) if m.starts_with("县不动产登记中心已于") && m.ends_with("办理意见：经审核，不予登记：权属存在争议")
+    ));
+    assert_eq!(decided.names("chsq"), ["bak", "err"]);
+    assert!(matches!(
+        exchange.withdraw("20261127-000043", "申请人撤回"),
+        Err(AdapterError::NotFound(_))
+    ));
+    // A damaged result file: retry later.
+    std::fs::write(decided.0.join("bjjg/JG_20261127_000009.csv"), b"\xd6\xd0").unwrap();
+    unavailable(exchange.withdraw(CASE, "申请人撤回"));
 }

@@ -106,6 +106,9 @@ pub struct Rejection {
 /// 证件种类 of 证照 rows.
 pub const LICENSE_KINDS: &[&str] = &["1", "7", "10", "11", "99"];
 
+/// The sections of a file: each one's name and the columns its header must have.
+pub(super) type Sections<'s> = &'s [(&'s str, &'s [&'s str])];
+
 const SECTIONS: [(&str, &[&str]); 4] = [
     (
         "申请",
@@ -120,7 +123,7 @@ const SECTIONS: [(&str, &[&str]); 4] = [
         ],
     ),
     ("表单", &["字段名", "字段值"]),
-    ("附件", &["材料编码", "文件名", "文件类型", "文件内容"]),
+    ("附件", ATTACHMENT_COLUMNS),
     (
         "证照",
         &[
@@ -146,27 +149,8 @@ pub fn case_no_of(file_name: &str) -> Option<&str> {
 pub fn parse(file_name: &str, bytes: &[u8]) -> Result<CaseFile, Rejection> {
     let from_name = case_no_of(file_name).map(str::to_owned);
     let reject = |case_no: Option<String>, reason: String| Rejection { case_no, reason };
-    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
-        return Err(reject(
-            from_name,
-            "申请文件是UTF-8编码，应为GBK编码".to_owned(),
-        ));
-    }
-    let text = gbk::decode(bytes).map_err(|e| {
-        reject(
-            from_name.clone(),
-            format!("申请文件不是有效的GBK编码（{e}）"),
-        )
-    })?;
-    if !text.ends_with('\n') {
-        return Err(reject(
-            from_name,
-            "申请文件不完整：最后一行没有换行符".to_owned(),
-        ));
-    }
-    let records = csv::parse(&text)
-        .map_err(|e| reject(from_name.clone(), format!("申请文件格式错误：{e}")))?;
-    let sections = split(&records).map_err(|e| reject(from_name.clone(), e))?;
+    let records = records("申请文件", bytes).map_err(|e| reject(from_name.clone(), e))?;
+    let sections = split(&records, &SECTIONS).map_err(|e| reject(from_name.clone(), e))?;
 
     let apply = &sections[0];
     let [row] = apply.rows.as_slice() else {
@@ -222,24 +206,7 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<CaseFile, Rejection> {
         })
         .collect();
 
-    let files = &sections[2];
-    let mut attachments = Vec::new();
-    for r in &files.rows {
-        let content = base64::engine::general_purpose::STANDARD
-            .decode(files.value(r, "文件内容"))
-            .map_err(|e| {
-                fail(format!(
-                    "附件{}的文件内容不是BASE64：{e}",
-                    files.value(r, "文件名")
-                ))
-            })?;
-        attachments.push(Attachment {
-            material: files.value(r, "材料编码").to_owned(),
-            file_name: files.value(r, "文件名").to_owned(),
-            media_type: files.value(r, "文件类型").to_owned(),
-            size: content.len(),
-        });
-    }
+    let attachments = attachments(&sections[2]).map_err(fail)?;
 
     let reused = &sections[3];
     let mut licenses = Vec::new();
@@ -292,14 +259,49 @@ pub fn parse(file_name: &str, bytes: &[u8]) -> Result<CaseFile, Rejection> {
     })
 }
 
-/// One section of a case file: its column positions and data rows.
-struct Section<'a> {
+/// The records of a GBK CSV file the platform wrote; `what` names it in the
+/// error (申请文件, 补正文件, 撤回文件).
+pub(super) fn records(what: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+        return Err(format!("{what}是UTF-8编码，应为GBK编码"));
+    }
+    let text = gbk::decode(bytes).map_err(|e| format!("{what}不是有效的GBK编码（{e}）"))?;
+    if !text.ends_with('\n') {
+        return Err(format!("{what}不完整：最后一行没有换行符"));
+    }
+    csv::parse(&text).map_err(|e| format!("{what}格式错误：{e}"))
+}
+
+/// The columns of an [附件] section, in case files and 补正 files alike.
+pub(super) const ATTACHMENT_COLUMNS: &[&str] = &["材料编码", "文件名", "文件类型", "文件内容"];
+
+/// The files of an [附件] section, their base64 content decoded and measured.
+pub(super) fn attachments(files: &Section<'_>) -> Result<Vec<Attachment>, String> {
+    let mut attachments = Vec::new();
+    for r in &files.rows {
+        let content = base64::engine::general_purpose::STANDARD
+            .decode(files.value(r, "文件内容"))
+            .map_err(|e| format!("附件{}的文件内容不是BASE64：{e}", files.value(r, "文件名")))?;
+        attachments.push(Attachment {
+            material: files.value(r, "材料编码").to_owned(),
+            file_name: files.value(r, "文件名").to_owned(),
+            media_type: files.value(r, "文件类型").to_owned(),
+            size: content.len(),
+        });
+    }
+    Ok(attachments)
+}
+
+/// One section of a file: its column positions and data rows.
+pub(super) struct Section<'a> {
     columns: HashMap<&'a str, usize>,
-    rows: Vec<&'a [String]>,
+    /// The data rows.
+    pub rows: Vec<&'a [String]>,
 }
 
 impl Section<'_> {
-    fn value<'r>(&self, row: &'r [String], column: &str) -> &'r str {
+    /// The trimmed value of `column` in `row`; empty when the column is missing.
+    pub fn value<'r>(&self, row: &'r [String], column: &str) -> &'r str {
         self.columns
             .get(column)
             .and_then(|&i| row.get(i))
@@ -307,17 +309,23 @@ impl Section<'_> {
     }
 }
 
-fn split(records: &[Vec<String>]) -> Result<Vec<Section<'_>>, String> {
+/// Splits the records of a file into `expected` sections, each a header row
+/// `#<name>,<columns…>` and its data rows `<name>,<values…>`; every section must be
+/// there, in order. The error says what is wrong, in Chinese.
+pub(super) fn split<'a>(
+    records: &'a [Vec<String>],
+    expected: Sections<'_>,
+) -> Result<Vec<Section<'a>>, String> {
     let mut sections: Vec<Section<'_>> = Vec::new();
     let mut widths = Vec::new();
     for (line, record) in records.iter().enumerate() {
         let first = record[0].as_str();
         if let Some(name) = first.strip_prefix('#') {
-            let Some(&(expected, required)) = SECTIONS.get(sections.len()) else {
+            let Some(&(wanted, required)) = expected.get(sections.len()) else {
                 return Err(format!("多余的段[{name}]"));
             };
-            if name != expected {
-                return Err(format!("应为[{expected}]段，实际为[{name}]段"));
+            if name != wanted {
+                return Err(format!("应为[{wanted}]段，实际为[{name}]段"));
             }
             let columns: HashMap<&str, usize> = record
                 .iter()
@@ -336,27 +344,28 @@ fn split(records: &[Vec<String>]) -> Result<Vec<Section<'_>>, String> {
             continue;
         }
         if sections.is_empty() {
-            return Err("文件应以[申请]段的表头开始".to_owned());
+            let first_section = expected.first().map_or("", |&(name, _)| name);
+            return Err(format!("文件应以[{first_section}]段的表头开始"));
         }
         let index = sections.len() - 1;
-        let expected = SECTIONS[index].0;
-        if first != expected {
+        let section = expected[index].0;
+        if first != section {
             return Err(format!(
-                "第{}行的记录类型{first}不属于[{expected}]段",
+                "第{}行的记录类型{first}不属于[{section}]段",
                 line + 1
             ));
         }
         let width = widths[index];
         if record.len() != width {
             return Err(format!(
-                "第{}行有{}个字段，[{expected}]段的表头有{width}个",
+                "第{}行有{}个字段，[{section}]段的表头有{width}个",
                 line + 1,
                 record.len()
             ));
         }
         sections[index].rows.push(record);
     }
-    if let Some(&(missing, _)) = SECTIONS.get(sections.len()) {
+    if let Some(&(missing, _)) = expected.get(sections.len()) {
         return Err(format!("缺少[{missing}]段"));
     }
     Ok(sections)

@@ -15,6 +15,26 @@ pub struct Material {
     pub license: Option<&'static str>,
 }
 
+/// One field of a matter's application form (表单清单, `bdqd.csv`).
+#[derive(Debug, Clone, Copy)]
+pub struct FormField {
+    /// 字段名: the key the case file's [表单] rows carry.
+    pub key: &'static str,
+    /// 字段标签: what the window shows.
+    pub label: &'static str,
+    /// 字段类型: `1` 文本, `2` 日期, `3` 数值, `4` 选项, `5` 公民身份号码,
+    /// `6` 统一社会信用代码, `7` 地址.
+    pub kind: &'static str,
+    /// 可选值 of a `4` 选项 field, separated by `|`.
+    pub options: &'static str,
+    /// 是否必填.
+    pub required: bool,
+    /// 预填来源: the applicant's detail it is filled from: `1` 申请人姓名或名称,
+    /// `2` 公民身份号码, `3` 统一社会信用代码, `4` 住所, `5` 联系电话, `6` 法定代表人;
+    /// empty for none.
+    pub prefill: &'static str,
+}
+
 /// What finishing a matter does to the register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
@@ -76,6 +96,8 @@ pub struct Matter {
     pub conditions: &'static str,
     /// 材料清单.
     pub materials: &'static [Material],
+    /// 表单清单: the application form's fields, in the order the form asks them.
+    pub form: &'static [FormField],
     /// What completing it does.
     pub effect: Effect,
 }
@@ -102,6 +124,17 @@ pub const MATTER_COLUMNS: [&str; 10] = [
 /// The header of `clqd.csv`.
 pub const MATERIAL_COLUMNS: [&str; 5] =
     ["事项编码", "材料编码", "材料名称", "是否必需", "可替代证照"];
+
+/// The header of `bdqd.csv`.
+pub const FORM_COLUMNS: [&str; 7] = [
+    "事项编码",
+    "字段名",
+    "字段标签",
+    "字段类型",
+    "可选值",
+    "是否必填",
+    "预填来源",
+];
 
 fn yes_no(flag: bool) -> String {
     if flag { "是" } else { "否" }.to_owned()
@@ -151,6 +184,89 @@ pub fn materials_sheet() -> Sheet {
             .collect(),
     )
 }
+
+/// `bdqd.csv`.
+pub fn forms_sheet() -> Sheet {
+    Sheet::new(
+        &FORM_COLUMNS,
+        MATTERS
+            .iter()
+            .flat_map(|m| {
+                m.form.iter().map(|field| {
+                    vec![
+                        m.code.to_owned(),
+                        field.key.to_owned(),
+                        field.label.to_owned(),
+                        field.kind.to_owned(),
+                        field.options.to_owned(),
+                        yes_no(field.required),
+                        field.prefill.to_owned(),
+                    ]
+                })
+            })
+            .collect(),
+    )
+}
+
+const fn field(key: &'static str, label: &'static str, kind: &'static str) -> FormField {
+    FormField {
+        key,
+        label,
+        kind,
+        options: "",
+        required: false,
+        prefill: "",
+    }
+}
+
+const fn text(key: &'static str, label: &'static str) -> FormField {
+    field(key, label, "1")
+}
+
+const fn date(key: &'static str, label: &'static str) -> FormField {
+    field(key, label, "2")
+}
+
+const fn number(key: &'static str, label: &'static str) -> FormField {
+    field(key, label, "3")
+}
+
+const fn choice(key: &'static str, label: &'static str, options: &'static str) -> FormField {
+    FormField {
+        options,
+        ..field(key, label, "4")
+    }
+}
+
+const fn address(key: &'static str, label: &'static str) -> FormField {
+    field(key, label, "7")
+}
+
+const fn must(field: FormField) -> FormField {
+    FormField {
+        required: true,
+        ..field
+    }
+}
+
+const fn prefilled(field: FormField, prefill: &'static str) -> FormField {
+    FormField { prefill, ..field }
+}
+
+/// The certificate a case concerns, when the applicant does not reuse it as a license.
+const CERTIFICATE_NUMBER: FormField = text(
+    "不动产权证号",
+    "不动产权证号（未以电子证照提交不动产权证书时填写）",
+);
+const PHONE: FormField = prefilled(text("联系电话", "联系电话"), "5");
+const LOCATION: FormField = address("坐落", "坐落");
+const AREA: FormField = number("面积", "建筑面积（平方米）");
+const PRICE: FormField = number("成交价格", "成交价格（元）");
+const USAGE: FormField = choice(
+    "用途",
+    "用途",
+    "城镇住宅用地/住宅|商服用地/商业|商务金融用地/办公|工业用地/工业|宅基地/住宅|城镇住宅用地",
+);
 
 const ID_CARD: Option<&str> = Some("居民身份证");
 const BUSINESS_LICENSE: Option<&str> = Some("营业执照");
@@ -208,6 +324,19 @@ pub static MATTERS: &[Matter] = &[
             ),
             opt("007", "授权委托书及代理人身份证明（委托代理的）"),
         ],
+        form: &[
+            must(choice(
+                "转移原因",
+                "转移原因",
+                "买卖|互换|赠与|继承|受遗赠|作价出资（入股）|法人或其他组织合并分立",
+            )),
+            CERTIFICATE_NUMBER,
+            address("坐落", "坐落（不填则沿用原不动产权证书）"),
+            AREA,
+            choice("共有情况", "共有情况", "单独所有|共同共有|按份共有"),
+            PRICE,
+            PHONE,
+        ],
         effect: Effect::Transfer,
     },
     Matter {
@@ -228,6 +357,20 @@ pub static MATTERS: &[Matter] = &[
             req("005", "抵押合同"),
             by(req("006", "抵押权人营业执照"), BUSINESS_LICENSE),
         ],
+        form: &[
+            CERTIFICATE_NUMBER,
+            must(text("抵押权人", "抵押权人")),
+            must(field(
+                "抵押权人统一社会信用代码",
+                "抵押权人统一社会信用代码",
+                "6",
+            )),
+            must(choice("抵押方式", "抵押方式", "一般抵押|最高额抵押")),
+            must(number("被担保主债权数额", "被担保主债权数额（万元）")),
+            must(date("债务履行期限起", "债务履行期限（起）")),
+            must(date("债务履行期限止", "债务履行期限（止）")),
+            PHONE,
+        ],
         effect: Effect::Mortgage,
     },
     Matter {
@@ -247,6 +390,22 @@ pub static MATTERS: &[Matter] = &[
             req("004", "建设工程符合规划的材料"),
             req("005", "房屋已经竣工的材料"),
             req("006", "房地产调查或者测绘报告"),
+        ],
+        form: &[
+            must(LOCATION),
+            must(AREA),
+            must(USAGE),
+            choice(
+                "权利性质",
+                "权利性质",
+                "出让/市场化商品房|出让/自建房|划拨/自建房",
+            ),
+            text(
+                "使用期限",
+                "土地使用期限（如2023年02月15日起2093年02月14日止）",
+            ),
+            prefilled(text("法定代表人", "建设单位法定代表人"), "6"),
+            PHONE,
         ],
         effect: Effect::FirstRegistration,
     },
@@ -270,6 +429,18 @@ pub static MATTERS: &[Matter] = &[
                 BUSINESS_LICENSE,
             ),
         ],
+        form: &[
+            must(choice(
+                "变更事项",
+                "变更事项",
+                "权利人姓名或名称|身份证明类型或号码|坐落|用途|面积|界址",
+            )),
+            CERTIFICATE_NUMBER,
+            address("坐落", "变更后坐落"),
+            USAGE,
+            number("面积", "变更后建筑面积（平方米）"),
+            PHONE,
+        ],
         effect: Effect::Change,
     },
     Matter {
@@ -288,6 +459,13 @@ pub static MATTERS: &[Matter] = &[
             req("003", "已备案的商品房预售合同"),
             opt("004", "当事人关于预告登记的约定"),
         ],
+        form: &[
+            must(text("预售合同备案号", "商品房预售合同备案号")),
+            must(LOCATION),
+            AREA,
+            PRICE,
+            PHONE,
+        ],
         effect: Effect::None,
     },
     Matter {
@@ -304,6 +482,13 @@ pub static MATTERS: &[Matter] = &[
             req("001", "协助执行通知书"),
             req("002", "查封裁定书"),
             req("003", "执行公务人员工作证和执行公务证"),
+        ],
+        form: &[
+            must(text("不动产权证号", "被查封不动产的不动产权证号")),
+            must(text("执行法院", "执行法院")),
+            must(text("协助执行通知书文号", "协助执行通知书文号")),
+            must(date("查封期限起", "查封期限（起）")),
+            must(date("查封期限止", "查封期限（止）")),
         ],
         effect: Effect::Seizure,
     },
@@ -324,6 +509,16 @@ pub static MATTERS: &[Matter] = &[
             req("004", "抵押权消灭的材料"),
             by(opt("005", "抵押权人营业执照"), BUSINESS_LICENSE),
         ],
+        form: &[
+            CERTIFICATE_NUMBER,
+            must(text("不动产登记证明号", "抵押权不动产登记证明号")),
+            must(choice(
+                "注销原因",
+                "注销原因",
+                "主债权消灭|抵押权已经实现|抵押权人放弃抵押权|其他",
+            )),
+            PHONE,
+        ],
         effect: Effect::MortgageRelease,
     },
     Matter {
@@ -340,6 +535,17 @@ pub static MATTERS: &[Matter] = &[
             req("001", "不动产登记资料查询申请书"),
             by(req("002", "查询人身份证明"), ID_CARD),
             by(opt("003", "不动产权证书"), CERTIFICATE),
+        ],
+        form: &[
+            must(choice(
+                "查询目的",
+                "查询目的",
+                "了解本人不动产情况|办理继承|诉讼|购房前查询|其他",
+            )),
+            CERTIFICATE_NUMBER,
+            LOCATION,
+            PHONE,
+            prefilled(address("通讯地址", "查询结果邮寄地址"), "4"),
         ],
         effect: Effect::None,
     },

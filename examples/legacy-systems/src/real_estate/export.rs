@@ -65,6 +65,8 @@ pub enum Kind {
     Matters,
     /// `clqd.csv`.
     Materials,
+    /// `bdqd.csv`.
+    Forms,
     /// `zsqd.csv`.
     Register,
     /// `bjjg/JG_….csv`.
@@ -77,6 +79,7 @@ impl Kind {
         match self {
             Kind::Matters => "事项名称",
             Kind::Materials => "材料名称",
+            Kind::Forms => "字段名",
             Kind::Register => "不动产权证号",
             Kind::Results => "状态代码",
         }
@@ -87,6 +90,7 @@ impl Kind {
         match self {
             Kind::Matters => Some(("事项类型", "99")),
             Kind::Materials => None,
+            Kind::Forms => Some(("字段类型", "9")),
             Kind::Register => Some(("证书状态", "9")),
             Kind::Results => Some(("状态代码", "07")),
         }

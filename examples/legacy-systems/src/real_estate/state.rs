@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::case_file::{self, Applicant, Attachment, CaseFile, FormField, LicenseRow};
 use super::catalogue::{self, Effect, Matter};
 use super::export::{self, Kind, Sheet};
+use super::followup::{self, SUPPLEMENTS, WITHDRAWALS};
 use super::register::{self, Certificate, Status};
 use crate::common::cases::{CaseStore, DailySerial};
 use crate::common::{Fault, china_now, china_today};
@@ -25,10 +26,25 @@ pub const READ: &str = "sqbj/bak";
 pub const REJECTED: &str = "sqbj/err";
 /// Result files.
 pub const RESULTS: &str = "bjjg";
+/// Supplement files the batch job has read.
+pub const SUPPLEMENTS_READ: &str = "bzcl/bak";
+/// Supplement files it did not accept, each with `<name>.txt` saying why.
+pub const SUPPLEMENTS_REJECTED: &str = "bzcl/err";
+/// Withdrawal files the batch job has read.
+pub const WITHDRAWALS_READ: &str = "chsq/bak";
+/// Withdrawal files it did not accept, each with `<name>.txt` saying why.
+pub const WITHDRAWALS_REJECTED: &str = "chsq/err";
 
 /// The first columns of a result row; the certificate's columns follow.
-pub const RESULT_COLUMNS: [&str; 5] =
-    ["平台办件编号", "业务号", "状态代码", "办理时间", "办理意见"];
+/// 当前状态代码 is filled on `16` rows only: the status the case keeps.
+pub const RESULT_COLUMNS: [&str; 6] = [
+    "平台办件编号",
+    "业务号",
+    "状态代码",
+    "办理时间",
+    "办理意见",
+    "当前状态代码",
+];
 
 /// The counters of the batch job.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +63,16 @@ pub struct Stats {
     pub failed_batches: u64,
     /// Runs of the batch job (none while it is down).
     pub runs: u64,
+    /// Supplement files accepted: their case went back to review.
+    pub supplements: u64,
+    /// Withdrawal files that withdrew their case.
+    pub withdrawals: u64,
+    /// Supplement or withdrawal files that repeated one already acted on (no
+    /// second effect).
+    pub repeats: u64,
+    /// Supplement or withdrawal files refused (moved to `err/`; a refused
+    /// withdrawal also answers with a `16` row).
+    pub refusals: u64,
 }
 
 /// Which path a case takes, chosen by the form field `模拟结果` or the department's rules.
@@ -58,9 +84,15 @@ pub enum Outcome {
     /// 01 → 04 → 05.
     #[serde(rename = "不予登记")]
     Deny,
-    /// 01 → 02 → 01 → 03 → 05.
+    /// 01 → 02 (held until the supplement file arrives) → 01 → 03 → 05.
     #[serde(rename = "补正")]
     Supplement,
+    /// 01 → 08 (特别程序: 公告) → 03 → 05.
+    #[serde(rename = "公告")]
+    Announcement,
+    /// 01 → 08 (特别程序: 实地查看) → 03 → 05.
+    #[serde(rename = "实地查看")]
+    SiteInspection,
 }
 
 impl Outcome {
@@ -69,8 +101,10 @@ impl Outcome {
             "" | "准予登记" | "准予许可" | "正常" => Ok(Self::Register),
             "不予登记" | "不予许可" => Ok(Self::Deny),
             "补正" => Ok(Self::Supplement),
+            "公告" => Ok(Self::Announcement),
+            "实地查看" => Ok(Self::SiteInspection),
             other => Err(format!(
-                "表单字段模拟结果“{other}”无法识别（可为不予登记、补正或留空）"
+                "表单字段模拟结果“{other}”无法识别（可为不予登记、补正、公告、实地查看或留空）"
             )),
         }
     }
@@ -80,6 +114,7 @@ impl Outcome {
             Self::Register => &["01", "03", "05"],
             Self::Deny => &["01", "04", "05"],
             Self::Supplement => &["01", "02", "01", "03", "05"],
+            Self::Announcement | Self::SiteInspection => &["01", "08", "03", "05"],
         }
     }
 }
@@ -92,7 +127,10 @@ pub fn status_name(code: &str) -> &'static str {
         "03" => "审核通过",
         "04" => "不予登记",
         "05" => "已登簿",
+        "06" => "已撤回",
+        "08" => "特别程序",
         "09" => "不予受理",
+        "16" => "不予撤回",
         "99" => "批处理异常",
         _ => "未知",
     }
@@ -109,6 +147,21 @@ pub struct HistoryEntry {
     pub note: String,
     /// The result file that reported it.
     pub result_file: String,
+}
+
+/// Supplementary materials (补正) the batch job accepted for a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupplementEntry {
+    /// Where the supplement file was moved, e.g. `bzcl/bak/BZ_20261127-000042_….csv`.
+    pub file: String,
+    /// When the batch job read it, `YYYYMMDDHHMMSS`.
+    pub received_at: String,
+    /// 补正说明.
+    pub note: String,
+    /// 附件.
+    pub attachments: Vec<Attachment>,
+    /// SHA-256 of the file's bytes: the same file again is a repeat.
+    pub digest: String,
 }
 
 /// A stored case, as `Handle::case` shows it.
@@ -156,6 +209,16 @@ pub struct Case {
     pub duplicates: u64,
     /// Status changes so far.
     pub history: Vec<HistoryEntry>,
+    /// Whether the case is held at 需补正 until a supplement file arrives.
+    pub waiting_for_supplement: bool,
+    /// 补正 accepted, in the order they were read.
+    pub supplements: Vec<SupplementEntry>,
+    /// 撤回原因, once the case is withdrawn (06); it takes no further step.
+    pub withdrawn: Option<String>,
+    /// Why a withdrawal was refused (16), when one was.
+    pub withdrawal_refused: Option<String>,
+    /// Supplement or withdrawal files that repeated one already acted on.
+    pub repeats: u64,
     #[serde(skip)]
     matter: &'static Matter,
 }
@@ -198,7 +261,18 @@ impl State {
         fail_rate: f64,
         fault: Fault,
     ) -> anyhow::Result<Self> {
-        for folder in [OUTGOING, READ, REJECTED, RESULTS] {
+        for folder in [
+            OUTGOING,
+            READ,
+            REJECTED,
+            RESULTS,
+            SUPPLEMENTS,
+            SUPPLEMENTS_READ,
+            SUPPLEMENTS_REJECTED,
+            WITHDRAWALS,
+            WITHDRAWALS_READ,
+            WITHDRAWALS_REJECTED,
+        ] {
             std::fs::create_dir_all(dir.join(folder))
                 .with_context(|| format!("creating {}", dir.join(folder).display()))?;
         }
@@ -286,6 +360,11 @@ impl State {
             "clqd.csv",
             &export::render(&catalogue::materials_sheet(), Kind::Materials, fault),
         )?;
+        export::publish(
+            &self.dir,
+            "bdqd.csv",
+            &export::render(&catalogue::forms_sheet(), Kind::Forms, fault),
+        )?;
         self.export_register()
     }
 
@@ -299,7 +378,8 @@ impl State {
         Ok(())
     }
 
-    /// One run of the batch job: read waiting case files, move cases along, export.
+    /// One run of the batch job: read waiting case files, move cases along, take
+    /// supplement and withdrawal files, export.
     pub fn run(&mut self, now: Instant) -> anyhow::Result<()> {
         self.stats.runs += 1;
         let mut rows = Vec::new();
@@ -315,6 +395,7 @@ impl State {
                         "",
                         "99",
                         "批处理异常：数据库连接超时，本批次未处理，将于下一批次重新读取",
+                        "",
                         None,
                     ));
                 }
@@ -324,7 +405,15 @@ impl State {
                 }
             }
         }
+        // Steps that fell due are taken first: a withdrawal read in the same run
+        // as the decision comes too late for it (and is refused with a 16 row).
         self.advance(now, &mut rows);
+        for name in self.waiting_in(SUPPLEMENTS, "BZ_")? {
+            self.take_supplement(&name, now)?;
+        }
+        for name in self.waiting_in(WITHDRAWALS, "CH_")? {
+            self.take_withdrawal(&name, &mut rows)?;
+        }
         if std::mem::take(&mut self.register_changed) {
             self.export_register()?;
         }
@@ -336,14 +425,19 @@ impl State {
 
     /// Case files waiting in `sqbj/`, in name order.
     fn waiting(&self) -> anyhow::Result<Vec<String>> {
+        self.waiting_in(OUTGOING, "SQ_")
+    }
+
+    /// Files `<prefix>….csv` waiting in `folder`, in name order.
+    fn waiting_in(&self, folder: &str, prefix: &str) -> anyhow::Result<Vec<String>> {
         let mut names = Vec::new();
-        for entry in std::fs::read_dir(self.dir.join(OUTGOING))? {
+        for entry in std::fs::read_dir(self.dir.join(folder))? {
             let entry = entry?;
             if !entry.file_type()?.is_file() {
                 continue;
             }
             if let Some(name) = entry.file_name().to_str()
-                && name.starts_with("SQ_")
+                && name.starts_with(prefix)
                 && name.ends_with(".csv")
             {
                 names.push(name.to_owned());
@@ -355,6 +449,11 @@ impl State {
 
     /// Moves `sqbj/name` into `folder`, under a fresh name if one is taken.
     fn move_to(&self, name: &str, folder: &str) -> anyhow::Result<String> {
+        self.move_from(OUTGOING, name, folder)
+    }
+
+    /// Moves `from/name` into `folder`, under a fresh name if one is taken.
+    fn move_from(&self, from: &str, name: &str, folder: &str) -> anyhow::Result<String> {
         let mut target = name.to_owned();
         let mut n = 1;
         while self.dir.join(folder).join(&target).exists() {
@@ -362,10 +461,154 @@ impl State {
             n += 1;
         }
         std::fs::rename(
-            self.dir.join(OUTGOING).join(name),
+            self.dir.join(from).join(name),
             self.dir.join(folder).join(&target),
         )?;
         Ok(format!("{folder}/{target}"))
+    }
+
+    /// Refuses the supplement or withdrawal file `from/name`: moved to `from/err/`
+    /// with `<name>.txt` (GBK) giving `reason`.
+    fn refuse(&mut self, from: &str, name: &str, reason: &str) -> anyhow::Result<()> {
+        self.stats.refusals += 1;
+        let moved = self.move_from(from, name, &format!("{from}/err"))?;
+        std::fs::write(
+            self.dir.join(format!("{moved}.txt")),
+            export::gbk(&format!("{moved}：{reason}\r\n")),
+        )?;
+        tracing::info!(file = %name, %reason, "file refused");
+        Ok(())
+    }
+
+    /// 补正: a supplement file for a case held at 需补正 records its files on the
+    /// case and lets it go on; the same file again changes nothing; anything else
+    /// is refused with the reason.
+    fn take_supplement(&mut self, name: &str, now: Instant) -> anyhow::Result<()> {
+        let bytes = std::fs::read(self.dir.join(SUPPLEMENTS).join(name))?;
+        let supplement = match followup::parse_supplement(name, &bytes) {
+            Ok(supplement) => supplement,
+            Err(reason) => return self.refuse(SUPPLEMENTS, name, &reason),
+        };
+        let Some(i) = self.cases.position(&supplement.case_no) else {
+            let reason = format!("平台办件编号{}不存在，无此办件", supplement.case_no);
+            return self.refuse(SUPPLEMENTS, name, &reason);
+        };
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        if self.cases[i].supplements.iter().any(|s| s.digest == digest) {
+            self.stats.repeats += 1;
+            self.cases[i].repeats += 1;
+            self.move_from(SUPPLEMENTS, name, SUPPLEMENTS_READ)?;
+            tracing::info!(case_no = %supplement.case_no, "supplement file repeats one already read");
+            return Ok(());
+        }
+        let case = &self.cases[i];
+        let refusal = if case.withdrawn.is_some() {
+            Some("该办件已撤回，不再接收补正材料".to_owned())
+        } else if !(self.cases.is_held(i) && case.status == Some("02")) {
+            Some(match case.status {
+                Some(code) => format!(
+                    "该办件当前状态为{}（{code}），不在补正期间，补正材料不予接收",
+                    status_name(code)
+                ),
+                None => "该办件尚未受理，不在补正期间，补正材料不予接收".to_owned(),
+            })
+        } else {
+            supplement
+                .attachments
+                .iter()
+                .find(|a| !case.matter.materials.iter().any(|m| m.code == a.material))
+                .map(|a| {
+                    format!(
+                        "材料编码{}不是事项{}（{}）的申请材料",
+                        a.material, case.matter.code, case.matter.name
+                    )
+                })
+        };
+        if let Some(reason) = refusal {
+            return self.refuse(SUPPLEMENTS, name, &reason);
+        }
+        let file = self.move_from(SUPPLEMENTS, name, SUPPLEMENTS_READ)?;
+        self.cases.resume(i, now);
+        self.stats.supplements += 1;
+        let case = &mut self.cases[i];
+        case.waiting_for_supplement = false;
+        case.supplements.push(SupplementEntry {
+            file,
+            received_at: china_now().format("%Y%m%d%H%M%S").to_string(),
+            note: supplement.note,
+            attachments: supplement.attachments,
+            digest,
+        });
+        tracing::info!(case_no = %case.case_no, reference = %case.reference, "supplement received, review resumes");
+        Ok(())
+    }
+
+    /// 撤回: a withdrawal file stops a case not yet decided (a `06` row); a
+    /// decided case keeps its status and the withdrawal is refused (a `16` row
+    /// with the reason); a withdrawn case is withdrawn again without effect.
+    fn take_withdrawal(&mut self, name: &str, rows: &mut Vec<Vec<String>>) -> anyhow::Result<()> {
+        let bytes = std::fs::read(self.dir.join(WITHDRAWALS).join(name))?;
+        let withdrawal = match followup::parse_withdrawal(name, &bytes) {
+            Ok(withdrawal) => withdrawal,
+            Err(reason) => return self.refuse(WITHDRAWALS, name, &reason),
+        };
+        let Some(i) = self.cases.position(&withdrawal.case_no) else {
+            let reason = format!("平台办件编号{}不存在，无此办件", withdrawal.case_no);
+            return self.refuse(WITHDRAWALS, name, &reason);
+        };
+        if self.cases[i].withdrawn.is_some() {
+            self.stats.repeats += 1;
+            self.cases[i].repeats += 1;
+            self.move_from(WITHDRAWALS, name, WITHDRAWALS_READ)?;
+            tracing::info!(case_no = %withdrawal.case_no, "withdrawal file repeats one already read");
+            return Ok(());
+        }
+        let case = &self.cases[i];
+        if let Some(code) = case.status.filter(|c| matches!(*c, "03" | "04" | "05")) {
+            let decision = case
+                .history
+                .iter()
+                .rev()
+                .find(|h| matches!(h.code, "03" | "04"));
+            let when = decision.map(|h| spoken_time(&h.at)).unwrap_or_default();
+            let reason = format!(
+                "不予撤回：本中心已于{when}{}（业务号{}）{}，登记机构已作出决定，申请不能撤回",
+                match decision.map(|h| h.code) {
+                    Some("04") => "决定不予登记",
+                    _ => "审核通过，准予登记",
+                },
+                case.reference,
+                if code == "05" { "，且已办结" } else { "" },
+            );
+            let row = result_row(&case.case_no, &case.reference, "16", &reason, code, None);
+            self.cases[i].withdrawal_refused = Some(reason.clone());
+            rows.push(row);
+            return self.refuse(WITHDRAWALS, name, &reason);
+        }
+        self.move_from(WITHDRAWALS, name, WITHDRAWALS_READ)?;
+        self.cases.stop(i);
+        self.stats.withdrawals += 1;
+        let result_file = self.next_result_name();
+        let case = &mut self.cases[i];
+        let note = format!(
+            "申请人申请撤回（{}），本中心已终止办理，申请材料退回",
+            withdrawal.reason
+        );
+        let row = result_row(&case.case_no, &case.reference, "06", &note, "", None);
+        case.status = Some("06");
+        case.status_name = Some(status_name("06"));
+        case.waiting_for_supplement = false;
+        case.finished = true;
+        case.withdrawn = Some(withdrawal.reason);
+        case.history.push(HistoryEntry {
+            code: "06",
+            at: row[3].clone(),
+            note,
+            result_file,
+        });
+        tracing::info!(case_no = %case.case_no, reference = %case.reference, "case withdrawn");
+        rows.push(row);
+        Ok(())
     }
 
     fn ingest(
@@ -393,6 +636,7 @@ impl State {
                         "",
                         "09",
                         &format!("不予受理：{}", rejection.reason),
+                        "",
                         None,
                     ));
                 }
@@ -425,6 +669,7 @@ impl State {
                     "",
                     "09",
                     &format!("不予受理：{reason}"),
+                    "",
                     None,
                 ));
                 return Ok(());
@@ -481,6 +726,11 @@ impl State {
             issued_certificate: None,
             duplicates: 0,
             history: Vec::new(),
+            waiting_for_supplement: false,
+            supplements: Vec::new(),
+            withdrawn: None,
+            withdrawal_refused: None,
+            repeats: 0,
             matter,
         };
         self.cases
@@ -532,8 +782,20 @@ impl State {
         };
         let result_file = self.next_result_name();
         let finished = self.cases.stepped(i, now);
+        if code == "02" {
+            // 需补正: the case waits for its supplement file.
+            self.cases.hold(i);
+        }
         let case = &mut self.cases[i];
-        let row = result_row(&case.case_no, &case.reference, code, &note, issued.as_ref());
+        let row = result_row(
+            &case.case_no,
+            &case.reference,
+            code,
+            &note,
+            "",
+            issued.as_ref(),
+        );
+        case.waiting_for_supplement = code == "02";
         case.status = Some(code);
         case.status_name = Some(status_name(code));
         case.history.push(HistoryEntry {
@@ -565,6 +827,17 @@ impl State {
                     .find(|m| m.required && m.license.is_none())
                     .map_or("相关材料", |m| m.name);
                 format!("申请材料不齐全，请补正：{missing}")
+            }
+            "08" if case.outcome == Outcome::Announcement => format!(
+                "特别程序（公告）：{}依《不动产登记暂行条例实施细则》第十七条予以公告，公告期间不少于15个工作日，公告期间不计入办理时限",
+                case.matter.name
+            ),
+            "08" => "特别程序（实地查看）：需对申请登记的不动产进行实地查看，已安排查看，实地查看期间不计入办理时限".to_owned(),
+            "03" if case.outcome == Outcome::Announcement => {
+                "公告期满无异议，经审核，符合登记条件，准予登记".to_owned()
+            }
+            "03" if case.outcome == Outcome::SiteInspection => {
+                "经实地查看，不动产现状与申请材料一致，符合登记条件，准予登记".to_owned()
             }
             "03" => "经审核，符合登记条件，准予登记".to_owned(),
             "04" => format!(
@@ -729,12 +1002,21 @@ impl State {
     }
 }
 
-/// A result row: the five result columns and the certificate's (empty without one).
+/// `YYYYMMDDHHMMSS` as a clerk reads it: `2026年11月27日09:31:05`.
+fn spoken_time(at: &str) -> String {
+    onewindow_codes::date::parse_datetime(at)
+        .map(|t| t.format("%Y年%m月%d日%H:%M:%S").to_string())
+        .unwrap_or_else(|_| at.to_owned())
+}
+
+/// A result row: the six result columns (`kept` is 当前状态代码, for `16` rows) and
+/// the certificate's (empty without one).
 fn result_row(
     case_no: &str,
     reference: &str,
     code: &str,
     note: &str,
+    kept: &str,
     certificate: Option<&Certificate>,
 ) -> Vec<String> {
     let mut row = vec![
@@ -743,6 +1025,7 @@ fn result_row(
         code.to_owned(),
         china_now().format("%Y%m%d%H%M%S").to_string(),
         note.to_owned(),
+        kept.to_owned(),
     ];
     match certificate {
         Some(c) => row.extend(c.row()),
