@@ -113,7 +113,7 @@ endpoint = "{}"
         .await
         .unwrap();
     assert!(recorded.passed(), "{}", recorded.render());
-    assert_eq!(recorded.recorded, Some(7), "{}", recorded.render());
+    assert_eq!(recorded.recorded, Some(12), "{}", recorded.render());
     let submitted =
         std::fs::read_to_string(fixtures.path().join("calls/02-submit.expected.json")).unwrap();
     assert!(submitted.contains(r#""ok": "SCJG"#), "{submitted}");
@@ -124,7 +124,7 @@ endpoint = "{}"
         .await
         .unwrap();
     assert!(replayed.passed(), "{}", replayed.render());
-    assert!(replayed.render().contains("8 calls: 8 passed, 0 failed"));
+    assert!(replayed.render().contains("13 calls: 13 passed, 0 failed"));
 
     // A golden file that says something else: the call fails with a diff.
     let golden = fixtures

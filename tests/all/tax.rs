@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use legacy_systems::tax::{self as mock, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
-use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
+use onewindow::model::{
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, LicenseStatus,
+    Party, PartyField,
+};
 use onewindow_tests::Department;
 use onewindow_tests::adapter_test::{self, AdapterTest};
 
@@ -104,6 +107,48 @@ fn adapter_error(err: &CallError) -> &AdapterError {
     }
 }
 
+/// Reads `cases.events` from `cursor` on until the events of `case_no` seen so
+/// far include `status` (the cursor moves on); panics after 15 s.
+async fn events_until(
+    s: &Setup,
+    cursor: &mut Option<String>,
+    seen: &mut Vec<CaseEvent>,
+    case_no: &str,
+    status: CaseStatus,
+) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !seen.iter().any(|e| e.status == status) {
+        assert!(
+            Instant::now() < deadline,
+            "case {case_no} never reached {status:?}: {seen:#?}"
+        );
+        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+        seen.extend(page.events.into_iter().filter(|e| e.case_no == case_no));
+        *cursor = page.next_cursor.or(cursor.take());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[track_caller]
+fn refusal(result: Result<(), CallError>) -> String {
+    match result {
+        Err(CallError::Adapter {
+            error: AdapterError::Refused(reason),
+            ..
+        }) => reason,
+        other => panic!("expected the department's refusal, got {other:?}"),
+    }
+}
+
+fn signed_form() -> Vec<Attachment> {
+    vec![Attachment {
+        material_code: "003".into(),
+        file_name: "纳税人领用发票票种核定表（签章）.pdf".into(),
+        media_type: "application/pdf".into(),
+        content_base64: b"%PDF-1.4 stamped".to_vec(),
+    }]
+}
+
 #[tokio::test]
 async fn the_catalogue_comes_from_the_legacy_system() {
     let s = setup().await;
@@ -132,6 +177,185 @@ async fn the_catalogue_comes_from_the_legacy_system() {
     ] {
         assert!(matters.iter().any(|m| m.name == name), "{name}");
     }
+}
+
+#[tokio::test]
+async fn the_catalogues_matters_carry_their_declared_form_fields() {
+    let s = setup().await;
+    let matters = s.adapter.list_matters().await.unwrap();
+    for matter in &matters {
+        assert!(!matter.form.is_empty(), "{} declares its form", matter.name);
+        assert!(
+            matter
+                .form
+                .iter()
+                .all(|f| f.key != "模拟结果" && f.key != "不予核准原因"),
+            "{}: the mock's test switches are no form fields",
+            matter.name
+        );
+    }
+    let invoices = matters
+        .iter()
+        .find(|m| m.code == mock::INVOICE_APPLICATION)
+        .unwrap();
+    let fields: Vec<_> = invoices
+        .form
+        .iter()
+        .map(|f| (f.key.as_str(), f.required, f.from_party))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("发票种类", false, None),
+            ("单份发票最高开票限额", false, None),
+            ("每月最高领用数量", false, None),
+            ("领用方式", false, None),
+            ("经办人", false, None),
+            ("法定代表人", false, Some(PartyField::LegalRepresentative)),
+        ],
+        "every field of the record has a default at the department"
+    );
+    let FieldKind::Choice { options } = &invoices.form[1].kind else {
+        panic!("单份发票最高开票限额 is a choice: {:?}", invoices.form[1]);
+    };
+    assert_eq!(options, &["一万元", "十万元", "一百万元", "一千万元"]);
+    assert_eq!(invoices.form[2].kind, FieldKind::Text);
+    let record = matters
+        .iter()
+        .find(|m| m.name == "开具个人所得税纳税记录")
+        .unwrap();
+    assert!(
+        record
+            .form
+            .iter()
+            .any(|f| f.kind == FieldKind::Date && f.required)
+    );
+}
+
+#[tokio::test]
+async fn a_case_waits_for_its_supplement_and_goes_on_once_handed_in() {
+    let s = setup().await;
+    let case_no = "20261127-000044";
+    let case = submission(
+        case_no,
+        &new_enterprise(),
+        serde_json::json!({"模拟结果": "补正"}),
+    );
+    s.adapter.submit_case(&case).await.unwrap();
+
+    let (mut cursor, mut seen) = (None, Vec::new());
+    events_until(
+        &s,
+        &mut cursor,
+        &mut seen,
+        case_no,
+        CaseStatus::SupplementRequested,
+    )
+    .await;
+    assert!(seen.last().unwrap().note.contains("请补正"), "{seen:?}");
+    // Held: however many stages pass, the system waits for the materials.
+    tokio::time::sleep(adapter_test::STAGE * 10).await;
+    let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+    assert!(page.events.is_empty(), "{:?}", page.events);
+    assert_eq!(mock_case(&s.mock, case_no).await["status"], "20");
+
+    s.adapter
+        .supplement_case(case_no, &signed_form(), "补交签章的票种核定表")
+        .await
+        .unwrap();
+    s.adapter
+        .supplement_case(case_no, &signed_form(), "补交签章的票种核定表")
+        .await
+        .expect("the same supplement again is accepted");
+    let stored = mock_case(&s.mock, case_no).await;
+    let supplements = stored["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{stored:#}");
+    assert_eq!(supplements[0]["bzsm"], "补交签章的票种核定表");
+    let file = &supplements[0]["fj"][0];
+    assert_eq!(file["clbm"], "003");
+    assert_eq!(file["wjm"], "纳税人领用发票票种核定表（签章）.pdf");
+    assert_eq!(file["lx"], "application/pdf");
+    assert_eq!(file["size"], 16);
+    assert_eq!(stored["repeated_supplements"], 1);
+
+    events_until(&s, &mut cursor, &mut seen, case_no, CaseStatus::Completed).await;
+    let statuses: Vec<_> = seen.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CaseStatus::InReview,
+            CaseStatus::SupplementRequested,
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    assert_eq!(seen[2].note, "补正资料已收到，继续审核");
+    assert!(seen[4].issued.is_some(), "the record is issued after all");
+
+    let mut other = signed_form();
+    other[0].content_base64 = b"%PDF-1.4 another".to_vec();
+    let reason = refusal(s.adapter.supplement_case(case_no, &other, "").await);
+    assert!(reason.contains("未通知补正"), "{reason}");
+    let err = s
+        .adapter
+        .supplement_case("20261127-000999", &signed_form(), "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("20261127-000999")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawn_case_stops_and_a_decided_one_cannot_be_withdrawn() {
+    let s = setup().await;
+    let (withdrawn, decided) = ("20261127-000045", "20261127-000046");
+    let case = submission(withdrawn, &new_enterprise(), serde_json::json!({}));
+    s.adapter.submit_case(&case).await.unwrap();
+    s.adapter
+        .withdraw_case(withdrawn, "纳税人决定暂不申领发票")
+        .await
+        .unwrap();
+    s.adapter
+        .withdraw_case(withdrawn, "纳税人决定暂不申领发票")
+        .await
+        .expect("withdrawing a withdrawn case succeeds");
+    let stored = mock_case(&s.mock, withdrawn).await;
+    assert_eq!(stored["status"], "60");
+    assert_eq!(stored["withdrawal"]["chyy"], "纳税人决定暂不申领发票");
+    let steps_when_withdrawn = stored["history"].as_array().unwrap().len();
+
+    // The other case runs to its end meanwhile; the withdrawn one takes no step.
+    let other = submission(decided, "91330122704218653L", serde_json::json!({}));
+    s.adapter.submit_case(&other).await.unwrap();
+    let (mut cursor, mut seen) = (None, Vec::new());
+    events_until(&s, &mut cursor, &mut seen, decided, CaseStatus::Completed).await;
+    let stored = mock_case(&s.mock, withdrawn).await;
+    assert_eq!(stored["status"], "60");
+    assert_eq!(
+        stored["history"].as_array().unwrap().len(),
+        steps_when_withdrawn
+    );
+    assert!(stored["issued_record"].is_null());
+
+    let reason = refusal(s.adapter.withdraw_case(decided, "纳税人改变主意").await);
+    assert!(reason.contains("不能撤回"), "{reason}");
+    assert_eq!(
+        mock_case(&s.mock, decided).await["status"],
+        "50",
+        "the decided case keeps its status"
+    );
+    let err = s
+        .adapter
+        .withdraw_case("20261127-000999", "纳税人决定暂不申领发票")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(_)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ async fn push_changes(app: Arc<App<State>>, push: Push) {
             let state = app.state();
             let (page, _) = state.changes(pushed, 50);
             let Some(last) = page.last() else { continue };
-            pushed = last.xh;
+            pushed = crate::common::cases::Numbered::number(last);
             operations::notification(page)
         };
         push.send(&client, "text/xml; charset=GBK", body).await;

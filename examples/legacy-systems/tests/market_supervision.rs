@@ -156,7 +156,33 @@ async fn changes_until_done(
     handle: &Handle,
     ptbjbh: &str,
 ) -> Vec<Element> {
+    changes_until(client, handle, ptbjbh, "06").await
+}
+
+/// Polls `CXBJZT` until the case's latest change is `ztdm` and returns its changes.
+async fn changes_until(
+    client: &reqwest::Client,
+    handle: &Handle,
+    ptbjbh: &str,
+    ztdm: &str,
+) -> Vec<Element> {
     let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let mine = changes_of(client, handle, ptbjbh).await;
+        if mine.last().is_some_and(|zt| text(zt, "ZTDM") == ztdm) {
+            return mine;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "case {ptbjbh} never reached {ztdm}: {mine:#?}"
+        );
+        tokio::time::sleep(STAGE / 3).await;
+    }
+}
+
+/// Every `ZT` of the case so far, read page by page from the start; every other
+/// record of the log (`ZZBG`) keeps the sequence.
+async fn changes_of(client: &reqwest::Client, handle: &Handle, ptbjbh: &str) -> Vec<Element> {
     let mut after = 0;
     let mut mine = Vec::new();
     loop {
@@ -167,25 +193,39 @@ async fn changes_until_done(
         )
         .await;
         assert_code(&answer, "0000");
-        let page = answer.find("ZTLB").unwrap();
-        for zt in page.find_all("ZT") {
-            let xh: u64 = text(zt, "XH").parse().unwrap();
+        for record in &answer.find("ZTLB").unwrap().children {
+            let xh: u64 = text(record, "XH").parse().unwrap();
             assert!(xh > after, "XH {xh} not after {after}");
             after = xh;
-            if text(zt, "PTBJBH") == ptbjbh {
-                mine.push(zt.clone());
+            if record.name == "ZT" && text(record, "PTBJBH") == ptbjbh {
+                mine.push(record.clone());
             }
         }
         assert_eq!(text(&answer, "ZDXH"), after.to_string());
-        if mine.last().is_some_and(|zt| text(zt, "ZTDM") == "06") {
+        if text(&answer, "SFYHY") == "0" {
             return mine;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "case {ptbjbh} never finished: {mine:#?}"
-        );
-        tokio::time::sleep(STAGE / 3).await;
     }
+}
+
+async fn mock_case(client: &reqwest::Client, handle: &Handle, ptbjbh: &str) -> serde_json::Value {
+    client
+        .get(format!("http://{}/_mock/cases/{ptbjbh}", handle.addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A `BJBZ` for the case `ptbjbh` with one file for material `clbm`.
+fn bjbz(ptbjbh: &str, clbm: &str, content: &str) -> String {
+    format!(
+        "<BJBZ xmlns=\"http://djzc.scjgj.gov.cn/ws\"><PTBJBH>{ptbjbh}</PTBJBH>\
+         <BZSM>补交全体股东签字的章程</BZSM>\
+         <FJXX><FJ CLBM=\"{clbm}\" WJM=\"公司章程（签字版）.pdf\" LX=\"application/pdf\">{content}</FJ></FJXX></BJBZ>"
+    )
 }
 
 fn codes(changes: &[Element]) -> Vec<&str> {
@@ -396,17 +436,164 @@ async fn refusal_and_correction_paths() {
     assert!(refusal.iter().all(|zt| zt.find("ZZ").is_none()));
     assert!(text(&refusal[1], "BLYJ").contains("不予许可"));
 
+    // The case waits at 03 for the materials, however many stages pass.
+    let waiting = changes_until(&client, &handle, "C-1", "03").await;
+    assert_eq!(codes(&waiting), ["02", "03"]);
+    assert!(text(&waiting[1], "BLYJ").starts_with("申请材料不齐全，请补正："));
+    tokio::time::sleep(STAGE * 5).await;
+    assert_eq!(
+        codes(&changes_of(&client, &handle, "C-1").await),
+        ["02", "03"]
+    );
+
+    // Materials the matter does not have, a case that was not asked, and an unknown case.
+    let wrong = call(&client, &handle, &bjbz("C-1", "099", "JVBERi0xLjQK")).await;
+    assert_code(&wrong, "1001");
+    assert!(text(&wrong, "FHXX").contains("099"), "{wrong:#?}");
+    let not_asked = call(&client, &handle, &bjbz("R-1", "002", "JVBERi0xLjQK")).await;
+    assert_code(&not_asked, "3001");
+    assert!(
+        text(&not_asked, "FHXX").contains("未要求补正"),
+        "{not_asked:#?}"
+    );
+    let unknown = call(&client, &handle, &bjbz("X-9", "002", "JVBERi0xLjQK")).await;
+    assert_code(&unknown, "2001");
+    let empty = call(&client, &handle, "<BJBZ><PTBJBH>C-1</PTBJBH><FJXX/></BJBZ>").await;
+    assert_code(&empty, "1001");
+
+    let handed_in = call(&client, &handle, &bjbz("C-1", "002", "JVBERi0xLjQK")).await;
+    assert_code(&handed_in, "0000");
+    assert!(text(&handed_in, "FHXX").contains("继续审查"));
+    // The same files again: accepted, nothing happens twice.
+    let again = call(&client, &handle, &bjbz("C-1", "002", "JVBERi0xLjQK")).await;
+    assert_code(&again, "0000");
+    assert!(text(&again, "FHXX").contains("未重复处理"));
+    // Other files, after review resumed, are not a supplement any more.
+    let other = call(&client, &handle, &bjbz("C-1", "002", "JVBERi0xLjUK")).await;
+    assert_code(&other, "3001");
+
     let correction = changes_until_done(&client, &handle, "C-1").await;
     assert_eq!(codes(&correction), ["02", "03", "02", "04", "06"]);
+    assert_eq!(text(&correction[2], "BLYJ"), "补正材料已收到，继续审查");
     let license = correction[4].find("ZZ").unwrap();
     assert_eq!(text(license, "TYSHXYDM"), own_code);
     assert_eq!(text(license, "QYMC"), "桐庐新设科技有限公司");
+    let case = mock_case(&client, &handle, "C-1").await;
+    assert_eq!(case["supplements"].as_array().unwrap().len(), 1);
+    assert_eq!(case["supplements"][0]["note"], "补交全体股东签字的章程");
+    assert_eq!(case["supplements"][0]["attachments"][0]["material"], "002");
+    assert_eq!(case["supplements"][0]["attachments"][0]["size"], 9);
+    assert_eq!(case["repeated_supplements"], 1);
 
     // Registered now, so a second 设立登记 under the same code is refused by the rules.
     let twice = bjsb("C-2", SETUP, "2", &own_code, "桐庐新设科技有限公司", &[]);
     let answer = call(&client, &handle, &twice).await;
     assert_code(&answer, "3001");
     assert!(text(&answer, "FHXX").contains("已登记"));
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn withdrawals_stop_undecided_cases_and_decided_ones_refuse() {
+    let (handle, client) = start().await;
+    let person = ("1", "330122199203154321", "李四");
+    for ptbjbh in ["W-1", "W-2"] {
+        let request = bjsb(ptbjbh, SETUP, person.0, person.1, person.2, &[]);
+        assert_code(&call(&client, &handle, &request).await, "0000");
+    }
+    let withdraw = |ptbjbh: &str| {
+        format!("<BJCH><PTBJBH>{ptbjbh}</PTBJBH><CHYY>申请人决定暂缓设立</CHYY></BJCH>")
+    };
+    let withdrawn = call(&client, &handle, &withdraw("W-1")).await;
+    assert_code(&withdrawn, "0000");
+    assert_code(&call(&client, &handle, &withdraw("W-1")).await, "0000");
+
+    let decided = changes_until_done(&client, &handle, "W-2").await;
+    assert_eq!(codes(&decided), ["02", "04", "06"]);
+    let refused = call(&client, &handle, &withdraw("W-2")).await;
+    assert_code(&refused, "3001");
+    assert!(text(&refused, "FHXX").contains("不能撤回"), "{refused:#?}");
+    assert_code(&call(&client, &handle, &withdraw("X-9")).await, "2001");
+    let no_reason = call(&client, &handle, "<BJCH><PTBJBH>W-1</PTBJBH></BJCH>").await;
+    assert_code(&no_reason, "1001");
+
+    // W-1 took no step after its withdrawal, and CXBJZT never reported one.
+    tokio::time::sleep(STAGE * 5).await;
+    assert!(changes_of(&client, &handle, "W-1").await.len() <= 1);
+    let case = mock_case(&client, &handle, "W-1").await;
+    assert_eq!(case["status"], "08");
+    assert_eq!(case["status_name"], "已撤回");
+    assert_eq!(case["withdrawal"]["reason"], "申请人决定暂缓设立");
+    let last = case["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["ztdm"].clone(), last["xh"].clone()),
+        ("08".into(), serde_json::Value::Null)
+    );
+    let supplement = call(&client, &handle, &bjbz("W-1", "002", "JVBERi0xLjQK")).await;
+    assert_code(&supplement, "3001");
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_hearing_is_a_special_procedure_between_two_reviews() {
+    let (handle, client) = start().await;
+    let request = bjsb(
+        "H-1",
+        SETUP,
+        "1",
+        "330122199203154321",
+        "李四",
+        &[("模拟结果", "听证")],
+    );
+    assert_code(&call(&client, &handle, &request).await, "0000");
+    let changes = changes_until_done(&client, &handle, "H-1").await;
+    assert_eq!(codes(&changes), ["02", "07", "02", "04", "06"]);
+    assert!(text(&changes[1], "BLYJ").contains("听证"));
+    assert_eq!(text(&changes[2], "BLYJ"), "听证程序结束，恢复审查");
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn license_changes_are_logged_beside_the_cases() {
+    let (handle, client) = start().await;
+    let code = |body: &str| format!("{body}{}", credit_code::check_char(body).unwrap());
+    let bees = code("91330122704218653");
+    let shop = code("91330122MA2E5TA8L");
+    let change = |number: &str, zzzt: &str| {
+        format!(
+            "<ZZZTBG><ZZBH>{number}</ZZBH><ZZZT>{zzzt}</ZZZT><BGYY>股东会决议解散，注销登记已核准</BGYY></ZZZTBG>"
+        )
+    };
+    assert_code(&call(&client, &handle, &change(&shop, "3")).await, "0000");
+    assert!(handle.revoke_license(&bees));
+    // Again, or into another status once ended: the first is a no-op, the second refused.
+    assert_code(&call(&client, &handle, &change(&shop, "3")).await, "0000");
+    assert_code(&call(&client, &handle, &change(&shop, "2")).await, "3001");
+    assert_code(&call(&client, &handle, &change(&shop, "1")).await, "1001");
+    assert_code(
+        &call(&client, &handle, &change("91330122MA2H1234XM", "2")).await,
+        "2001",
+    );
+
+    let answer = call(&client, &handle, "<CXBJZT><QSXH>0</QSXH></CXBJZT>").await;
+    let changes: Vec<&Element> = answer.find("ZTLB").unwrap().find_all("ZZBG").collect();
+    assert_eq!(changes.len(), 2, "{answer:#?}");
+    assert_eq!(
+        (
+            text(changes[0], "XH"),
+            text(changes[0], "ZZBH"),
+            text(changes[0], "ZZZT")
+        ),
+        ("1", shop.as_str(), "3")
+    );
+    assert_eq!(text(changes[0], "BGYY"), "股东会决议解散，注销登记已核准");
+    assert_eq!(text(changes[0].find("ZZ").unwrap(), "ZZZT"), "3");
+    assert_eq!(
+        (text(changes[1], "XH"), text(changes[1], "ZZZT")),
+        ("2", "2")
+    );
+    assert!(text(changes[1], "BGYY").contains("吊销"));
+    assert!(text(changes[1], "BGSJ").ends_with('秒'));
     handle.shutdown().await;
 }
 

@@ -247,6 +247,16 @@ fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
 
 /// Polls `BJZT` until the case has reached 50 and returns its changes (as `zt.N.` prefixes' lines).
 async fn changes_until_done(client: &reqwest::Client, handle: &Handle, ptbjbh: &str) -> Vec<Lines> {
+    changes_until(client, handle, ptbjbh, "50").await
+}
+
+/// Polls `BJZT` until the case's latest change is `ztdm` and returns its changes.
+async fn changes_until(
+    client: &reqwest::Client,
+    handle: &Handle,
+    ptbjbh: &str,
+    ztdm: &str,
+) -> Vec<Lines> {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     let mut after = 0_u64;
     let mut mine = Vec::new();
@@ -279,7 +289,7 @@ async fn changes_until_done(client: &reqwest::Client, handle: &Handle, ptbjbh: &
             }
         }
         assert_eq!(get(&answer, "xyb"), after.to_string());
-        if mine.last().is_some_and(|c| get(c, "ztdm") == "50") {
+        if mine.last().is_some_and(|c| get(c, "ztdm") == ztdm) {
             return mine;
         }
         assert!(
@@ -292,6 +302,21 @@ async fn changes_until_done(client: &reqwest::Client, handle: &Handle, ptbjbh: &
 
 fn codes(changes: &[Lines]) -> Vec<&str> {
     changes.iter().map(|c| get(c, "ztdm")).collect()
+}
+
+/// A `BJBZ` for the case `ptbjbh` with one file for material `clbm`.
+fn bjbz<'a>(ptbjbh: &'a str, clbm: &'a str, content: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("jylx", "BJBZ"),
+        ("qdbs", "YWTB"),
+        ("ptbjbh", ptbjbh),
+        ("bzsm", "补交签章的票种核定表"),
+        ("fj.ts", "1"),
+        ("fj.1.clbm", clbm),
+        ("fj.1.wjm", "票种核定表（签章）.pdf"),
+        ("fj.1.lx", "application/pdf"),
+        ("fj.1.nr", content),
+    ]
 }
 
 #[tokio::test]
@@ -364,6 +389,35 @@ async fn catalogue_pages_realistic_matters_in_gbk() {
     assert_eq!(get(&whole, &key("cl.1.zzlx")), "营业执照");
     assert_eq!(get(&whole, &key("cl.2.mc")), "经办人身份证件");
     assert_eq!(get(&whole, &key("cl.2.zzlx")), "居民身份证");
+    // The form: what the 发票领用 record is made of, each with its default.
+    let fields: usize = get(&whole, &key("bd.ts")).parse().unwrap();
+    let form: Vec<(&str, &str, &str)> = (1..=fields)
+        .map(|k| {
+            (
+                get(&whole, &key(&format!("bd.{k}.mc"))),
+                get(&whole, &key(&format!("bd.{k}.lx"))),
+                get(&whole, &key(&format!("bd.{k}.bt"))),
+            )
+        })
+        .collect();
+    assert_eq!(
+        form,
+        [
+            ("发票种类", "XZ", "N"),
+            ("单份发票最高开票限额", "XZ", "N"),
+            ("每月最高领用数量", "WB", "N"),
+            ("领用方式", "XZ", "N"),
+            ("经办人", "WB", "N"),
+            ("法定代表人", "WB", "N"),
+        ]
+    );
+    assert_eq!(get(&whole, &key("bd.1.xx.ts")), "3");
+    assert_eq!(
+        get(&whole, &key("bd.1.xx.1.z")),
+        "数电发票（增值税普通发票）"
+    );
+    assert_eq!(get(&whole, &key("bd.6.ly")), "FDDBR");
+    assert!(!whole.values().any(|v| v == "模拟结果"));
     let names: Vec<&str> = (1..=total)
         .map(|i| get(&whole, &format!("sx.{i}.mc")))
         .collect();
@@ -671,9 +725,48 @@ async fn denial_and_supplement_paths() {
     assert!(denial.iter().all(|c| !c.contains_key("ly.zzbh")));
     assert!(get(&denial[1], "blyj").contains("不予核准"));
 
+    // The case waits at 20 for the materials, however many stages pass.
+    let waiting = changes_until(&client, &handle, "S-1", "20").await;
+    assert!(get(&waiting[1], "blyj").contains("请补正"));
+    tokio::time::sleep(STAGE * 5).await;
+    assert_eq!(mock_case(&client, &handle, "S-1").await["status"], "20");
+
+    let wrong = call(&client, &handle, &bjbz("S-1", "099", "JVBERi0xLjQK")).await;
+    assert_code(&wrong, "1002");
+    assert!(get(&wrong, "fhxx").contains("099"));
+    let not_asked = call(&client, &handle, &bjbz("D-1", "003", "JVBERi0xLjQK")).await;
+    assert_code(&not_asked, "3003");
+    assert!(get(&not_asked, "fhxx").contains("未通知补正"));
+    assert_code(
+        &call(&client, &handle, &bjbz("X-9", "003", "JVBERi0xLjQK")).await,
+        "2001",
+    );
+    assert_code(
+        &call(
+            &client,
+            &handle,
+            &[("jylx", "BJBZ"), ("qdbs", "YWTB"), ("ptbjbh", "S-1")],
+        )
+        .await,
+        "1001",
+    );
+
+    let handed_in = call(&client, &handle, &bjbz("S-1", "003", "JVBERi0xLjQK")).await;
+    assert_code(&handed_in, "0");
+    let again = call(&client, &handle, &bjbz("S-1", "003", "JVBERi0xLjQK")).await;
+    assert_code(&again, "0");
+    assert!(get(&again, "fhxx").contains("未重复处理"));
+    let other = call(&client, &handle, &bjbz("S-1", "003", "JVBERi0xLjUK")).await;
+    assert_code(&other, "3003");
+
     let supplement = changes_until_done(&client, &handle, "S-1").await;
     assert_eq!(codes(&supplement), ["10", "20", "10", "30", "50"]);
-    assert!(get(&supplement[1], "blyj").contains("请补正"));
+    assert_eq!(get(&supplement[2], "blyj"), "补正资料已收到，继续审核");
+    let case = mock_case(&client, &handle, "S-1").await;
+    assert_eq!(case["supplements"][0]["bzsm"], "补交签章的票种核定表");
+    assert_eq!(case["supplements"][0]["fj"][0]["clbm"], "003");
+    assert_eq!(case["supplements"][0]["fj"][0]["size"], 9);
+    assert_eq!(case["repeated_supplements"], 1);
     // A seeded taxpayer gets a further record beside its existing one.
     assert_eq!(
         get(&supplement[4], "ly.nsrmc"),
@@ -689,6 +782,57 @@ async fn denial_and_supplement_paths() {
 
     let limit = changes_until_done(&client, &handle, "S-2").await;
     assert_eq!(codes(&limit), ["10", "40", "50"]);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn withdrawals_stop_undecided_cases_and_decided_ones_refuse() {
+    let (handle, client) = start().await;
+    let seeded = code_of("91330122MA2H3G0K1");
+    for ptbjbh in ["W-1", "W-2"] {
+        let request = bjsb(
+            ptbjbh,
+            INVOICES,
+            &seeded,
+            "杭州富春山水民宿管理有限公司",
+            &[],
+        );
+        assert_code(&call(&client, &handle, &pairs(&request)).await, "0");
+    }
+    let withdraw = |ptbjbh: &'static str| {
+        [
+            ("jylx", "BJCH"),
+            ("qdbs", "YWTB"),
+            ("ptbjbh", ptbjbh),
+            ("chyy", "纳税人决定暂不申领"),
+        ]
+    };
+    assert_code(&call(&client, &handle, &withdraw("W-1")).await, "0");
+    let again = call(&client, &handle, &withdraw("W-1")).await;
+    assert_code(&again, "0");
+    assert!(get(&again, "fhxx").contains("此前已撤回"));
+
+    let decided = changes_until_done(&client, &handle, "W-2").await;
+    assert_eq!(codes(&decided), ["10", "30", "50"]);
+    let refused = call(&client, &handle, &withdraw("W-2")).await;
+    assert_code(&refused, "3003");
+    assert!(get(&refused, "fhxx").contains("不能撤回"), "{refused:#?}");
+    assert_code(&call(&client, &handle, &withdraw("X-9")).await, "2001");
+    let no_reason = call(
+        &client,
+        &handle,
+        &[("jylx", "BJCH"), ("qdbs", "YWTB"), ("ptbjbh", "W-1")],
+    )
+    .await;
+    assert_code(&no_reason, "1001");
+
+    tokio::time::sleep(STAGE * 5).await;
+    let case = mock_case(&client, &handle, "W-1").await;
+    assert_eq!(case["status"], "60");
+    assert_eq!(case["status_name"], "已撤回");
+    assert_eq!(case["withdrawal"]["chyy"], "纳税人决定暂不申领");
+    assert!(case["history"].as_array().unwrap().len() <= 2);
+    assert!(case["issued_record"].is_null());
     handle.shutdown().await;
 }
 

@@ -8,8 +8,9 @@ use std::mem;
 use onewindow_sdk::codes::chrono::{DateTime, Datelike as _, FixedOffset, Timelike as _};
 use onewindow_sdk::codes::{credit_code, date};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License, LicenseStatus,
-    Material, Matter, MatterKind, Organization, Party,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, Event, EventPage, Field,
+    FieldKind, FormField, License, LicenseEvent, LicenseStatus, Material, Matter, MatterKind,
+    Organization, Party, PartyField,
 };
 
 use crate::soap::{Answer, Document, Envelope, Record, Shape};
@@ -25,6 +26,8 @@ const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
 
 static CXSXQD_ANSWER: Shape = answer_shape("CXSXQDResponse", &["FHDM", "FHXX"]);
 static BJSB_ANSWER: Shape = answer_shape("BJSBResponse", &["FHDM", "FHXX", "YWLSH"]);
+static BJBZ_ANSWER: Shape = answer_shape("BJBZResponse", &["FHDM", "FHXX"]);
+static BJCH_ANSWER: Shape = answer_shape("BJCHResponse", &["FHDM", "FHXX"]);
 static CXBJZT_ANSWER: Shape = answer_shape("CXBJZTResponse", &["FHDM", "FHXX", "ZDXH", "SFYHY"]);
 static CXZZ_ANSWER: Shape = answer_shape("CXZZResponse", &["FHDM", "FHXX"]);
 static YZZZ_ANSWER: Shape = answer_shape("YZZZResponse", &["FHDM", "FHXX"]);
@@ -44,11 +47,23 @@ static CL: Shape = Shape {
     key: Some("CLBM"),
     fields: &["CLBM", "CLMC", "SFBX", "ZZLX"],
 };
+/// 表单字段 of a 事项.
+static ZD: Shape = Shape {
+    name: "ZD",
+    key: Some("ZDMC"),
+    fields: &["ZDMC", "ZDBQ", "ZDLX", "KXZ", "SFBT", "SJLY"],
+};
 /// 状态变化 of a case.
 static ZT: Shape = Shape {
     name: "ZT",
     key: Some("PTBJBH"),
     fields: &["XH", "PTBJBH", "YWLSH", "ZTDM", "BLSJ", "BLYJ"],
+};
+/// 证照变更: a license's status changed (吊销, 注销).
+static ZZBG: Shape = Shape {
+    name: "ZZBG",
+    key: Some("ZZBH"),
+    fields: &["XH", "ZZBH", "ZZZT", "BGSJ", "BGYY"],
 };
 /// 证照.
 static ZZ: Shape = Shape {
@@ -84,6 +99,39 @@ const CASE_STATUSES: &[(&str, CaseStatus)] = &[
     ("04", CaseStatus::Approved),
     ("05", CaseStatus::Denied),
     ("06", CaseStatus::Completed),
+    ("07", CaseStatus::SpecialProcedure), // 特别程序: 听证, 专家评审, 检验检测…
+];
+
+/// 字段类型 (ZDLX) of a form field; `XZ` (选择) lists its options in `KXZ`.
+#[derive(Clone, Copy)]
+enum FieldType {
+    Text,
+    Date,
+    Number,
+    Choice,
+    IdNumber,
+    CreditCode,
+    Address,
+}
+
+const FIELD_TYPES: &[(&str, FieldType)] = &[
+    ("WB", FieldType::Text),
+    ("RQ", FieldType::Date),
+    ("SZ", FieldType::Number),
+    ("XZ", FieldType::Choice),
+    ("SFZ", FieldType::IdNumber),
+    ("XYDM", FieldType::CreditCode),
+    ("DZ", FieldType::Address),
+];
+
+/// 数据来源 (SJLY): the applicant's basic detail a form field is filled from.
+const FIELD_SOURCES: &[(&str, PartyField)] = &[
+    ("MC", PartyField::Name),
+    ("ZJHM", PartyField::IdNumber),
+    ("XYDM", PartyField::CreditCode),
+    ("ZS", PartyField::Address),
+    ("LXDH", PartyField::Phone),
+    ("FDDBR", PartyField::LegalRepresentative),
 ];
 
 const LICENSE_STATUSES: &[(&str, LicenseStatus)] = &[
@@ -115,10 +163,16 @@ pub fn parse_catalogue(answer: &Answer<'_>) -> Result<Vec<Matter>, AdapterError>
     let document = Document::answer("CXSXQD", answer)?;
     let mut matters = Vec::new();
     let mut materials = Vec::new();
-    document.read(&[&CXSXQD_ANSWER, &SX, &CL], |record| {
+    let mut form = Vec::new();
+    document.read(&[&CXSXQD_ANSWER, &SX, &CL, &ZD], |record| {
         match record.name() {
             "CL" => materials.push(material(record)?),
-            "SX" => matters.push(matter(record, mem::take(&mut materials))?),
+            "ZD" => form.push(form_field(record)?),
+            "SX" => matters.push(matter(
+                record,
+                mem::take(&mut materials),
+                mem::take(&mut form),
+            )?),
             _ => outcome(record)?,
         }
         Ok(())
@@ -195,6 +249,80 @@ pub fn parse_submission(answer: &Answer<'_>) -> Result<String, AdapterError> {
     Ok(reference)
 }
 
+/// The `BJBZ` request: the supplementary materials (补正) of case `case_no`, with
+/// the clerk's `note` as the 补正说明.
+pub fn supplement_request(
+    case_no: &str,
+    attachments: &[Attachment],
+    note: &str,
+) -> Result<Vec<u8>, AdapterError> {
+    let case_no = case_number(case_no, "BJBZ")?;
+    let mut envelope = Envelope::new("BJBZ");
+    envelope
+        .leaf("PTBJBH", case_no)
+        .leaf("BZSM", note)
+        .start("FJXX", &[]);
+    for file in attachments {
+        let attributes = [
+            ("CLBM", file.material_code.as_str()),
+            ("WJM", &file.file_name),
+            ("LX", &file.media_type),
+        ];
+        envelope
+            .start("FJ", &attributes)
+            .base64(&file.content)
+            .end("FJ");
+    }
+    envelope.end("FJXX");
+    envelope.finish()
+}
+
+/// Reads the answer to `BJBZ`: taken (again, or for the first time), or the
+/// department's reason why not.
+pub fn parse_supplement(answer: &Answer<'_>) -> Result<(), AdapterError> {
+    acknowledgement("BJBZ", &BJBZ_ANSWER, answer)
+}
+
+/// The `BJCH` request: withdraws case `case_no` for `reason` (撤回原因).
+pub fn withdrawal_request(case_no: &str, reason: &str) -> Result<Vec<u8>, AdapterError> {
+    let case_no = case_number(case_no, "BJCH")?;
+    if reason.trim().is_empty() {
+        return Err(AdapterError::Invalid(format!(
+            "撤回办件{case_no}须说明撤回原因：县市场监督管理局的系统不受理没有撤回原因（CHYY）的撤回申请"
+        )));
+    }
+    let mut envelope = Envelope::new("BJCH");
+    envelope.leaf("PTBJBH", case_no).leaf("CHYY", reason.trim());
+    envelope.finish()
+}
+
+/// Reads the answer to `BJCH`: withdrawn (now or before), or the department's
+/// reason why not (it has decided).
+pub fn parse_withdrawal(answer: &Answer<'_>) -> Result<(), AdapterError> {
+    acknowledgement("BJCH", &BJCH_ANSWER, answer)
+}
+
+/// A case number that can go into a request, trimmed.
+fn case_number<'a>(case_no: &'a str, op: &str) -> Result<&'a str, AdapterError> {
+    let trimmed = case_no.trim();
+    if trimmed.is_empty() {
+        return Err(AdapterError::Invalid(format!(
+            "cannot send {op} without a case number"
+        )));
+    }
+    Ok(trimmed)
+}
+
+/// Reads an answer that carries nothing but its outcome.
+fn acknowledgement(
+    op: &str,
+    root: &'static Shape,
+    answer: &Answer<'_>,
+) -> Result<(), AdapterError> {
+    let document = Document::answer(op, answer)?;
+    document.read(&[root], |record| outcome(record))
+}
+
 /// The `CXBJZT` request for the changes after `cursor` (none: from the beginning).
 pub fn events_request(cursor: Option<&str>) -> Result<Vec<u8>, AdapterError> {
     let after = cursor.unwrap_or("0");
@@ -213,7 +341,7 @@ pub fn parse_events(answer: &Answer<'_>) -> Result<EventPage, AdapterError> {
     let document = Document::answer("CXBJZT", answer)?;
     let mut next_cursor = None;
     let mut more = false;
-    let events = case_events(&document, &CXBJZT_ANSWER, |record| {
+    let events = events(&document, &CXBJZT_ANSWER, |record| {
         outcome(record)?;
         let last = record.require("ZDXH", "最大序号")?;
         if !is_sequence_number(last) {
@@ -224,16 +352,16 @@ pub fn parse_events(answer: &Answer<'_>) -> Result<EventPage, AdapterError> {
         Ok(())
     })?;
     Ok(EventPage {
-        events: events.into_iter().map(Into::into).collect(),
+        events,
         next_cursor,
         more,
     })
 }
 
-/// Turns a pushed `BJZTTZ` notification into case events.
-pub fn parse_notification(body: &[u8], content_type: &str) -> Result<Vec<CaseEvent>, AdapterError> {
+/// Turns a pushed `BJZTTZ` notification into events: case changes and license changes.
+pub fn parse_notification(body: &[u8], content_type: &str) -> Result<Vec<Event>, AdapterError> {
     let document = Document::notification(body, content_type)?;
-    case_events(&document, &BJZTTZ, |_| Ok(()))
+    events(&document, &BJZTTZ, |_| Ok(()))
 }
 
 /// The `CXZZ` request for the licenses of the organization with `credit_code`.
@@ -373,7 +501,11 @@ fn outcome(answer: &Record<'_, '_>) -> Result<(), AdapterError> {
     }
 }
 
-fn matter(sx: &Record<'_, '_>, materials: Vec<Material>) -> Result<Matter, AdapterError> {
+fn matter(
+    sx: &Record<'_, '_>,
+    materials: Vec<Material>,
+    form: Vec<FormField>,
+) -> Result<Matter, AdapterError> {
     let legal_days = number(sx, "FDBJSX", "法定办结时限")?;
     let promised_days = number(sx, "CNBJSX", "承诺办结时限")?;
     if promised_days > legal_days {
@@ -393,7 +525,47 @@ fn matter(sx: &Record<'_, '_>, materials: Vec<Material>) -> Result<Matter, Adapt
         fee: sx.require("SFBZ", "收费标准")?.to_owned(),
         conditions: sx.require("SLTJ", "受理条件")?.to_owned(),
         materials,
-        form: Vec::new(),
+        form,
+    })
+}
+
+fn form_field(zd: &Record<'_, '_>) -> Result<FormField, AdapterError> {
+    let kind = match coded(zd, "ZDLX", "字段类型", FIELD_TYPES)? {
+        FieldType::Text => FieldKind::Text,
+        FieldType::Date => FieldKind::Date,
+        FieldType::Number => FieldKind::Number,
+        FieldType::IdNumber => FieldKind::IdNumber,
+        FieldType::CreditCode => FieldKind::CreditCode,
+        FieldType::Address => FieldKind::Address,
+        FieldType::Choice => {
+            let listed = zd.require("KXZ", "可选值")?;
+            let options: Vec<String> = listed
+                .split('|')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if options.is_empty() {
+                return Err(zd.unexpected(
+                    "KXZ",
+                    "可选值",
+                    listed,
+                    "options separated by |, e.g. 正本|副本",
+                ));
+            }
+            FieldKind::Choice(options)
+        }
+    };
+    let from_party = match zd.get("SJLY") {
+        None => None,
+        Some(_) => Some(coded(zd, "SJLY", "数据来源", FIELD_SOURCES)?),
+    };
+    Ok(FormField {
+        key: zd.require("ZDMC", "字段名称")?.to_owned(),
+        label: zd.require("ZDBQ", "显示标签")?.to_owned(),
+        kind,
+        required: flag(zd, "SFBT", "是否必填")?,
+        from_party,
     })
 }
 
@@ -406,23 +578,61 @@ fn material(cl: &Record<'_, '_>) -> Result<Material, AdapterError> {
     })
 }
 
-/// Reads the `ZT` records under `root`, each with the `ZZ` it holds; `on_root` reads the root.
-fn case_events(
+/// Reads the `ZT` and `ZZBG` records under `root` in order, each with the `ZZ` it
+/// holds; `on_root` reads the root.
+fn events(
     document: &Document,
     root: &'static Shape,
     mut on_root: impl FnMut(&Record<'_, '_>) -> Result<(), AdapterError>,
-) -> Result<Vec<CaseEvent>, AdapterError> {
+) -> Result<Vec<Event>, AdapterError> {
     let mut events = Vec::new();
-    let mut issued = None;
-    document.read(&[root, &ZT, &ZZ], |record| {
+    let mut held = None;
+    document.read(&[root, &ZT, &ZZBG, &ZZ], |record| {
         match record.name() {
-            "ZZ" => issued = Some(license(record)?),
-            "ZT" => events.push(event(record, issued.take())?),
+            "ZZ" => held = Some(license(record)?),
+            "ZT" => events.push(event(record, held.take())?.into()),
+            "ZZBG" => events.push(license_change(record, held.take())?.into()),
             _ => on_root(record)?,
         }
         Ok(())
     })?;
     Ok(events)
+}
+
+/// A `ZZBG`: the license as it stands after the change, which must agree with it.
+fn license_change(
+    zzbg: &Record<'_, '_>,
+    license: Option<License>,
+) -> Result<LicenseEvent, AdapterError> {
+    let number = zzbg.require("ZZBH", "证照编号")?;
+    let status = coded(zzbg, "ZZZT", "证照状态", LICENSE_STATUSES)?;
+    let Some(license) = license else {
+        return Err(zzbg.error(format_args!(
+            "holds no <ZZ>: a license change without the license is not one the protocol describes"
+        )));
+    };
+    if license.number != number || license.status != status {
+        return Err(zzbg.error(format_args!(
+            "says license {number} is now <ZZZT>{}</ZZZT>, but the <ZZ> it holds is license {}, {}",
+            zzbg.get("ZZZT").unwrap_or_default(),
+            license.number,
+            status_words(license.status),
+        )));
+    }
+    Ok(LicenseEvent {
+        license,
+        at: instant(zzbg, "BGSJ", "变更时间")?,
+        note: zzbg.get("BGYY").unwrap_or_default().to_owned(),
+    })
+}
+
+/// A license status in the words of the department's codes.
+fn status_words(status: LicenseStatus) -> &'static str {
+    match status {
+        LicenseStatus::Valid => "valid (1 有效)",
+        LicenseStatus::Revoked => "revoked (2 吊销 or 3 注销)",
+        LicenseStatus::Expired => "expired (4 过期)",
+    }
 }
 
 fn event(zt: &Record<'_, '_>, issued: Option<License>) -> Result<CaseEvent, AdapterError> {

@@ -77,25 +77,30 @@ impl CasesGuest for Adapter {
         legacy::parse_events(&answer(&response))
     }
 
+    /// 补正 (`BJBZ`): the department takes the files of a case it holds at 03
+    /// 需补正 and resumes review; the same files again change nothing there.
     fn supplement(
-        _case_no: String,
-        _attachments: Vec<Attachment>,
-        _note: String,
+        case_no: String,
+        attachments: Vec<Attachment>,
+        note: String,
     ) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县市场监督管理局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
-        ))
+        onewindow_sdk::log::info(&format!("补正办件 {case_no}：{} 份材料", attachments.len()));
+        let response = post(
+            "BJBZ",
+            legacy::supplement_request(&case_no, &attachments, &note)?,
+        )?;
+        legacy::parse_supplement(&answer(&response))
     }
 
-    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县市场监督管理局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
-        ))
+    /// 撤回 (`BJCH`): refused (3001) with the department's reason once it has decided.
+    fn withdraw(case_no: String, reason: String) -> Result<(), AdapterError> {
+        onewindow_sdk::log::info(&format!("撤回办件 {case_no}"));
+        let response = post("BJCH", legacy::withdrawal_request(&case_no, &reason)?)?;
+        legacy::parse_withdrawal(&answer(&response))
     }
 
     fn on_notify(headers: Vec<Field>, body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {
         parse_notification(&body, onewindow_sdk::header(&headers, "content-type"))
-            .map(|events| events.into_iter().map(Into::into).collect())
     }
 }
 

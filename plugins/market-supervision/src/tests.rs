@@ -3,14 +3,15 @@
 use onewindow_sdk::codes::gbk;
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Event, Field, FieldKind, License,
+    LicenseRef, LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 
 use crate::Answer;
 use crate::legacy::{
     events_request, parse_catalogue, parse_events, parse_holder_licenses, parse_notification,
-    parse_submission, parse_verification, sample_notification, submission_request,
+    parse_submission, parse_supplement, parse_verification, parse_withdrawal, sample_notification,
+    submission_request, supplement_request, withdrawal_request,
 };
 
 const GBK_XML: &str = "text/xml; charset=GBK";
@@ -35,6 +36,18 @@ const CATALOGUE: &str = r#"<CXSXQDResponse xmlns="http://djzc.scjgj.gov.cn/ws">
         <CL><CLBM>002</CLBM><CLMC>公司章程</CLMC><SFBX>1</SFBX></CL>
         <CL><CLBM>003</CLBM><CLMC>住所使用证明</CLMC><SFBX>0</SFBX><ZZLX/></CL>
       </CLQD>
+      <BDQD>
+        <ZD><ZDMC>企业名称</ZDMC><ZDBQ>企业名称</ZDBQ><ZDLX>WB</ZDLX><SFBT>1</SFBT></ZD>
+        <ZD><ZDMC>企业类型</ZDMC><ZDBQ>企业类型</ZDBQ><ZDLX>XZ</ZDLX><KXZ>有限责任公司（自然人独资）| 股份有限公司（非上市）|</KXZ><SFBT>0</SFBT></ZD>
+        <ZD><ZDMC>法定代表人</ZDMC><ZDBQ>法定代表人</ZDBQ><ZDLX>WB</ZDLX><SFBT>1</SFBT><SJLY>FDDBR</SJLY></ZD>
+        <ZD><ZDMC>注册资本</ZDMC><ZDBQ>注册资本（万元）</ZDBQ><ZDLX>SZ</ZDLX><SFBT>1</SFBT></ZD>
+        <ZD><ZDMC>住所</ZDMC><ZDBQ>住所</ZDBQ><ZDLX>DZ</ZDLX><SFBT>1</SFBT><SJLY>ZS</SJLY></ZD>
+        <ZD><ZDMC>成立日期</ZDMC><ZDBQ>拟成立日期</ZDBQ><ZDLX>RQ</ZDLX><SFBT>0</SFBT><SJLY/></ZD>
+        <ZD><ZDMC>股东证件号码</ZDMC><ZDBQ>股东公民身份号码</ZDBQ><ZDLX>SFZ</ZDLX><SFBT>0</SFBT><SJLY>ZJHM</SJLY></ZD>
+        <ZD><ZDMC>股东信用代码</ZDMC><ZDBQ>法人股东统一社会信用代码</ZDBQ><ZDLX>XYDM</ZDLX><SFBT>0</SFBT><SJLY>XYDM</SJLY></ZD>
+        <ZD><ZDMC>联系电话</ZDMC><ZDBQ>联系电话</ZDBQ><ZDLX>WB</ZDLX><SFBT>0</SFBT><SJLY>LXDH</SJLY></ZD>
+        <ZD><ZDMC>联络员</ZDMC><ZDBQ>联络员</ZDBQ><ZDLX>WB</ZDLX><SFBT>0</SFBT><SJLY>MC</SJLY></ZD>
+      </BDQD>
     </SX>
     <SX>
       <SXBM>330122-SCJG-XK-004</SXBM>
@@ -170,7 +183,74 @@ fn reads_the_catalogue() {
         ]
     );
 
+    let form: Vec<_> = setup
+        .form
+        .iter()
+        .map(|f| {
+            (
+                f.key.as_str(),
+                f.label.as_str(),
+                kind(&f.kind),
+                f.required,
+                f.from_party,
+            )
+        })
+        .collect();
+    let choice = "choice 有限责任公司（自然人独资）|股份有限公司（非上市）".to_owned();
+    assert_eq!(
+        form,
+        [
+            ("企业名称", "企业名称", "text".into(), true, None),
+            ("企业类型", "企业类型", choice, false, None),
+            (
+                "法定代表人",
+                "法定代表人",
+                "text".into(),
+                true,
+                Some(PartyField::LegalRepresentative)
+            ),
+            ("注册资本", "注册资本（万元）", "number".into(), true, None),
+            (
+                "住所",
+                "住所",
+                "address".into(),
+                true,
+                Some(PartyField::Address)
+            ),
+            ("成立日期", "拟成立日期", "date".into(), false, None),
+            (
+                "股东证件号码",
+                "股东公民身份号码",
+                "id-number".into(),
+                false,
+                Some(PartyField::IdNumber)
+            ),
+            (
+                "股东信用代码",
+                "法人股东统一社会信用代码",
+                "credit-code".into(),
+                false,
+                Some(PartyField::CreditCode)
+            ),
+            (
+                "联系电话",
+                "联系电话",
+                "text".into(),
+                false,
+                Some(PartyField::Phone)
+            ),
+            (
+                "联络员",
+                "联络员",
+                "text".into(),
+                false,
+                Some(PartyField::Name)
+            ),
+        ]
+    );
+
     let food = &matters[1];
+    assert!(food.form.is_empty(), "a matter without BDQD has no form");
     assert_eq!((food.visits, food.online), (1, false));
     assert_eq!(food.materials.len(), 1);
     assert_eq!(food.materials[0].license_type.as_deref(), Some("营业执照"));
@@ -239,6 +319,8 @@ fn reads_the_sample_notification() {
     assert!(body.starts_with(b"<?xml version=\"1.0\" encoding=\"GBK\"?>"));
     let events = parse_notification(&body, GBK_XML).unwrap();
     assert_eq!(events.len(), 50);
+    let events: Vec<_> = events.iter().filter_map(Event::as_case).collect();
+    assert_eq!(events.len(), 50, "the sample holds case changes only");
     assert_eq!(events[0].case_no, "20261127-000001");
     assert_eq!(events[0].at, "2026-11-27T15:00:00+08:00");
     assert_eq!(events[49].at, "2026-11-27T15:00:49+08:00");
@@ -277,7 +359,7 @@ fn notifications_take_the_charset_from_either_place() {
         .replace("encoding=\"GBK\"", "encoding=\"UTF-8\"");
     let events = parse_notification(text.as_bytes(), "text/xml; charset=utf-8").unwrap();
     assert_eq!(
-        events[2].issued.as_ref().unwrap().face[0].value,
+        events[2].as_case().unwrap().issued.as_ref().unwrap().face[0].value,
         "桐庐县第1号数字科技有限公司"
     );
 }
@@ -293,7 +375,8 @@ fn a_truncated_answer_is_unavailable() {
         &message,
         &[
             "the answer to CXSXQD is truncated or malformed XML",
-            "unclosed inside SX #",
+            "unclosed inside ",
+            "SX #",
         ],
     );
     // Cut inside a tag: quick-xml's own complaint is passed on.
@@ -437,7 +520,7 @@ fn unknown_codes_are_unavailable() {
         &[
             "ZT #1",
             "<ZTDM>01</ZTDM> (状态代码)",
-            "one of 02, 03, 04, 05, 06",
+            "one of 02, 03, 04, 05, 06, 07",
         ],
     );
 
@@ -641,4 +724,249 @@ fn cursors_are_sequence_numbers() {
             "{cursor:?}"
         );
     }
+}
+
+#[test]
+fn form_fields_the_platform_cannot_use_are_unavailable() {
+    let body = envelope(&CATALOGUE.replacen("<ZDLX>SZ</ZDLX>", "<ZDLX>JE</ZDLX>", 1));
+    let message = unavailable(parse_catalogue(&ok(&body)));
+    assert_eq!(
+        message,
+        "the answer to CXSXQD: ZD #4 (ZDMC=注册资本) of SX #1 (SXBM=330122-SCJG-XK-001) has <ZDLX>JE</ZDLX> (字段类型); expected one of WB, RQ, SZ, XZ, SFZ, XYDM, DZ"
+    );
+    let body = envelope(&CATALOGUE.replacen(
+        "<KXZ>有限责任公司（自然人独资）| 股份有限公司（非上市）|</KXZ>",
+        "<KXZ> | </KXZ>",
+        1,
+    ));
+    let message = unavailable(parse_catalogue(&ok(&body)));
+    assert_contains(
+        &message,
+        &[
+            "ZD #2 (ZDMC=企业类型)",
+            "<KXZ>|</KXZ> (可选值)",
+            "separated by |",
+        ],
+    );
+    let body = envelope(&CATALOGUE.replacen("<SJLY>ZS</SJLY>", "<SJLY>YB</SJLY>", 1));
+    let message = unavailable(parse_catalogue(&ok(&body)));
+    assert_contains(
+        &message,
+        &["ZD #5 (ZDMC=住所)", "<SJLY>YB</SJLY> (数据来源)"],
+    );
+    let body = envelope(&CATALOGUE.replacen("<ZDBQ>企业名称</ZDBQ>", "", 1));
+    let message = unavailable(parse_catalogue(&ok(&body)));
+    assert_contains(
+        &message,
+        &["ZD #1 (ZDMC=企业名称)", "has no <ZDBQ> (显示标签)"],
+    );
+}
+
+/// A form field's kind in words, for comparing (the bindings' type has no `PartialEq`).
+fn kind(kind: &FieldKind) -> String {
+    match kind {
+        FieldKind::Text => "text".into(),
+        FieldKind::Date => "date".into(),
+        FieldKind::Number => "number".into(),
+        FieldKind::Choice(options) => format!("choice {}", options.join("|")),
+        FieldKind::IdNumber => "id-number".into(),
+        FieldKind::CreditCode => "credit-code".into(),
+        FieldKind::Address => "address".into(),
+    }
+}
+
+fn supplement_files() -> Vec<Attachment> {
+    vec![Attachment {
+        material_code: "002".into(),
+        file_name: "公司章程（全体股东签字）.pdf".into(),
+        media_type: "application/pdf".into(),
+        content: b"%PDF-1.4".to_vec(),
+    }]
+}
+
+#[test]
+fn writes_the_supplement_in_gbk() {
+    let bytes = supplement_request(
+        " 20261127-000123 ",
+        &supplement_files(),
+        "补交签字页 & 说明",
+    )
+    .unwrap();
+    let text = gbk::decode(&bytes).unwrap();
+    assert_contains(
+        &text,
+        &[
+            "<?xml version=\"1.0\" encoding=\"GBK\"?>",
+            "<BJBZ xmlns=\"http://djzc.scjgj.gov.cn/ws\"><PTBJBH>20261127-000123</PTBJBH><BZSM>补交签字页 &amp; 说明</BZSM>",
+            "<FJXX><FJ CLBM=\"002\" WJM=\"公司章程（全体股东签字）.pdf\" LX=\"application/pdf\">JVBERi0xLjQ=</FJ></FJXX></BJBZ>",
+        ],
+    );
+    assert!(matches!(supplement_request(" ", &supplement_files(), ""),
+        Err(AdapterError::Invalid(m)) if m.contains("BJBZ")));
+}
+
+#[test]
+fn writes_the_withdrawal_in_gbk() {
+    let bytes = withdrawal_request("20261127-000123", " 申请人决定暂缓设立 ").unwrap();
+    let text = gbk::decode(&bytes).unwrap();
+    assert_contains(
+        &text,
+        &[
+            "<BJCH xmlns=\"http://djzc.scjgj.gov.cn/ws\"><PTBJBH>20261127-000123</PTBJBH><CHYY>申请人决定暂缓设立</CHYY></BJCH>",
+        ],
+    );
+    assert!(matches!(withdrawal_request("20261127-000123", "  "),
+        Err(AdapterError::Invalid(m)) if m.contains("撤回原因")));
+}
+
+#[test]
+fn supplement_and_withdrawal_answers_map_to_the_contract() {
+    let answer = |op: &str, code: &str, message: &str| {
+        envelope(&format!(
+            "<{op}Response><FHDM>{code}</FHDM><FHXX>{message}</FHXX></{op}Response>"
+        ))
+    };
+    let body = answer("BJBZ", "0000", "补正材料1份已接收，办件继续审查");
+    assert!(parse_supplement(&ok(&body)).is_ok());
+    let body = answer("BJBZ", "0000", "该补正材料此前已接收，未重复处理");
+    assert!(parse_supplement(&ok(&body)).is_ok());
+    let body = answer(
+        "BJBZ",
+        "3001",
+        "办件SCJG202611270001当前状态为审查中，未要求补正，不能提交补正材料",
+    );
+    assert!(matches!(parse_supplement(&ok(&body)),
+        Err(AdapterError::Refused(m)) if m.ends_with("未要求补正，不能提交补正材料")));
+    let body = answer(
+        "BJBZ",
+        "2001",
+        "平台办件编号20261127-000999对应的办件不存在",
+    );
+    assert!(matches!(parse_supplement(&ok(&body)),
+        Err(AdapterError::NotFound(m)) if m.contains("20261127-000999")));
+    let body = answer("BJBZ", "1001", "补正须至少提交一份材料：FJXX中没有FJ");
+    assert!(matches!(parse_supplement(&ok(&body)),
+        Err(AdapterError::Invalid(m)) if m.contains("BJBZ") && m.contains("至少提交一份材料")));
+
+    let body = answer("BJCH", "0000", "撤回成功，办件终止办理");
+    assert!(parse_withdrawal(&ok(&body)).is_ok());
+    let body = answer(
+        "BJCH",
+        "3001",
+        "办件SCJG202611270001已于2026年11月27日 14时05分00秒作出准予许可决定，不能撤回申请",
+    );
+    assert!(matches!(parse_withdrawal(&ok(&body)),
+        Err(AdapterError::Refused(m)) if m.contains("不能撤回申请")));
+    // The answer of another operation is not an acknowledgement.
+    let body = answer("BJBZ", "0000", "成功");
+    let message = unavailable(parse_withdrawal(&ok(&body)));
+    assert_contains(&message, &["holds no <BJCHResponse>"]);
+    let message = unavailable(parse_withdrawal(&Answer {
+        status: 503,
+        content_type: "text/html",
+        body: b"down",
+    }));
+    assert_contains(&message, &["answered HTTP 503 to BJCH"]);
+}
+
+/// A page where a hearing (07) interrupts a case's review and a license is 吊销.
+fn page_with_a_hearing_and_a_revocation() -> String {
+    let revoked = LICENSE.replace("<ZZZT>1</ZZZT>", "<ZZZT>2</ZZZT>");
+    format!(
+        r#"<CXBJZTResponse xmlns="http://djzc.scjgj.gov.cn/ws">
+  <FHDM>0000</FHDM><FHXX>成功</FHXX>
+  <ZTLB>
+    <ZT>
+      <XH>21</XH><PTBJBH>20261127-000124</PTBJBH><YWLSH>SCJG202611270002</YWLSH>
+      <ZTDM>07</ZTDM><BLSJ>2026年11月27日 14时06分00秒</BLSJ>
+      <BLYJ>特别程序：听证。拟作出的许可决定涉及申请人与他人之间重大利益关系，依法组织听证</BLYJ>
+    </ZT>
+    <ZZBG>
+      <XH>22</XH><ZZBH>91330122MA2H1234X5</ZZBH><ZZZT>2</ZZZT>
+      <BGSJ>2026年11月27日 14时07分00秒</BGSJ><BGYY>因无照经营被依法吊销营业执照</BGYY>
+      {revoked}
+    </ZZBG>
+    <ZT>
+      <XH>23</XH><PTBJBH>20261127-000124</PTBJBH><YWLSH>SCJG202611270002</YWLSH>
+      <ZTDM>02</ZTDM><BLSJ>2026年11月27日 14时08分00秒</BLSJ><BLYJ>听证程序结束，恢复审查</BLYJ>
+    </ZT>
+  </ZTLB>
+  <ZDXH>23</ZDXH>
+  <SFYHY>0</SFYHY>
+</CXBJZTResponse>"#
+    )
+}
+
+#[test]
+fn a_special_procedure_and_a_license_change_are_read_in_order() {
+    let body = envelope(&page_with_a_hearing_and_a_revocation());
+    let page = parse_events(&ok(&body)).unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("23"));
+    assert_eq!(page.events.len(), 3);
+
+    let Event::CaseChanged(hearing) = &page.events[0] else {
+        panic!("a case change first: {:?}", page.events[0]);
+    };
+    assert_eq!(hearing.status, CaseStatus::SpecialProcedure);
+    assert!(
+        hearing.note.starts_with("特别程序：听证"),
+        "{}",
+        hearing.note
+    );
+
+    let Event::LicenseChanged(change) = &page.events[1] else {
+        panic!("then the license change: {:?}", page.events[1]);
+    };
+    assert_eq!(change.license.number, "91330122MA2H1234X5");
+    assert_eq!(change.license.status, LicenseStatus::Revoked);
+    assert_eq!(change.license.type_name, "营业执照");
+    assert!(
+        matches!(&change.license.holder, Party::Organization(o) if o.name == "杭州某某科技有限公司")
+    );
+    assert_eq!(change.at, "2026-11-27T14:07:00+08:00");
+    assert_eq!(change.note, "因无照经营被依法吊销营业执照");
+
+    assert_eq!(page.cases()[1].status, CaseStatus::InReview);
+    assert_eq!(page.cases().len(), 2);
+
+    // Pushed, the same records mean the same events.
+    let pushed = envelope(
+        &page_with_a_hearing_and_a_revocation()
+            .replace("CXBJZTResponse", "BJZTTZ")
+            .replace("<FHDM>0000</FHDM><FHXX>成功</FHXX>", "")
+            .replace("<ZDXH>23</ZDXH>", "")
+            .replace("<SFYHY>0</SFYHY>", ""),
+    );
+    let events = parse_notification(&pushed, GBK_XML).unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(
+        matches!(&events[1], Event::LicenseChanged(c) if c.license.status == LicenseStatus::Revoked)
+    );
+}
+
+#[test]
+fn a_license_change_that_contradicts_its_license_is_unavailable() {
+    let page = page_with_a_hearing_and_a_revocation();
+    let body = envelope(&page.replacen("<ZZZT>2</ZZZT>", "<ZZZT>4</ZZZT>", 1));
+    let message = unavailable(parse_events(&ok(&body)));
+    assert_contains(
+        &message,
+        &[
+            "ZZBG #1 (ZZBH=91330122MA2H1234X5)",
+            "now <ZZZT>4</ZZZT>",
+            "revoked (2 吊销 or 3 注销)",
+        ],
+    );
+    let without = page.replace(&LICENSE.replace("<ZZZT>1</ZZZT>", "<ZZZT>2</ZZZT>"), "");
+    let message = unavailable(parse_events(&ok(&envelope(&without))));
+    assert_contains(&message, &["ZZBG #1", "holds no <ZZ>"]);
+    let body = envelope(&page.replacen("<ZZZT>2</ZZZT>", "<ZZZT>5</ZZZT>", 1));
+    let message = unavailable(parse_events(&ok(&body)));
+    assert_contains(
+        &message,
+        &["<ZZZT>5</ZZZT> (证照状态); expected one of 1, 2, 3, 4"],
+    );
+    let body = envelope(&page.replace("<BGSJ>2026年11月27日 14时07分00秒</BGSJ>", ""));
+    let message = unavailable(parse_events(&ok(&body)));
+    assert_contains(&message, &["ZZBG #1", "has no <BGSJ> (变更时间)"]);
 }

@@ -24,7 +24,7 @@ pub const CHANNEL: &str = "YWTB";
 pub const END_KEY: &str = "jsbz";
 
 /// The status codes (`fhdm`) the specification defines, for messages.
-const DEFINED_CODES: &str = "0, 1001, 1002, 1003, 1004, 2001, 3001, 3002, 9001, 9999";
+const DEFINED_CODES: &str = "0, 1001, 1002, 1003, 1004, 2001, 3001, 3002, 3003, 9001, 9999";
 
 /// A legacy system's raw HTTP answer, as the translation functions take it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +235,7 @@ impl Reply {
             "2001" => Err(AdapterError::NotFound(said(format!(
                 "the 征管 system found nothing for {op} (fhdm=2001)"
             )))),
-            "3001" | "3002" => Err(AdapterError::Refused(said(format!(
+            "3001" | "3002" | "3003" => Err(AdapterError::Refused(said(format!(
                 "the 征管 system refused {op} by its business rules (fhdm={code})"
             )))),
             "9001" | "9999" => Err(AdapterError::Unavailable(format!(

@@ -9,8 +9,9 @@ use std::collections::HashSet;
 use onewindow_sdk::codes::chrono::{DateTime, Datelike as _, FixedOffset, Timelike as _};
 use onewindow_sdk::codes::{credit_code, date};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License, LicenseStatus,
-    Material, Matter, MatterKind, Organization, Party,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, FieldKind,
+    FormField, License, LicenseStatus, Material, Matter, MatterKind, Organization, Party,
+    PartyField,
 };
 
 use crate::kv::{Answer, Form, Reply};
@@ -51,6 +52,38 @@ const CASE_STATUSES: &[(&str, CaseStatus)] = &[
     ("30", CaseStatus::Approved),
     ("40", CaseStatus::Denied),
     ("50", CaseStatus::Completed),
+];
+
+/// 字段类型 (`lx`) of a form field; `XZ` (选项) lists its options in `xx`.
+#[derive(Clone, Copy)]
+enum FieldType {
+    Text,
+    Date,
+    Number,
+    Choice,
+    IdNumber,
+    CreditCode,
+    Address,
+}
+
+const FIELD_TYPES: &[(&str, FieldType)] = &[
+    ("WB", FieldType::Text),
+    ("RQ", FieldType::Date),
+    ("SZ", FieldType::Number),
+    ("XZ", FieldType::Choice),
+    ("SFZ", FieldType::IdNumber),
+    ("NSRSBH", FieldType::CreditCode),
+    ("DZ", FieldType::Address),
+];
+
+/// 取值来源 (`ly`): the applicant's basic detail a form field is filled from.
+const FIELD_SOURCES: &[(&str, PartyField)] = &[
+    ("MC", PartyField::Name),
+    ("SFZ", PartyField::IdNumber),
+    ("NSRSBH", PartyField::CreditCode),
+    ("DZ", PartyField::Address),
+    ("LXDH", PartyField::Phone),
+    ("FDDBR", PartyField::LegalRepresentative),
 ];
 
 /// 证照状态 (`zt`) of a 发票领用 record.
@@ -236,6 +269,69 @@ pub fn parse_submission(answer: &Answer) -> Result<String, AdapterError> {
     Ok(reply.require("ywlsh", "业务流水号")?.to_owned())
 }
 
+/// The `BJBZ` request: the 补正资料 of case `case_no`, with the clerk's `note` as
+/// the 补正说明 (`bzsm`).
+pub fn supplement_request(
+    case_no: &str,
+    attachments: &[Attachment],
+    note: &str,
+) -> Result<Vec<u8>, AdapterError> {
+    use base64::Engine as _;
+    let case_no = case_number(case_no, "BJBZ")?;
+    let mut form = Form::new("BJBZ");
+    form.field("ptbjbh", case_no)
+        .field("bzsm", note)
+        .field("fj.ts", attachments.len().to_string());
+    for (i, file) in attachments.iter().enumerate() {
+        let n = i + 1;
+        form.field(format!("fj.{n}.clbm"), &file.material_code)
+            .field(format!("fj.{n}.wjm"), &file.file_name)
+            .field(format!("fj.{n}.lx"), &file.media_type)
+            .field(
+                format!("fj.{n}.nr"),
+                base64::engine::general_purpose::STANDARD.encode(&file.content),
+            );
+    }
+    Ok(form.finish())
+}
+
+/// Reads the answer to `BJBZ`: taken (now or before), or the system's reason why not.
+pub fn parse_supplement(answer: &Answer) -> Result<(), AdapterError> {
+    Reply::read("BJBZ", answer)?.outcome()
+}
+
+/// The `BJCH` request: withdraws case `case_no` for `reason` (`chyy`, 撤回原因).
+pub fn withdrawal_request(case_no: &str, reason: &str) -> Result<Vec<u8>, AdapterError> {
+    let case_no = case_number(case_no, "BJCH")?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AdapterError::Invalid(format!(
+            "撤回办件{case_no}须说明撤回原因：县税务局的征管系统不受理没有撤回原因（chyy）的撤回申请"
+        )));
+    }
+    Ok(Form::new("BJCH")
+        .field("ptbjbh", case_no)
+        .field("chyy", reason)
+        .finish())
+}
+
+/// Reads the answer to `BJCH`: withdrawn (now or before), or the system's reason
+/// why not (it has decided: fhdm=3003).
+pub fn parse_withdrawal(answer: &Answer) -> Result<(), AdapterError> {
+    Reply::read("BJCH", answer)?.outcome()
+}
+
+/// A case number that can go into a request, trimmed.
+fn case_number<'a>(case_no: &'a str, op: &str) -> Result<&'a str, AdapterError> {
+    let trimmed = case_no.trim();
+    if trimmed.is_empty() {
+        return Err(AdapterError::Invalid(format!(
+            "cannot send {op} without a case number"
+        )));
+    }
+    Ok(trimmed)
+}
+
 /// The sequence number a cursor stands for; none is the beginning (0).
 pub fn events_cursor(cursor: Option<&str>) -> Result<u64, AdapterError> {
     let text = cursor.unwrap_or("0");
@@ -381,6 +477,16 @@ fn matter(reply: &Reply, p: &str) -> Result<Matter, AdapterError> {
             license_type: reply.get(&m("zzlx")).map(str::to_owned),
         });
     }
+    // A catalogue written before the system declared forms has no bd list.
+    let fields = if reply.has_record(&key("bd")) {
+        reply.count(&key("bd"), "表单字段")?
+    } else {
+        0
+    };
+    let mut form = Vec::with_capacity(fields);
+    for i in 1..=fields {
+        form.push(form_field(reply, &format!("{p}.bd.{i}"))?);
+    }
     Ok(Matter {
         code,
         name: reply.require(&key("mc"), "事项名称")?.to_owned(),
@@ -393,7 +499,49 @@ fn matter(reply: &Reply, p: &str) -> Result<Matter, AdapterError> {
         fee: reply.require(&key("sfbz"), "收费标准")?.to_owned(),
         conditions: reply.require(&key("sltj"), "受理条件")?.to_owned(),
         materials,
-        form: Vec::new(),
+        form,
+    })
+}
+
+fn form_field(reply: &Reply, f: &str) -> Result<FormField, AdapterError> {
+    let key = |k: &str| format!("{f}.{k}");
+    let kind = match reply.coded(&key("lx"), "字段类型", FIELD_TYPES)? {
+        FieldType::Text => FieldKind::Text,
+        FieldType::Date => FieldKind::Date,
+        FieldType::Number => FieldKind::Number,
+        FieldType::IdNumber => FieldKind::IdNumber,
+        FieldType::CreditCode => FieldKind::CreditCode,
+        FieldType::Address => FieldKind::Address,
+        FieldType::Choice => {
+            let count = reply.count(&key("xx"), "选项")?;
+            if count == 0 {
+                return Err(reply.unexpected(
+                    &key("xx.ts"),
+                    "选项条数",
+                    "0",
+                    "at least one option for a field of type XZ",
+                ));
+            }
+            let options = (1..=count)
+                .map(|j| {
+                    reply
+                        .require(&key(&format!("xx.{j}.z")), "选项")
+                        .map(str::to_owned)
+                })
+                .collect::<Result<_, _>>()?;
+            FieldKind::Choice(options)
+        }
+    };
+    let from_party = match reply.get(&key("ly")) {
+        None => None,
+        Some(_) => Some(reply.coded(&key("ly"), "取值来源", FIELD_SOURCES)?),
+    };
+    Ok(FormField {
+        key: reply.require(&key("mc"), "字段名称")?.to_owned(),
+        label: reply.require(&key("bq"), "显示标签")?.to_owned(),
+        kind,
+        required: reply.flag(&key("bt"), "是否必填")?,
+        from_party,
     })
 }
 

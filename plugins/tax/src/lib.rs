@@ -64,20 +64,23 @@ impl CasesGuest for Adapter {
         legacy::parse_events(&answer, after)
     }
 
+    /// 补正 (`BJBZ`): the system takes the files of a case it holds at 20 待补正
+    /// and resumes review; the same files again change nothing there.
     fn supplement(
-        _case_no: String,
-        _attachments: Vec<Attachment>,
-        _note: String,
+        case_no: String,
+        attachments: Vec<Attachment>,
+        note: String,
     ) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县税务局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
-        ))
+        onewindow_sdk::log::info(&format!("补正办件 {case_no}：{} 份资料", attachments.len()));
+        let answer = post(legacy::supplement_request(&case_no, &attachments, &note)?)?;
+        legacy::parse_supplement(&answer)
     }
 
-    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县税务局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
-        ))
+    /// 撤回 (`BJCH`): refused (fhdm=3003) with the system's reason once it has decided.
+    fn withdraw(case_no: String, reason: String) -> Result<(), AdapterError> {
+        onewindow_sdk::log::info(&format!("撤回办件 {case_no}"));
+        let answer = post(legacy::withdrawal_request(&case_no, &reason)?)?;
+        legacy::parse_withdrawal(&answer)
     }
 
     fn on_notify(headers: Vec<Field>, _body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {

@@ -5,15 +5,16 @@ use std::cell::Cell;
 use onewindow_sdk::codes::gbk;
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, FieldKind, License, LicenseRef,
+    LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 
 use crate::Answer;
 use crate::legacy::{
     catalogue_request, events_cursor, events_request, holder_request, notification_refused,
-    parse_catalogue_page, parse_events, parse_holder_licenses, parse_submission,
-    parse_verification, read_catalogue, submission_request, verify_request,
+    parse_catalogue_page, parse_events, parse_holder_licenses, parse_submission, parse_supplement,
+    parse_verification, parse_withdrawal, read_catalogue, submission_request, supplement_request,
+    verify_request, withdrawal_request,
 };
 
 const GBK_TEXT: &str = "text/plain; charset=GBK";
@@ -43,6 +44,28 @@ sx.1.cl.2.zzlx=居民身份证
 sx.1.cl.3.bm=003
 sx.1.cl.3.mc=纳税人领用发票票种核定表
 sx.1.cl.3.bx=N
+sx.1.bd.ts=4
+sx.1.bd.1.mc=发票种类
+sx.1.bd.1.bq=发票种类
+sx.1.bd.1.lx=XZ
+sx.1.bd.1.xx.ts=2
+sx.1.bd.1.xx.1.z=数电发票（增值税普通发票）
+sx.1.bd.1.xx.2.z=增值税专用发票（纸质）
+sx.1.bd.1.bt=N
+sx.1.bd.2.mc=每月最高领用数量
+sx.1.bd.2.bq=每月最高领用数量（如：25份）
+sx.1.bd.2.lx=WB
+sx.1.bd.2.bt=Y
+sx.1.bd.3.mc=法定代表人
+sx.1.bd.3.bq=法定代表人
+sx.1.bd.3.lx=WB
+sx.1.bd.3.bt=N
+sx.1.bd.3.ly=FDDBR
+sx.1.bd.4.mc=生产经营地址
+sx.1.bd.4.bq=生产经营地址
+sx.1.bd.4.lx=DZ
+sx.1.bd.4.bt=Y
+sx.1.bd.4.ly=DZ
 sx.2.bm=330122-SW-XK-001
 sx.2.mc=增值税专用发票（增值税税控系统）最高开票限额审批
 sx.2.ssjg=县税务局
@@ -54,6 +77,20 @@ sx.2.wb=N
 sx.2.sfbz=不收费
 sx.2.sltj=增值税一般纳税人
 sx.2.cl.ts=0
+sx.2.bd.ts=3
+sx.2.bd.1.mc=金额
+sx.2.bd.1.bq=金额（元）
+sx.2.bd.1.lx=SZ
+sx.2.bd.1.bt=Y
+sx.2.bd.2.mc=开具期间起
+sx.2.bd.2.bq=开具期间起
+sx.2.bd.2.lx=RQ
+sx.2.bd.2.bt=Y
+sx.2.bd.3.mc=购买方纳税人识别号
+sx.2.bd.3.bq=购买方纳税人识别号
+sx.2.bd.3.lx=NSRSBH
+sx.2.bd.3.bt=N
+sx.2.bd.3.ly=NSRSBH
 xyb=2
 sfyhy=Y
 ";
@@ -238,11 +275,205 @@ fn reads_the_catalogue_page_by_page() {
             ("003", "纳税人领用发票票种核定表", false, None),
         ]
     );
+    let form: Vec<_> = invoices
+        .form
+        .iter()
+        .map(|f| {
+            (
+                f.key.as_str(),
+                f.label.as_str(),
+                kind(&f.kind),
+                f.required,
+                f.from_party,
+            )
+        })
+        .collect();
+    assert_eq!(
+        form,
+        [
+            (
+                "发票种类",
+                "发票种类",
+                "choice 数电发票（增值税普通发票）|增值税专用发票（纸质）".to_owned(),
+                false,
+                None
+            ),
+            (
+                "每月最高领用数量",
+                "每月最高领用数量（如：25份）",
+                "text".to_owned(),
+                true,
+                None
+            ),
+            (
+                "法定代表人",
+                "法定代表人",
+                "text".to_owned(),
+                false,
+                Some(PartyField::LegalRepresentative)
+            ),
+            (
+                "生产经营地址",
+                "生产经营地址",
+                "address".to_owned(),
+                true,
+                Some(PartyField::Address)
+            ),
+        ]
+    );
     let limit = &matters[1];
     assert_eq!(limit.kind, MatterKind::AdministrativeLicense);
     assert_eq!((limit.visits, limit.online), (1, false));
     assert!(limit.materials.is_empty());
+    let kinds: Vec<_> = limit.form.iter().map(|f| kind(&f.kind)).collect();
+    assert_eq!(kinds, ["number", "date", "credit-code"]);
+    assert_eq!(limit.form[2].from_party, Some(PartyField::CreditCode));
     assert_eq!(matters[2].code, "330122-SW-ZM-001");
+    assert!(
+        matters[2].form.is_empty(),
+        "a matter without a bd list has no form"
+    );
+}
+
+/// A form field's kind in words, for comparing (the bindings' type has no `PartialEq`).
+fn kind(kind: &FieldKind) -> String {
+    match kind {
+        FieldKind::Text => "text".into(),
+        FieldKind::Date => "date".into(),
+        FieldKind::Number => "number".into(),
+        FieldKind::Choice(options) => format!("choice {}", options.join("|")),
+        FieldKind::IdNumber => "id-number".into(),
+        FieldKind::CreditCode => "credit-code".into(),
+        FieldKind::Address => "address".into(),
+    }
+}
+
+#[test]
+fn form_fields_the_platform_cannot_use_are_unavailable() {
+    let page = |lines: &str| parse_catalogue_page(&ok(lines), 0);
+    let message = unavailable(page(
+        &CATALOGUE.replace("sx.2.bd.1.lx=SZ", "sx.2.bd.1.lx=JE"),
+    ));
+    assert_contains(
+        &message,
+        &[
+            "sx.2.bd.1.lx=JE (字段类型) on line",
+            "expected one of WB, RQ, SZ, XZ, SFZ, NSRSBH, DZ",
+        ],
+    );
+    let message = unavailable(page(
+        &CATALOGUE.replace("sx.1.bd.1.xx.ts=2", "sx.1.bd.1.xx.ts=0"),
+    ));
+    assert_contains(&message, &["sx.1.bd.1.xx.ts=0", "at least one option"]);
+    let message = unavailable(page(
+        &CATALOGUE.replace("sx.1.bd.1.xx.2.z=增值税专用发票（纸质）\n", ""),
+    ));
+    assert_contains(&message, &["has no sx.1.bd.1.xx.2.z (选项)"]);
+    let message = unavailable(page(
+        &CATALOGUE.replace("sx.1.bd.4.ly=DZ", "sx.1.bd.4.ly=YB"),
+    ));
+    assert_contains(&message, &["sx.1.bd.4.ly=YB (取值来源)"]);
+    let message = unavailable(page(&CATALOGUE.replace("sx.1.bd.2.bt=Y", "sx.1.bd.2.bt=1")));
+    assert_contains(
+        &message,
+        &["sx.1.bd.2.bt=1 (是否必填)", "Y (yes) or N (no)"],
+    );
+    let message = unavailable(page(&CATALOGUE.replace("sx.1.bd.ts=4", "sx.1.bd.ts=5")));
+    assert_contains(&message, &["has no sx.1.bd.5.lx (字段类型)"]);
+}
+
+fn supplement_files() -> Vec<Attachment> {
+    vec![Attachment {
+        material_code: "003".into(),
+        file_name: "纳税人领用发票票种核定表（签章）.pdf".into(),
+        media_type: "application/pdf".into(),
+        content: b"%PDF-1.4".to_vec(),
+    }]
+}
+
+#[test]
+fn writes_the_supplement_as_a_gbk_form() {
+    let body = supplement_request(
+        " 20261127-000123 ",
+        &supplement_files(),
+        "补交签章的核定表 & 说明",
+    )
+    .unwrap();
+    let sent = fields(&body);
+    let keys: Vec<_> = sent.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "jylx",
+            "qdbs",
+            "ptbjbh",
+            "bzsm",
+            "fj.ts",
+            "fj.1.clbm",
+            "fj.1.wjm",
+            "fj.1.lx",
+            "fj.1.nr"
+        ]
+    );
+    assert_eq!(value(&sent, "jylx"), "BJBZ");
+    assert_eq!(value(&sent, "ptbjbh"), "20261127-000123");
+    assert_eq!(value(&sent, "bzsm"), "补交签章的核定表 & 说明");
+    assert_eq!(value(&sent, "fj.ts"), "1");
+    assert_eq!(value(&sent, "fj.1.clbm"), "003");
+    assert_eq!(
+        value(&sent, "fj.1.wjm"),
+        "纳税人领用发票票种核定表（签章）.pdf"
+    );
+    assert_eq!(value(&sent, "fj.1.nr"), "JVBERi0xLjQ=");
+    assert!(matches!(supplement_request("", &supplement_files(), ""),
+        Err(AdapterError::Invalid(m)) if m.contains("BJBZ")));
+}
+
+#[test]
+fn writes_the_withdrawal_as_a_gbk_form() {
+    let body = withdrawal_request("20261127-000123", " 纳税人决定暂不申领 ").unwrap();
+    assert_eq!(
+        fields(&body),
+        [
+            ("jylx".to_owned(), "BJCH".to_owned()),
+            ("qdbs".to_owned(), "YWTB".to_owned()),
+            ("ptbjbh".to_owned(), "20261127-000123".to_owned()),
+            ("chyy".to_owned(), "纳税人决定暂不申领".to_owned()),
+        ]
+    );
+    assert!(matches!(withdrawal_request("20261127-000123", " "),
+        Err(AdapterError::Invalid(m)) if m.contains("撤回原因")));
+}
+
+#[test]
+fn supplement_and_withdrawal_answers_map_to_the_contract() {
+    let answer = |code: &str, message: &str| ok(&format!("fhdm={code}\nfhxx={message}\n"));
+    assert!(parse_supplement(&answer("0", "补正资料1份已接收，继续审核")).is_ok());
+    assert!(parse_supplement(&answer("0", "该补正资料此前已接收，未重复处理")).is_ok());
+    assert!(matches!(
+        parse_supplement(&answer("3003", "办件SW330122202611270001当前状态为审核中，未通知补正，不能提交补正资料")),
+        Err(AdapterError::Refused(m)) if m.ends_with("不能提交补正资料")
+    ));
+    assert!(matches!(
+        parse_supplement(&answer("2001", "平台办件编号20261127-000999对应的办件不存在")),
+        Err(AdapterError::NotFound(m)) if m.contains("20261127-000999")
+    ));
+    assert!(matches!(
+        parse_supplement(&answer("1001", "缺少fj（补正资料）")),
+        Err(AdapterError::Invalid(m)) if m.contains("BJBZ") && m.contains("缺少fj")
+    ));
+    assert!(parse_withdrawal(&answer("0", "撤回成功，办件终止办理")).is_ok());
+    assert!(matches!(
+        parse_withdrawal(&answer("3003", "办件SW330122202611270001已于2026-11-27 14:05:00核准，不能撤回")),
+        Err(AdapterError::Refused(m)) if m.contains("不能撤回")
+    ));
+    let message = unavailable(parse_withdrawal(&Answer {
+        body: gbk::encode("fhdm=0\r\nfhxx=撤回成功\r\n").unwrap(),
+        ..ok("")
+    }));
+    assert_contains(&message, &["the answer to BJCH is truncated"]);
+    let message = unavailable(parse_withdrawal(&answer("3009", "未知")));
+    assert_contains(&message, &["fhdm=3009", "3003"]);
 }
 
 #[test]
@@ -546,7 +777,7 @@ fn unknown_codes_are_unavailable() {
         &message,
         &[
             "the answer to BJSB: fhdm=8001 (返回代码) is not a status code",
-            "0, 1001, 1002, 1003, 1004, 2001, 3001, 3002, 9001, 9999",
+            "0, 1001, 1002, 1003, 1004, 2001, 3001, 3002, 3003, 9001, 9999",
             "\"未知\"",
         ],
     );

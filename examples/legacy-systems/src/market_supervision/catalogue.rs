@@ -15,6 +15,87 @@ pub struct Material {
     pub replaceable_by: Option<&'static str>,
 }
 
+/// 字段类型 (ZDLX) of a form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// WB 文本.
+    Text,
+    /// RQ 日期 (yyyy-MM-dd).
+    Date,
+    /// SZ 数字.
+    Number,
+    /// XZ 选择: one of the options (KXZ, separated by `|`).
+    Choice(&'static [&'static str]),
+    /// SFZ 公民身份号码.
+    IdNumber,
+    /// XYDM 统一社会信用代码.
+    CreditCode,
+    /// DZ 地址.
+    Address,
+}
+
+impl FieldType {
+    /// The ZDLX code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Text => "WB",
+            Self::Date => "RQ",
+            Self::Number => "SZ",
+            Self::Choice(_) => "XZ",
+            Self::IdNumber => "SFZ",
+            Self::CreditCode => "XYDM",
+            Self::Address => "DZ",
+        }
+    }
+}
+
+/// 数据来源 (SJLY): which of the applicant's basic details (申请人基本信息) fills a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// MC 申请人名称.
+    Name,
+    /// ZJHM 公民身份号码.
+    IdNumber,
+    /// XYDM 统一社会信用代码.
+    CreditCode,
+    /// ZS 住所（地址）.
+    Address,
+    /// LXDH 联系电话.
+    Phone,
+    /// FDDBR 法定代表人.
+    LegalRepresentative,
+}
+
+impl Source {
+    /// The SJLY code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "MC",
+            Self::IdNumber => "ZJHM",
+            Self::CreditCode => "XYDM",
+            Self::Address => "ZS",
+            Self::Phone => "LXDH",
+            Self::LegalRepresentative => "FDDBR",
+        }
+    }
+}
+
+/// One field (ZD) of a matter's application form (表单清单), as `BJSB` sends it
+/// back in `BDXX` (`<ZD MC="…">`).
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// ZDMC 字段名称: the `MC` the value is submitted under.
+    pub name: &'static str,
+    /// ZDBQ 显示标签.
+    pub label: &'static str,
+    /// ZDLX 字段类型.
+    pub kind: FieldType,
+    /// SFBT 是否必填.
+    pub required: bool,
+    /// SJLY 数据来源.
+    pub source: Option<Source>,
+}
+
 /// One matter (事项) of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct Matter {
@@ -38,12 +119,20 @@ pub struct Matter {
     pub conditions: &'static str,
     /// 材料清单.
     pub materials: &'static [Material],
+    /// 表单清单: the application form's fields, in the order the form asks them.
+    /// `模拟结果` and `不予许可原因` are the mock's test switches, not fields.
+    pub form: &'static [Field],
 }
 
 impl Matter {
     /// Whether finishing this matter issues a 营业执照.
     pub fn issues_business_license(&self) -> bool {
         matches!(self.name, "企业设立登记" | "营业执照遗失补领")
+    }
+
+    /// Whether finishing this matter ends the applicant's 营业执照 (注销).
+    pub fn deregisters(&self) -> bool {
+        self.name == "企业注销登记"
     }
 
     /// The `<SX>` element of `CXSXQD`.
@@ -59,6 +148,21 @@ impl Matter {
             }
             materials.push(cl);
         }
+        let mut form = Element::new("BDQD");
+        for f in self.form {
+            let mut zd = Element::new("ZD")
+                .field("ZDMC", f.name)
+                .field("ZDBQ", f.label)
+                .field("ZDLX", f.kind.code());
+            if let Choice(options) = f.kind {
+                zd = zd.field("KXZ", options.join("|"));
+            }
+            zd = zd.field("SFBT", if f.required { "1" } else { "0" });
+            if let Some(source) = f.source {
+                zd = zd.field("SJLY", source.code());
+            }
+            form.push(zd);
+        }
         Element::new("SX")
             .field("SXBM", self.code)
             .field("SXMC", self.name)
@@ -71,6 +175,7 @@ impl Matter {
             .field("SFBZ", self.fee)
             .field("SLTJ", self.conditions)
             .child(materials)
+            .child(form)
     }
 }
 
@@ -107,6 +212,42 @@ const fn by(material: Material, license: Option<&'static str>) -> Material {
     }
 }
 
+/// A required field.
+const fn must(name: &'static str, label: &'static str, kind: FieldType) -> Field {
+    Field {
+        name,
+        label,
+        kind,
+        required: true,
+        source: None,
+    }
+}
+
+/// An optional field.
+const fn may(name: &'static str, label: &'static str, kind: FieldType) -> Field {
+    Field {
+        required: false,
+        ..must(name, label, kind)
+    }
+}
+
+/// `field`, filled from the applicant's basic details.
+const fn from(field: Field, source: Source) -> Field {
+    Field {
+        source: Some(source),
+        ..field
+    }
+}
+
+use FieldType::{Address, Choice, Date, Number, Text};
+
+const ENTERPRISE_TYPES: &[&str] = &[
+    "有限责任公司（自然人投资或控股）",
+    "有限责任公司（自然人独资）",
+    "有限责任公司（非自然人投资或控股的法人独资）",
+    "股份有限公司（非上市、自然人投资或控股）",
+];
+
 /// The catalogue, in the department's order.
 pub static MATTERS: &[Matter] = &[
     Matter {
@@ -127,6 +268,17 @@ pub static MATTERS: &[Matter] = &[
             req("005", "住所使用相关文件"),
             opt("006", "法律、行政法规规定设立公司必须报经批准的批准文件"),
         ],
+        form: &[
+            must("企业名称", "企业名称", Text),
+            may("企业类型", "企业类型", Choice(ENTERPRISE_TYPES)),
+            from(
+                must("法定代表人", "法定代表人", Text),
+                Source::LegalRepresentative,
+            ),
+            must("注册资本", "注册资本（如：100万元人民币）", Text),
+            from(must("住所", "住所", Address), Source::Address),
+            must("经营范围", "经营范围", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-002",
@@ -145,6 +297,22 @@ pub static MATTERS: &[Matter] = &[
             by(req("004", "营业执照正、副本"), LICENSE),
             by(opt("005", "新任法定代表人身份证明"), ID_CARD),
         ],
+        form: &[
+            must(
+                "变更事项",
+                "变更事项",
+                Choice(&[
+                    "名称",
+                    "住所",
+                    "法定代表人",
+                    "注册资本",
+                    "经营范围",
+                    "企业类型",
+                ]),
+            ),
+            may("变更前内容", "变更前登记内容", Text),
+            must("变更后内容", "变更后登记内容", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-003",
@@ -162,6 +330,21 @@ pub static MATTERS: &[Matter] = &[
             req("003", "经确认的清算报告"),
             req("004", "清税证明"),
             by(req("005", "营业执照正、副本"), LICENSE),
+        ],
+        form: &[
+            must(
+                "注销原因",
+                "注销原因",
+                Choice(&[
+                    "股东会决议解散",
+                    "营业期限届满",
+                    "因合并或者分立需要解散",
+                    "依法被吊销营业执照、责令关闭或者被撤销",
+                    "人民法院依法予以解散",
+                ]),
+            ),
+            must("清算组负责人", "清算组负责人", Text),
+            may("清算完结日期", "清算完结日期", Date),
         ],
     },
     Matter {
@@ -184,6 +367,16 @@ pub static MATTERS: &[Matter] = &[
             ),
             by(opt("005", "食品安全管理人员身份证明"), ID_CARD),
         ],
+        form: &[
+            must(
+                "主体业态",
+                "主体业态",
+                Choice(&["食品销售经营者", "餐饮服务经营者", "单位食堂"]),
+            ),
+            from(must("经营场所", "经营场所", Address), Source::Address),
+            must("经营项目", "经营项目", Text),
+            may("食品安全管理人员", "食品安全管理人员", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-005",
@@ -200,6 +393,15 @@ pub static MATTERS: &[Matter] = &[
             req("002", "与变更食品经营许可事项有关的材料"),
             by(req("003", "营业执照"), LICENSE),
             opt("004", "食品经营许可证正、副本"),
+        ],
+        form: &[
+            must("许可证编号", "食品经营许可证编号", Text),
+            must(
+                "变更事项",
+                "变更事项",
+                Choice(&["经营者名称", "法定代表人（负责人）", "经营项目", "主体业态"]),
+            ),
+            must("变更后内容", "变更后内容", Text),
         ],
     },
     Matter {
@@ -218,6 +420,14 @@ pub static MATTERS: &[Matter] = &[
             req("003", "经营场所使用相关文件"),
             opt("004", "家庭经营的家庭成员关系证明"),
         ],
+        form: &[
+            may("个体工商户名称", "个体工商户名称（可不起字号名称）", Text),
+            from(must("经营者", "经营者姓名", Text), Source::Name),
+            must("组成形式", "组成形式", Choice(&["个人经营", "家庭经营"])),
+            from(must("经营场所", "经营场所", Address), Source::Address),
+            must("经营范围", "经营范围", Text),
+            may("资金数额", "资金数额（万元）", Number),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-007",
@@ -234,6 +444,15 @@ pub static MATTERS: &[Matter] = &[
             by(req("002", "营业执照正、副本"), LICENSE),
             by(req("003", "经营者身份证明"), ID_CARD),
         ],
+        form: &[must(
+            "注销原因",
+            "注销原因",
+            Choice(&[
+                "经营者决定停止经营",
+                "经营者死亡或丧失经营能力",
+                "依法被吊销营业执照",
+            ]),
+        )],
     },
     Matter {
         code: "330122-SCJG-XK-008",
@@ -253,6 +472,17 @@ pub static MATTERS: &[Matter] = &[
             by(req("005", "法定代表人、理事的任职文件及身份证明"), ID_CARD),
             req("006", "住所使用证明"),
         ],
+        form: &[
+            must("合作社名称", "农民专业合作社名称", Text),
+            from(
+                must("法定代表人", "法定代表人（理事长）", Text),
+                Source::LegalRepresentative,
+            ),
+            from(must("住所", "住所", Address), Source::Address),
+            must("成员出资总额", "成员出资总额（万元）", Number),
+            must("成员人数", "成员人数", Number),
+            must("业务范围", "业务范围", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-009",
@@ -270,6 +500,15 @@ pub static MATTERS: &[Matter] = &[
             req("003", "相关媒体批准文件"),
             req("004", "广告业务机构和广告审查人员证明文件"),
             opt("005", "广告业务管理制度"),
+        ],
+        form: &[
+            must(
+                "发布媒介",
+                "广告发布媒介",
+                Choice(&["广播", "电视", "报纸", "期刊"]),
+            ),
+            must("媒介名称", "媒介名称", Text),
+            must("广告审查人员", "广告审查人员", Text),
         ],
     },
     Matter {
@@ -289,6 +528,24 @@ pub static MATTERS: &[Matter] = &[
             req("004", "监督检验证明或定期检验报告"),
             opt("005", "机动车行驶证（场车）"),
         ],
+        form: &[
+            must(
+                "设备类别",
+                "特种设备类别",
+                Choice(&[
+                    "锅炉",
+                    "压力容器",
+                    "电梯",
+                    "起重机械",
+                    "场（厂）内专用机动车辆",
+                    "大型游乐设施",
+                    "压力管道",
+                ]),
+            ),
+            must("设备代码", "设备代码", Text),
+            must("使用地点", "设备使用地点", Address),
+            must("安全管理人员", "安全管理人员", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-XK-011",
@@ -305,6 +562,11 @@ pub static MATTERS: &[Matter] = &[
             by(req("002", "申请单位营业执照"), LICENSE),
             req("003", "型式评价报告"),
             req("004", "计量器具照片及使用说明书"),
+        ],
+        form: &[
+            must("器具名称", "计量器具名称", Text),
+            must("型号规格", "型号规格", Text),
+            may("准确度等级", "准确度等级", Text),
         ],
     },
     Matter {
@@ -323,6 +585,11 @@ pub static MATTERS: &[Matter] = &[
             by(req("003", "出质人主体资格证明或自然人身份证明"), ID_CARD),
             by(req("004", "质权人主体资格证明或自然人身份证明"), ID_CARD),
         ],
+        form: &[
+            must("出质股权所在公司", "出质股权所在公司名称", Text),
+            must("出质股权数额", "出质股权数额（万元）", Number),
+            must("质权人", "质权人名称或姓名", Text),
+        ],
     },
     Matter {
         code: "330122-SCJG-QR-002",
@@ -340,6 +607,11 @@ pub static MATTERS: &[Matter] = &[
             by(req("003", "抵押人主体资格证明"), LICENSE),
             opt("004", "抵押财产清单"),
         ],
+        form: &[
+            must("抵押权人", "抵押权人名称或姓名", Text),
+            must("被担保债权数额", "被担保债权数额（万元）", Number),
+            must("债务履行期限届满日", "债务人履行债务的期限届满日", Date),
+        ],
     },
     Matter {
         code: "330122-SCJG-QT-001",
@@ -356,6 +628,16 @@ pub static MATTERS: &[Matter] = &[
             by(req("002", "营业执照"), LICENSE),
             req("003", "列入经营异常名录情形消除的证明材料"),
         ],
+        form: &[must(
+            "列入原因",
+            "列入经营异常名录的原因",
+            Choice(&[
+                "未按照规定期限公示年度报告",
+                "未在责令的期限内公示有关企业信息",
+                "公示企业信息隐瞒真实情况、弄虚作假",
+                "通过登记的住所或者经营场所无法联系",
+            ]),
+        )],
     },
     Matter {
         code: "330122-SCJG-JL-001",
@@ -372,6 +654,12 @@ pub static MATTERS: &[Matter] = &[
             by(req("002", "举报人身份证明"), ID_CARD),
             req("003", "银行账户信息"),
         ],
+        form: &[
+            must("举报案件编号", "举报案件编号", Text),
+            must("开户银行", "收款开户银行", Text),
+            must("银行账号", "收款银行账号", Text),
+            from(must("联系电话", "联系电话", Text), Source::Phone),
+        ],
     },
     Matter {
         code: "330122-SCJG-GG-001",
@@ -387,6 +675,14 @@ pub static MATTERS: &[Matter] = &[
             req("001", "营业执照补领申请书"),
             req("002", "遗失作废声明"),
             by(req("003", "法定代表人身份证明"), ID_CARD),
+        ],
+        form: &[
+            must(
+                "补领执照",
+                "补领营业执照",
+                Choice(&["正本", "副本", "正本和副本"]),
+            ),
+            must("作废声明日期", "遗失作废声明发布日期", Date),
         ],
     },
     Matter {
@@ -405,6 +701,12 @@ pub static MATTERS: &[Matter] = &[
             opt("003", "购货凭证或服务单据"),
             opt("004", "相关证据材料"),
         ],
+        form: &[
+            must("被投诉人", "被投诉人名称", Text),
+            may("被投诉人地址", "被投诉人地址", Address),
+            must("投诉请求", "投诉请求及争议事实", Text),
+            from(must("联系电话", "联系电话", Text), Source::Phone),
+        ],
     },
 ];
 
@@ -418,6 +720,18 @@ mod tests {
         for m in MATTERS {
             assert!(m.promised_days <= m.legal_days, "{}", m.name);
             assert!((3..=6).contains(&m.materials.len()), "{}", m.name);
+            assert!(!m.form.is_empty(), "{} declares its form", m.name);
+            for f in m.form {
+                assert_eq!(m.form.iter().filter(|o| o.name == f.name).count(), 1);
+                assert!(
+                    !["模拟结果", "不予许可原因"].contains(&f.name),
+                    "{}: the mock's switches are not form fields",
+                    m.name
+                );
+                if let Choice(options) = f.kind {
+                    assert!(options.len() >= 2 && options.iter().all(|o| !o.contains('|')));
+                }
+            }
             assert!(MATTERS.iter().filter(|o| o.code == m.code).count() == 1);
             assert!(["01", "02", "03", "04", "05", "09", "10"].contains(&m.kind));
         }
@@ -437,5 +751,18 @@ mod tests {
         ] {
             assert!(MATTERS.iter().any(|m| m.name == name), "{name}");
         }
+        let setup = find("330122-SCJG-XK-001").unwrap();
+        let field = |name: &str| setup.form.iter().find(|f| f.name == name).unwrap();
+        for name in ["企业名称", "法定代表人", "注册资本", "住所", "经营范围"] {
+            assert!(field(name).required, "{name}");
+        }
+        assert_eq!(
+            field("法定代表人").source,
+            Some(Source::LegalRepresentative)
+        );
+        assert_eq!(
+            (field("住所").kind, field("住所").source),
+            (Address, Some(Source::Address))
+        );
     }
 }

@@ -1,15 +1,19 @@
-//! The five operations: reading their request elements and building their answers.
+//! The operations: reading their request elements and building their answers.
 
 use std::sync::Mutex;
 
 use base64::Engine as _;
 use onewindow_codes::date::datetime_to_chinese;
+use sha2::Digest as _;
 use tokio::time::Instant;
 
 use super::catalogue::{self, MATTERS};
+use super::registry::LicenseStatus;
 use super::state::{
-    Applicant, Attachment, FormField, LicenseRef, Outcome, State, StatusChange, Submission,
+    Applicant, Attachment, Denied, Done, FormField, LicenseRef, Outcome, State, StatusChange,
+    Submission,
 };
+use crate::common::cases::Numbered;
 use crate::common::xml::Element;
 use crate::common::{china_now, soap};
 
@@ -17,7 +21,9 @@ use crate::common::{china_now, soap};
 pub const NAMESPACE: &str = "http://djzc.scjgj.gov.cn/ws";
 
 /// The operations this service knows.
-pub const OPERATIONS: &[&str] = &["CXSXQD", "BJSB", "CXBJZT", "CXZZ", "YZZZ"];
+pub const OPERATIONS: &[&str] = &[
+    "CXSXQD", "BJSB", "BJBZ", "BJCH", "CXBJZT", "CXZZ", "YZZZ", "ZZZTBG",
+];
 
 /// Elements the `missing-element` fault may drop.
 pub const DROPPABLE: &[&str] = &["SXMC", "YWLSH", "ZTDM", "ZZBH"];
@@ -71,9 +77,12 @@ pub fn dispatch(request: &Element, state: &Mutex<State>) -> Element {
     let result = match name {
         "CXSXQD" => Ok(catalogue_answer()),
         "BJSB" => submit(request, state),
+        "BJBZ" => supplement(request, state),
+        "BJCH" => withdraw(request, state),
         "CXBJZT" => status_changes(request, state),
         "CXZZ" => licenses_of_holder(request, state),
         "YZZZ" => verify_license(request, state),
+        "ZZZTBG" => change_license(request, state),
         other => Err(Failure::Malformed(format!(
             "不支持的操作：{other}（支持{}）",
             OPERATIONS.join("、")
@@ -149,29 +158,7 @@ fn parse_submission(request: &Element) -> Result<Submission, Failure> {
         });
     }
 
-    let mut attachments = Vec::new();
-    for fj in request
-        .find("FJXX")
-        .into_iter()
-        .flat_map(|f| f.find_all("FJ"))
-    {
-        let material = fj.get_attr("CLBM").unwrap_or_default().to_owned();
-        // Base64 in XML is often wrapped over several lines.
-        let content: String = fj.text.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(content.as_bytes())
-            .map_err(|err| {
-                Failure::Malformed(format!(
-                    "附件（CLBM={material}）内容不是有效的Base64编码：{err}"
-                ))
-            })?;
-        attachments.push(Attachment {
-            material,
-            file_name: fj.get_attr("WJM").unwrap_or_default().to_owned(),
-            mime_type: fj.get_attr("LX").unwrap_or_default().to_owned(),
-            size: bytes.len(),
-        });
-    }
+    let attachments = parse_attachments(request)?;
 
     let licenses = request
         .find("ZZXX")
@@ -191,7 +178,7 @@ fn parse_submission(request: &Element) -> Result<Submission, Failure> {
         .map(|f| f.value.as_str());
     let outcome = Outcome::from_form(simulated).ok_or_else(|| {
         Failure::Malformed(format!(
-            "表单字段“模拟结果”只能是不予许可或补正，实际为“{}”",
+            "表单字段“模拟结果”只能是不予许可、补正或听证，实际为“{}”",
             simulated.unwrap_or_default()
         ))
     })?;
@@ -214,6 +201,123 @@ fn parse_submission(request: &Element) -> Result<Submission, Failure> {
         licenses,
         outcome,
     })
+}
+
+/// The files of `<FJXX>`: each `<FJ CLBM WJM LX>` with its base64 content, decoded
+/// to be measured and fingerprinted.
+fn parse_attachments(request: &Element) -> Result<Vec<Attachment>, Failure> {
+    let mut attachments = Vec::new();
+    for fj in request
+        .find("FJXX")
+        .into_iter()
+        .flat_map(|f| f.find_all("FJ"))
+    {
+        let material = fj.get_attr("CLBM").unwrap_or_default().to_owned();
+        // Base64 in XML is often wrapped over several lines.
+        let content: String = fj.text.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content.as_bytes())
+            .map_err(|err| {
+                Failure::Malformed(format!(
+                    "附件（CLBM={material}）内容不是有效的Base64编码：{err}"
+                ))
+            })?;
+        attachments.push(Attachment {
+            material,
+            file_name: fj.get_attr("WJM").unwrap_or_default().to_owned(),
+            mime_type: fj.get_attr("LX").unwrap_or_default().to_owned(),
+            size: bytes.len(),
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        });
+    }
+    Ok(attachments)
+}
+
+fn denied(denied: Denied) -> Failure {
+    match denied {
+        Denied::Malformed(m) => Failure::Malformed(m),
+        Denied::NotFound(m) => Failure::NotFound(m),
+        Denied::Refused(m) => Failure::Refused(m),
+    }
+}
+
+/// `BJBZ` (办件补正): the supplementary materials of a case waiting at 03 需补正.
+fn supplement(request: &Element, state: &Mutex<State>) -> Result<Element, Failure> {
+    let ptbjbh = request.text_of("PTBJBH");
+    let ywlsh = request.text_of("YWLSH");
+    let note = request.text_of("BZSM").unwrap_or_default();
+    let attachments = parse_attachments(request)?;
+    if let Some(nameless) = attachments
+        .iter()
+        .find(|a| a.material.trim().is_empty() || a.file_name.trim().is_empty())
+    {
+        return Err(Failure::Malformed(format!(
+            "补正材料的FJ缺少CLBM（材料编码）或WJM（文件名）属性（CLBM=“{}”，WJM=“{}”）",
+            nameless.material, nameless.file_name
+        )));
+    }
+    if attachments.is_empty() {
+        return Err(Failure::Malformed(
+            "补正须至少提交一份材料：FJXX中没有FJ".to_owned(),
+        ));
+    }
+    let count = attachments.len();
+    let done = lock(state)
+        .supplement(ptbjbh, ywlsh, note, attachments, Instant::now())
+        .map_err(denied)?;
+    Ok(answer(
+        "BJBZ",
+        "0000",
+        &match done {
+            Done::Now => format!("补正材料{count}份已接收，办件继续审查"),
+            Done::Already => "该补正材料此前已接收，未重复处理".to_owned(),
+        },
+    ))
+}
+
+/// `BJCH` (办件撤回): withdraws a case the department has not decided.
+fn withdraw(request: &Element, state: &Mutex<State>) -> Result<Element, Failure> {
+    let ptbjbh = request.text_of("PTBJBH");
+    let ywlsh = request.text_of("YWLSH");
+    let reason = required(request, "CHYY", "撤回原因")?;
+    let done = lock(state)
+        .withdraw(ptbjbh, ywlsh, reason)
+        .map_err(denied)?;
+    Ok(answer(
+        "BJCH",
+        "0000",
+        match done {
+            Done::Now => "撤回成功，办件终止办理",
+            Done::Already => "办件此前已撤回",
+        },
+    ))
+}
+
+/// `ZZZTBG` (证照状态变更): the 执法 and 登记 modules 吊销 (2) or 注销 (3) a
+/// 营业执照; the change is logged for `CXBJZT`.
+fn change_license(request: &Element, state: &Mutex<State>) -> Result<Element, Failure> {
+    let number = required(request, "ZZBH", "证照编号")?.to_ascii_uppercase();
+    let status = match required(request, "ZZZT", "证照状态")? {
+        "2" => LicenseStatus::Revoked,
+        "3" => LicenseStatus::Deregistered,
+        other => {
+            return Err(Failure::Malformed(format!(
+                "ZZZT（证照状态）只能变更为2（吊销）或3（注销），实际为“{other}”"
+            )));
+        }
+    };
+    let reason = required(request, "BGYY", "变更原因")?;
+    let done = lock(state)
+        .change_license(&number, status, reason)
+        .map_err(denied)?;
+    Ok(answer(
+        "ZZZTBG",
+        "0000",
+        match done {
+            Done::Now => "证照状态已变更",
+            Done::Already => "证照状态未变化",
+        },
+    ))
 }
 
 fn submit(request: &Element, state: &Mutex<State>) -> Result<Element, Failure> {
@@ -253,28 +357,40 @@ fn status_changes(request: &Element, state: &Mutex<State>) -> Result<Element, Fa
     let state = lock(state);
     let (page, more) = state.changes(after, limit as usize);
     let list = status_list(page);
-    let last = page.last().map_or(after, |c| c.xh);
+    let last = page.last().map_or(after, Numbered::number);
     Ok(answer("CXBJZT", "0000", "成功")
         .child(list)
         .field("ZDXH", last.to_string())
         .field("SFYHY", if more { "1" } else { "0" }))
 }
 
-/// The `<ZTLB>` of `changes`, as `CXBJZT` answers and `BJZTTZ` pushes them.
+/// The `<ZTLB>` of `changes`, as `CXBJZT` answers and `BJZTTZ` pushes them: a
+/// `<ZT>` for a case's change, a `<ZZBG>` for a license's.
 fn status_list(changes: &[StatusChange]) -> Element {
     let mut list = Element::new("ZTLB");
     for change in changes {
-        let mut zt = Element::new("ZT")
-            .field("XH", change.xh.to_string())
-            .field("PTBJBH", &change.ptbjbh)
-            .field("YWLSH", &change.ywlsh)
-            .field("ZTDM", change.ztdm)
-            .field("BLSJ", &change.blsj)
-            .field("BLYJ", &change.blyj);
-        if let Some(license) = &change.license {
-            zt.push(license.license_element());
-        }
-        list.push(zt);
+        list.push(match change {
+            StatusChange::Case(change) => {
+                let mut zt = Element::new("ZT")
+                    .field("XH", change.xh.to_string())
+                    .field("PTBJBH", &change.ptbjbh)
+                    .field("YWLSH", &change.ywlsh)
+                    .field("ZTDM", change.ztdm)
+                    .field("BLSJ", &change.blsj)
+                    .field("BLYJ", &change.blyj);
+                if let Some(license) = &change.license {
+                    zt.push(license.license_element());
+                }
+                zt
+            }
+            StatusChange::License(change) => Element::new("ZZBG")
+                .field("XH", change.xh.to_string())
+                .field("ZZBH", &change.license.credit_code)
+                .field("ZZZT", change.license.status.code())
+                .field("BGSJ", &change.bgsj)
+                .field("BGYY", &change.bgyy)
+                .child(change.license.license_element()),
+        });
     }
     list
 }
@@ -381,7 +497,7 @@ mod tests {
         let state = state();
         let revoked = crate::market_supervision::registry::seed()
             .into_iter()
-            .find(|e| e.status == super::super::registry::LicenseStatus::Revoked)
+            .find(|e| e.status == LicenseStatus::Revoked)
             .unwrap();
         let request = BJSB
             .replace("330122-SCJG-XK-001", "330122-SCJG-GG-001")

@@ -39,8 +39,8 @@ pub struct FormField {
     pub value: String,
 }
 
-/// One FJ (附件); the content is checked and measured, not kept.
-#[derive(Debug, Clone, Serialize)]
+/// One FJ (附件); the content is checked, measured and fingerprinted, not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
     /// CLBM.
     pub material: String,
@@ -50,6 +50,28 @@ pub struct Attachment {
     pub mime_type: String,
     /// Decoded size in bytes.
     pub size: usize,
+    /// SHA-256 of the decoded content, in hex: how a repeated 补正 is recognised.
+    pub sha256: String,
+}
+
+/// Supplementary materials handed in for a case waiting at 03 需补正 (`BJBZ`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Supplement {
+    /// When the department received them.
+    pub received_at: String,
+    /// BZSM (补正说明).
+    pub note: String,
+    /// The files (FJ).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A case's withdrawal at the applicant's request (`BJCH`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawal {
+    /// When the department recorded it.
+    pub at: String,
+    /// CHYY (撤回原因).
+    pub reason: String,
 }
 
 /// One ZZ (证照) offered in place of a material.
@@ -74,9 +96,12 @@ pub enum Outcome {
     /// 02 → 05 → 06.
     #[serde(rename = "不予许可")]
     Refuse,
-    /// 02 → 03 → 02 → 04 → 06.
+    /// 02 → 03, held there until `BJBZ` brings the materials, then → 02 → 04 → 06.
     #[serde(rename = "补正")]
     Correct,
+    /// 02 → 07 (特别程序: 听证) → 02 → 04 → 06.
+    #[serde(rename = "听证")]
+    Hearing,
 }
 
 impl Outcome {
@@ -86,6 +111,7 @@ impl Outcome {
             None | Some("" | "准予许可" | "正常") => Some(Self::Approve),
             Some("不予许可") => Some(Self::Refuse),
             Some("补正") => Some(Self::Correct),
+            Some("听证") => Some(Self::Hearing),
             Some(_) => None,
         }
     }
@@ -95,6 +121,7 @@ impl Outcome {
             Self::Approve => &["02", "04", "06"],
             Self::Refuse => &["02", "05", "06"],
             Self::Correct => &["02", "03", "02", "04", "06"],
+            Self::Hearing => &["02", "07", "02", "04", "06"],
         }
     }
 }
@@ -123,8 +150,9 @@ pub struct Submission {
 /// One entry of a case's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    /// XH.
-    pub xh: u64,
+    /// XH of the change in the status-change log; none for a withdrawal (08),
+    /// which the platform asked for and `CXBJZT` does not report.
+    pub xh: Option<u64>,
     /// ZTDM.
     pub ztdm: &'static str,
     /// BLSJ.
@@ -170,6 +198,12 @@ pub struct Case {
     pub resubmissions: u64,
     /// Status changes so far.
     pub history: Vec<HistoryEntry>,
+    /// Supplementary materials received (`BJBZ`), oldest first.
+    pub supplements: Vec<Supplement>,
+    /// Repeated `BJBZ` with the same files, recognised and not acted on again.
+    pub repeated_supplements: u64,
+    /// The withdrawal (`BJCH`), once withdrawn.
+    pub withdrawal: Option<Withdrawal>,
     #[serde(skip)]
     matter: &'static Matter,
 }
@@ -185,9 +219,9 @@ impl Case {
     }
 }
 
-/// One entry of the status-change log read by `CXBJZT`.
+/// A case's status change in the log read by `CXBJZT` (a `ZT`).
 #[derive(Debug, Clone)]
-pub struct StatusChange {
+pub struct CaseChange {
     /// 序号, strictly increasing from 1.
     pub xh: u64,
     /// 平台办件编号.
@@ -204,10 +238,55 @@ pub struct StatusChange {
     pub license: Option<Enterprise>,
 }
 
+/// A 营业执照's status change in the log read by `CXBJZT` (a `ZZBG`): 吊销 or 注销.
+#[derive(Debug, Clone)]
+pub struct LicenseChange {
+    /// 序号, in the same sequence as the cases' changes.
+    pub xh: u64,
+    /// 变更时间 (Chinese date-time).
+    pub bgsj: String,
+    /// 变更原因.
+    pub bgyy: String,
+    /// The license as it stands after the change (its ZZZT is the new status).
+    pub license: Enterprise,
+}
+
+/// One entry of the status-change log read by `CXBJZT` and pushed by `BJZTTZ`.
+#[derive(Debug, Clone)]
+pub enum StatusChange {
+    /// A case moved (`ZT`).
+    Case(CaseChange),
+    /// A license changed status (`ZZBG`).
+    License(LicenseChange),
+}
+
 impl Numbered for StatusChange {
     fn number(&self) -> u64 {
-        self.xh
+        match self {
+            Self::Case(c) => c.xh,
+            Self::License(l) => l.xh,
+        }
     }
+}
+
+/// Why `BJBZ`, `BJCH` or `ZZZTBG` was not done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// 1001: the request does not fit the case (e.g. a material the matter lacks).
+    Malformed(String),
+    /// 2001: no such case or license.
+    NotFound(String),
+    /// 3001: the case's or license's status does not allow it; the reason.
+    Refused(String),
+}
+
+/// What a `BJBZ` or `BJCH` the department accepted did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// It took effect now.
+    Now,
+    /// It repeats one that already took effect; nothing changed.
+    Already,
 }
 
 /// The outcome of a `BJSB` the rules accepted.
@@ -236,6 +315,8 @@ pub fn status_name(ztdm: &str) -> &'static str {
         "04" => "准予许可",
         "05" => "不予许可",
         "06" => "办结",
+        "07" => "特别程序",
+        "08" => "已撤回",
         _ => "未知",
     }
 }
@@ -258,19 +339,199 @@ impl State {
             .find(|e| e.credit_code == credit_code)
     }
 
-    /// Revokes (吊销) the 营业执照 numbered `number`, its enterprise's credit code.
+    /// Revokes (吊销) the 营业执照 numbered `number`, its enterprise's credit code,
+    /// as `PUT /_mock/licenses/{number}/revoke` asks: the change is logged for
+    /// `CXBJZT` like `ZZZTBG` does. False when no such license was issued here; a
+    /// license already revoked stays as it is, one that is 注销 or 过期 too (logged).
     pub fn revoke_license(&mut self, number: &str) -> bool {
-        match self
-            .enterprises
-            .iter_mut()
-            .find(|e| e.credit_code == number)
-        {
-            Some(enterprise) => {
-                enterprise.status = LicenseStatus::Revoked;
+        let reason = "因违反《市场主体登记管理条例》被依法吊销营业执照";
+        match self.change_license(number, LicenseStatus::Revoked, reason) {
+            Ok(_) => true,
+            Err(Denied::NotFound(_)) => false,
+            Err(refused) => {
+                tracing::warn!(number, ?refused, "license not revoked");
                 true
             }
-            None => false,
         }
+    }
+
+    /// Changes the status of the 营业执照 `number` to 吊销 or 注销 (`ZZZTBG`) and logs
+    /// the change with `reason`. Only a valid license changes; one already in
+    /// `status` is left as it is ([`Done::Already`]).
+    pub fn change_license(
+        &mut self,
+        number: &str,
+        status: LicenseStatus,
+        reason: &str,
+    ) -> Result<Done, Denied> {
+        let Some(i) = self
+            .enterprises
+            .iter()
+            .position(|e| e.credit_code == number)
+        else {
+            return Err(Denied::NotFound(format!("营业执照{number}不存在")));
+        };
+        let enterprise = &mut self.enterprises[i];
+        if enterprise.status == status {
+            return Ok(Done::Already);
+        }
+        if enterprise.status != LicenseStatus::Valid {
+            return Err(Denied::Refused(format!(
+                "“{}”的营业执照已{}，不能变更为{}",
+                enterprise.name,
+                enterprise.status.name(),
+                status.name()
+            )));
+        }
+        enterprise.status = status;
+        let license = enterprise.clone();
+        let xh = self.log.next_number();
+        tracing::info!(number, zzzt = status.code(), xh, "license status changed");
+        self.log.push(StatusChange::License(LicenseChange {
+            xh,
+            bgsj: datetime_to_chinese(china_now()),
+            bgyy: reason.to_owned(),
+            license,
+        }));
+        Ok(Done::Now)
+    }
+
+    /// The position of the case with PTBJBH `ptbjbh`, or else YWLSH `ywlsh`; when
+    /// both are given they must name the same case.
+    fn locate(&self, ptbjbh: Option<&str>, ywlsh: Option<&str>) -> Result<usize, Denied> {
+        let by_ywlsh = |ywlsh: &str| {
+            self.cases
+                .find(ywlsh, |c| c.ywlsh == ywlsh)
+                .and_then(|c| self.cases.position(&c.ptbjbh))
+        };
+        match (ptbjbh, ywlsh) {
+            (Some(ptbjbh), ywlsh) => {
+                let i = self.cases.position(ptbjbh).ok_or_else(|| {
+                    Denied::NotFound(format!("平台办件编号{ptbjbh}对应的办件不存在"))
+                })?;
+                match ywlsh {
+                    Some(ywlsh) if self.cases[i].ywlsh != ywlsh => Err(Denied::Malformed(format!(
+                        "平台办件编号{ptbjbh}与业务流水号{ywlsh}不是同一办件（其业务流水号为{}）",
+                        self.cases[i].ywlsh
+                    ))),
+                    _ => Ok(i),
+                }
+            }
+            (None, Some(ywlsh)) => by_ywlsh(ywlsh)
+                .ok_or_else(|| Denied::NotFound(format!("业务流水号{ywlsh}对应的办件不存在"))),
+            (None, None) => Err(Denied::Malformed(
+                "缺少PTBJBH（平台办件编号）或YWLSH（业务流水号）".to_owned(),
+            )),
+        }
+    }
+
+    /// Takes the supplementary materials (`BJBZ`) of a case held at 03 需补正 and
+    /// lets it go on: review resumes one stage later. The same files again, once
+    /// taken, are recognised and change nothing.
+    pub fn supplement(
+        &mut self,
+        ptbjbh: Option<&str>,
+        ywlsh: Option<&str>,
+        note: &str,
+        attachments: Vec<Attachment>,
+        now: Instant,
+    ) -> Result<Done, Denied> {
+        let i = self.locate(ptbjbh, ywlsh)?;
+        let case = &self.cases[i];
+        if let Some(unknown) = attachments
+            .iter()
+            .find(|a| !case.matter.materials.iter().any(|m| m.code == a.material))
+        {
+            let codes: Vec<&str> = case.matter.materials.iter().map(|m| m.code).collect();
+            return Err(Denied::Malformed(format!(
+                "补正材料“{}”的材料编码{}不是事项“{}”的申请材料（材料编码为{}）",
+                unknown.file_name,
+                unknown.material,
+                case.sxmc,
+                codes.join("、")
+            )));
+        }
+        if let Some(withdrawal) = &case.withdrawal {
+            return Err(Denied::Refused(format!(
+                "办件{}已于{}撤回，不能再提交补正材料",
+                case.ywlsh, withdrawal.at
+            )));
+        }
+        if !self.cases.is_held(i) {
+            if case
+                .supplements
+                .last()
+                .is_some_and(|s| s.attachments == attachments)
+            {
+                self.cases[i].repeated_supplements += 1;
+                return Ok(Done::Already);
+            }
+            let now_at = match case.status {
+                Some(ztdm) => status_name(ztdm),
+                None => "已接收待审查",
+            };
+            return Err(Denied::Refused(format!(
+                "办件{}当前状态为{now_at}，未要求补正，不能提交补正材料",
+                case.ywlsh
+            )));
+        }
+        let case = &mut self.cases[i];
+        case.supplements.push(Supplement {
+            received_at: datetime_to_chinese(china_now()),
+            note: note.to_owned(),
+            attachments,
+        });
+        tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, "supplement received");
+        self.cases.resume(i, now);
+        Ok(Done::Now)
+    }
+
+    /// Withdraws a case (`BJCH`) that the department has not decided yet: it takes
+    /// no further step. Withdrawing it again changes nothing.
+    pub fn withdraw(
+        &mut self,
+        ptbjbh: Option<&str>,
+        ywlsh: Option<&str>,
+        reason: &str,
+    ) -> Result<Done, Denied> {
+        let i = self.locate(ptbjbh, ywlsh)?;
+        let case = &self.cases[i];
+        if case.withdrawal.is_some() {
+            return Ok(Done::Already);
+        }
+        if let Some(decided) = case
+            .history
+            .iter()
+            .rev()
+            .find(|h| matches!(h.ztdm, "04" | "05" | "06"))
+        {
+            let what = match decided.ztdm {
+                "04" => "作出准予许可决定",
+                "05" => "作出不予许可决定",
+                _ => "办结",
+            };
+            return Err(Denied::Refused(format!(
+                "办件{}已于{}{what}，不能撤回申请",
+                case.ywlsh, decided.blsj
+            )));
+        }
+        self.cases.stop(i);
+        let at = datetime_to_chinese(china_now());
+        let case = &mut self.cases[i];
+        case.status = Some("08");
+        case.status_name = Some(status_name("08"));
+        case.history.push(HistoryEntry {
+            xh: None,
+            ztdm: "08",
+            blsj: at.clone(),
+            blyj: format!("申请人撤回申请：{reason}"),
+        });
+        case.withdrawal = Some(Withdrawal {
+            at,
+            reason: reason.to_owned(),
+        });
+        tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, "case withdrawn");
+        Ok(Done::Now)
     }
 
     /// A stored case by PTBJBH.
@@ -314,6 +575,9 @@ impl State {
             issued_license: None,
             resubmissions: 0,
             history: Vec::new(),
+            supplements: Vec::new(),
+            repeated_supplements: 0,
+            withdrawal: None,
             matter: submission.matter,
         };
         let steps = submission.outcome.steps();
@@ -368,11 +632,15 @@ impl State {
         let xh = self.log.next_number();
         let blsj = datetime_to_chinese(china_now());
         let finished = self.cases.stepped(i, now);
+        if ztdm == "03" {
+            // 需补正 waits for the materials (BJBZ), however long that takes.
+            self.cases.hold(i);
+        }
         let case = &mut self.cases[i];
         case.status = Some(ztdm);
         case.status_name = Some(status_name(ztdm));
         case.history.push(HistoryEntry {
-            xh,
+            xh: Some(xh),
             ztdm,
             blsj: blsj.clone(),
             blyj: blyj.clone(),
@@ -382,7 +650,13 @@ impl State {
         }
         case.finished = finished;
         tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, ztdm, xh, "case status changed");
-        self.log.push(StatusChange {
+        let deregistered = (ztdm == "06"
+            && case.outcome != Outcome::Refuse
+            && case.matter.deregisters()
+            && case.applicant.is_organisation())
+        .then(|| case.applicant.id.clone());
+        let ywlsh = case.ywlsh.clone();
+        self.log.push(StatusChange::Case(CaseChange {
             xh,
             ptbjbh: case.ptbjbh.clone(),
             ywlsh: case.ywlsh.clone(),
@@ -390,16 +664,26 @@ impl State {
             blsj,
             blyj,
             license,
-        });
+        }));
+        if let Some(credit_code) = deregistered {
+            // A completed 注销登记 ends the enterprise's 营业执照.
+            let reason = format!("企业注销登记已办结（业务流水号{ywlsh}），营业执照注销");
+            if let Err(denied) =
+                self.change_license(&credit_code, LicenseStatus::Deregistered, &reason)
+            {
+                tracing::info!(%credit_code, ?denied, "no license to deregister");
+            }
+        }
     }
 
     fn opinion(&self, i: usize, ztdm: &str, license: Option<&Enterprise>) -> String {
         let case = &self.cases[i];
         match ztdm {
-            "02" if case.history.iter().any(|h| h.ztdm == "03") => {
-                "补正材料已收到，继续审查".to_owned()
-            }
-            "02" => "材料齐全，进入审查".to_owned(),
+            "02" => match case.history.last().map(|h| h.ztdm) {
+                Some("03") => "补正材料已收到，继续审查".to_owned(),
+                Some("07") => "听证程序结束，恢复审查".to_owned(),
+                _ => "材料齐全，进入审查".to_owned(),
+            },
             "03" => {
                 let missing = case
                     .matter
@@ -409,6 +693,7 @@ impl State {
                     .map_or("相关材料", |m| m.name);
                 format!("申请材料不齐全，请补正：{missing}")
             }
+            "07" => "特别程序：听证。拟作出的许可决定涉及申请人与他人之间重大利益关系，依法组织听证，听证所需时间不计入审查期限（《行政许可法》第四十五条、第四十七条）".to_owned(),
             "04" => "经审查，申请材料齐全、符合法定形式，准予许可".to_owned(),
             "05" => format!(
                 "经审查，不予许可：{}",

@@ -1,21 +1,22 @@
-//! The five operations (交易类型): reading their request fields and writing their answers.
+//! The operations (交易类型): reading their request fields and writing their answers.
 
 use std::sync::Mutex;
 
 use base64::Engine as _;
+use sha2::Digest as _;
 use tokio::time::Instant;
 
 use super::catalogue::{self, MATTERS};
 use super::protocol::{Reply, Request};
 use super::register::RECORD_TYPE;
 use super::state::{
-    Applicant, Attachment, FormField, Outcome, Refusal, ReusedLicense, State, Submission,
-    format_time,
+    Applicant, Attachment, Denied, Done, FormField, Outcome, Refusal, ReusedLicense, State,
+    Submission, format_time,
 };
 use crate::common::china_now;
 
 /// The operations this service knows.
-pub const OPERATIONS: &[&str] = &["SXQD", "BJSB", "BJZT", "FPCX", "FPYZ"];
+pub const OPERATIONS: &[&str] = &["SXQD", "BJSB", "BJBZ", "BJCH", "BJZT", "FPCX", "FPYZ"];
 
 /// The most matters one `SXQD` page may hold.
 pub const MAX_CATALOGUE_PAGE: u64 = 50;
@@ -37,6 +38,8 @@ pub enum Failure {
     Status(String),
     /// 3002: the matter is not for this applicant.
     Applicant(String),
+    /// 3003: the case's status does not allow it (补正, 撤回).
+    CaseStatus(String),
 }
 
 impl Failure {
@@ -48,6 +51,7 @@ impl Failure {
             Self::NotFound(_) => "2001",
             Self::Status(_) => "3001",
             Self::Applicant(_) => "3002",
+            Self::CaseStatus(_) => "3003",
         }
     }
 
@@ -58,7 +62,8 @@ impl Failure {
             | Self::UnknownOperation(m)
             | Self::NotFound(m)
             | Self::Status(m)
-            | Self::Applicant(m) => m,
+            | Self::Applicant(m)
+            | Self::CaseStatus(m) => m,
         }
     }
 }
@@ -76,6 +81,8 @@ pub fn dispatch(request: &Request, state: &Mutex<State>) -> Reply {
         .and_then(|_| match jylx {
             "SXQD" => catalogue_page(request),
             "BJSB" => submit(request, state),
+            "BJBZ" => supplement(request, state),
+            "BJCH" => withdraw(request, state),
             "BJZT" => status_changes(request, state),
             "FPCX" => records_of_taxpayer(request, state),
             "FPYZ" => verify_record(request, state),
@@ -195,29 +202,7 @@ fn parse_submission(request: &Request) -> Result<Submission, Failure> {
         });
     }
 
-    let mut attachments = Vec::new();
-    for n in 1..=count(request, "fj", "附件")? {
-        let clbm = required(request, &format!("fj.{n}.clbm"), "材料编码")?.to_owned();
-        let content = request.get(&format!("fj.{n}.nr")).unwrap_or_default();
-        let content: String = content.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(content.as_bytes())
-            .map_err(|err| {
-                Failure::Malformed(format!("fj.{n}.nr（附件内容）不是有效的Base64编码：{err}"))
-            })?;
-        attachments.push(Attachment {
-            clbm,
-            wjm: request
-                .get(&format!("fj.{n}.wjm"))
-                .unwrap_or_default()
-                .to_owned(),
-            lx: request
-                .get(&format!("fj.{n}.lx"))
-                .unwrap_or_default()
-                .to_owned(),
-            size: bytes.len(),
-        });
-    }
+    let attachments = parse_attachments(request)?;
 
     let mut licenses = Vec::new();
     for n in 1..=count(request, "zz", "证照")? {
@@ -269,6 +254,89 @@ fn parse_submission(request: &Request) -> Result<Submission, Failure> {
         licenses,
         outcome,
     })
+}
+
+/// The files `fj.{n}` (`clbm`, `wjm`, `lx`, base64 `nr`), decoded to be measured
+/// and fingerprinted.
+fn parse_attachments(request: &Request) -> Result<Vec<Attachment>, Failure> {
+    let mut attachments = Vec::new();
+    for n in 1..=count(request, "fj", "附件")? {
+        let clbm = required(request, &format!("fj.{n}.clbm"), "材料编码")?.to_owned();
+        let content = request.get(&format!("fj.{n}.nr")).unwrap_or_default();
+        let content: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content.as_bytes())
+            .map_err(|err| {
+                Failure::Malformed(format!("fj.{n}.nr（附件内容）不是有效的Base64编码：{err}"))
+            })?;
+        attachments.push(Attachment {
+            clbm,
+            wjm: request
+                .get(&format!("fj.{n}.wjm"))
+                .unwrap_or_default()
+                .to_owned(),
+            lx: request
+                .get(&format!("fj.{n}.lx"))
+                .unwrap_or_default()
+                .to_owned(),
+            size: bytes.len(),
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        });
+    }
+    Ok(attachments)
+}
+
+fn denied(denied: Denied) -> Failure {
+    match denied {
+        Denied::Malformed(m) => Failure::Malformed(m),
+        Denied::NotFound(m) => Failure::NotFound(m),
+        Denied::CaseStatus(m) => Failure::CaseStatus(m),
+    }
+}
+
+/// `BJBZ` (办件补正): the 补正资料 of a case waiting at 20 待补正.
+fn supplement(request: &Request, state: &Mutex<State>) -> Result<Reply, Failure> {
+    let ptbjbh = request.get("ptbjbh");
+    let ywlsh = request.get("ywlsh");
+    if ptbjbh.is_none() && ywlsh.is_none() {
+        return Err(Failure::Missing(
+            "缺少ptbjbh（平台办件编号）或ywlsh（业务流水号）".to_owned(),
+        ));
+    }
+    let bzsm = request.get("bzsm").unwrap_or_default();
+    let fj = parse_attachments(request)?;
+    if fj.is_empty() {
+        return Err(Failure::Missing(
+            "缺少fj（补正资料）：补正须至少提交一份资料（fj.ts应不小于1）".to_owned(),
+        ));
+    }
+    let count = fj.len();
+    let done = lock(state)
+        .supplement(ptbjbh, ywlsh, bzsm, fj, Instant::now())
+        .map_err(denied)?;
+    let message = match done {
+        Done::Now => format!("补正资料{count}份已接收，继续审核"),
+        Done::Already => "该补正资料此前已接收，未重复处理".to_owned(),
+    };
+    Ok(Reply::new("BJBZ", "0", &message))
+}
+
+/// `BJCH` (办件撤回): withdraws a case not yet decided.
+fn withdraw(request: &Request, state: &Mutex<State>) -> Result<Reply, Failure> {
+    let ptbjbh = request.get("ptbjbh");
+    let ywlsh = request.get("ywlsh");
+    if ptbjbh.is_none() && ywlsh.is_none() {
+        return Err(Failure::Missing(
+            "缺少ptbjbh（平台办件编号）或ywlsh（业务流水号）".to_owned(),
+        ));
+    }
+    let chyy = required(request, "chyy", "撤回原因")?;
+    let done = lock(state).withdraw(ptbjbh, ywlsh, chyy).map_err(denied)?;
+    let message = match done {
+        Done::Now => "撤回成功，办件终止办理",
+        Done::Already => "办件此前已撤回",
+    };
+    Ok(Reply::new("BJCH", "0", message))
 }
 
 fn submit(request: &Request, state: &Mutex<State>) -> Result<Reply, Failure> {

@@ -45,8 +45,8 @@ pub struct FormField {
     pub z: String,
 }
 
-/// One attachment (`fj.{n}`); the content is checked and measured, not kept.
-#[derive(Debug, Clone, Serialize)]
+/// One attachment (`fj.{n}`); the content is checked, measured and fingerprinted, not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attachment {
     /// clbm.
     pub clbm: String,
@@ -56,6 +56,28 @@ pub struct Attachment {
     pub lx: String,
     /// Decoded size in bytes.
     pub size: usize,
+    /// SHA-256 of the decoded content, in hex: how a repeated 补正 is recognised.
+    pub sha256: String,
+}
+
+/// Supplementary materials (补正资料) handed in for a case at 20 待补正 (`BJBZ`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Supplement {
+    /// When the system received them.
+    pub jssj: String,
+    /// bzsm (补正说明).
+    pub bzsm: String,
+    /// The files (`fj.{n}`).
+    pub fj: Vec<Attachment>,
+}
+
+/// A case's withdrawal at the applicant's request (`BJCH`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawal {
+    /// When the system recorded it.
+    pub chsj: String,
+    /// chyy (撤回原因).
+    pub chyy: String,
 }
 
 /// A license offered in place of a material (`zz.{n}`), in the system's own terms.
@@ -94,7 +116,7 @@ pub enum Outcome {
     /// 10 → 40 → 50.
     #[serde(rename = "不予核准")]
     Deny,
-    /// 10 → 20 → 10 → 30 → 50.
+    /// 10 → 20, held there until `BJBZ` brings the materials, then → 10 → 30 → 50.
     #[serde(rename = "补正")]
     Supplement,
 }
@@ -127,6 +149,7 @@ pub fn status_name(ztdm: &str) -> &'static str {
         "30" => "核准",
         "40" => "不予核准",
         "50" => "办结",
+        "60" => "已撤回",
         _ => "未知",
     }
 }
@@ -155,8 +178,9 @@ pub struct Submission {
 /// One entry of a case's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    /// xh.
-    pub xh: u64,
+    /// xh of the change in the status-change log; none for a withdrawal (60),
+    /// which the platform asked for and `BJZT` does not report.
+    pub xh: Option<u64>,
     /// ztdm.
     pub ztdm: &'static str,
     /// blsj.
@@ -202,6 +226,12 @@ pub struct Case {
     pub resubmissions: u64,
     /// Status changes so far.
     pub history: Vec<HistoryEntry>,
+    /// 补正资料 received (`BJBZ`), oldest first.
+    pub supplements: Vec<Supplement>,
+    /// Repeated `BJBZ` with the same files, recognised and not acted on again.
+    pub repeated_supplements: u64,
+    /// The withdrawal (`BJCH`), once withdrawn.
+    pub withdrawal: Option<Withdrawal>,
     #[serde(skip)]
     matter: &'static Matter,
 }
@@ -255,6 +285,26 @@ pub enum Refusal {
     Status(String),
     /// 3002: the matter is not for this kind of applicant.
     Applicant(String),
+}
+
+/// Why a `BJBZ` or `BJCH` was not done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// 1002: the request does not fit the case (e.g. a material the matter lacks).
+    Malformed(String),
+    /// 2001: no such case.
+    NotFound(String),
+    /// 3003: the case's status does not allow it; the reason.
+    CaseStatus(String),
+}
+
+/// What a `BJBZ` or `BJCH` the system accepted did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// It took effect now.
+    Now,
+    /// It repeats one that already took effect; nothing changed.
+    Already,
 }
 
 /// The outcome of a `BJSB` the rules accepted.
@@ -345,6 +395,9 @@ impl State {
             issued_record: None,
             resubmissions: 0,
             history: Vec::new(),
+            supplements: Vec::new(),
+            repeated_supplements: 0,
+            withdrawal: None,
             matter: submission.matter,
         };
         let steps = submission.outcome.steps();
@@ -404,6 +457,137 @@ impl State {
         format!("SW330122{}{serial:04}", today.format("%Y%m%d"))
     }
 
+    /// The position of the case with ptbjbh `ptbjbh`, or else ywlsh `ywlsh`; when
+    /// both are given they must name the same case.
+    fn locate(&self, ptbjbh: Option<&str>, ywlsh: Option<&str>) -> Result<usize, Denied> {
+        let i = match (ptbjbh, ywlsh) {
+            (Some(ptbjbh), _) => self
+                .cases
+                .position(ptbjbh)
+                .ok_or_else(|| Denied::NotFound(format!("平台办件编号{ptbjbh}对应的办件不存在")))?,
+            (None, Some(ywlsh)) => self
+                .cases
+                .find(ywlsh, |c| c.ywlsh == ywlsh)
+                .and_then(|c| self.cases.position(&c.ptbjbh))
+                .ok_or_else(|| Denied::NotFound(format!("业务流水号{ywlsh}对应的办件不存在")))?,
+            (None, None) => {
+                return Err(Denied::Malformed(
+                    "缺少ptbjbh（平台办件编号）或ywlsh（业务流水号）".to_owned(),
+                ));
+            }
+        };
+        match ywlsh {
+            Some(ywlsh) if self.cases[i].ywlsh != ywlsh => Err(Denied::Malformed(format!(
+                "ptbjbh={}与ywlsh={ywlsh}不是同一办件（其业务流水号为{}）",
+                self.cases[i].ptbjbh, self.cases[i].ywlsh
+            ))),
+            _ => Ok(i),
+        }
+    }
+
+    /// Takes the 补正资料 (`BJBZ`) of a case held at 20 待补正 and lets it go on:
+    /// review resumes one stage later. The same files again, once taken, are
+    /// recognised and change nothing.
+    pub fn supplement(
+        &mut self,
+        ptbjbh: Option<&str>,
+        ywlsh: Option<&str>,
+        bzsm: &str,
+        fj: Vec<Attachment>,
+        now: Instant,
+    ) -> Result<Done, Denied> {
+        let i = self.locate(ptbjbh, ywlsh)?;
+        let case = &self.cases[i];
+        if let Some(unknown) = fj
+            .iter()
+            .find(|a| !case.matter.materials.iter().any(|m| m.code == a.clbm))
+        {
+            let codes: Vec<&str> = case.matter.materials.iter().map(|m| m.code).collect();
+            return Err(Denied::Malformed(format!(
+                "补正资料“{}”的材料编码{}不是{}的申请资料（材料编码为{}）",
+                unknown.wjm,
+                unknown.clbm,
+                case.sxmc,
+                codes.join("、")
+            )));
+        }
+        if let Some(withdrawal) = &case.withdrawal {
+            return Err(Denied::CaseStatus(format!(
+                "办件{}已于{}撤回，不能再提交补正资料",
+                case.ywlsh, withdrawal.chsj
+            )));
+        }
+        if !self.cases.is_held(i) {
+            if case.supplements.last().is_some_and(|s| s.fj == fj) {
+                self.cases[i].repeated_supplements += 1;
+                return Ok(Done::Already);
+            }
+            return Err(Denied::CaseStatus(format!(
+                "办件{}当前状态为{}，未通知补正，不能提交补正资料",
+                case.ywlsh,
+                case.status.map_or("已受理待审核", status_name)
+            )));
+        }
+        let case = &mut self.cases[i];
+        case.supplements.push(Supplement {
+            jssj: format_time(china_now()),
+            bzsm: bzsm.to_owned(),
+            fj,
+        });
+        tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, "supplement received");
+        self.cases.resume(i, now);
+        Ok(Done::Now)
+    }
+
+    /// Withdraws a case (`BJCH`) not yet decided (30 核准, 40 不予核准, 50 办结): it
+    /// takes no further step. Withdrawing it again changes nothing.
+    pub fn withdraw(
+        &mut self,
+        ptbjbh: Option<&str>,
+        ywlsh: Option<&str>,
+        chyy: &str,
+    ) -> Result<Done, Denied> {
+        let i = self.locate(ptbjbh, ywlsh)?;
+        let case = &self.cases[i];
+        if case.withdrawal.is_some() {
+            return Ok(Done::Already);
+        }
+        if let Some(decided) = case
+            .history
+            .iter()
+            .rev()
+            .find(|h| matches!(h.ztdm, "30" | "40" | "50"))
+        {
+            return Err(Denied::CaseStatus(format!(
+                "办件{}已于{}{}，不能撤回",
+                case.ywlsh,
+                decided.blsj,
+                match decided.ztdm {
+                    "30" => "核准",
+                    "40" => "作出不予核准决定",
+                    _ => "办结",
+                }
+            )));
+        }
+        self.cases.stop(i);
+        let chsj = format_time(china_now());
+        let case = &mut self.cases[i];
+        case.status = Some("60");
+        case.status_name = Some(status_name("60"));
+        case.history.push(HistoryEntry {
+            xh: None,
+            ztdm: "60",
+            blsj: chsj.clone(),
+            blyj: format!("纳税人撤回申请：{chyy}"),
+        });
+        case.withdrawal = Some(Withdrawal {
+            chsj,
+            chyy: chyy.to_owned(),
+        });
+        tracing::info!(ptbjbh = %case.ptbjbh, ywlsh = %case.ywlsh, "case withdrawn");
+        Ok(Done::Now)
+    }
+
     /// Moves every case whose stage has elapsed one step along its path.
     pub fn advance(&mut self, now: Instant) {
         for i in self.cases.due(now) {
@@ -423,11 +607,15 @@ impl State {
         let xh = self.log.next_number();
         let blsj = format_time(china_now());
         let finished = self.cases.stepped(i, now);
+        if ztdm == "20" {
+            // 待补正 waits for the materials (BJBZ), however long that takes.
+            self.cases.hold(i);
+        }
         let case = &mut self.cases[i];
         case.status = Some(ztdm);
         case.status_name = Some(status_name(ztdm));
         case.history.push(HistoryEntry {
-            xh,
+            xh: Some(xh),
             ztdm,
             blsj: blsj.clone(),
             blyj: blyj.clone(),
@@ -451,7 +639,7 @@ impl State {
     fn opinion(&self, i: usize, ztdm: &str, record: Option<&InvoiceRecord>) -> String {
         let case = &self.cases[i];
         match ztdm {
-            "10" if case.history.iter().any(|h| h.ztdm == "20") => {
+            "10" if case.history.last().is_some_and(|h| h.ztdm == "20") => {
                 "补正资料已收到，继续审核".to_owned()
             }
             "10" => "已受理，资料齐全，进入审核".to_owned(),
