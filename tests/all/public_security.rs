@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use legacy_systems::public_security::{self as mock, CHEN_XIAODONG, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, License, LicenseStatus, Party,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, License,
+    LicenseStatus, Party, PartyField,
 };
 use onewindow::runtime::WasmAdapter;
 use onewindow_tests::Department;
@@ -77,21 +78,45 @@ async fn events_until_done(
     case_no: &str,
     cursor: &mut Option<String>,
 ) -> Vec<CaseEvent> {
+    events_until(adapter, case_no, cursor, CaseStatus::Completed).await
+}
+
+/// The events of `case_no` from `cursor` on, as far as they go now.
+async fn events_now(
+    adapter: &WasmAdapter,
+    case_no: &str,
+    cursor: &mut Option<String>,
+) -> Vec<CaseEvent> {
+    let mut mine = Vec::new();
+    loop {
+        let page = adapter.case_events(cursor.as_deref()).await.unwrap();
+        mine.extend(page.events.into_iter().filter(|e| e.case_no == case_no));
+        *cursor = page.next_cursor.or(cursor.take());
+        if !page.more {
+            return mine;
+        }
+    }
+}
+
+/// Follows the events from `cursor` until `case_no` reaches `status`; returns its events.
+async fn events_until(
+    adapter: &WasmAdapter,
+    case_no: &str,
+    cursor: &mut Option<String>,
+    status: CaseStatus,
+) -> Vec<CaseEvent> {
     let mut mine = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let page = adapter.case_events(cursor.as_deref()).await.unwrap();
         mine.extend(page.events.into_iter().filter(|e| e.case_no == case_no));
         *cursor = page.next_cursor.or(cursor.take());
-        if mine
-            .last()
-            .is_some_and(|e| e.status == CaseStatus::Completed)
-        {
+        if mine.last().is_some_and(|e| e.status == status) {
             return mine;
         }
         assert!(
             Instant::now() < deadline,
-            "{case_no} never completed: {mine:?}"
+            "{case_no} never reached {status:?}: {mine:?}"
         );
         if !page.more {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -101,6 +126,30 @@ async fn events_until_done(
 
 fn statuses(events: &[CaseEvent]) -> Vec<CaseStatus> {
     events.iter().map(|e| e.status).collect()
+}
+
+/// The case as the mock department recorded it (`/_mock/cases/{case_no}`).
+async fn recorded(s: &Setup, case_no: &str) -> serde_json::Value {
+    let url = format!("http://{}/_mock/cases/{case_no}", s.mock.addr());
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// The adapter's own error of a failed call.
+fn adapter_error(err: CallError) -> AdapterError {
+    match err {
+        CallError::Adapter { error, .. } => error,
+        other => panic!("expected the adapter's own error, got {other:?}"),
+    }
+}
+
+fn pdf(material_code: &str, file_name: &str, content: &[u8]) -> Attachment {
+    Attachment {
+        material_code: material_code.into(),
+        file_name: file_name.into(),
+        media_type: "application/pdf".into(),
+        content_base64: content.to_vec(),
+    }
 }
 
 #[tokio::test]
@@ -127,6 +176,52 @@ async fn the_catalogue_comes_from_the_legacy_system() {
     assert!(types.contains(&("营业执照", Some("营业执照"))), "{types:?}");
     assert!(types.contains(&("法定代表人身份证明", Some("居民身份证"))));
     assert!(types.contains(&("印章印模", None)));
+    // The form the department declares for it: the seal's name, prefilled with
+    // the applicant's (the department's default), and its type, a choice of
+    // what the department files.
+    let form: Vec<(&str, bool, Option<PartyField>)> = seal
+        .form
+        .iter()
+        .map(|f| (f.key.as_str(), f.required, f.from_party))
+        .collect();
+    assert_eq!(
+        form,
+        [
+            ("印章名称", false, Some(PartyField::Name)),
+            ("印章类型", false, None)
+        ]
+    );
+    assert_eq!(seal.form[0].kind, FieldKind::Text);
+    let FieldKind::Choice { options } = &seal.form[1].kind else {
+        panic!("印章类型 is a choice: {:?}", seal.form[1]);
+    };
+    assert_eq!(options[0], "单位公章");
+    assert!(options.iter().any(|o| o == "财务专用章"), "{options:?}");
+    for matter in &matters {
+        assert!(!matter.form.is_empty(), "{} has a form", matter.name);
+        assert!(
+            matter
+                .form
+                .iter()
+                .all(|f| !["模拟结果", "不予办理原因"].contains(&f.key.as_str())),
+            "{}: the mock's test switches are not on the form",
+            matter.name
+        );
+    }
+    let birth = matters.iter().find(|m| m.name == "出生登记").unwrap();
+    let kinds: Vec<(&str, &FieldKind, bool)> = birth
+        .form
+        .iter()
+        .map(|f| (f.key.as_str(), &f.kind, f.required))
+        .collect();
+    assert!(
+        kinds.contains(&("出生日期", &FieldKind::Date, true)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("新生儿姓名", &FieldKind::Text, true)),
+        "{kinds:?}"
+    );
     for name in [
         "户口迁移（迁入）登记",
         "居住证办理",
@@ -448,4 +543,212 @@ async fn the_legacy_systems_bad_days_are_adapter_errors_with_a_reason() {
     s.mock.shutdown().await;
     let err = s.adapter.list_matters().await.unwrap_err();
     unavailable(err, "stopped", "cannot reach");
+}
+
+#[tokio::test]
+async fn a_case_held_for_its_supplement_goes_on_once_the_materials_arrive() {
+    let s = setup().await;
+    let mut case = renewal("20261127-000070");
+    case.form.insert("模拟结果".into(), "补正".into());
+    s.adapter.submit_case(&case).await.unwrap();
+    let mut cursor = None;
+    let events = events_until(
+        &s.adapter,
+        "20261127-000070",
+        &mut cursor,
+        CaseStatus::SupplementRequested,
+    )
+    .await;
+    assert_eq!(
+        statuses(&events),
+        [CaseStatus::InReview, CaseStatus::SupplementRequested]
+    );
+    assert!(events[1].note.contains("请补正"), "{}", events[1].note);
+    // Held: many stages later nothing has moved.
+    tokio::time::sleep(adapter_test::STAGE * 10).await;
+    assert!(
+        events_now(&s.adapter, "20261127-000070", &mut cursor)
+            .await
+            .is_empty()
+    );
+    assert_eq!(recorded(&s, "20261127-000070").await["status"], "25");
+
+    let files = [
+        pdf(
+            "001",
+            "居民身份证（正反面）.pdf",
+            b"%PDF-1.4 front and back",
+        ),
+        pdf("003", "照片（重拍）.pdf", b"%PDF-1.4 photo"),
+    ];
+    s.adapter
+        .supplement_case(
+            "20261127-000070",
+            &files,
+            "已按要求补充身份证复印件并重拍照片",
+        )
+        .await
+        .unwrap();
+    // The same materials again: taken, nothing happens twice.
+    s.adapter
+        .supplement_case(
+            "20261127-000070",
+            &files,
+            "已按要求补充身份证复印件并重拍照片",
+        )
+        .await
+        .unwrap();
+    let stored = recorded(&s, "20261127-000070").await;
+    let supplements = stored["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{stored:#}");
+    assert_eq!(supplements[0]["note"], "已按要求补充身份证复印件并重拍照片");
+    assert_eq!(supplements[0]["repeats"], 1);
+    assert_eq!(
+        supplements[0]["files"][0]["file_name"],
+        "居民身份证（正反面）.pdf"
+    );
+    assert_eq!(supplements[0]["files"][0]["material"], "001");
+    assert_eq!(supplements[0]["files"][1]["size"], 14);
+
+    let more = events_until_done(&s.adapter, "20261127-000070", &mut cursor).await;
+    assert_eq!(
+        statuses(&more),
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    assert_eq!(more[0].note, "补正材料已收到（共2份），继续审核");
+    assert!(more[2].issued.is_some(), "the renewal issued its card");
+
+    // Other materials for a case that no longer waits: the department says why.
+    let err = adapter_error(
+        s.adapter
+            .supplement_case("20261127-000070", &files[..1], "再补一份")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        err,
+        AdapterError::Refused("办件当前状态为办结，不在待补正状态，无需补正".into())
+    );
+    let err = adapter_error(
+        s.adapter
+            .supplement_case("20261127-000099", &files, "")
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, AdapterError::NotFound(m) if m.contains("20261127-000099")),
+        "{err:?}"
+    );
+    let err = adapter_error(
+        s.adapter
+            .supplement_case("20261127-000070", &[], "只有说明")
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, AdapterError::Invalid(m) if m.contains("补正须至少提交一个附件")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_withdrawn() {
+    let s = setup().await;
+    let mut waiting = renewal("20261127-000080");
+    waiting.form.insert("模拟结果".into(), "补正".into());
+    s.adapter.submit_case(&waiting).await.unwrap();
+    s.adapter
+        .submit_case(&renewal("20261127-000081"))
+        .await
+        .unwrap();
+    let mut cursor = None;
+    events_until(
+        &s.adapter,
+        "20261127-000080",
+        &mut cursor,
+        CaseStatus::SupplementRequested,
+    )
+    .await;
+
+    s.adapter
+        .withdraw_case("20261127-000080", "申请人已在外地换领")
+        .await
+        .unwrap();
+    let stored = recorded(&s, "20261127-000080").await;
+    assert_eq!(stored["status"], "45");
+    assert_eq!(stored["status_name"], "已撤回");
+    assert_eq!(stored["withdrawal"]["reason"], "申请人已在外地换领");
+    let last = stored["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["note"], "申请人撤回申请：申请人已在外地换领");
+    // Withdrawing again succeeds and changes nothing.
+    s.adapter
+        .withdraw_case("20261127-000080", "申请人已在外地换领")
+        .await
+        .unwrap();
+    assert_eq!(
+        recorded(&s, "20261127-000080").await["withdrawal"]["repeats"],
+        1
+    );
+    // The other case completes meanwhile; the withdrawn one never moves again.
+    let decided = events_until_done(&s.adapter, "20261127-000081", &mut None).await;
+    assert_eq!(
+        statuses(&decided),
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    tokio::time::sleep(adapter_test::STAGE * 10).await;
+    assert!(
+        events_now(&s.adapter, "20261127-000080", &mut cursor)
+            .await
+            .is_empty()
+    );
+    assert_eq!(recorded(&s, "20261127-000080").await["status"], "45");
+    let err = adapter_error(
+        s.adapter
+            .supplement_case("20261127-000080", &[pdf("001", "a.pdf", b"%PDF")], "")
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, AdapterError::Refused(m) if m.ends_with("撤回，不能补正")),
+        "{err:?}"
+    );
+
+    // Decided: the department refuses with its reason; the case keeps its status.
+    let err = s
+        .adapter
+        .withdraw_case("20261127-000081", "不想办了")
+        .await
+        .unwrap_err();
+    assert!(!err.is_retryable());
+    assert_eq!(
+        adapter_error(err),
+        AdapterError::Refused("办件已办结，不能撤回".into())
+    );
+    let stored = recorded(&s, "20261127-000081").await;
+    assert_eq!(stored["status"], "40");
+    assert!(stored["withdrawal"].is_null());
+
+    let err = adapter_error(
+        s.adapter
+            .withdraw_case("20261127-000089", "")
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, AdapterError::NotFound(m) if m.contains("20261127-000089")),
+        "{err:?}"
+    );
 }

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use legacy_systems::social_security::{self as mock, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
-use onewindow::model::{AdapterError, CaseStatus, CaseSubmission, LicenseStatus, Party};
+use onewindow::model::{
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, LicenseEvent,
+    LicenseStatus, Party, PartyField,
+};
 use onewindow_tests::Department;
 use onewindow_tests::adapter_test::{self, AdapterTest};
 use serde_json::{Value, json};
@@ -64,6 +67,68 @@ async fn mock_case(mock: &mock::Handle, case_no: &str) -> Value {
         .unwrap()
 }
 
+/// Every event from `cursor` on, as far as they go now: case events and license events.
+async fn events_now(s: &Setup, cursor: &mut Option<String>) -> (Vec<CaseEvent>, Vec<LicenseEvent>) {
+    let (mut cases, mut licenses) = (Vec::new(), Vec::new());
+    loop {
+        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
+        cases.extend(page.events);
+        licenses.extend(page.license_events);
+        *cursor = page.next_cursor.or(cursor.take());
+        if !page.more {
+            return (cases, licenses);
+        }
+    }
+}
+
+/// Follows the events from `cursor` until `case_no` reaches `status`; its case events.
+async fn events_until(
+    s: &Setup,
+    case_no: &str,
+    cursor: &mut Option<String>,
+    status: CaseStatus,
+) -> Vec<CaseEvent> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut mine = Vec::new();
+    loop {
+        let (cases, _) = events_now(s, cursor).await;
+        mine.extend(cases.into_iter().filter(|e| e.case_no == case_no));
+        if mine.last().is_some_and(|e| e.status == status) {
+            return mine;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{case_no} never reached {status:?}: {mine:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn photo(file_name: &str, content: &[u8]) -> Attachment {
+    Attachment {
+        material_code: "002".into(),
+        file_name: file_name.into(),
+        media_type: "image/jpeg".into(),
+        content_base64: content.to_vec(),
+    }
+}
+
+/// The change of a 社会保障卡's status at the department's counter
+/// (`POST /sbk/{aaz500}/zt`, 社会保障卡状态变更).
+async fn change_card(s: &Setup, aaz500: &str, aaz502: u8, reason: &str) -> Value {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    client
+        .post(format!("{}/sbk/{aaz500}/zt", s.mock.endpoint()))
+        .header("content-type", "application/json;charset=UTF-8")
+        .body(json!({"aaz502": aaz502, "aae013": reason}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[track_caller]
 fn adapter_error(err: &CallError) -> &AdapterError {
     match err {
@@ -106,6 +171,56 @@ async fn the_catalogue_is_read_over_its_pages() {
             .any(|m| m.license_type.as_deref() == Some("社会保障卡"))
     );
     assert_eq!(s.mock.stats().requests, 2, "one request per page");
+
+    // Each matter's application form as the 金保 catalogue declares it.
+    let fields: Vec<(&str, bool, Option<PartyField>)> = card
+        .form
+        .iter()
+        .map(|f| (f.key.as_str(), f.required, f.from_party))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("开户银行", false, None),
+            ("邮寄地址", false, Some(PartyField::Address)),
+            ("联系电话", false, Some(PartyField::Phone)),
+        ]
+    );
+    assert_eq!(card.form[1].kind, FieldKind::Address);
+    let injury = matters.iter().find(|m| m.name == "工伤认定申请").unwrap();
+    let required: Vec<(&str, &FieldKind)> = injury
+        .form
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| (f.key.as_str(), &f.kind))
+        .collect();
+    assert_eq!(
+        required,
+        [
+            ("受伤害职工姓名", &FieldKind::Text),
+            ("受伤害职工公民身份号码", &FieldKind::IdNumber),
+            ("事故发生日期", &FieldKind::Date),
+        ]
+    );
+    let replacement = matters
+        .iter()
+        .find(|m| m.name == "社会保障卡补换领")
+        .unwrap();
+    let FieldKind::Choice { options } = &replacement.form[0].kind else {
+        panic!("补换领原因 is a choice: {:?}", replacement.form[0]);
+    };
+    assert!(options.contains(&"遗失补领".to_owned()), "{options:?}");
+    for matter in &matters {
+        assert!(!matter.form.is_empty(), "{} has a form", matter.name);
+        assert!(
+            matter
+                .form
+                .iter()
+                .all(|f| !["模拟结果", "不予办理原因"].contains(&f.key.as_str())),
+            "{}: the mock's test switches are not on the form",
+            matter.name
+        );
+    }
 }
 
 #[tokio::test]
@@ -211,6 +326,7 @@ async fn an_organization_reuses_its_business_license() {
         "matter_code": "330122-RS-DW-001",
         "applicant": {"type": "organization", "credit_code": "91330122704218653L", "name": "桐庐富春蜂语蜂业有限公司"},
         "accepted_at": "2026-11-27T01:00:00Z",
+        "form": {"法定代表人": "赵堃", "单位地址": "浙江省杭州市桐庐县凤川街道凤川大道2号"},
         "licenses": [{
             "material_code": "001",
             "license": {
@@ -467,5 +583,284 @@ async fn the_legacy_systems_bad_days_are_adapter_errors_with_a_reason() {
     assert!(
         matches!(adapter_error(&err), AdapterError::Unavailable(m) if m.contains("cannot reach")),
         "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_case_waiting_for_its_supplement_goes_on_once_the_materials_arrive() {
+    let s = setup().await;
+    let mut case = application("20261127-000080");
+    case.form.insert("模拟结果".into(), "补正".into());
+    s.adapter.submit_case(&case).await.unwrap();
+    let mut cursor = None;
+    let events = events_until(
+        &s,
+        "20261127-000080",
+        &mut cursor,
+        CaseStatus::SupplementRequested,
+    )
+    .await;
+    assert_eq!(
+        events.iter().map(|e| e.status).collect::<Vec<_>>(),
+        [CaseStatus::InReview, CaseStatus::SupplementRequested]
+    );
+    assert!(
+        events[1].note.starts_with("申请材料不齐全，请补正"),
+        "{}",
+        events[1].note
+    );
+    // It waits: many stages later nothing has moved.
+    tokio::time::sleep(adapter_test::STAGE * 10).await;
+    assert!(events_now(&s, &mut cursor).await.0.is_empty());
+    assert_eq!(mock_case(&s.mock, "20261127-000080").await["status"], 30);
+
+    let files = [photo(
+        "照片（白底重拍）.jpg",
+        &[0xFF, 0xD8, 0xFF, 0xE0, 0x00],
+    )];
+    s.adapter
+        .supplement_case("20261127-000080", &files, "已按要求重拍白底照片")
+        .await
+        .unwrap();
+    s.adapter
+        .supplement_case("20261127-000080", &files, "已按要求重拍白底照片")
+        .await
+        .expect("handing the same files in again is accepted");
+    let stored = mock_case(&s.mock, "20261127-000080").await;
+    let supplements = stored["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{stored:#}");
+    assert_eq!(supplements[0]["aae013"], "已按要求重拍白底照片");
+    assert_eq!(supplements[0]["repeats"], 1);
+    assert_eq!(
+        supplements[0]["fjxx"][0],
+        json!({
+            "bae010": "002", "bae120": "照片（白底重拍）.jpg", "bae121": "image/jpeg", "size": 5,
+            "sha256": "f55517e918c9f1ac538778a7d787f93b66102886b93464e5bf61b48527913dfd"
+        })
+    );
+
+    let more = events_until(&s, "20261127-000080", &mut cursor, CaseStatus::Completed).await;
+    assert_eq!(
+        more.iter().map(|e| e.status).collect::<Vec<_>>(),
+        [
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed
+        ]
+    );
+    assert_eq!(more[0].note, "补正材料已收到（共1份），继续审核");
+    assert!(more[2].issued.is_some(), "the card was issued");
+
+    // New files for a case that no longer waits: the department says why.
+    let err = s
+        .adapter
+        .supplement_case("20261127-000080", &[photo("又一张.jpg", b"jpg")], "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        adapter_error(&err),
+        &AdapterError::Refused("办件当前状态为办结（60），不在需补正状态，无需补正".into())
+    );
+    let err = s
+        .adapter
+        .supplement_case("20261127-000089", &files, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("20261127-000089")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_withdrawn() {
+    let s = setup().await;
+    let mut waiting = application("20261127-000090");
+    waiting.form.insert("模拟结果".into(), "补正".into());
+    s.adapter.submit_case(&waiting).await.unwrap();
+    let mut cursor = None;
+    events_until(
+        &s,
+        "20261127-000090",
+        &mut cursor,
+        CaseStatus::SupplementRequested,
+    )
+    .await;
+    s.adapter
+        .withdraw_case("20261127-000090", "申请人决定暂不申领")
+        .await
+        .unwrap();
+    let stored = mock_case(&s.mock, "20261127-000090").await;
+    assert_eq!(
+        (&stored["status"], &stored["status_name"]),
+        (&json!(70), &json!("已撤回"))
+    );
+    assert_eq!(stored["withdrawal"]["aae013"], "申请人决定暂不申领");
+    assert_eq!(
+        stored["history"].as_array().unwrap().last().unwrap()["aae013"],
+        "申请人撤回申请：申请人决定暂不申领"
+    );
+    s.adapter
+        .withdraw_case("20261127-000090", "申请人决定暂不申领")
+        .await
+        .expect("withdrawing a withdrawn case succeeds");
+    assert_eq!(
+        mock_case(&s.mock, "20261127-000090").await["withdrawal"]["repeats"],
+        1
+    );
+    tokio::time::sleep(adapter_test::STAGE * 10).await;
+    assert!(
+        events_now(&s, &mut cursor).await.0.is_empty(),
+        "no further step"
+    );
+
+    // 陈晓东 may apply again (the withdrawn case issued no card); this one completes.
+    s.adapter
+        .submit_case(&application("20261127-000091"))
+        .await
+        .unwrap();
+    events_until(&s, "20261127-000091", &mut cursor, CaseStatus::Completed).await;
+    let err = s
+        .adapter
+        .withdraw_case("20261127-000091", "不想要了")
+        .await
+        .unwrap_err();
+    assert!(!err.is_retryable());
+    assert_eq!(
+        adapter_error(&err),
+        &AdapterError::Refused("办件已办结，不能撤回".into())
+    );
+    assert_eq!(mock_case(&s.mock, "20261127-000091").await["status"], 60);
+
+    let err = s
+        .adapter
+        .withdraw_case("20261127-000099", "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(adapter_error(&err), AdapterError::NotFound(m) if m.contains("20261127-000099")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_card_reported_lost_or_cancelled_at_the_department_is_a_license_event() {
+    let s = setup().await;
+    let mut cursor = None;
+    assert_eq!(events_now(&s, &mut cursor).await, (Vec::new(), Vec::new()));
+
+    // 王镕 reports his card lost by telephone, then at the counter; 钱珺瑶 finds hers.
+    assert_eq!(
+        change_card(&s, "D33011201", 2, "持卡人电话挂失").await["code"],
+        0
+    );
+    assert_eq!(
+        change_card(&s, "D33011201", 3, "持卡人到窗口正式挂失").await["code"],
+        0
+    );
+    assert_eq!(
+        change_card(&s, "D33011205", 1, "卡片已找回").await["code"],
+        0
+    );
+    let refused = change_card(&s, "D33011201", 1, "").await;
+    assert_eq!(refused["code"], 3001, "正式挂失 is for good: {refused}");
+
+    let (cases, licenses) = events_now(&s, &mut cursor).await;
+    assert!(cases.is_empty());
+    let seen: Vec<(&str, LicenseStatus, &str)> = licenses
+        .iter()
+        .map(|e| (e.license.number.as_str(), e.license.status, e.note.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "D33011201",
+                LicenseStatus::Revoked,
+                "社会保障卡临时挂失：持卡人电话挂失"
+            ),
+            (
+                "D33011201",
+                LicenseStatus::Revoked,
+                "社会保障卡正式挂失：持卡人到窗口正式挂失"
+            ),
+            (
+                "D33011205",
+                LicenseStatus::Valid,
+                "社会保障卡解除临时挂失：卡片已找回"
+            ),
+        ]
+    );
+    let lost = &licenses[1];
+    assert!(lost.at.ends_with("+08:00"), "{}", lost.at);
+    assert_eq!(lost.license.type_code, "SHBZK");
+    assert_eq!(lost.license.issuer, "县人力资源和社会保障局");
+    let Party::Person { name, .. } = &lost.license.holder else {
+        panic!("{:?}", lost.license.holder);
+    };
+    assert_eq!(name, "王镕");
+    // The card as the department now answers for it.
+    let verified = s
+        .adapter
+        .verify_license("SHBZK", "D33011201")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(verified, lost.license);
+
+    // Cancelled (注销), also when a 补换领 case cancels the old card.
+    assert_eq!(
+        change_card(&s, "D33011201", 4, "补卡后原卡注销").await["code"],
+        0
+    );
+    let (_, licenses) = events_now(&s, &mut cursor).await;
+    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses[0].license.status, LicenseStatus::Revoked);
+    assert_eq!(licenses[0].note, "社会保障卡注销：补卡后原卡注销");
+
+    let zhou = s
+        .adapter
+        .verify_license("SHBZK", "D33011204")
+        .await
+        .unwrap()
+        .expect("周珺's lost card")
+        .holder;
+    let replacement: CaseSubmission = serde_json::from_value(json!({
+        "case_no": "20261127-000095",
+        "matter_code": "330122-RS-SB-003",
+        "applicant": zhou,
+        "accepted_at": "2026-11-27T09:30:00+08:00",
+        "form": {"补换领原因": "遗失补领"},
+        "attachments": [
+            {"material_code": "001", "file_name": "身份证.pdf", "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"},
+            {"material_code": "002", "file_name": "照片.jpg", "media_type": "image/jpeg", "content_base64": "/9j/4AAQ"}
+        ]
+    }))
+    .unwrap();
+    s.adapter.submit_case(&replacement).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut cancelled = Vec::new();
+    while cancelled.len() < 2 {
+        assert!(Instant::now() < deadline, "{cancelled:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let (_, licenses) = events_now(&s, &mut cursor).await;
+        cancelled.extend(licenses);
+    }
+    let numbers: Vec<(&str, LicenseStatus)> = cancelled
+        .iter()
+        .map(|e| (e.license.number.as_str(), e.license.status))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("D33011204", LicenseStatus::Revoked),
+            ("D33011298", LicenseStatus::Revoked)
+        ],
+        "周珺's old cards are cancelled when the new one is issued"
+    );
+    assert!(
+        cancelled[0].note.contains("平台办件编号20261127-000095"),
+        "{}",
+        cancelled[0].note
     );
 }

@@ -49,8 +49,11 @@ pub async fn start(listen: SocketAddr, config: Config) -> anyhow::Result<Handle>
         .route(&format!("{BASE}/sx"), get(catalogue))
         .route(&format!("{BASE}/yw/sq"), post(submit))
         .route(&format!("{BASE}/yw/zt"), get(changes))
+        .route(&format!("{BASE}/yw/bz"), post(supplement))
+        .route(&format!("{BASE}/yw/ch"), post(withdraw))
         .route(&format!("{BASE}/sbk"), get(cards))
-        .route(&format!("{BASE}/sbk/{{aaz500}}"), get(verify));
+        .route(&format!("{BASE}/sbk/{{aaz500}}"), get(verify))
+        .route(&format!("{BASE}/sbk/{{aaz500}}/zt"), post(change_card));
     department::serve(DEPARTMENT, BASE, listen, config, State::new, protocol).await
 }
 
@@ -117,4 +120,35 @@ async fn verify(
 ) -> Response {
     let result = protocol::verify(&aaz500, &app.state);
     answer(Op::Verify, result, fault_of(fault))
+}
+
+async fn supplement(
+    Extract(app): Extract<Arc<App<State>>>,
+    fault: Option<Extension<ActiveFault>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = protocol::supplement(&body, &headers, &app.state);
+    answer(Op::Supplement, result, fault_of(fault))
+}
+
+async fn withdraw(
+    Extract(app): Extract<Arc<App<State>>>,
+    fault: Option<Extension<ActiveFault>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = protocol::withdraw(&body, &headers, &app.state);
+    answer(Op::Withdraw, result, fault_of(fault))
+}
+
+async fn change_card(
+    Extract(app): Extract<Arc<App<State>>>,
+    fault: Option<Extension<ActiveFault>>,
+    Path(aaz500): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = protocol::change_card(&aaz500, &body, &headers, &app.state);
+    answer(Op::CardStatus, result, fault_of(fault))
 }

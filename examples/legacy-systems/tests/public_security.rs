@@ -36,6 +36,7 @@ const MATTER: Layout = &[
     ("收费标准", 40),
     ("受理条件", 300),
     ("材料数", 2),
+    ("表单项数", 2),
 ];
 const MATERIAL: Layout = &[
     ("记录类型", 2),
@@ -43,6 +44,29 @@ const MATERIAL: Layout = &[
     ("材料名称", 60),
     ("必要标志", 1),
     ("可替代证照", 20),
+];
+const FORM_FIELD: Layout = &[
+    ("记录类型", 2),
+    ("字段名", 40),
+    ("显示名称", 60),
+    ("字段类型", 2),
+    ("必填标志", 1),
+    ("取值来源", 2),
+    ("可选值", 200),
+];
+const SUPPLEMENT_RECEIPT: Layout = &[
+    ("记录类型", 2),
+    ("平台办件编号", 30),
+    ("业务流水号", 20),
+    ("附件数", 3),
+    ("重复标志", 1),
+];
+const WITHDRAWAL_RECEIPT: Layout = &[
+    ("记录类型", 2),
+    ("平台办件编号", 30),
+    ("业务流水号", 20),
+    ("撤回时间", 14),
+    ("重复标志", 1),
 ];
 const RECEIPT: Layout = &[
     ("记录类型", 2),
@@ -365,9 +389,13 @@ async fn changes_until_done(
     handle: &Handle,
     case_no: &str,
 ) -> Vec<(Rec, Option<Rec>)> {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
+    changes_until(client, handle, case_no, "40").await
+}
+
+/// All changes in the log: each `21` with the `30` after it.
+async fn all_changes(client: &reqwest::Client, handle: &Handle) -> Vec<(Rec, Option<Rec>)> {
     let mut after = 0;
-    let mut mine: Vec<(Rec, Option<Rec>)> = Vec::new();
+    let mut all: Vec<(Rec, Option<Rec>)> = Vec::new();
     loop {
         let answer = get(client, handle, &format!("2002?qsxh={after:012}&myts=100")).await;
         assert_eq!(answer.code(), "0000");
@@ -377,34 +405,114 @@ async fn changes_until_done(
         );
         let page = parse(&answer.records[0], PAGE);
         assert_eq!(page.get("起始序号"), format!("{after:012}"));
-        let mut last_was_mine = false;
         for record in &answer.records[1..] {
             if record.starts_with(b"21") {
                 let change = parse(record, CHANGE);
                 let xh: u64 = change.get("序号").parse().unwrap();
                 assert!(xh > after, "序号 {xh} not after {after}");
                 after = xh;
-                last_was_mine = change.get("平台办件编号") == case_no;
-                if last_was_mine {
-                    mine.push((change, None));
-                }
+                all.push((change, None));
             } else {
                 assert!(record.starts_with(b"30"), "unexpected record {record:?}");
-                if last_was_mine {
-                    mine.last_mut().unwrap().1 = Some(parse(record, LICENSE));
-                }
+                all.last_mut().unwrap().1 = Some(parse(record, LICENSE));
             }
         }
         assert_eq!(page.get("最大序号"), format!("{after:012}"));
-        if mine.last().is_some_and(|(c, _)| c.get("状态代码") == "40") {
+        if page.get("后页标志") == "0" {
+            return all;
+        }
+    }
+}
+
+/// The changes of `case_no` so far.
+async fn changes_of(
+    client: &reqwest::Client,
+    handle: &Handle,
+    case_no: &str,
+) -> Vec<(Rec, Option<Rec>)> {
+    let mut all = all_changes(client, handle).await;
+    all.retain(|(c, _)| c.get("平台办件编号") == case_no);
+    all
+}
+
+/// Polls `2002` until the latest change of `case_no` has 状态代码 `code`; returns its changes.
+async fn changes_until(
+    client: &reqwest::Client,
+    handle: &Handle,
+    case_no: &str,
+    code: &str,
+) -> Vec<(Rec, Option<Rec>)> {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let mine = changes_of(client, handle, case_no).await;
+        if mine.last().is_some_and(|(c, _)| c.get("状态代码") == code) {
             return mine;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "case {case_no} never finished: {mine:#?}"
+            "case {case_no} never reached {code}: {mine:#?}"
         );
         tokio::time::sleep(STAGE / 3).await;
     }
+}
+
+/// `07` 说明 records of `lines` (all but the last continue: 续行标志 1).
+fn notes(lines: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, text_line) in lines.iter().enumerate() {
+        let flag = if i + 1 == lines.len() { "0" } else { "1" };
+        out.extend(line(&[b"07".to_vec(), text(flag, 1), text(text_line, 200)]));
+    }
+    out
+}
+
+/// A `2003` request: `06`, the note's `07`, one `03` and `04` per file (material, name, content).
+fn supplement(
+    case_no: &str,
+    reference: &str,
+    note: &[&str],
+    files: &[(&str, &str, &[u8])],
+) -> Vec<u8> {
+    use base64::Engine as _;
+    let mut body = line(&[
+        b"06".to_vec(),
+        text(case_no, 30),
+        text(reference, 20),
+        num(files.len(), 3),
+        num(note.len(), 3),
+    ]);
+    body.extend(notes(note));
+    for (material, name, content) in files {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(content);
+        let chunks: Vec<&[u8]> = encoded.as_bytes().chunks(76).collect();
+        body.extend(line(&[
+            b"03".to_vec(),
+            text(material, 10),
+            text(name, 80),
+            text("application/pdf", 40),
+            num(content.len(), 10),
+            num(chunks.len(), 6),
+        ]));
+        for chunk in chunks {
+            body.extend(line(&[
+                b"04".to_vec(),
+                text(std::str::from_utf8(chunk).unwrap(), 76),
+            ]));
+        }
+    }
+    body
+}
+
+/// A `2004` request: `08` and the reason's `07`.
+fn withdrawal(case_no: &str, reference: &str, reason: &[&str]) -> Vec<u8> {
+    let mut body = line(&[
+        b"08".to_vec(),
+        text(case_no, 30),
+        text(reference, 20),
+        num(reason.len(), 3),
+    ]);
+    body.extend(notes(reason));
+    body
 }
 
 fn codes(changes: &[(Rec, Option<Rec>)]) -> Vec<&str> {
@@ -420,16 +528,30 @@ async fn catalogue_lists_the_matters_in_gbk_records() {
     assert_eq!((answer.code(), answer.message()), ("0000", "成功"));
     let matters = answer.of(b"10", MATTER);
     assert!(matters.len() >= 6, "{} matters", matters.len());
-    // Every 10 is followed by as many 11 as it announces.
+    // Every 10 is followed by as many 11 as it announces, then as many 12.
     let mut i = 0;
     while i < answer.records.len() {
         let matter = parse(&answer.records[i], MATTER);
         let n: usize = matter.get("材料数").parse().unwrap();
+        let f: usize = matter.get("表单项数").parse().unwrap();
         for j in 1..=n {
             assert!(answer.records[i + j].starts_with(b"11"));
             parse(&answer.records[i + j], MATERIAL);
         }
-        i += n + 1;
+        for j in n + 1..=n + f {
+            assert!(answer.records[i + j].starts_with(b"12"));
+            let field = parse(&answer.records[i + j], FORM_FIELD);
+            assert!(["TX", "RQ", "SZ", "XZ", "SF", "XY", "DZ"].contains(&field.get("字段类型")));
+            assert_eq!(
+                field.get("字段类型") == "XZ",
+                !field.get("可选值").is_empty()
+            );
+            assert!(
+                !["模拟结果", "不予办理原因"].contains(&field.get("字段名")),
+                "test switches are not on the form"
+            );
+        }
+        i += n + f + 1;
     }
     for sx in &matters {
         assert!(["XK", "QR", "JF", "CJ", "JL", "QT", "GF"].contains(&sx.get("事项类型")));
@@ -479,6 +601,36 @@ async fn catalogue_lists_the_matters_in_gbk_records() {
             ("营业执照".into(), "1".into(), "营业执照".into()),
             ("法定代表人身份证明".into(), "1".into(), "居民身份证".into()),
             ("印章印模".into(), "1".into(), "".into()),
+        ]
+    );
+    // Its form: 印章名称, prefilled with the applicant's name, and a choice of 印章类型.
+    let fields: Vec<Rec> = answer.records[seal_at + 5..seal_at + 7]
+        .iter()
+        .map(|r| parse(r, FORM_FIELD))
+        .collect();
+    let described: Vec<[&str; 5]> = fields
+        .iter()
+        .map(|f| {
+            [
+                f.get("字段名"),
+                f.get("字段类型"),
+                f.get("必填标志"),
+                f.get("取值来源"),
+                f.get("可选值"),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        described,
+        [
+            ["印章名称", "TX", "0", "XM", ""],
+            [
+                "印章类型",
+                "XZ",
+                "0",
+                "",
+                "单位公章|财务专用章|发票专用章|合同专用章|法定代表人名章"
+            ],
         ]
     );
     handle.shutdown().await;
@@ -716,7 +868,7 @@ async fn form_fields_drive_denial_and_supplement_and_long_values_continue() {
     );
     assert_eq!(post(&client, &handle, "2001", denied).await.code(), "0000");
     // 住址 in three 02 records: continued (续行标志 1), then after a line break (2).
-    let supplement = {
+    let supplemented = {
         let mut body = line(&[
             b"01".to_vec(),
             text("20261127-000004", 30),
@@ -750,7 +902,7 @@ async fn form_fields_drive_denial_and_supplement_and_long_values_continue() {
         body
     };
     assert_eq!(
-        post(&client, &handle, "2001", supplement).await.code(),
+        post(&client, &handle, "2001", supplemented).await.code(),
         "0000"
     );
 
@@ -758,9 +910,19 @@ async fn form_fields_drive_denial_and_supplement_and_long_values_continue() {
     assert_eq!(codes(&changes), ["20", "35", "40"]);
     assert!(changes[1].0.get("办理意见").contains("照片不符合要求"));
     assert!(changes[2].1.is_none(), "a denied case issues nothing");
+    // The supplement path waits at 25 until the materials come (2003).
+    let changes = changes_until(&client, &handle, "20261127-000004", "25").await;
+    assert_eq!(codes(&changes), ["20", "25"]);
+    assert!(changes[1].0.get("办理意见").contains("请补正"));
+    let files: &[(&str, &str, &[u8])] = &[("001", "照片.jpg", b"%PDF-1.4")];
+    let body = supplement("20261127-000004", "", &["照片已重新拍摄"], files);
+    assert_eq!(post(&client, &handle, "2003", body).await.code(), "0000");
     let changes = changes_until_done(&client, &handle, "20261127-000004").await;
     assert_eq!(codes(&changes), ["20", "25", "20", "30", "40"]);
-    assert!(changes[1].0.get("办理意见").contains("请补正"));
+    assert_eq!(
+        changes[2].0.get("办理意见"),
+        "补正材料已收到（共1份），继续审核"
+    );
     let case = mock_case(&client, &handle, "20261127-000004").await;
     assert_eq!(case["form"][1]["name"], "住址");
     assert_eq!(case["form"][1]["value"], "桐庐县桐君街道\n迎春南路");
@@ -1089,5 +1251,272 @@ async fn a_fail_rate_answers_some_requests_503() {
     .await;
     let raw = get_raw(&client, &handle, "1001").await;
     assert_eq!(raw.status, StatusCode::SERVICE_UNAVAILABLE);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_supplement_lets_the_held_case_go_on_once() {
+    let (handle, client) = start().await;
+    let body = chen("S-1", &[("模拟结果", "补正")]);
+    assert_eq!(post(&client, &handle, "2001", body).await.code(), "0000");
+    let changes = changes_until(&client, &handle, "S-1", "25").await;
+    let reference = changes[0].0.get("业务流水号").to_owned();
+    // Held: many stages later it still waits at 25.
+    tokio::time::sleep(STAGE * 8).await;
+    assert_eq!(
+        codes(&changes_of(&client, &handle, "S-1").await),
+        ["20", "25"]
+    );
+    assert_eq!(mock_case(&client, &handle, "S-1").await["status"], "25");
+
+    let files: &[(&str, &str, &[u8])] = &[
+        ("001", "居民身份证（补正）.pdf", b"%PDF-1.4 one"),
+        ("003", "照片.jpg", &[0xFF, 0xD8, 0xFF, 0xE0]),
+    ];
+    // What the system cannot take.
+    let unknown = post(&client, &handle, "2003", supplement("S-9", "", &[], files)).await;
+    assert_eq!(unknown.code(), "2001");
+    assert!(unknown.message().contains("S-9"), "{}", unknown.message());
+    let empty = post(
+        &client,
+        &handle,
+        "2003",
+        supplement("S-1", "", &["只有说明"], &[]),
+    )
+    .await;
+    assert_eq!(
+        (empty.code(), empty.message()),
+        ("1001", "补正须至少提交一个附件")
+    );
+    let nameless = post(&client, &handle, "2003", supplement("", "", &[], files)).await;
+    assert_eq!(nameless.code(), "1001");
+    assert!(nameless.message().contains("平台办件编号或业务流水号"));
+    let mut broken = supplement("S-1", "", &["说明"], files);
+    broken[52..55].copy_from_slice(b"005");
+    let broken = post(&client, &handle, "2003", broken).await;
+    assert_eq!(broken.code(), "1001");
+    assert!(
+        broken.message().contains("声明附件5个，实际为2个"),
+        "{}",
+        broken.message()
+    );
+
+    // The supplement, by the department's reference, with a note of two lines.
+    let body = supplement(
+        "",
+        &reference,
+        &["身份证复印件已补充，", "照片已重新拍摄"],
+        files,
+    );
+    let answer = post(&client, &handle, "2003", body.clone()).await;
+    assert_eq!(
+        (answer.code(), answer.message()),
+        ("0000", "补正材料已接收，继续审核")
+    );
+    let receipt = &answer.of(b"22", SUPPLEMENT_RECEIPT)[0];
+    assert_eq!(
+        [
+            receipt.get("平台办件编号"),
+            receipt.get("业务流水号"),
+            receipt.get("附件数"),
+            receipt.get("重复标志")
+        ],
+        ["S-1", reference.as_str(), "002", "0"]
+    );
+    // The same files again: taken, nothing happens twice.
+    let again = post(&client, &handle, "2003", body).await;
+    assert_eq!(again.code(), "0000");
+    assert_eq!(again.of(b"22", SUPPLEMENT_RECEIPT)[0].get("重复标志"), "1");
+
+    let changes = changes_until_done(&client, &handle, "S-1").await;
+    assert_eq!(codes(&changes), ["20", "25", "20", "30", "40"]);
+    assert_eq!(
+        changes[2].0.get("办理意见"),
+        "补正材料已收到（共2份），继续审核"
+    );
+    let case = mock_case(&client, &handle, "S-1").await;
+    let supplements = case["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{case:#}");
+    assert_eq!(supplements[0]["note"], "身份证复印件已补充，照片已重新拍摄");
+    assert_eq!(supplements[0]["repeats"], 1);
+    let supplied = &supplements[0]["files"];
+    assert_eq!(supplied[0]["file_name"], "居民身份证（补正）.pdf");
+    assert_eq!(supplied[1]["size"], 4);
+    assert_eq!(
+        supplied[1]["sha256"],
+        "ba4f25bf16ba4be6bc7d3276fafeb67f9eb3c5df042bc3a405e1af15b921eed7"
+    );
+
+    // Other files for a case no longer waiting: refused with the reason.
+    let other: &[(&str, &str, &[u8])] = &[("001", "另一份.pdf", b"%PDF-1.7")];
+    let late = post(&client, &handle, "2003", supplement("S-1", "", &[], other)).await;
+    assert_eq!(
+        (late.code(), late.message()),
+        ("3001", "办件当前状态为办结，不在待补正状态，无需补正")
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_withdrawal_stops_an_undecided_case_and_a_decided_one_refuses_it() {
+    let (handle, client) = start().await;
+    for (case_no, form) in [("W-1", &[("模拟结果", "补正")][..]), ("W-2", &[])] {
+        let body = chen(case_no, form);
+        assert_eq!(post(&client, &handle, "2001", body).await.code(), "0000");
+    }
+    let changes = changes_until(&client, &handle, "W-1", "25").await;
+    let reference = changes[0].0.get("业务流水号").to_owned();
+
+    // Withdrawn while it waits for its supplement, by both its numbers.
+    let answer = post(
+        &client,
+        &handle,
+        "2004",
+        withdrawal("W-1", &reference, &["申请人已另行办理"]),
+    )
+    .await;
+    assert_eq!(
+        (answer.code(), answer.message()),
+        ("0000", "撤回成功，办件终止办理")
+    );
+    let receipt = &answer.of(b"23", WITHDRAWAL_RECEIPT)[0];
+    assert_eq!(receipt.get("重复标志"), "0");
+    let at = receipt.get("撤回时间").to_owned();
+    assert_eq!(at.len(), 14);
+    let case = mock_case(&client, &handle, "W-1").await;
+    assert_eq!(
+        (&case["status"], &case["status_name"]),
+        (&"45".into(), &"已撤回".into())
+    );
+    let last = case["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["code"], "45");
+    assert_eq!(last["note"], "申请人撤回申请：申请人已另行办理");
+    assert!(last.get("xh").is_none(), "2002 does not report it: {last}");
+    assert_eq!(case["withdrawal"]["reason"], "申请人已另行办理");
+
+    // Again: taken, the first withdrawal's time.
+    let again = post(&client, &handle, "2004", withdrawal("W-1", "", &[])).await;
+    assert_eq!(again.code(), "0000");
+    let receipt = &again.of(b"23", WITHDRAWAL_RECEIPT)[0];
+    assert_eq!(
+        (receipt.get("重复标志"), receipt.get("撤回时间")),
+        ("1", at.as_str())
+    );
+    // No supplement and no step any more.
+    let files: &[(&str, &str, &[u8])] = &[("001", "补正.pdf", b"%PDF")];
+    let refused = post(&client, &handle, "2003", supplement("W-1", "", &[], files)).await;
+    assert_eq!(refused.code(), "3001");
+    assert!(
+        refused.message().starts_with("办件已于"),
+        "{}",
+        refused.message()
+    );
+    assert!(
+        refused.message().ends_with("撤回，不能补正"),
+        "{}",
+        refused.message()
+    );
+
+    // A decided case keeps its status.
+    changes_until_done(&client, &handle, "W-2").await;
+    let refused = post(
+        &client,
+        &handle,
+        "2004",
+        withdrawal("W-2", "", &["不想办了"]),
+    )
+    .await;
+    assert_eq!(
+        (refused.code(), refused.message()),
+        ("3001", "办件已办结，不能撤回")
+    );
+    assert_eq!(mock_case(&client, &handle, "W-2").await["status"], "40");
+    assert!(mock_case(&client, &handle, "W-2").await["withdrawal"].is_null());
+    assert_eq!(
+        codes(&changes_of(&client, &handle, "W-1").await),
+        ["20", "25"]
+    );
+
+    // Unknown, mismatched, unnamed.
+    let unknown = post(&client, &handle, "2004", withdrawal("W-9", "", &[])).await;
+    assert_eq!(unknown.code(), "2001");
+    let mismatched = post(&client, &handle, "2004", withdrawal("W-2", &reference, &[])).await;
+    assert_eq!(mismatched.code(), "2001");
+    assert!(mismatched.message().contains(&reference));
+    let unnamed = post(&client, &handle, "2004", withdrawal("", "", &[])).await;
+    assert_eq!(unnamed.code(), "1001");
+    let mut unended = withdrawal("W-2", "", &["第一行", "第二行"]);
+    unended.truncate(unended.len() - 205);
+    unended[52..55].copy_from_slice(b"001");
+    let unended = post(&client, &handle, "2004", unended).await;
+    assert_eq!(unended.code(), "1001");
+    assert!(
+        unended.message().contains("续行标志应为0"),
+        "{}",
+        unended.message()
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_form_is_checked_against_the_declared_fields() {
+    let (handle, client) = start().await;
+    let seal = |case_no: &str, form: &[(&str, &str)]| {
+        submission(
+            case_no,
+            SEAL,
+            ("2", ENTERPRISE, "桐庐晓东茶业有限公司"),
+            form,
+            &[],
+        )
+    };
+    let body = seal(
+        "F-2",
+        &[("印章名称", "桐庐晓东茶业有限公司"), ("印章类型", "红章")],
+    );
+    let answer = post(&client, &handle, "2001", body).await;
+    assert_eq!(
+        (answer.code(), answer.message()),
+        (
+            "3001",
+            "印章类型只能是单位公章、财务专用章、发票专用章、合同专用章、法定代表人名章"
+        )
+    );
+    let body = submission(
+        "F-3",
+        "330122-GA-QR-001",
+        ("1", ZHANG_WEI, "张伟"),
+        &[],
+        &[],
+    );
+    let answer = post(&client, &handle, "2001", body).await;
+    assert_eq!(
+        (answer.code(), answer.message()),
+        ("3001", "申请表缺少迁出地（原户籍所在地）、迁入地址")
+    );
+    let body = seal(
+        "F-4",
+        &[
+            ("印章名称", "桐庐晓东茶业有限公司财务部"),
+            ("印章类型", "财务专用章"),
+        ],
+    );
+    assert_eq!(post(&client, &handle, "2001", body).await.code(), "0000");
+    // Without 印章名称 the seal bears the organization's name, 单位公章 by default.
+    assert_eq!(
+        post(&client, &handle, "2001", seal("F-5", &[]))
+            .await
+            .code(),
+        "0000"
+    );
+    for (case_no, seal) in [
+        ("F-4", "（财务专用章“桐庐晓东茶业有限公司财务部”）"),
+        ("F-5", "（单位公章“桐庐晓东茶业有限公司”）"),
+    ] {
+        let changes = changes_until_done(&client, &handle, case_no).await;
+        let note = changes[2].0.get("办理意见");
+        assert!(note.contains(seal), "{note}");
+    }
+    assert_eq!(stats(&client, &handle).await.cases, 2);
     handle.shutdown().await;
 }

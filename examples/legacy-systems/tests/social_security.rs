@@ -148,11 +148,10 @@ fn application(
     })
 }
 
-/// Polls 办件状态变化查询 until the case has reached 60 and returns its changes.
-async fn changes_until_done(client: &reqwest::Client, handle: &Handle, bae100: &str) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
+/// Every entry of the change log (办件状态变化查询), read to its end.
+async fn all_changes(client: &reqwest::Client, handle: &Handle) -> Vec<Value> {
     let mut after = 0;
-    let mut mine = Vec::new();
+    let mut all = Vec::new();
     loop {
         let answer = get(client, handle, &format!("/yw/zt?qsxh={after}&pageSize=100")).await;
         assert_code(&answer, 0);
@@ -160,20 +159,69 @@ async fn changes_until_done(client: &reqwest::Client, handle: &Handle, bae100: &
             let xh = change["bae200"].as_u64().unwrap();
             assert!(xh > after, "bae200 {xh} not after {after}");
             after = xh;
-            if change["bae100"] == bae100 {
-                mine.push(change.clone());
-            }
+            all.push(change.clone());
         }
         assert_eq!(answer["data"]["zdxh"], after);
-        if mine.last().is_some_and(|c| c["bae201"] == 60) {
+        if answer["data"]["hasNext"] == false {
+            return all;
+        }
+    }
+}
+
+/// The case changes (bae203 1) of `bae100` so far.
+async fn changes_of(client: &reqwest::Client, handle: &Handle, bae100: &str) -> Vec<Value> {
+    let mut all = all_changes(client, handle).await;
+    all.retain(|c| c["bae203"] == 1 && c["bae100"] == bae100);
+    all
+}
+
+/// The card changes (bae203 2) of the card `aaz500` so far.
+async fn card_changes(client: &reqwest::Client, handle: &Handle, aaz500: &str) -> Vec<Value> {
+    let mut all = all_changes(client, handle).await;
+    all.retain(|c| c["bae203"] == 2 && c["aaz500"] == aaz500);
+    all
+}
+
+/// Polls 办件状态变化查询 until the case's latest change is `code`; returns its changes.
+async fn changes_until(
+    client: &reqwest::Client,
+    handle: &Handle,
+    bae100: &str,
+    code: i64,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let mine = changes_of(client, handle, bae100).await;
+        if mine.last().is_some_and(|c| c["bae201"] == code) {
             return mine;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "case {bae100} never finished: {mine:#?}"
+            "case {bae100} never reached {code}: {mine:#?}"
         );
         tokio::time::sleep(STAGE / 3).await;
     }
+}
+
+/// Polls 办件状态变化查询 until the case has reached 60 and returns its changes.
+async fn changes_until_done(client: &reqwest::Client, handle: &Handle, bae100: &str) -> Vec<Value> {
+    changes_until(client, handle, bae100, 60).await
+}
+
+/// POSTs `body` as UTF-8 JSON to `path` below the endpoint.
+async fn post_to(client: &reqwest::Client, handle: &Handle, path: &str, body: &Value) -> Value {
+    parse(
+        &raw(client
+            .post(format!("{}{path}", handle.endpoint()))
+            .header(CONTENT_TYPE, "application/json;charset=UTF-8")
+            .body(body.to_string()))
+        .await,
+    )
+}
+
+/// A fjxx entry: a photo.
+fn photo() -> Value {
+    json!({"bae010": "002", "bae120": "照片（重拍）.jpg", "bae121": "image/jpeg", "bae122": "/9j/4A=="})
 }
 
 fn codes(changes: &[Value]) -> Vec<i64> {
@@ -212,9 +260,30 @@ async fn the_catalogue_pages_through_realistic_matters() {
             assert!([0, 1].contains(&cl["bae012"].as_i64().unwrap()));
             assert!(cl["bae011"].as_str().is_some_and(|n| !n.is_empty()));
         }
+        for bd in sx["bdxx"].as_array().unwrap() {
+            let kind = bd["bae113"].as_i64().unwrap();
+            assert!((1..=7).contains(&kind), "{bd}");
+            assert_eq!(kind == 4, bd.get("bae116").is_some(), "{bd}");
+            assert!([0, 1].contains(&bd["bae114"].as_i64().unwrap()));
+            assert!(bd["bae115"].is_null() || (1..=6).contains(&bd["bae115"].as_i64().unwrap()));
+            assert!(!["模拟结果", "不予办理原因"].contains(&bd["bae110"].as_str().unwrap()));
+        }
     }
     let card = matters.iter().find(|sx| sx["aaa121"] == CARD).unwrap();
     assert_eq!(card["aaa122"], "社会保障卡申领");
+    assert_eq!(
+        card["bdxx"][0],
+        json!({"bae110": "开户银行", "bae112": "社会保障卡开户银行（不填由经办机构指定）",
+               "bae113": 1, "bae114": 0, "bae115": null})
+    );
+    let injury = matters
+        .iter()
+        .find(|sx| sx["aaa121"] == "330122-RS-GS-001")
+        .unwrap();
+    assert_eq!(
+        injury["bdxx"][2],
+        json!({"bae110": "事故发生日期", "bae112": "事故发生日期", "bae113": 2, "bae114": 1, "bae115": null})
+    );
     assert!(
         card["clxx"]
             .as_array()
@@ -508,8 +577,20 @@ async fn denial_supplement_and_loss_paths() {
             .contains("已在外县办理就业创业证")
     );
     assert!(denial.iter().all(|c| c.get("sbk").is_none()));
+    // The supplement path waits at 30 until its 业务补正.
+    let waiting = changes_until(&client, &handle, "S-1", 30).await;
+    assert_eq!(codes(&waiting), [20, 30]);
+    let answer = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "S-1", "fjxx": [photo()]}),
+    )
+    .await;
+    assert_code(&answer, 0);
     let supplement = changes_until_done(&client, &handle, "S-1").await;
     assert_eq!(codes(&supplement), [20, 30, 20, 40, 60]);
+    assert_eq!(supplement[2]["aae013"], "补正材料已收到（共1份），继续审核");
     assert!(
         supplement[1]["aae013"]
             .as_str()
@@ -520,6 +601,16 @@ async fn denial_supplement_and_loss_paths() {
     let loss = changes_until_done(&client, &handle, "L-1").await;
     assert_eq!(codes(&loss), [20, 40, 60]);
     assert!(loss[2].get("sbk").is_none());
+    // The card's new status follows the case's 60 in the change log.
+    let lost = card_changes(&client, &handle, "D33011201").await;
+    assert_eq!(lost.len(), 1, "{lost:#?}");
+    assert_eq!(lost[0]["bae200"], loss[2]["bae200"].as_u64().unwrap() + 1);
+    assert_eq!(lost[0]["aaz502"], 3);
+    assert_eq!(lost[0]["sbk"]["aaz502"], 3);
+    assert_eq!(
+        lost[0]["aae013"],
+        "社会保障卡正式挂失（社会保障卡挂失，平台办件编号L-1）"
+    );
     assert_eq!(
         get(&client, &handle, "/sbk/D33011201").await["data"]["aaz502"],
         3
@@ -571,6 +662,18 @@ async fn errors_are_answered_with_codes() {
     let mut injury = organization.clone();
     injury["bae100"] = json!("E-4");
     injury["aaa121"] = json!("330122-RS-GS-001");
+    // Its form lacks what the department cannot do without.
+    let answer = post(&client, &handle, &injury).await;
+    assert_code(&answer, 3001);
+    assert_eq!(
+        answer["message"],
+        "表单信息缺少必填项：受伤害职工姓名、受伤害职工公民身份号码、事故发生日期"
+    );
+    injury["bdxx"] = json!([
+        {"bae110": "受伤害职工姓名", "bae111": "陈晓东"},
+        {"bae110": "受伤害职工公民身份号码", "bae111": CHEN},
+        {"bae110": "事故发生日期", "bae111": "20261120"}
+    ]);
     injury["zzxx"] = json!([{
         "bae010": "004", "aac058": 3, "bae132": "营业执照", "bae133": "YYZZ",
         "aae135": "91330122704218653L", "aab998": "91330122704218653L", "aab004": "桐庐富春蜂语蜂业有限公司",
@@ -749,4 +852,292 @@ async fn fail_rate_latency_and_shutdown() {
     };
     assert!(social_security::start(local(), bad).await.is_err());
     assert_eq!(social_security::DEFAULT_LISTEN, "127.0.0.1:9104");
+}
+
+#[tokio::test]
+async fn a_supplement_lets_the_waiting_case_go_on_once() {
+    let (handle, client) = start().await;
+    let request = application("S-2", CARD, CHEN, "陈晓东", &[("模拟结果", "补正")]);
+    assert_code(&post(&client, &handle, &request).await, 0);
+    let waiting = changes_until(&client, &handle, "S-2", 30).await;
+    let aaz002 = waiting[0]["aaz002"].as_str().unwrap().to_owned();
+    tokio::time::sleep(STAGE * 8).await;
+    assert_eq!(codes(&changes_of(&client, &handle, "S-2").await), [20, 30]);
+
+    let files = json!([photo(), {"bae010": "001", "bae120": "身份证.pdf", "bae121": "application/pdf", "bae122": "JVBERi0xLjQ="}]);
+    // What the system does not take.
+    let unknown = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "S-9", "fjxx": files}),
+    )
+    .await;
+    assert_code(&unknown, 2001);
+    assert_eq!(unknown["message"], "办件不存在（bae100=S-9）");
+    let empty = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "S-2", "fjxx": []}),
+    )
+    .await;
+    assert_code(&empty, 1001);
+    assert_eq!(
+        empty["message"],
+        "fjxx（附件信息）不能为空：补正须至少提交一个附件"
+    );
+    let unnamed = post_to(&client, &handle, "/yw/bz", &json!({"fjxx": files})).await;
+    assert_code(&unnamed, 1001);
+    assert_eq!(
+        unnamed["message"],
+        "缺少bae100（平台办件编号）或aaz002（业务流水号）"
+    );
+    let mismatched = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "S-2", "aaz002": "3301222026010100001", "fjxx": files}),
+    )
+    .await;
+    assert_code(&mismatched, 2001);
+
+    // By the department's reference, with a note; then the same again.
+    let body = json!({"aaz002": aaz002, "aae013": "照片已重拍，补充身份证复印件", "fjxx": files});
+    let answer = post_to(&client, &handle, "/yw/bz", &body).await;
+    assert_code(&answer, 0);
+    assert_eq!(answer["message"], "补正材料已接收，继续审核");
+    assert_eq!(answer["data"]["bae100"], "S-2");
+    assert_eq!(answer["data"]["aaz002"], aaz002.as_str());
+    assert_eq!(answer["data"]["bae102"], 0);
+    let received = answer["data"]["aae036"].clone();
+    let again = post_to(&client, &handle, "/yw/bz", &body).await;
+    assert_code(&again, 0);
+    assert_eq!(again["data"]["bae102"], 1);
+    assert_eq!(again["data"]["aae036"], received);
+
+    let done = changes_until_done(&client, &handle, "S-2").await;
+    assert_eq!(codes(&done), [20, 30, 20, 40, 60]);
+    assert_eq!(done[2]["aae013"], "补正材料已收到（共2份），继续审核");
+    let (_, case) = mock_case(&client, &handle, "S-2").await;
+    let supplements = case["supplements"].as_array().unwrap();
+    assert_eq!(supplements.len(), 1, "{case:#}");
+    assert_eq!(supplements[0]["aae013"], "照片已重拍，补充身份证复印件");
+    assert_eq!(supplements[0]["repeats"], 1);
+    assert_eq!(supplements[0]["fjxx"][0]["bae120"], "照片（重拍）.jpg");
+    assert_eq!(supplements[0]["fjxx"][0]["size"], 4);
+    assert_eq!(
+        supplements[0]["fjxx"][0]["sha256"],
+        "ba4f25bf16ba4be6bc7d3276fafeb67f9eb3c5df042bc3a405e1af15b921eed7"
+    );
+
+    // A case not waiting: refused with the reason.
+    let late = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "S-2", "fjxx": [photo(), photo()]}),
+    )
+    .await;
+    assert_code(&late, 3001);
+    assert_eq!(
+        late["message"],
+        "办件当前状态为办结（60），不在需补正状态，无需补正"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_withdrawal_stops_an_undecided_case_and_a_decided_one_refuses_it() {
+    let (handle, client) = start().await;
+    let with_check = |body: &str| format!("{body}{}", id_number::check_char(body).unwrap());
+    let he = &with_check("33012219941111088");
+    let waiting = application("W-1", CARD, he, "何晓燕", &[("模拟结果", "补正")]);
+    assert_code(&post(&client, &handle, &waiting).await, 0);
+    let quick = application("W-2", "330122-RS-JY-001", CHEN, "陈晓东", &[]);
+    assert_code(&post(&client, &handle, &quick).await, 0);
+    changes_until(&client, &handle, "W-1", 30).await;
+
+    let body = json!({"bae100": "W-1", "aae013": "申请人已在外县申领"});
+    let answer = post_to(&client, &handle, "/yw/ch", &body).await;
+    assert_code(&answer, 0);
+    assert_eq!(answer["message"], "撤回成功，办件终止办理");
+    assert_eq!(answer["data"]["bae102"], 0);
+    let at = answer["data"]["aae036"].clone();
+    let (_, case) = mock_case(&client, &handle, "W-1").await;
+    assert_eq!(
+        (&case["status"], &case["status_name"]),
+        (&json!(70), &json!("已撤回"))
+    );
+    assert_eq!(case["withdrawal"]["aae013"], "申请人已在外县申领");
+    let last = case["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["bae201"], 70);
+    assert_eq!(last["aae013"], "申请人撤回申请：申请人已在外县申领");
+    assert!(
+        last.get("bae200").is_none(),
+        "not in the change log: {last}"
+    );
+    let again = post_to(&client, &handle, "/yw/ch", &json!({"bae100": "W-1"})).await;
+    assert_code(&again, 0);
+    assert_eq!(again["message"], "办件已撤回");
+    assert_eq!(
+        (&again["data"]["bae102"], &again["data"]["aae036"]),
+        (&json!(1), &at)
+    );
+    let refused = post_to(
+        &client,
+        &handle,
+        "/yw/bz",
+        &json!({"bae100": "W-1", "fjxx": [photo()]}),
+    )
+    .await;
+    assert_code(&refused, 3001);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("撤回，不能补正"),
+        "{refused}"
+    );
+
+    changes_until_done(&client, &handle, "W-2").await;
+    let decided = post_to(
+        &client,
+        &handle,
+        "/yw/ch",
+        &json!({"bae100": "W-2", "aae013": "不办了"}),
+    )
+    .await;
+    assert_code(&decided, 3001);
+    assert_eq!(decided["message"], "办件已办结，不能撤回");
+    let (_, case) = mock_case(&client, &handle, "W-2").await;
+    assert_eq!(case["status"], 60);
+    assert!(case["withdrawal"].is_null());
+    tokio::time::sleep(STAGE * 5).await;
+    assert_eq!(codes(&changes_of(&client, &handle, "W-1").await), [20, 30]);
+
+    let unknown = post_to(&client, &handle, "/yw/ch", &json!({"bae100": "W-9"})).await;
+    assert_code(&unknown, 2001);
+    let wrong_type = post_to(
+        &client,
+        &handle,
+        "/yw/ch",
+        &json!({"bae100": "W-1", "aae013": 7}),
+    )
+    .await;
+    assert_code(&wrong_type, 1001);
+    assert_eq!(
+        wrong_type["message"],
+        "aae013（撤回原因）应为字符串，实际为7"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_card_reported_lost_or_cancelled_is_in_the_change_log() {
+    let (handle, client) = start().await;
+    let change = |aaz500: &str, body: Value| {
+        let client = client.clone();
+        let url = format!("/sbk/{aaz500}/zt");
+        let handle = &handle;
+        async move { post_to(&client, handle, &url, &body).await }
+    };
+    // 王镕's normal card: reported lost by telephone (临时挂失), then formally.
+    let answer = change(
+        "D33011201",
+        json!({"aaz502": 2, "aae013": "持卡人电话挂失"}),
+    )
+    .await;
+    assert_code(&answer, 0);
+    assert_eq!(answer["message"], "社会保障卡状态已变更为临时挂失");
+    assert_eq!(
+        (&answer["data"]["aaz502"], &answer["data"]["bae102"]),
+        (&json!(2), &json!(0))
+    );
+    let again = change("D33011201", json!({"aaz502": 2})).await;
+    assert_code(&again, 0);
+    assert_eq!(
+        again["data"]["bae102"], 1,
+        "the same status: nothing changes"
+    );
+    assert_code(
+        &change(
+            "D33011201",
+            json!({"aaz502": 3, "aae013": "持卡人到窗口办理正式挂失"}),
+        )
+        .await,
+        0,
+    );
+    // 正式挂失 is for good: only 注销 follows.
+    let refused = change("D33011201", json!({"aaz502": 1})).await;
+    assert_code(&refused, 3001);
+    assert_eq!(
+        refused["message"],
+        "社会保障卡D33011201当前状态为正式挂失，正式挂失的卡只能注销，请办理补领"
+    );
+    assert_code(
+        &change(
+            "D33011201",
+            json!({"aaz502": 4, "aae013": "补领后原卡注销"}),
+        )
+        .await,
+        0,
+    );
+    let refused = change("D33011201", json!({"aaz502": 2})).await;
+    assert_code(&refused, 3001);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("已注销的卡不能再变更状态")
+    );
+    // 钱珺瑶's card in 临时挂失 is found again.
+    let found = change("D33011205", json!({"aaz502": 1, "aae013": "卡片已找回"})).await;
+    assert_code(&found, 0);
+    assert_eq!(found["message"], "社会保障卡状态已变更为正常");
+
+    let log = card_changes(&client, &handle, "D33011201").await;
+    let described: Vec<(i64, &str)> = log
+        .iter()
+        .map(|c| (c["aaz502"].as_i64().unwrap(), c["aae013"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            (2, "社会保障卡临时挂失：持卡人电话挂失"),
+            (3, "社会保障卡正式挂失：持卡人到窗口办理正式挂失"),
+            (4, "社会保障卡注销：补领后原卡注销"),
+        ]
+    );
+    assert!(
+        log.iter()
+            .all(|c| c["sbk"]["aaz500"] == "D33011201" && c["sbk"]["aaz502"] == c["aaz502"])
+    );
+    assert!(
+        log.iter()
+            .all(|c| c["aae036"].as_str().unwrap().len() == 14 && c.get("bae100").is_none())
+    );
+    assert_eq!(
+        card_changes(&client, &handle, "D33011205").await[0]["aae013"],
+        "社会保障卡解除临时挂失：卡片已找回"
+    );
+    assert_eq!(
+        get(&client, &handle, "/sbk/D33011201").await["data"]["aaz502"],
+        4
+    );
+
+    // What the system does not take.
+    assert_code(&change("D99999999", json!({"aaz502": 2})).await, 2001);
+    assert_code(&change("d33011201", json!({"aaz502": 2})).await, 1001);
+    let expired = change("D33011202", json!({"aaz502": 5})).await;
+    assert_code(&expired, 1001);
+    assert!(
+        expired["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("aaz502（卡状态）应为"),
+        "{expired}"
+    );
+    assert_code(&change("D33011202", json!({})).await, 1001);
+    handle.shutdown().await;
 }

@@ -8,14 +8,15 @@ use base64::Engine as _;
 use onewindow_sdk::codes::chrono::{DateTime, FixedOffset};
 use onewindow_sdk::codes::{date, gbk, id_number};
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License, LicenseStatus,
-    Material, Matter, MatterKind, Party, Person,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, FieldKind,
+    FormField, License, LicenseStatus, Material, Matter, MatterKind, Party, PartyField, Person,
 };
 
 use crate::records::{
-    self, ATTACHMENT, Answer, CATALOGUE, CHANGE, CONTENT, FORM, HOLDER, HOLDER_QUERY, Kind,
-    LICENSE, MATERIAL, MATTER, PAGE, RECEIPT, REUSED, Rec, STATUS, SUBMISSION, SUBMIT, SYSTEM,
-    VERIFY, VERIFY_QUERY,
+    self, ATTACHMENT, Answer, CATALOGUE, CHANGE, CONTENT, FORM, FORM_FIELD, HOLDER, HOLDER_QUERY,
+    Kind, LICENSE, MATERIAL, MATTER, NOTE, PAGE, RECEIPT, REUSED, Rec, STATUS, SUBMISSION, SUBMIT,
+    SUPPLEMENT, SUPPLEMENT_RECEIPT, SUPPLEMENT_TX, SYSTEM, Transaction, VERIFY, VERIFY_QUERY,
+    WITHDRAW_TX, WITHDRAWAL, WITHDRAWAL_RECEIPT,
 };
 
 /// How many status changes one `2002` page asks for: the system's maximum.
@@ -41,6 +42,22 @@ const MATTER_KINDS: &[(&str, MatterKind)] = &[
     ("JL", MatterKind::AdministrativeReward),
     ("QT", MatterKind::OtherPower),
     ("GF", MatterKind::PublicService),
+];
+
+/// 字段类型 of a `12` 表单项定义: `XZ` 选择 takes its values from 可选值.
+const FIELD_KINDS: &[&str] = &["TX", "RQ", "SZ", "XZ", "SF", "XY", "DZ"];
+
+/// How 可选值 separates a choice's values.
+const OPTION_SEPARATOR: char = '|';
+
+/// 取值来源 of a `12` 表单项定义.
+const SOURCES: &[(&str, PartyField)] = &[
+    ("XM", PartyField::Name),
+    ("SF", PartyField::IdNumber),
+    ("XY", PartyField::CreditCode),
+    ("DZ", PartyField::Address),
+    ("DH", PartyField::Phone),
+    ("FR", PartyField::LegalRepresentative),
 ];
 
 const CASE_STATUSES: &[(&str, CaseStatus)] = &[
@@ -116,24 +133,53 @@ pub fn catalogue_path() -> String {
     CATALOGUE.code.to_owned()
 }
 
-/// Reads the answer to `1001` into matters.
+/// A `10` 事项 being read: its record, the matter so far and what it announced.
+struct Open<'r> {
+    record: &'r Rec,
+    matter: Matter,
+    materials: u64,
+    fields: u64,
+}
+
+/// Reads the answer to `1001` into matters: each `10` followed by its `11`
+/// materials, then its `12` form fields.
 pub fn parse_catalogue(answer: &Answer<'_>) -> Result<Vec<Matter>, AdapterError> {
-    let records = answer.records(CATALOGUE, &[&MATTER, &MATERIAL])?;
+    let records = answer.records(CATALOGUE, &[&MATTER, &MATERIAL, &FORM_FIELD])?;
     let mut matters = Vec::new();
-    // The open 事项: its record, what it announced and the materials read so far.
-    let mut open: Option<(&Rec, Matter, u64)> = None;
+    let mut open: Option<Open<'_>> = None;
     for record in &records {
         if record.kind.code == MATTER.code {
             if let Some(done) = open.take() {
                 matters.push(close(done)?);
             }
-            let announced = record.number("材料数")?;
-            open = Some((record, matter(record)?, announced));
-        } else {
-            let Some((_, matter, _)) = open.as_mut() else {
-                return Err(record.error("comes before any 10 事项 record it could belong to"));
-            };
+            open = Some(Open {
+                record,
+                matter: matter(record)?,
+                materials: record.number("材料数")?,
+                fields: record.number("表单项数")?,
+            });
+            continue;
+        }
+        let Some(Open { matter, .. }) = open.as_mut() else {
+            return Err(record.error("comes before any 10 事项 record it could belong to"));
+        };
+        if record.kind.code == MATERIAL.code {
+            if !matter.form.is_empty() {
+                return Err(record.error(format_args!(
+                    "comes after the 12 表单项定义 records of matter {}; its 11 材料 records come first",
+                    matter.code
+                )));
+            }
             matter.materials.push(material(record)?);
+        } else {
+            let field = form_field(record)?;
+            if matter.form.iter().any(|f| f.key == field.key) {
+                return Err(record.error(format_args!(
+                    "declares form field {} of matter {} a second time",
+                    field.key, matter.code
+                )));
+            }
+            matter.form.push(field);
         }
     }
     if let Some(done) = open.take() {
@@ -142,14 +188,76 @@ pub fn parse_catalogue(answer: &Answer<'_>) -> Result<Vec<Matter>, AdapterError>
     Ok(matters)
 }
 
-fn close((record, matter, announced): (&Rec, Matter, u64)) -> Result<Matter, AdapterError> {
-    if matter.materials.len() as u64 != announced {
+fn close(open: Open<'_>) -> Result<Matter, AdapterError> {
+    let Open {
+        record,
+        matter,
+        materials,
+        fields,
+    } = open;
+    if matter.materials.len() as u64 != materials {
         return Err(record.error(format_args!(
-            "announces {announced} materials (材料数) but {} 11 材料 records follow it",
+            "announces {materials} materials (材料数) but {} 11 材料 records follow it",
             matter.materials.len()
         )));
     }
+    if matter.form.len() as u64 != fields {
+        return Err(record.error(format_args!(
+            "announces {fields} form fields (表单项数) but {} 12 表单项定义 records follow it",
+            matter.form.len()
+        )));
+    }
     Ok(matter)
+}
+
+/// A `12` 表单项定义 as a form field.
+fn form_field(record: &Rec) -> Result<FormField, AdapterError> {
+    let options = record.get("可选值");
+    let code = record.require("字段类型")?;
+    if code != "XZ" && !options.is_empty() {
+        return Err(record.error(format_args!(
+            "has 可选值 \"{options}\" but its 字段类型 {code} is not a choice (XZ)"
+        )));
+    }
+    let kind = match code {
+        "TX" => FieldKind::Text,
+        "RQ" => FieldKind::Date,
+        "SZ" => FieldKind::Number,
+        "SF" => FieldKind::IdNumber,
+        "XY" => FieldKind::CreditCode,
+        "DZ" => FieldKind::Address,
+        "XZ" => {
+            let values: Vec<String> = options
+                .split(OPTION_SEPARATOR)
+                .map(|v| v.trim().to_owned())
+                .collect();
+            if values.iter().any(String::is_empty) {
+                return Err(record.unexpected(
+                    "可选值",
+                    options,
+                    "the values of a choice (字段类型 XZ), separated by |, none of them empty",
+                ));
+            }
+            FieldKind::Choice(values)
+        }
+        other => {
+            return Err(record.error(format_args!(
+                "has 字段类型 \"{other}\", a code the specification does not define (expected one of {})",
+                FIELD_KINDS.join(", ")
+            )));
+        }
+    };
+    let from_party = match record.get("取值来源") {
+        "" => None,
+        _ => Some(record.coded("取值来源", SOURCES)?),
+    };
+    Ok(FormField {
+        key: record.require("字段名")?.to_owned(),
+        label: record.require("显示名称")?.to_owned(),
+        kind,
+        required: record.flag("必填标志")?,
+        from_party,
+    })
 }
 
 fn matter(record: &Rec) -> Result<Matter, AdapterError> {
@@ -192,17 +300,22 @@ fn small(record: &Rec, field: &str) -> Result<u32, AdapterError> {
 }
 
 /// Writes requests for one case, naming what cannot be sent.
-struct Writer<'s> {
-    case_no: &'s str,
+struct Writer {
+    /// What is sent, for messages: `case 20261127-000042`, `the supplement (补正) of case …`.
+    what: String,
     records: Vec<Vec<u8>>,
 }
 
-impl Writer<'_> {
+impl Writer {
+    fn new(what: String) -> Self {
+        Self {
+            what,
+            records: Vec::new(),
+        }
+    }
+
     fn invalid(&self, problem: impl std::fmt::Display) -> AdapterError {
-        AdapterError::Invalid(format!(
-            "cannot send case {} to {SYSTEM}: {problem}",
-            self.case_no
-        ))
+        AdapterError::Invalid(format!("cannot send {} to {SYSTEM}: {problem}", self.what))
     }
 
     /// Formats one record of `kind`; `what` names it in messages, e.g. `form field 住址`.
@@ -230,6 +343,49 @@ impl Writer<'_> {
         })
     }
 
+    /// One file: its `03` 附件 and the `04` 附件内容 records of its base64.
+    fn attachment(&mut self, file: &Attachment) -> Result<(), AdapterError> {
+        let what = format!(
+            "attachment {} for material {}",
+            file.file_name, file.material_code
+        );
+        let content = base64::engine::general_purpose::STANDARD.encode(&file.content);
+        let lines: Vec<&str> = content
+            .as_bytes()
+            .chunks(CONTENT_WIDTH)
+            // Base64 is ASCII, so every chunk is text.
+            .map(|chunk| std::str::from_utf8(chunk).unwrap_or_default())
+            .collect();
+        self.push(
+            &ATTACHMENT,
+            &what,
+            &[
+                ("材料编码", &file.material_code),
+                ("文件名", &file.file_name),
+                ("媒体类型", &file.media_type),
+                ("文件大小", &zero_filled(file.content.len(), 10)),
+                ("内容行数", &zero_filled(lines.len(), 6)),
+            ],
+        )?;
+        for line in lines {
+            self.push(&CONTENT, &what, &[("内容", line)])?;
+        }
+        Ok(())
+    }
+
+    /// Free text as `07` 说明 records; how many.
+    fn note(&mut self, what: &str, text: &str) -> Result<usize, AdapterError> {
+        if text.trim().is_empty() {
+            return Ok(0);
+        }
+        let parts =
+            form_parts(text.trim()).map_err(|e| self.invalid(format_args!("{what}: {e}")))?;
+        for &(part, flag) in &parts {
+            self.push(&NOTE, what, &[("续行标志", flag), ("说明内容", part)])?;
+        }
+        Ok(parts.len())
+    }
+
     fn push(
         &mut self,
         kind: &Kind,
@@ -244,10 +400,7 @@ impl Writer<'_> {
 
 /// The `2001` request body for a case.
 pub fn submission_request(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterError> {
-    let mut writer = Writer {
-        case_no: &submission.case_no,
-        records: Vec::new(),
-    };
+    let mut writer = Writer::new(format!("case {}", submission.case_no));
     let accepted_at = DateTime::parse_from_rfc3339(&submission.accepted_at).map_err(|e| {
         writer.invalid(format_args!(
             "accepted-at \"{}\" is not an RFC 3339 instant such as 2026-11-27T14:03:05+08:00 ({e})",
@@ -278,31 +431,7 @@ pub fn submission_request(submission: &CaseSubmission) -> Result<Vec<u8>, Adapte
         }
     }
     for file in &submission.attachments {
-        let what = format!(
-            "attachment {} for material {}",
-            file.file_name, file.material_code
-        );
-        let content = base64::engine::general_purpose::STANDARD.encode(&file.content);
-        let lines: Vec<&str> = content
-            .as_bytes()
-            .chunks(CONTENT_WIDTH)
-            // Base64 is ASCII, so every chunk is text.
-            .map(|chunk| std::str::from_utf8(chunk).unwrap_or_default())
-            .collect();
-        writer.push(
-            &ATTACHMENT,
-            &what,
-            &[
-                ("材料编码", &file.material_code),
-                ("文件名", &file.file_name),
-                ("媒体类型", &file.media_type),
-                ("文件大小", &zero_filled(file.content.len(), 10)),
-                ("内容行数", &zero_filled(lines.len(), 6)),
-            ],
-        )?;
-        for line in lines {
-            writer.push(&CONTENT, &what, &[("内容", line)])?;
-        }
+        writer.attachment(file)?;
     }
     for reused in &submission.licenses {
         let license = &reused.license;
@@ -457,6 +586,104 @@ fn party_fields(party: &Party) -> (&'static str, &str, &str) {
 
 fn compact_date(iso: &str) -> Option<String> {
     date::parse(iso).ok().map(date::to_compact)
+}
+
+/// The `2003` 补正材料提交 request body: the case by its platform number, the
+/// clerk's note as `07` 说明, the files as `03` and `04` records.
+pub fn supplement_request(
+    case_no: &str,
+    attachments: &[Attachment],
+    note: &str,
+) -> Result<Vec<u8>, AdapterError> {
+    let mut writer = Writer::new(format!("the supplement (补正) of case {case_no}"));
+    let note_lines = writer.note("the note", note)?;
+    for file in attachments {
+        writer.attachment(file)?;
+    }
+    for (count, what) in [(attachments.len(), "files"), (note_lines, "note lines")] {
+        if count > 999 {
+            return Err(writer.invalid(format_args!(
+                "it has {count} {what}; the system takes at most 999"
+            )));
+        }
+    }
+    let main = writer.record(
+        &SUPPLEMENT,
+        "the case",
+        &[
+            ("平台办件编号", case_no),
+            ("附件数", &zero_filled(attachments.len(), 3)),
+            ("说明行数", &zero_filled(note_lines, 3)),
+        ],
+    )?;
+    writer.records.insert(0, main);
+    Ok(records::body(writer.records))
+}
+
+/// The `2004` 撤回申请 request body: the case by its platform number and the
+/// reason as `07` 说明.
+pub fn withdrawal_request(case_no: &str, reason: &str) -> Result<Vec<u8>, AdapterError> {
+    let mut writer = Writer::new(format!("the withdrawal (撤回) of case {case_no}"));
+    let note_lines = writer.note("the reason", reason)?;
+    if note_lines > 999 {
+        return Err(writer.invalid(format_args!(
+            "the reason takes {note_lines} records; the system takes at most 999"
+        )));
+    }
+    let main = writer.record(
+        &WITHDRAWAL,
+        "the case",
+        &[
+            ("平台办件编号", case_no),
+            ("说明行数", &zero_filled(note_lines, 3)),
+        ],
+    )?;
+    writer.records.insert(0, main);
+    Ok(records::body(writer.records))
+}
+
+/// The one receipt (`kind`) of the answer to `tx` about `case_no`.
+fn receipt_of(
+    answer: &Answer<'_>,
+    tx: Transaction,
+    kind: &'static Kind,
+    case_no: &str,
+) -> Result<Rec, AdapterError> {
+    let mut records = answer.records(tx, &[kind])?;
+    if records.len() != 1 {
+        return Err(AdapterError::Unavailable(format!(
+            "the answer to {} holds {} {} {} records; expected exactly one",
+            tx.label(),
+            records.len(),
+            kind.code,
+            kind.name
+        )));
+    }
+    let receipt = records.remove(0);
+    let answered = receipt.require("平台办件编号")?;
+    if answered != case_no {
+        return Err(receipt.error(format_args!(
+            "is about case {answered}, not about case {case_no} that was sent"
+        )));
+    }
+    receipt.require("业务流水号")?;
+    receipt.flag("重复标志")?;
+    Ok(receipt)
+}
+
+/// Reads the answer to `2003`: the department took the supplement of `case_no`
+/// (or had taken the same files before).
+pub fn parse_supplement(answer: &Answer<'_>, case_no: &str) -> Result<(), AdapterError> {
+    let receipt = receipt_of(answer, SUPPLEMENT_TX, &SUPPLEMENT_RECEIPT, case_no)?;
+    receipt.number("附件数")?;
+    Ok(())
+}
+
+/// Reads the answer to `2004`: the department withdrew `case_no` (now or before).
+pub fn parse_withdrawal(answer: &Answer<'_>, case_no: &str) -> Result<(), AdapterError> {
+    let receipt = receipt_of(answer, WITHDRAW_TX, &WITHDRAWAL_RECEIPT, case_no)?;
+    instant(&receipt, "撤回时间")?;
+    Ok(())
 }
 
 /// Reads the answer to `2001`: the department's 业务流水号 for `case_no`.

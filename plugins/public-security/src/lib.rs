@@ -91,19 +91,19 @@ impl CasesGuest for Adapter {
     }
 
     fn supplement(
-        _case_no: String,
-        _attachments: Vec<Attachment>,
-        _note: String,
+        case_no: String,
+        attachments: Vec<Attachment>,
+        note: String,
     ) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县公安局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
-        ))
+        let body = legacy::supplement_request(&case_no, &attachments, &note)?;
+        let response = post(records::SUPPLEMENT_TX.code, body)?;
+        legacy::parse_supplement(&answer(&response), &case_no)
     }
 
-    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县公安局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
-        ))
+    fn withdraw(case_no: String, reason: String) -> Result<(), AdapterError> {
+        let body = legacy::withdrawal_request(&case_no, &reason)?;
+        let response = post(records::WITHDRAW_TX.code, body)?;
+        legacy::parse_withdrawal(&answer(&response), &case_no)
     }
 
     fn on_notify(_headers: Vec<Field>, _body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {

@@ -75,6 +75,7 @@ layout!(
         ("收费标准", 40),
         ("受理条件", 300),
         ("材料数", 2),
+        ("表单项数", 2),
     ]
 );
 layout!(
@@ -84,6 +85,17 @@ layout!(
         ("材料名称", 60),
         ("必要标志", 1),
         ("可替代证照", 20)
+    ]
+);
+layout!(
+    FORM_FIELD_LAYOUT,
+    [
+        ("字段名", 40),
+        ("显示名称", 60),
+        ("字段类型", 2),
+        ("必填标志", 1),
+        ("取值来源", 2),
+        ("可选值", 200),
     ]
 );
 layout!(
@@ -172,6 +184,38 @@ layout!(
         ("法定代表人", 30),
     ]
 );
+layout!(
+    SUPPLEMENT_LAYOUT,
+    [
+        ("平台办件编号", 30),
+        ("业务流水号", 20),
+        ("附件数", 3),
+        ("说明行数", 3),
+    ]
+);
+layout!(NOTE_LAYOUT, [("续行标志", 1), ("说明内容", 200)]);
+layout!(
+    WITHDRAWAL_LAYOUT,
+    [("平台办件编号", 30), ("业务流水号", 20), ("说明行数", 3)]
+);
+layout!(
+    SUPPLEMENT_RECEIPT_LAYOUT,
+    [
+        ("平台办件编号", 30),
+        ("业务流水号", 20),
+        ("附件数", 3),
+        ("重复标志", 1),
+    ]
+);
+layout!(
+    WITHDRAWAL_RECEIPT_LAYOUT,
+    [
+        ("平台办件编号", 30),
+        ("业务流水号", 20),
+        ("撤回时间", 14),
+        ("重复标志", 1),
+    ]
+);
 layout!(HOLDER_QUERY_LAYOUT, [("证件号码", 18), ("姓名", 30)]);
 layout!(VERIFY_QUERY_LAYOUT, [("证照类型代码", 6), ("证照编号", 20)]);
 
@@ -195,6 +239,13 @@ pub static MATERIAL: Kind = Kind {
     name: "材料",
     key: Some("材料编码"),
     layout: &MATERIAL_LAYOUT,
+};
+/// `12` 表单项定义.
+pub static FORM_FIELD: Kind = Kind {
+    code: "12",
+    name: "表单项定义",
+    key: Some("字段名"),
+    layout: &FORM_FIELD_LAYOUT,
 };
 /// `20` 办件回执.
 pub static RECEIPT: Kind = Kind {
@@ -259,6 +310,41 @@ pub static REUSED: Kind = Kind {
     key: Some("证照编号"),
     layout: &REUSED_LAYOUT,
 };
+/// `06` 补正主记录 (request).
+pub static SUPPLEMENT: Kind = Kind {
+    code: "06",
+    name: "补正主记录",
+    key: Some("平台办件编号"),
+    layout: &SUPPLEMENT_LAYOUT,
+};
+/// `07` 说明 (request).
+pub static NOTE: Kind = Kind {
+    code: "07",
+    name: "说明",
+    key: None,
+    layout: &NOTE_LAYOUT,
+};
+/// `08` 撤回主记录 (request).
+pub static WITHDRAWAL: Kind = Kind {
+    code: "08",
+    name: "撤回主记录",
+    key: Some("平台办件编号"),
+    layout: &WITHDRAWAL_LAYOUT,
+};
+/// `22` 补正回执.
+pub static SUPPLEMENT_RECEIPT: Kind = Kind {
+    code: "22",
+    name: "补正回执",
+    key: Some("平台办件编号"),
+    layout: &SUPPLEMENT_RECEIPT_LAYOUT,
+};
+/// `23` 撤回回执.
+pub static WITHDRAWAL_RECEIPT: Kind = Kind {
+    code: "23",
+    name: "撤回回执",
+    key: Some("平台办件编号"),
+    layout: &WITHDRAWAL_RECEIPT_LAYOUT,
+};
 /// `31` 证照查询条件 (request).
 pub static HOLDER_QUERY: Kind = Kind {
     code: "31",
@@ -304,6 +390,16 @@ pub const SUBMIT: Transaction = Transaction {
 pub const STATUS: Transaction = Transaction {
     code: "2002",
     name: "办件状态查询",
+};
+/// `2003` 补正材料提交.
+pub const SUPPLEMENT_TX: Transaction = Transaction {
+    code: "2003",
+    name: "补正材料提交",
+};
+/// `2004` 撤回申请.
+pub const WITHDRAW_TX: Transaction = Transaction {
+    code: "2004",
+    name: "撤回申请",
 };
 /// `3001` 证照查询.
 pub const HOLDER: Transaction = Transaction {

@@ -5,15 +5,15 @@
 use onewindow_sdk::codes::gbk;
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, FieldKind, FormField, License,
+    LicenseRef, LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 
 use crate::Answer;
 use crate::legacy::{
     events_path, holder_request, notification_refused, parse_catalogue, parse_events,
-    parse_holder_licenses, parse_submission, parse_verification, submission_request,
-    verify_request,
+    parse_holder_licenses, parse_submission, parse_supplement, parse_verification,
+    parse_withdrawal, submission_request, supplement_request, verify_request, withdrawal_request,
 };
 
 const GBK_TEXT: &str = "text/plain; charset=GBK";
@@ -91,6 +91,33 @@ fn matter_record(
             300,
         ),
         num(materials, 2),
+        num(0, 2),
+    ])
+}
+
+/// `matter` (a `10`) announcing `fields` form fields (表单项数).
+fn with_form(mut matter: Vec<u8>, fields: u64) -> Vec<u8> {
+    let at = matter.len() - 4;
+    matter[at..at + 2].copy_from_slice(&num(fields, 2));
+    matter
+}
+
+fn field_record(
+    key: &str,
+    label: &str,
+    kind: &str,
+    required: &str,
+    source: &str,
+    options: &str,
+) -> Vec<u8> {
+    record(&[
+        b"12".to_vec(),
+        text(key, 40),
+        text(label, 60),
+        text(kind, 2),
+        text(required, 1),
+        text(source, 2),
+        text(options, 200),
     ])
 }
 
@@ -106,22 +133,38 @@ fn material_record(code: &str, name: &str, required: &str, license: &str) -> Vec
 
 fn catalogue() -> Vec<Vec<u8>> {
     vec![
-        matter_record("330122-GA-BA-003", "公章刻制备案", "QT", 3, 1, 0, "1", 4),
+        with_form(
+            matter_record("330122-GA-BA-003", "公章刻制备案", "QT", 3, 1, 0, "1", 4),
+            2,
+        ),
         material_record("001", "营业执照", "1", "营业执照"),
         material_record("002", "法定代表人身份证明", "1", "居民身份证"),
         material_record("003", "印章印模", "1", ""),
         material_record("004", "委托书", "0", ""),
-        matter_record(
-            "330122-GA-QR-003",
-            "居民身份证换领",
-            "QR",
-            60,
-            20,
-            1,
+        field_record("印章名称", "印章名称（印文）", "TX", "1", "XM", ""),
+        field_record(
+            "印章类型",
+            "印章类型",
+            "XZ",
             "0",
+            "",
+            "单位公章|财务专用章|法定代表人名章",
+        ),
+        with_form(
+            matter_record(
+                "330122-GA-QR-003",
+                "居民身份证换领",
+                "QR",
+                60,
+                20,
+                1,
+                "0",
+                1,
+            ),
             1,
         ),
         material_record("001", "居民身份证", "1", "居民身份证"),
+        field_record("联系电话", "联系电话", "TX", "0", "DH", ""),
     ]
 }
 
@@ -223,12 +266,164 @@ fn reads_the_catalogue() {
             ("004", "委托书", false, None),
         ]
     );
+    // The bindings' FormField has no PartialEq: compared as written out.
+    assert_eq!(
+        format!("{:?}", seal.form),
+        format!(
+            "{:?}",
+            [
+                FormField {
+                    key: "印章名称".into(),
+                    label: "印章名称（印文）".into(),
+                    kind: FieldKind::Text,
+                    required: true,
+                    from_party: Some(PartyField::Name),
+                },
+                FormField {
+                    key: "印章类型".into(),
+                    label: "印章类型".into(),
+                    kind: FieldKind::Choice(vec![
+                        "单位公章".into(),
+                        "财务专用章".into(),
+                        "法定代表人名章".into(),
+                    ]),
+                    required: false,
+                    from_party: None,
+                },
+            ]
+        )
+    );
     let card = &matters[1];
     assert_eq!(card.kind, MatterKind::AdministrativeConfirmation);
     assert_eq!((card.visits, card.online), (1, false));
     assert_eq!(
         card.materials[0].license_type.as_deref(),
         Some("居民身份证")
+    );
+    assert_eq!(card.form.len(), 1);
+    assert_eq!(card.form[0].from_party, Some(PartyField::Phone));
+}
+
+#[test]
+fn every_field_type_and_source_is_read() {
+    let kinds = [
+        ("TX", FieldKind::Text),
+        ("RQ", FieldKind::Date),
+        ("SZ", FieldKind::Number),
+        ("SF", FieldKind::IdNumber),
+        ("XY", FieldKind::CreditCode),
+        ("DZ", FieldKind::Address),
+    ];
+    let sources = [
+        ("", None),
+        ("XM", Some(PartyField::Name)),
+        ("SF", Some(PartyField::IdNumber)),
+        ("XY", Some(PartyField::CreditCode)),
+        ("DZ", Some(PartyField::Address)),
+        ("DH", Some(PartyField::Phone)),
+        ("FR", Some(PartyField::LegalRepresentative)),
+    ];
+    let mut records = vec![with_form(
+        matter_record(
+            "330122-GA-XK-001",
+            "旅馆业特种行业许可证核发",
+            "XK",
+            20,
+            10,
+            1,
+            "1",
+            0,
+        ),
+        (kinds.len() + sources.len()) as u64,
+    )];
+    for (i, (code, _)) in kinds.iter().enumerate() {
+        records.push(field_record(&format!("k{i}"), "类型", code, "1", "", ""));
+    }
+    for (i, (code, _)) in sources.iter().enumerate() {
+        records.push(field_record(&format!("s{i}"), "来源", "TX", "0", code, ""));
+    }
+    let body = answer_body("1001", &records);
+    let matters = parse_catalogue(&ok(&body)).unwrap();
+    let form = &matters[0].form;
+    for (i, (_, kind)) in kinds.iter().enumerate() {
+        assert_eq!(format!("{:?}", form[i].kind), format!("{kind:?}"));
+        assert!(form[i].required);
+    }
+    for (i, (_, source)) in sources.iter().enumerate() {
+        assert_eq!(form[kinds.len() + i].from_party, *source);
+        assert!(!form[kinds.len() + i].required);
+    }
+}
+
+#[test]
+fn form_field_definitions_are_checked() {
+    let catalogue_with = |field: Vec<u8>| {
+        let mut records = catalogue();
+        records[6] = field;
+        answer_body("1001", &records)
+    };
+    let cases = [
+        (
+            field_record("印章类型", "印章类型", "ZZ", "0", "", ""),
+            "record 7 (12 表单项定义 印章类型) has 字段类型 \"ZZ\", a code the specification does not define (expected one of TX, RQ, SZ, XZ, SF, XY, DZ)",
+        ),
+        (
+            field_record("印章类型", "印章类型", "XZ", "0", "", ""),
+            "has 可选值 \"\"; expected the values of a choice (字段类型 XZ), separated by |, none of them empty",
+        ),
+        (
+            field_record(
+                "印章类型",
+                "印章类型",
+                "XZ",
+                "0",
+                "",
+                "单位公章||财务专用章",
+            ),
+            "none of them empty",
+        ),
+        (
+            field_record("印章类型", "印章类型", "TX", "0", "", "单位公章"),
+            "has 可选值 \"单位公章\" but its 字段类型 TX is not a choice (XZ)",
+        ),
+        (
+            field_record("印章类型", "印章类型", "TX", "0", "QQ", ""),
+            "has 取值来源 \"QQ\", a code the specification does not define (expected one of XM, SF, XY, DZ, DH, FR)",
+        ),
+        (
+            field_record("印章类型", "印章类型", "TX", "2", "", ""),
+            "has 必填标志 \"2\"; expected 1 (yes) or 0 (no)",
+        ),
+        (
+            field_record("印章类型", "", "TX", "0", "", ""),
+            "has an empty 显示名称, which the specification requires",
+        ),
+        (
+            field_record("印章名称", "印章名称", "TX", "0", "", ""),
+            "record 7 (12 表单项定义 印章名称) declares form field 印章名称 of matter 330122-GA-BA-003 a second time",
+        ),
+    ];
+    for (field, expected) in cases {
+        assert_contains(
+            &unavailable(parse_catalogue(&ok(&catalogue_with(field)))),
+            &[expected],
+        );
+    }
+
+    // Counted like the materials; the materials come first.
+    let mut records = catalogue();
+    records.remove(6);
+    let body = answer_body("1001", &records);
+    assert_eq!(
+        unavailable(parse_catalogue(&ok(&body))),
+        "the answer to 交易1001（事项清单查询）: record 1 (10 事项 330122-GA-BA-003) announces 2 form fields (表单项数) but 1 12 表单项定义 records follow it"
+    );
+    let mut records = catalogue();
+    records.swap(4, 5);
+    let body = answer_body("1001", &records);
+    assert_eq!(
+        unavailable(parse_catalogue(&ok(&body))),
+        "the answer to 交易1001（事项清单查询）: record 6 (11 材料 004) comes after the 12 表单项定义 records of matter 330122-GA-BA-003; its 11 材料 records come first"
     );
 }
 
@@ -252,7 +447,7 @@ fn catalogue_structure_is_checked() {
     );
     // A promise beyond the legal limit.
     let mut records = catalogue();
-    records[5] = matter_record(
+    records[7] = matter_record(
         "330122-GA-QR-003",
         "居民身份证换领",
         "QR",
@@ -266,7 +461,7 @@ fn catalogue_structure_is_checked() {
     assert_contains(
         &unavailable(parse_catalogue(&ok(&body))),
         &[
-            "record 6 (10 事项 330122-GA-QR-003)",
+            "record 8 (10 事项 330122-GA-QR-003)",
             "promises 60 working days (承诺时限) but the legal limit is 20 (法定时限)",
         ],
     );
@@ -296,7 +491,7 @@ fn unknown_codes_name_their_record_and_field() {
     let body = answer_body("1001", &records);
     assert_eq!(
         unavailable(parse_catalogue(&ok(&body))),
-        "the answer to 交易1001（事项清单查询）: record 1 has record type \"99\", which the specification does not define here (expected 10 事项, 11 材料)"
+        "the answer to 交易1001（事项清单查询）: record 1 has record type \"99\", which the specification does not define here (expected 10 事项, 11 材料, 12 表单项定义)"
     );
 
     // An unknown 返回码 (what the fault does to an answer without data records).
@@ -355,10 +550,10 @@ fn truncated_answers_are_unavailable_and_say_where() {
     // Cut exactly after a record: the count in the header gives it away.
     let records = catalogue();
     let whole = answer_body("1001", &records);
-    let cut = whole.len() - records[6].len();
+    let cut = whole.len() - records[9].len();
     assert_eq!(
         unavailable(parse_catalogue(&ok(&whole[..cut]))),
-        "the answer to 交易1001（事项清单查询） announces 7 data records (记录数 in the header) but 6 follow; the answer was cut off"
+        "the answer to 交易1001（事项清单查询） announces 10 data records (记录数 in the header) but 9 follow; the answer was cut off"
     );
     // A record shorter than its layout, with its CRLF.
     let mut records = catalogue();
@@ -386,7 +581,7 @@ fn truncated_answers_are_unavailable_and_say_where() {
     body.remove(end - 2);
     assert_contains(
         &unavailable(parse_catalogue(&ok(&body))),
-        &["record 7 ends with a bare LF"],
+        &["record 10 ends with a bare LF"],
     );
     // Nothing at all.
     assert_contains(&unavailable(parse_catalogue(&ok(b""))), &["is empty"]);
@@ -1080,5 +1275,226 @@ fn a_submission_the_records_cannot_carry_is_invalid() {
     assert_contains(
         &invalid(submission_request(&bad)),
         &["form field 经营范围", "'𠮷'"],
+    );
+}
+
+fn supplied_files() -> Vec<Attachment> {
+    vec![
+        Attachment {
+            material_code: "003".into(),
+            file_name: "印章印模（补正）.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: vec![b'%'; 60],
+        },
+        Attachment {
+            material_code: "004".into(),
+            file_name: "委托书.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: b"%PDF-1.4".to_vec(),
+        },
+    ]
+}
+
+#[test]
+fn writes_the_supplement_in_gbk_records() {
+    let note = format!("{}\n已按要求重新盖章 钟珺", "印模清晰度不足，".repeat(14));
+    let body = supplement_request("20261127-000123", &supplied_files(), &note).unwrap();
+    let records = request_records(&body);
+    let types: Vec<&[u8]> = records.iter().map(|r| &r[..2]).collect();
+    assert_eq!(
+        types,
+        [
+            b"06".as_slice(),
+            b"07",
+            b"07",
+            b"07",
+            b"03",
+            b"04",
+            b"04",
+            b"03",
+            b"04"
+        ]
+    );
+    let widths: Vec<usize> = records.iter().map(|r| r.len()).collect();
+    assert_eq!(widths, [58, 203, 203, 203, 148, 78, 78, 148, 78]);
+
+    let main = records[0];
+    assert_eq!(field(main, 2, 30), "20261127-000123");
+    assert_eq!(
+        field(main, 32, 20),
+        "",
+        "the department's reference is not needed"
+    );
+    assert_eq!(&main[52..58], b"002003");
+
+    // The note: cut at 200 bytes (续行标志 1), then after the line break (2), then the last (0).
+    let note: Vec<(String, String)> = records[1..4]
+        .iter()
+        .map(|r| (field(r, 2, 1), field(r, 3, 200)))
+        .collect();
+    assert_eq!(
+        note.iter()
+            .map(|(flag, _)| flag.as_str())
+            .collect::<Vec<_>>(),
+        ["1", "2", "0"]
+    );
+    assert_eq!(
+        format!("{}{}", note[0].1, note[1].1),
+        "印模清晰度不足，".repeat(14)
+    );
+    assert_eq!(note[2].1, "已按要求重新盖章 钟珺");
+
+    assert_eq!(field(records[4], 12, 80), "印章印模（补正）.pdf");
+    assert_eq!(field(records[4], 132, 10), "0000000060");
+    assert_eq!(field(records[4], 142, 6), "000002");
+    assert_eq!(field(records[7], 2, 10), "004");
+    assert_eq!(field(records[8], 2, 76), "JVBERi0xLjQ=");
+
+    // No note: no 07 at all.
+    let body = supplement_request("20261127-000123", &supplied_files()[1..], "  ").unwrap();
+    let records = request_records(&body);
+    assert_eq!(&records[0][52..58], b"001000");
+    assert_eq!(&records[1][..2], b"03");
+}
+
+#[test]
+fn a_supplement_the_records_cannot_carry_is_invalid() {
+    let mut files = supplied_files();
+    files[0].file_name = "印模𠮷.pdf".into();
+    assert_contains(
+        &invalid(supplement_request("20261127-000123", &files, "")),
+        &[
+            "cannot send the supplement (补正) of case 20261127-000123",
+            "attachment 印模𠮷.pdf for material 003 (03 附件)",
+            "cannot be represented in GBK",
+        ],
+    );
+    assert_contains(
+        &invalid(supplement_request(
+            "20261127-000123",
+            &supplied_files(),
+            "a\u{7}b",
+        )),
+        &["the note (07 说明): 说明内容 holds the control character U+0007"],
+    );
+    assert_contains(
+        &invalid(supplement_request(&"1".repeat(31), &supplied_files(), "")),
+        &[
+            "the case (06 补正主记录)",
+            "平台办件编号",
+            "longer than the field's 30 bytes",
+        ],
+    );
+}
+
+fn supplement_receipt(case_no: &str, repeat: &str) -> Vec<u8> {
+    record(&[
+        b"22".to_vec(),
+        text(case_no, 30),
+        text("GA202611270001", 20),
+        num(2, 3),
+        text(repeat, 1),
+    ])
+}
+
+fn withdrawal_receipt(case_no: &str, at: &str) -> Vec<u8> {
+    record(&[
+        b"23".to_vec(),
+        text(case_no, 30),
+        text("GA202611270001", 20),
+        text(at, 14),
+        text("0", 1),
+    ])
+}
+
+#[test]
+fn reads_the_supplement_and_withdrawal_receipts() {
+    for repeat in ["0", "1"] {
+        let body = answer_body("2003", &[supplement_receipt("20261127-000123", repeat)]);
+        parse_supplement(&ok(&body), "20261127-000123").unwrap();
+    }
+    let body = answer_body("2003", &[supplement_receipt("20261127-000999", "0")]);
+    assert_eq!(
+        unavailable(parse_supplement(&ok(&body), "20261127-000123")),
+        "the answer to 交易2003（补正材料提交）: record 1 (22 补正回执 20261127-000999) is about case 20261127-000999, not about case 20261127-000123 that was sent"
+    );
+    let body = answer_body("2003", &[supplement_receipt("20261127-000123", "Y")]);
+    assert_contains(
+        &unavailable(parse_supplement(&ok(&body), "20261127-000123")),
+        &["has 重复标志 \"Y\"; expected 1 (yes) or 0 (no)"],
+    );
+    let body = answer_body("2003", &[]);
+    assert_contains(
+        &unavailable(parse_supplement(&ok(&body), "20261127-000123")),
+        &["holds 0 22 补正回执 records; expected exactly one"],
+    );
+    // A receipt of the other transaction is not one of this.
+    let body = answer_body(
+        "2003",
+        &[withdrawal_receipt("20261127-000123", "20261127150000")],
+    );
+    assert_contains(
+        &unavailable(parse_supplement(&ok(&body), "20261127-000123")),
+        &["record type \"23\"", "(expected 22 补正回执)"],
+    );
+
+    let body = answer_body(
+        "2004",
+        &[withdrawal_receipt("20261127-000123", "20261127150000")],
+    );
+    parse_withdrawal(&ok(&body), "20261127-000123").unwrap();
+    let body = answer_body(
+        "2004",
+        &[withdrawal_receipt("20261127-000123", "20261327150000")],
+    );
+    assert_contains(
+        &unavailable(parse_withdrawal(&ok(&body), "20261127-000123")),
+        &["has 撤回时间 \"20261327150000\"; expected a time written yyyyMMddHHmmss"],
+    );
+}
+
+#[test]
+fn writes_the_withdrawal_and_maps_the_departments_answers() {
+    let body = withdrawal_request("20261127-000123", "申请人 钟珺 不再需要刻制").unwrap();
+    let records = request_records(&body);
+    assert_eq!(
+        records.iter().map(|r| r.len()).collect::<Vec<_>>(),
+        [55, 203]
+    );
+    assert_eq!(field(records[0], 2, 30), "20261127-000123");
+    assert_eq!(&records[0][52..55], b"001");
+    assert_eq!(field(records[1], 2, 1), "0");
+    assert_eq!(field(records[1], 3, 200), "申请人 钟珺 不再需要刻制");
+    let body = withdrawal_request("20261127-000123", "").unwrap();
+    assert_eq!(request_records(&body).len(), 1);
+
+    // The department's own answers: refused with its reason, unknown case, malformed.
+    let failing = |tx: &str, code: &str, message: &str| header(tx, code, message, 0);
+    let body = failing("2004", "3001", "办件已办结，不能撤回");
+    assert!(matches!(parse_withdrawal(&ok(&body), "X"),
+        Err(AdapterError::Refused(m)) if m == "办件已办结，不能撤回"));
+    let body = failing("2004", "2001", "平台办件编号X的办件不存在");
+    assert!(matches!(parse_withdrawal(&ok(&body), "X"),
+        Err(AdapterError::NotFound(m)) if m == "平台办件编号X的办件不存在"));
+    let body = failing(
+        "2003",
+        "3001",
+        "办件当前状态为审核中，不在待补正状态，无需补正",
+    );
+    assert!(matches!(parse_supplement(&ok(&body), "X"),
+        Err(AdapterError::Refused(m)) if m.contains("不在待补正状态")));
+    let body = failing("2003", "1001", "补正须至少提交一个附件");
+    assert_contains(
+        &invalid(parse_supplement(&ok(&body), "X")),
+        &[
+            "交易2003（补正材料提交）",
+            "返回码 1001",
+            "补正须至少提交一个附件",
+        ],
+    );
+    let body = failing("2004", "9001", "系统繁忙");
+    assert_contains(
+        &unavailable(parse_withdrawal(&ok(&body), "X")),
+        &["交易2004（撤回申请）", "系统繁忙", "try again later"],
     );
 }

@@ -41,6 +41,10 @@ pub enum Op {
     Cards,
     /// `GET /sbk/{aaz500}`: 社会保障卡验证 (by number).
     Verify,
+    /// `POST /yw/bz`: 业务补正.
+    Supplement,
+    /// `POST /yw/ch`: 业务撤回.
+    Withdraw,
 }
 
 impl Op {
@@ -52,6 +56,8 @@ impl Op {
             Op::Events => "办件状态变化查询",
             Op::Cards => "社会保障卡查询",
             Op::Verify => "社会保障卡验证",
+            Op::Supplement => "业务补正",
+            Op::Withdraw => "业务撤回",
         }
     }
 
@@ -63,6 +69,8 @@ impl Op {
             Op::Events => "GET /yw/zt",
             Op::Cards => "GET /sbk",
             Op::Verify => "GET /sbk/{aaz500}",
+            Op::Supplement => "POST /yw/bz",
+            Op::Withdraw => "POST /yw/ch",
         }
     }
 }
@@ -433,6 +441,24 @@ impl<'v> Obj<'v> {
                     "a real time written like 20181125140305",
                 )
             })
+    }
+
+    /// Array field `key` of texts, none of them blank.
+    pub fn strings(&self, key: &str, meaning: &str) -> Result<Vec<String>, AdapterError> {
+        let list = match self.get(key) {
+            None => return Err(self.missing(key, meaning)),
+            Some(Value::Array(list)) => list,
+            Some(other) => return Err(self.unexpected(key, meaning, other, "an array of texts")),
+        };
+        list.iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(text) if !text.trim().is_empty() => Ok(text.trim().to_owned()),
+                other => Err(self.error(format_args!(
+                    "has {other} as {key}[{i}] ({meaning}); expected a text that is not blank"
+                ))),
+            })
+            .collect()
     }
 
     /// Object field `key`, if present.

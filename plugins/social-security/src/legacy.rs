@@ -11,8 +11,9 @@ use base64::Engine as _;
 use onewindow_sdk::codes::chrono::{DateTime, FixedOffset};
 use onewindow_sdk::codes::date;
 use onewindow_sdk::types::{
-    AdapterError, CaseEvent, CaseStatus, CaseSubmission, EventPage, Field, License, LicenseRef,
-    LicenseStatus, Material, Matter, MatterKind, Party, Person,
+    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, Event, EventPage, Field,
+    FieldKind, FormField, License, LicenseEvent, LicenseRef, LicenseStatus, Material, Matter,
+    MatterKind, Party, PartyField, Person,
 };
 use serde_json::{Map, Value, json};
 
@@ -35,6 +36,10 @@ pub const MAX_TOTAL: u64 = (MAX_PAGES * PAGE_SIZE) as u64;
 
 /// The path of 业务申请 below the endpoint.
 pub const SUBMIT_PATH: &str = "/yw/sq";
+/// The path of 业务补正 below the endpoint.
+pub const SUPPLEMENT_PATH: &str = "/yw/bz";
+/// The path of 业务撤回 below the endpoint.
+pub const WITHDRAW_PATH: &str = "/yw/ch";
 
 /// The department's clock: Beijing time, which has no daylight saving.
 const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
@@ -60,6 +65,41 @@ const CASE_STATUSES: &[(i64, CaseStatus, &str)] = &[
     (40, CaseStatus::Approved, "审核通过"),
     (50, CaseStatus::Denied, "不予办理"),
     (60, CaseStatus::Completed, "办结"),
+];
+
+/// bae203 变化类型 of an entry of 办件状态变化查询.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// 1 办件状态: a case moved.
+    Case,
+    /// 2 社会保障卡状态: a card was reported lost, found again or cancelled.
+    Card,
+}
+
+const CHANGE_KINDS: &[(i64, Change, &str)] = &[
+    (1, Change::Case, "办件状态"),
+    (2, Change::Card, "社会保障卡状态"),
+];
+
+/// bae113 字段类型 of a form field other than 4 代码选择, whose values are bae116.
+const FIELD_KINDS: &[(i64, &str)] = &[
+    (1, "文本"),
+    (2, "日期"),
+    (3, "数字"),
+    (4, "代码选择"),
+    (5, "公民身份号码"),
+    (6, "统一社会信用代码"),
+    (7, "地址"),
+];
+
+/// bae115 取值来源 of a form field.
+const SOURCES: &[(i64, PartyField, &str)] = &[
+    (1, PartyField::Name, "姓名或单位名称"),
+    (2, PartyField::IdNumber, "公民身份号码"),
+    (3, PartyField::CreditCode, "统一社会信用代码"),
+    (4, PartyField::Address, "地址"),
+    (5, PartyField::Phone, "联系电话"),
+    (6, PartyField::LegalRepresentative, "法定代表人"),
 ];
 
 /// aaz502 卡状态 of a 社会保障卡.
@@ -138,19 +178,7 @@ pub fn submission_body(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterEr
         .map(|f| json!({"bae110": f.key, "bae111": f.value}))
         .collect();
     body.insert("bdxx".into(), Value::Array(form));
-    let files: Vec<Value> = submission
-        .attachments
-        .iter()
-        .map(|a| {
-            json!({
-                "bae010": a.material_code,
-                "bae120": a.file_name,
-                "bae121": a.media_type,
-                "bae122": base64::engine::general_purpose::STANDARD.encode(&a.content),
-            })
-        })
-        .collect();
-    body.insert("fjxx".into(), Value::Array(files));
+    body.insert("fjxx".into(), files(&submission.attachments));
     let licenses = submission
         .licenses
         .iter()
@@ -160,6 +188,79 @@ pub fn submission_body(submission: &CaseSubmission) -> Result<Vec<u8>, AdapterEr
     serde_json::to_vec(&Value::Object(body)).map_err(|e| {
         AdapterError::Invalid(format!("cannot send {} for case {case}: {e}", Op::Submit))
     })
+}
+
+/// The fjxx 附件信息 of a request: the files, their content in base64.
+fn files(attachments: &[Attachment]) -> Value {
+    attachments
+        .iter()
+        .map(|a| {
+            json!({
+                "bae010": a.material_code,
+                "bae120": a.file_name,
+                "bae121": a.media_type,
+                "bae122": base64::engine::general_purpose::STANDARD.encode(&a.content),
+            })
+        })
+        .collect()
+}
+
+/// The 业务补正 body: the case by its platform number, the clerk's note and the files.
+pub fn supplement_body(
+    case_no: &str,
+    attachments: &[Attachment],
+    note: &str,
+) -> Result<Vec<u8>, AdapterError> {
+    let body = json!({
+        "bae100": case_no,
+        "aae013": note.trim(),
+        "fjxx": files(attachments),
+    });
+    serde_json::to_vec(&body).map_err(|e| {
+        AdapterError::Invalid(format!(
+            "cannot send {} for case {case_no}: {e}",
+            Op::Supplement
+        ))
+    })
+}
+
+/// The 业务撤回 body: the case by its platform number and the reason.
+pub fn withdrawal_body(case_no: &str, reason: &str) -> Result<Vec<u8>, AdapterError> {
+    let body = json!({"bae100": case_no, "aae013": reason.trim()});
+    serde_json::to_vec(&body).map_err(|e| {
+        AdapterError::Invalid(format!(
+            "cannot send {} for case {case_no}: {e}",
+            Op::Withdraw
+        ))
+    })
+}
+
+/// Reads the answer to 业务补正 or 业务撤回 (`op`) about `case_no`: `data` names
+/// the case, its 业务流水号, when it was done and whether it repeated (bae102).
+fn parse_handled(op: Op, case_no: &str, answer: &Answer) -> Result<(), AdapterError> {
+    let reply = Reply::read(op, &format!("bae100={case_no}"), answer)?;
+    let data = reply.data()?;
+    let answered = data.str("bae100", "平台办件编号")?;
+    if answered != case_no {
+        return Err(data.error(format_args!(
+            "is about case {answered} (bae100) although case {case_no} was sent"
+        )));
+    }
+    data.str("aaz002", "业务流水号")?;
+    data.instant("aae036", "经办时间")?;
+    data.flag("bae102", "重复标志")?;
+    Ok(())
+}
+
+/// Reads the answer to 业务补正: the department took the files of `case_no`
+/// (now, or the same files before).
+pub fn parse_supplement(case_no: &str, answer: &Answer) -> Result<(), AdapterError> {
+    parse_handled(Op::Supplement, case_no, answer)
+}
+
+/// Reads the answer to 业务撤回: the department withdrew `case_no` (now or before).
+pub fn parse_withdrawal(case_no: &str, answer: &Answer) -> Result<(), AdapterError> {
+    parse_handled(Op::Withdraw, case_no, answer)
 }
 
 /// One `zzxx` entry: a license standing in for a material, in the 金保 fields.
@@ -257,7 +358,10 @@ pub fn parse_events(cursor: Option<&str>, answer: &Answer) -> Result<EventPage, 
             )));
         }
         previous = xh;
-        events.push(event(item)?);
+        events.push(match item.code("bae203", "变化类型", CHANGE_KINDS)? {
+            Change::Case => Event::CaseChanged(event(item)?),
+            Change::Card => Event::LicenseChanged(card_change(item)?),
+        });
     }
     if last < previous {
         return Err(data.error(format_args!(
@@ -265,9 +369,41 @@ pub fn parse_events(cursor: Option<&str>, answer: &Answer) -> Result<EventPage, 
         )));
     }
     Ok(EventPage {
-        events: events.into_iter().map(Into::into).collect(),
+        events,
         next_cursor: Some(last.to_string()),
         more,
+    })
+}
+
+/// An entry of 办件状态变化查询 whose bae203 is 2: a card's new status, with the
+/// card as it stands now (sbk).
+fn card_change(item: &Obj<'_>) -> Result<LicenseEvent, AdapterError> {
+    let number = item.str("aaz500", "社会保障卡卡号")?;
+    let status = item.code("aaz502", "卡状态", CARD_STATUSES)?;
+    let Some(record) = item.obj("sbk", "社会保障卡")? else {
+        return Err(item.error(format_args!(
+            "is a change of the card {number} (bae203 2) without the card (sbk)"
+        )));
+    };
+    let license = card(&record)?;
+    if license.number != number || license.status != status {
+        return Err(record.error(format_args!(
+            "is the card {} with aaz502 {}, but the change is of the card {number} to aaz502 {}",
+            license.number,
+            record
+                .get("aaz502")
+                .map_or("none".to_owned(), Value::to_string),
+            item.get("aaz502")
+                .map_or("none".to_owned(), Value::to_string),
+        )));
+    }
+    Ok(LicenseEvent {
+        license,
+        at: item.instant("aae036", "经办时间")?,
+        note: item
+            .opt_str("aae013", "办理意见")?
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 
@@ -416,6 +552,17 @@ fn matter(sx: &Obj<'_>) -> Result<Matter, AdapterError> {
         .iter()
         .map(material)
         .collect::<Result<_, _>>()?;
+    let mut form: Vec<FormField> = Vec::new();
+    for item in sx.items("bdxx", "表单信息", "bae110")? {
+        let field = form_field(&item)?;
+        if form.iter().any(|f| f.key == field.key) {
+            return Err(item.error(format_args!(
+                "declares the form field {} (bae110) a second time",
+                field.key
+            )));
+        }
+        form.push(field);
+    }
     Ok(Matter {
         code: sx.str("aaa121", "事项编码")?.to_owned(),
         name: sx.str("aaa122", "事项名称")?.to_owned(),
@@ -428,7 +575,55 @@ fn matter(sx: &Obj<'_>) -> Result<Matter, AdapterError> {
         fee: sx.str("bae005", "收费标准")?.to_owned(),
         conditions: sx.str("bae006", "受理条件")?.to_owned(),
         materials,
-        form: Vec::new(),
+        form,
+    })
+}
+
+/// One bdxx entry of 事项目录查询: a field of the matter's application form.
+fn form_field(bd: &Obj<'_>) -> Result<FormField, AdapterError> {
+    let code = bd.code(
+        "bae113",
+        "字段类型",
+        &FIELD_KINDS
+            .iter()
+            .map(|&(c, name)| (c, c, name))
+            .collect::<Vec<_>>(),
+    )?;
+    let options = bd.get("bae116");
+    let kind = match code {
+        1 => FieldKind::Text,
+        2 => FieldKind::Date,
+        3 => FieldKind::Number,
+        5 => FieldKind::IdNumber,
+        6 => FieldKind::CreditCode,
+        7 => FieldKind::Address,
+        _ => {
+            let values = bd.strings("bae116", "可选值")?;
+            if values.is_empty() {
+                return Err(bd.error(
+                    "is a choice (bae113 4, 代码选择) without any value to choose (bae116 可选值)",
+                ));
+            }
+            FieldKind::Choice(values)
+        }
+    };
+    if code != 4
+        && let Some(options) = options
+    {
+        return Err(bd.error(format_args!(
+            "has bae116 {options} (可选值) although its bae113 {code} (字段类型) is not 4 (代码选择)"
+        )));
+    }
+    let from_party = match bd.get("bae115") {
+        None => None,
+        Some(_) => Some(bd.code("bae115", "取值来源", SOURCES)?),
+    };
+    Ok(FormField {
+        key: bd.str("bae110", "字段名")?.to_owned(),
+        label: bd.str("bae112", "显示名称")?.to_owned(),
+        kind,
+        required: bd.flag("bae114", "是否必填")?,
+        from_party,
     })
 }
 

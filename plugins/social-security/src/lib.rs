@@ -4,8 +4,10 @@
 //! `matters`, `cases` and `licenses`.
 //!
 //! The catalogue and a person's cards are paged lists, read to their end within one
-//! call (with guards against paging that never ends); case events are one page of
-//! the system's status-change log per call, the cursor being its sequence number.
+//! call (with guards against paging that never ends); events are one page of the
+//! system's change log per call, the cursor being its sequence number: cases that
+//! moved, and 社会保障卡 reported lost, found again or cancelled at the department
+//! (license events).
 //! The system does not push, so `on-notify` refuses everything. The translation is
 //! pure ([`legacy`]) and tested natively.
 
@@ -98,19 +100,17 @@ impl CasesGuest for Adapter {
     }
 
     fn supplement(
-        _case_no: String,
-        _attachments: Vec<Attachment>,
-        _note: String,
+        case_no: String,
+        attachments: Vec<Attachment>,
+        note: String,
     ) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县人力资源和社会保障局的系统尚未开通网上补正，补正材料请交到部门窗口".to_owned(),
-        ))
+        let body = legacy::supplement_body(&case_no, &attachments, &note)?;
+        legacy::parse_supplement(&case_no, &post(legacy::SUPPLEMENT_PATH, body)?)
     }
 
-    fn withdraw(_case_no: String, _reason: String) -> Result<(), AdapterError> {
-        Err(AdapterError::Refused(
-            "县人力资源和社会保障局的系统尚未开通网上撤回，撤回申请请交到部门窗口".to_owned(),
-        ))
+    fn withdraw(case_no: String, reason: String) -> Result<(), AdapterError> {
+        let body = legacy::withdrawal_body(&case_no, &reason)?;
+        legacy::parse_withdrawal(&case_no, &post(legacy::WITHDRAW_PATH, body)?)
     }
 
     fn on_notify(headers: Vec<Field>, body: Vec<u8>) -> Result<Vec<Event>, AdapterError> {

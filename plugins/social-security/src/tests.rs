@@ -6,15 +6,16 @@ use std::rc::Rc;
 use onewindow_sdk::codes::gbk;
 use onewindow_sdk::testing::{CaseEvents, assert_contains, face, invalid, unavailable};
 use onewindow_sdk::types::{
-    AdapterError, Attachment, CaseStatus, CaseSubmission, Field, License, LicenseRef,
-    LicenseStatus, MatterKind, Organization, Party, Person,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, Event, Field, FieldKind, FormField,
+    License, LicenseRef, LicenseStatus, MatterKind, Organization, Party, PartyField, Person,
 };
 use serde_json::{Value, json};
 
 use crate::Answer;
 use crate::legacy::{
     MAX_PAGES, cards_path, catalogue_path, events_path, parse_events, parse_notification,
-    parse_submission, parse_verification, read_cards, read_catalogue, submission_body, verify_path,
+    parse_submission, parse_supplement, parse_verification, parse_withdrawal, read_cards,
+    read_catalogue, submission_body, supplement_body, verify_path, withdrawal_body,
 };
 
 const JSON_UTF8: &str = "application/json;charset=UTF-8";
@@ -43,7 +44,8 @@ fn matter(n: u32) -> Value {
         "bae004": 1,
         "bae005": "不收费",
         "bae006": "本县户籍或在本县参保的人员",
-        "clxx": []
+        "clxx": [],
+        "bdxx": []
     })
 }
 
@@ -63,6 +65,12 @@ fn card_application() -> Value {
             {"bae010": "001", "bae011": "居民身份证", "bae012": 1, "bae013": "居民身份证"},
             {"bae010": "002", "bae011": "近期免冠彩色证件照片", "bae012": 1, "bae013": null},
             {"bae010": "003", "bae011": "监护人身份证明", "bae012": 0}
+        ],
+        "bdxx": [
+            {"bae110": "开户银行", "bae112": "社会保障卡开户银行", "bae113": 1, "bae114": 0, "bae115": null},
+            {"bae110": "邮寄地址", "bae112": "制卡后邮寄地址", "bae113": 7, "bae114": 1, "bae115": 4},
+            {"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 4, "bae114": 0,
+             "bae116": ["邮寄到家", "银行网点领取"]}
         ]
     })
 }
@@ -134,7 +142,146 @@ fn reads_a_catalogue_of_two_pages() {
             ("003", false, None)
         ]
     );
+    // The bindings' FormField has no PartialEq: compared as written out.
+    assert_eq!(
+        format!("{:?}", card.form),
+        format!(
+            "{:?}",
+            [
+                FormField {
+                    key: "开户银行".into(),
+                    label: "社会保障卡开户银行".into(),
+                    kind: FieldKind::Text,
+                    required: false,
+                    from_party: None,
+                },
+                FormField {
+                    key: "邮寄地址".into(),
+                    label: "制卡后邮寄地址".into(),
+                    kind: FieldKind::Address,
+                    required: true,
+                    from_party: Some(PartyField::Address),
+                },
+                FormField {
+                    key: "领卡方式".into(),
+                    label: "领卡方式".into(),
+                    kind: FieldKind::Choice(vec!["邮寄到家".into(), "银行网点领取".into()]),
+                    required: false,
+                    from_party: None,
+                },
+            ]
+        )
+    );
+    assert!(matters[1].form.is_empty());
     assert_eq!(matters[10].code, "330122-RS-XX-011");
+}
+
+#[test]
+fn every_field_type_and_source_is_read() {
+    let kinds = [
+        (1, "Text"),
+        (2, "Date"),
+        (3, "Number"),
+        (5, "IdNumber"),
+        (6, "CreditCode"),
+        (7, "Address"),
+    ];
+    let sources = [
+        (1, PartyField::Name),
+        (2, PartyField::IdNumber),
+        (3, PartyField::CreditCode),
+        (4, PartyField::Address),
+        (5, PartyField::Phone),
+        (6, PartyField::LegalRepresentative),
+    ];
+    let mut sx = matter(1);
+    let mut bdxx: Vec<Value> = kinds
+        .iter()
+        .map(|(code, _)| json!({"bae110": format!("k{code}"), "bae112": "类型", "bae113": code, "bae114": 1}))
+        .collect();
+    bdxx.extend(sources.iter().map(|(code, _)| {
+        json!({"bae110": format!("s{code}"), "bae112": "来源", "bae113": 1, "bae114": 0, "bae115": code})
+    }));
+    sx["bdxx"] = Value::Array(bdxx);
+    let (fetch, _) = serve(vec![page(1, 1, false, vec![sx])]);
+    let matters = read_catalogue(fetch).unwrap();
+    let form = &matters[0].form;
+    for (i, (_, kind)) in kinds.iter().enumerate() {
+        assert_eq!(format!("{:?}", form[i].kind), format!("FieldKind::{kind}"));
+        assert!(form[i].required);
+        assert_eq!(form[i].from_party, None);
+    }
+    for (i, (_, source)) in sources.iter().enumerate() {
+        assert_eq!(form[kinds.len() + i].from_party, Some(*source));
+        assert!(!form[kinds.len() + i].required);
+    }
+}
+
+#[test]
+fn form_field_definitions_are_checked() {
+    let one = |field: Value| {
+        let mut sx = matter(1);
+        sx["bdxx"] =
+            json!([{"bae110": "联系电话", "bae112": "联系电话", "bae113": 1, "bae114": 0}, field]);
+        let (fetch, _) = serve(vec![page(1, 1, false, vec![sx])]);
+        unavailable(read_catalogue(fetch))
+    };
+    let at = "the answer to 事项目录查询 (GET /sx, page 1): data.list[0].bdxx[1] (bae110=领卡方式)";
+    assert_eq!(
+        one(json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 8, "bae114": 0})),
+        format!(
+            "{at} has bae113 8 (字段类型), a code the 金保 interface does not define; expected one of 1 (文本), 2 (日期), 3 (数字), 4 (代码选择), 5 (公民身份号码), 6 (统一社会信用代码), 7 (地址)"
+        )
+    );
+    assert_eq!(
+        one(
+            json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 4, "bae114": 0, "bae116": []})
+        ),
+        format!(
+            "{at} is a choice (bae113 4, 代码选择) without any value to choose (bae116 可选值)"
+        )
+    );
+    assert_contains(
+        &one(json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 4, "bae114": 0})),
+        &["has no bae116 (可选值)"],
+    );
+    assert_contains(
+        &one(
+            json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 4, "bae114": 0, "bae116": ["邮寄", " "]}),
+        ),
+        &["has \" \" as bae116[1] (可选值); expected a text that is not blank"],
+    );
+    assert_contains(
+        &one(
+            json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 1, "bae114": 0, "bae116": ["邮寄"]}),
+        ),
+        &["has bae116 [\"邮寄\"] (可选值) although its bae113 1 (字段类型) is not 4 (代码选择)"],
+    );
+    assert_contains(
+        &one(
+            json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 1, "bae114": 0, "bae115": 9}),
+        ),
+        &["has bae115 9 (取值来源), a code the 金保 interface does not define"],
+    );
+    assert_contains(
+        &one(json!({"bae110": "领卡方式", "bae112": "领卡方式", "bae113": 1, "bae114": "否"})),
+        &["has bae114 \"否\" (是否必填); expected 1 (是) or 0 (否)"],
+    );
+    assert_contains(
+        &one(json!({"bae110": "领卡方式", "bae113": 1, "bae114": 0})),
+        &["has no bae112 (显示名称)"],
+    );
+    assert_contains(
+        &one(json!({"bae110": "联系电话", "bae112": "电话", "bae113": 1, "bae114": 0})),
+        &["bdxx[1] (bae110=联系电话) declares the form field 联系电话 (bae110) a second time"],
+    );
+    let mut sx = matter(1);
+    sx.as_object_mut().unwrap().remove("bdxx");
+    let (fetch, _) = serve(vec![page(1, 1, false, vec![sx])]);
+    assert_contains(
+        &unavailable(read_catalogue(fetch)),
+        &["data.list[0] (aaa121=330122-RS-XX-001) has no bdxx (表单信息)"],
+    );
 }
 
 #[test]
@@ -598,6 +745,7 @@ fn events_page(after: u64, last: u64, has_next: bool, list: Vec<Value>) -> Answe
 fn change(xh: u64, status: i64, at: &str) -> Value {
     json!({
         "bae200": xh,
+        "bae203": 1,
         "bae100": "20261127-000042",
         "aaz002": "3301222026112700001",
         "aaa121": "330122-RS-SB-001",
@@ -929,5 +1077,211 @@ fn the_department_does_not_push() {
     assert_contains(
         &message,
         &["does not push", "2 bytes of application/json", "GET /yw/zt"],
+    );
+}
+
+/// An entry of the change log: the card `number` of 周珺 changed to `status`.
+fn card_change(xh: u64, number: &str, status: i64) -> Value {
+    json!({
+        "bae200": xh,
+        "bae203": 2,
+        "aaz500": number,
+        "aaz502": status,
+        "aae036": "20261127153000",
+        "aae013": "社会保障卡正式挂失：持卡人电话挂失",
+        "aae011": "县人力资源和社会保障局",
+        "sbk": card_record(number, "330122199208150026", "周珺", status)
+    })
+}
+
+#[test]
+fn a_card_reported_lost_or_cancelled_is_a_license_event() {
+    let answer = events_page(
+        3,
+        6,
+        false,
+        vec![
+            change(4, 20, "20261127140500"),
+            card_change(5, "D33011204", 3),
+            card_change(6, "D33011298", 1),
+        ],
+    );
+    let page = parse_events(Some("3"), &answer).unwrap();
+    assert_eq!(page.next_cursor.as_deref(), Some("6"));
+    assert_eq!(page.events.len(), 3);
+    assert_eq!(page.cases().len(), 1, "one case moved");
+    let Event::LicenseChanged(lost) = &page.events[1] else {
+        panic!("a card change is a license event: {:?}", page.events[1]);
+    };
+    assert_eq!(lost.license.type_code, "SHBZK");
+    assert_eq!(lost.license.number, "D33011204");
+    assert_eq!(lost.license.status, LicenseStatus::Revoked);
+    assert!(
+        matches!(&lost.license.holder, Party::Person(p) if p.id_number == "330122199208150026" && p.name == "周珺"),
+        "{:?}",
+        lost.license.holder
+    );
+    assert_eq!(lost.at, "2026-11-27T15:30:00+08:00");
+    assert_eq!(lost.note, "社会保障卡正式挂失：持卡人电话挂失");
+    let Event::LicenseChanged(found) = &page.events[2] else {
+        panic!("{:?}", page.events[2]);
+    };
+    assert_eq!(found.license.status, LicenseStatus::Valid, "found again");
+    for (code, status) in [
+        (2, LicenseStatus::Revoked),
+        (4, LicenseStatus::Revoked),
+        (5, LicenseStatus::Expired),
+    ] {
+        let page = parse_events(
+            None,
+            &events_page(0, 1, false, vec![card_change(1, "D33011204", code)]),
+        )
+        .unwrap();
+        let Event::LicenseChanged(event) = &page.events[0] else {
+            panic!("{:?}", page.events[0]);
+        };
+        assert_eq!(event.license.status, status, "aaz502 {code}");
+    }
+}
+
+#[test]
+fn bad_card_changes_are_unavailable() {
+    let one = |edit: &dyn Fn(&mut Value)| {
+        let mut record = card_change(1, "D33011204", 3);
+        edit(&mut record);
+        unavailable(parse_events(None, &events_page(0, 1, false, vec![record])))
+    };
+    assert_eq!(
+        one(&|r| r["bae203"] = json!(3)),
+        "the answer to 办件状态变化查询 (GET /yw/zt, qsxh=0): data.list[0] has bae203 3 (变化类型), a code the 金保 interface does not define; expected one of 1 (办件状态), 2 (社会保障卡状态)"
+    );
+    assert_contains(
+        &one(&|r| {
+            r.as_object_mut().unwrap().remove("bae203");
+        }),
+        &["data.list[0] has no bae203 (变化类型)"],
+    );
+    assert_contains(
+        &one(&|r| {
+            r.as_object_mut().unwrap().remove("sbk");
+        }),
+        &["data.list[0] is a change of the card D33011204 (bae203 2) without the card (sbk)"],
+    );
+    assert_contains(
+        &one(&|r| r["aaz502"] = json!(9)),
+        &["has aaz502 9 (卡状态), a code the 金保 interface does not define"],
+    );
+    assert_contains(
+        &one(&|r| r["sbk"]["aaz502"] = json!(1)),
+        &[
+            "data.list[0].sbk is the card D33011204 with aaz502 1, but the change is of the card D33011204 to aaz502 3",
+        ],
+    );
+    assert_contains(
+        &one(&|r| r["sbk"]["aaz500"] = json!("D33011298")),
+        &["is the card D33011298 with aaz502 3, but the change is of the card D33011204"],
+    );
+    assert_contains(
+        &one(&|r| r["aae036"] = json!("20261127")),
+        &["has aae036 \"20261127\" (经办时间)"],
+    );
+}
+
+fn supplied() -> Vec<Attachment> {
+    vec![Attachment {
+        material_code: "002".into(),
+        file_name: "照片（重拍）.jpg".into(),
+        media_type: "image/jpeg".into(),
+        content: vec![0xFF, 0xD8, 0xFF, 0xE0],
+    }]
+}
+
+#[test]
+fn writes_the_supplement_and_the_withdrawal() {
+    let body = supplement_body("20261127-000042", &supplied(), " 照片已按要求重拍 \n").unwrap();
+    let sent: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        sent,
+        json!({
+            "bae100": "20261127-000042",
+            "aae013": "照片已按要求重拍",
+            "fjxx": [{"bae010": "002", "bae120": "照片（重拍）.jpg", "bae121": "image/jpeg", "bae122": "/9j/4A=="}]
+        })
+    );
+    let body = withdrawal_body("20261127-000042", "申请人 陈晓东 已在外地办理").unwrap();
+    let sent: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"bae100": "20261127-000042", "aae013": "申请人 陈晓东 已在外地办理"})
+    );
+}
+
+#[test]
+fn reads_the_supplement_and_withdrawal_answers() {
+    let handled = |bae100: &str, repeat: i64| {
+        ok(
+            json!({"bae100": bae100, "aaz002": "3301222026112700001", "aae036": "20261127153000", "bae102": repeat}),
+        )
+    };
+    for repeat in [0, 1] {
+        parse_supplement("20261127-000042", &handled("20261127-000042", repeat)).unwrap();
+        parse_withdrawal("20261127-000042", &handled("20261127-000042", repeat)).unwrap();
+    }
+    assert_eq!(
+        unavailable(parse_supplement(
+            "20261127-000042",
+            &handled("20261127-000043", 0)
+        )),
+        "the answer to 业务补正 (POST /yw/bz, bae100=20261127-000042): data is about case 20261127-000043 (bae100) although case 20261127-000042 was sent"
+    );
+    let mut bad = json!({"bae100": "20261127-000042", "aaz002": "3301222026112700001", "aae036": "2026-11-27", "bae102": 0});
+    assert_contains(
+        &unavailable(parse_withdrawal("20261127-000042", &ok(bad.clone()))),
+        &[
+            "业务撤回 (POST /yw/ch",
+            "has aae036 \"2026-11-27\" (经办时间)",
+        ],
+    );
+    bad["aae036"] = json!("20261127153000");
+    bad.as_object_mut().unwrap().remove("aaz002");
+    assert_contains(
+        &unavailable(parse_withdrawal("20261127-000042", &ok(bad))),
+        &["has no aaz002 (业务流水号)"],
+    );
+
+    // The department's own answers.
+    let failing = |code: i64, message: &str| {
+        answer_of(&json!({"code": code, "message": message, "data": null}))
+    };
+    let refused = failing(3001, "办件已办结，不能撤回");
+    assert!(matches!(parse_withdrawal("X", &refused),
+        Err(AdapterError::Refused(m)) if m == "办件已办结，不能撤回"));
+    let refused = failing(3001, "办件当前状态为审核中（20），不在需补正状态，无需补正");
+    assert!(matches!(parse_supplement("X", &refused),
+        Err(AdapterError::Refused(m)) if m.contains("不在需补正状态")));
+    let unknown = failing(2001, "办件不存在（bae100=X）");
+    assert!(matches!(parse_supplement("X", &unknown),
+        Err(AdapterError::NotFound(m)) if m == "办件不存在（bae100=X）"));
+    assert!(matches!(
+        parse_withdrawal("X", &unknown),
+        Err(AdapterError::NotFound(_))
+    ));
+    let malformed = failing(1001, "fjxx（附件信息）不能为空：补正须至少提交一个附件");
+    assert_contains(
+        &invalid(parse_supplement("X", &malformed)),
+        &[
+            "业务补正 (POST /yw/bz)",
+            "code 1001",
+            "补正须至少提交一个附件",
+        ],
+    );
+    let down = Answer {
+        status: 503,
+        content_type: "text/html".into(),
+        body: b"<html>Service Unavailable</html>".to_vec(),
+    };
+    assert_contains(
+        &unavailable(parse_withdrawal("X", &down)),
+        &["HTTP 503 to 业务撤回 (POST /yw/ch)", "try again later"],
     );
 }

@@ -1,6 +1,6 @@
 //! The matters (事项) the 县公安局 handles, as its catalogue lists them.
 
-use super::records::{MATERIAL, MATTER, Out};
+use super::records::{FORM_FIELD, MATERIAL, MATTER, Out};
 
 /// Who may apply for a matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,98 @@ pub struct Material {
     pub license: Option<&'static str>,
 }
 
+/// 字段类型 of a form field: what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// `TX` 文本.
+    Text,
+    /// `RQ` 日期.
+    Date,
+    /// `SZ` 数字.
+    Number,
+    /// `XZ` 选择: one of the listed values.
+    Choice(&'static [&'static str]),
+    /// `SF` 公民身份号码.
+    IdNumber,
+    /// `XY` 统一社会信用代码.
+    CreditCode,
+    /// `DZ` 地址.
+    Address,
+}
+
+impl FieldType {
+    /// The code of the `12` record.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Text => "TX",
+            Self::Date => "RQ",
+            Self::Number => "SZ",
+            Self::Choice(_) => "XZ",
+            Self::IdNumber => "SF",
+            Self::CreditCode => "XY",
+            Self::Address => "DZ",
+        }
+    }
+}
+
+/// 取值来源: the applicant's detail the window fills a field from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `XM` 姓名或名称.
+    Name,
+    /// `SF` 公民身份号码.
+    IdNumber,
+    /// `XY` 统一社会信用代码.
+    CreditCode,
+    /// `DZ` 住所或地址.
+    Address,
+    /// `DH` 联系电话.
+    Phone,
+    /// `FR` 法定代表人.
+    LegalRepresentative,
+}
+
+impl Source {
+    /// The code of the `12` record.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Name => "XM",
+            Self::IdNumber => "SF",
+            Self::CreditCode => "XY",
+            Self::Address => "DZ",
+            Self::Phone => "DH",
+            Self::LegalRepresentative => "FR",
+        }
+    }
+}
+
+/// One field of a matter's application form (申请表), as `12` 表单项定义 declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct FormField {
+    /// 字段名: the name the `02` 表单项 of a `2001` carries.
+    pub name: &'static str,
+    /// 显示名称.
+    pub label: &'static str,
+    /// 字段类型.
+    pub kind: FieldType,
+    /// 必填标志: the department cannot handle the case without it.
+    pub required: bool,
+    /// 取值来源.
+    pub source: Option<Source>,
+}
+
+/// The separator of 可选值 in a `12` record.
+pub const OPTION_SEPARATOR: char = '|';
+
+/// 印章类型 the department files (公章刻制备案).
+pub const SEAL_TYPES: &[&str] = &[
+    "单位公章",
+    "财务专用章",
+    "发票专用章",
+    "合同专用章",
+    "法定代表人名章",
+];
+
 /// One matter (事项) of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct Matter {
@@ -66,6 +158,8 @@ pub struct Matter {
     pub conditions: &'static str,
     /// 材料清单.
     pub materials: &'static [Material],
+    /// 申请表: the form fields, in the order the form asks them.
+    pub form: &'static [FormField],
     /// Who may apply.
     pub applicant: Applicant,
     /// What finishing it does.
@@ -87,7 +181,8 @@ impl Matter {
                 .set("网办标志", if self.online { "1" } else { "0" })
                 .set("收费标准", self.fee)
                 .set("受理条件", self.conditions)
-                .set("材料数", format!("{:02}", self.materials.len())),
+                .set("材料数", format!("{:02}", self.materials.len()))
+                .set("表单项数", format!("{:02}", self.form.len())),
         ];
         for m in self.materials {
             out.push(
@@ -98,7 +193,27 @@ impl Matter {
                     .set("可替代证照", m.license.unwrap_or_default()),
             );
         }
+        for f in self.form {
+            let options = match f.kind {
+                FieldType::Choice(options) => options.join(&OPTION_SEPARATOR.to_string()),
+                _ => String::new(),
+            };
+            out.push(
+                Out::new(&FORM_FIELD)
+                    .set("字段名", f.name)
+                    .set("显示名称", f.label)
+                    .set("字段类型", f.kind.code())
+                    .set("必填标志", if f.required { "1" } else { "0" })
+                    .set("取值来源", f.source.map_or("", Source::code))
+                    .set("可选值", options),
+            );
+        }
         out
+    }
+
+    /// The declared form field named `name`.
+    pub fn field(&self, name: &str) -> Option<&FormField> {
+        self.form.iter().find(|f| f.name == name)
     }
 }
 
@@ -124,6 +239,31 @@ const fn m(
     }
 }
 
+const fn field(
+    name: &'static str,
+    label: &'static str,
+    kind: FieldType,
+    required: bool,
+    source: Option<Source>,
+) -> FormField {
+    FormField {
+        name,
+        label,
+        kind,
+        required,
+        source,
+    }
+}
+
+const PHONE: FormField = field(
+    "联系电话",
+    "联系电话",
+    FieldType::Text,
+    false,
+    Some(Source::Phone),
+);
+const ETHNICITY: FormField = field("民族", "民族", FieldType::Text, false, None);
+
 /// The catalogue, in the department's order.
 pub static MATTERS: &[Matter] = &[
     Matter {
@@ -147,6 +287,25 @@ pub static MATTERS: &[Matter] = &[
             ),
             m("004", "准予迁入证明或人才引进证明", false, None),
         ],
+        form: &[
+            field(
+                "迁出地",
+                "迁出地（原户籍所在地）",
+                FieldType::Address,
+                true,
+                None,
+            ),
+            field("迁入地址", "迁入地址", FieldType::Address, true, None),
+            field(
+                "迁移原因",
+                "迁移原因",
+                FieldType::Choice(&["购房迁入", "投靠亲属", "人才引进", "其他"]),
+                false,
+                None,
+            ),
+            ETHNICITY,
+            PHONE,
+        ],
         applicant: Applicant::Person,
         effect: Effect::MoveIn,
     },
@@ -164,6 +323,19 @@ pub static MATTERS: &[Matter] = &[
             m("001", "申报人居民身份证", true, ID_CARD),
             m("002", "出生医学证明", true, None),
             m("003", "父母结婚证", false, None),
+        ],
+        form: &[
+            field("新生儿姓名", "新生儿姓名", FieldType::Text, true, None),
+            field(
+                "新生儿性别",
+                "新生儿性别",
+                FieldType::Choice(&["男", "女"]),
+                true,
+                None,
+            ),
+            field("出生日期", "出生日期", FieldType::Date, true, None),
+            ETHNICITY,
+            PHONE,
         ],
         applicant: Applicant::Person,
         effect: Effect::Birth,
@@ -183,6 +355,16 @@ pub static MATTERS: &[Matter] = &[
             m("002", "居民户口簿", true, Some("居民户口簿")),
             m("003", "近期免冠彩色照片（现场采集）", false, None),
         ],
+        form: &[
+            field(
+                "换领原因",
+                "换领原因",
+                FieldType::Choice(&["有效期满", "证件损坏", "登记项目变更"]),
+                false,
+                None,
+            ),
+            PHONE,
+        ],
         applicant: Applicant::Person,
         effect: Effect::IdCard,
     },
@@ -201,6 +383,10 @@ pub static MATTERS: &[Matter] = &[
             m("002", "居住登记证明或租赁合同", true, None),
             m("003", "劳动合同或营业执照", false, BUSINESS_LICENSE),
         ],
+        form: &[
+            field("居住地址", "在本县居住地址", FieldType::Address, true, None),
+            PHONE,
+        ],
         applicant: Applicant::Person,
         effect: Effect::ResidencePermit,
     },
@@ -217,6 +403,16 @@ pub static MATTERS: &[Matter] = &[
         materials: &[
             m("001", "居民户口簿", true, Some("居民户口簿")),
             m("002", "近期免冠照片", true, None),
+        ],
+        form: &[
+            field(
+                "开具原因",
+                "开具原因",
+                FieldType::Choice(&["居民身份证丢失", "居民身份证正在办理"]),
+                false,
+                None,
+            ),
+            PHONE,
         ],
         applicant: Applicant::Person,
         effect: Effect::TemporaryProof,
@@ -237,6 +433,24 @@ pub static MATTERS: &[Matter] = &[
             m("003", "经营场所平面图", true, None),
             m("004", "治安保卫制度及安全设施情况", true, None),
         ],
+        form: &[
+            field(
+                "法定代表人",
+                "法定代表人",
+                FieldType::Text,
+                false,
+                Some(Source::LegalRepresentative),
+            ),
+            field(
+                "经营场所",
+                "经营场所地址",
+                FieldType::Address,
+                true,
+                Some(Source::Address),
+            ),
+            field("客房数", "客房数（间）", FieldType::Number, false, None),
+            PHONE,
+        ],
         applicant: Applicant::Organization,
         effect: Effect::Permit,
     },
@@ -256,6 +470,23 @@ pub static MATTERS: &[Matter] = &[
             m("003", "保安员名单及保安员证", true, None),
             m("004", "保安服务管理制度", true, None),
         ],
+        form: &[
+            field(
+                "保安员人数",
+                "自行招用保安员人数",
+                FieldType::Number,
+                true,
+                None,
+            ),
+            field(
+                "保安服务开始日期",
+                "开始保安服务日期",
+                FieldType::Date,
+                true,
+                None,
+            ),
+            PHONE,
+        ],
         applicant: Applicant::Organization,
         effect: Effect::Filing,
     },
@@ -274,6 +505,23 @@ pub static MATTERS: &[Matter] = &[
             m("002", "法定代表人身份证明", true, ID_CARD),
             m("003", "印章印模", true, None),
             m("004", "委托书（委托他人办理时提供）", false, None),
+        ],
+        form: &[
+            // The seal bears the organization's registered name unless told otherwise.
+            field(
+                "印章名称",
+                "印章名称（印文）",
+                FieldType::Text,
+                false,
+                Some(Source::Name),
+            ),
+            field(
+                "印章类型",
+                "印章类型",
+                FieldType::Choice(SEAL_TYPES),
+                false,
+                None,
+            ),
         ],
         applicant: Applicant::Organization,
         effect: Effect::Filing,

@@ -7,15 +7,17 @@ use axum::http::Method;
 use base64::Engine as _;
 use onewindow_codes::fixed::Record;
 use onewindow_codes::{credit_code, id_number};
+use sha2::{Digest as _, Sha256};
 use tokio::time::Instant;
 
 use super::catalogue::{self, MATTERS};
 use super::records::{
-    self, ATTACHMENT, CHANGE, CONTENT, FORM, HOLDER_QUERY, Out, PAGE, RECEIPT, REUSED, Reply,
-    SUBMISSION, VERIFY_QUERY,
+    self, ATTACHMENT, CHANGE, CONTENT, FORM, HOLDER_QUERY, NOTE, Out, PAGE, RECEIPT, REUSED, Reply,
+    SUBMISSION, SUPPLEMENT, SUPPLEMENT_RECEIPT, VERIFY_QUERY, WITHDRAWAL, WITHDRAWAL_RECEIPT,
 };
 use super::state::{
-    ApplicantInfo, AttachmentInfo, FormField, Outcome, ReusedLicense, State, Submission,
+    ApplicantInfo, AttachmentInfo, FormField, Handled, Outcome, ReusedLicense, State, Submission,
+    SupplementRequest, SuppliedFile, WithdrawalRequest,
 };
 use crate::common::Fault;
 
@@ -24,6 +26,8 @@ pub const TRANSACTIONS: &[(&str, Method, &str)] = &[
     ("1001", Method::GET, "事项清单查询"),
     ("2001", Method::POST, "办件申报"),
     ("2002", Method::GET, "办件状态查询"),
+    ("2003", Method::POST, "补正材料提交"),
+    ("2004", Method::POST, "撤回申请"),
     ("3001", Method::POST, "证照查询"),
     ("3002", Method::POST, "证照核验"),
 ];
@@ -94,6 +98,8 @@ pub fn dispatch(tx: &str, request: &Request<'_>, state: &Mutex<State>, fault: Fa
         )),
         "2001" => submit(request.body, state),
         "2002" => changes(request.query, state, fault),
+        "2003" => supplement(request.body, state),
+        "2004" => withdraw(request.body, state),
         "3001" => licenses_of(request.body, state),
         _ => verify(request.body, state),
     };
@@ -136,6 +142,158 @@ fn single(body: &[u8], kind: &'static records::Kind) -> Result<Record<'static>, 
         )));
     };
     records::parse(line, 1, kind).map_err(Failure::Malformed)
+}
+
+/// Reads the `03` record before `*n` (1-based count of records read) and the
+/// `04` records after it; the file's description and its bytes.
+fn read_attachment(lines: &[&[u8]], n: &mut usize) -> Result<(AttachmentInfo, Vec<u8>), Failure> {
+    let record = records::parse(lines[*n - 1], *n, &ATTACHMENT).map_err(Failure::Malformed)?;
+    let file_name = required(&record, "文件名", "附件")?.to_owned();
+    let lines_announced = count(&record, "内容行数", "附件")?;
+    let size = count(&record, "文件大小", "附件")?;
+    let mut content = String::new();
+    for _ in 0..lines_announced {
+        let Some(line) = lines.get(*n) else {
+            return Err(malformed(format!(
+                "附件“{file_name}”声明{lines_announced}条附件内容记录，报文提前结束"
+            )));
+        };
+        *n += 1;
+        let part = records::parse(line, *n, &CONTENT).map_err(Failure::Malformed)?;
+        content.push_str(value(&part, "内容"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content.as_bytes())
+        .map_err(|e| malformed(format!("附件“{file_name}”的内容不是有效的Base64：{e}")))?;
+    if bytes.len() != size {
+        return Err(malformed(format!(
+            "附件“{file_name}”声明文件大小{size}字节，实际为{}字节",
+            bytes.len()
+        )));
+    }
+    let info = AttachmentInfo {
+        material: value(&record, "材料编码").to_owned(),
+        file_name,
+        media_type: value(&record, "媒体类型").to_owned(),
+        size,
+    };
+    Ok((info, bytes))
+}
+
+/// Reads `announced` `07` 说明 records from record `*n` on into one text; their
+/// 续行标志 work as in `02` (1: goes on, 2: goes on after a line break, 0: last).
+fn read_note(lines: &[&[u8]], n: &mut usize, announced: usize) -> Result<String, Failure> {
+    let mut note = String::new();
+    for k in 0..announced {
+        let Some(line) = lines.get(*n) else {
+            return Err(malformed(format!(
+                "声明{announced}条说明记录，报文只有{k}条"
+            )));
+        };
+        *n += 1;
+        let record = records::parse(line, *n, &NOTE).map_err(Failure::Malformed)?;
+        note.push_str(value(&record, "说明内容"));
+        let last = k + 1 == announced;
+        match (value(&record, "续行标志"), last) {
+            ("0", true) | ("1", false) => {}
+            ("2", false) => note.push('\n'),
+            ("0", false) => {
+                return Err(malformed(format!(
+                    "第{n}条记录的续行标志为0（说明结束），但说明行数声明还有{}条",
+                    announced - k - 1
+                )));
+            }
+            ("1" | "2", true) => {
+                return Err(malformed(format!(
+                    "第{n}条记录是最后一条说明，续行标志应为0"
+                )));
+            }
+            (other, _) => {
+                return Err(malformed(format!(
+                    "第{n}条记录的续行标志应为0、1或2，实际为“{other}”"
+                )));
+            }
+        }
+    }
+    Ok(note)
+}
+
+/// The case a `2003` or `2004` names: (平台办件编号, 业务流水号), at least one given.
+fn case_key(record: &Record<'_>, what: &str) -> Result<(String, String), Failure> {
+    let case_no = value(record, "平台办件编号").to_owned();
+    let reference = value(record, "业务流水号").to_owned();
+    if case_no.is_empty() && reference.is_empty() {
+        return Err(malformed(format!("{what}须填写平台办件编号或业务流水号")));
+    }
+    Ok((case_no, reference))
+}
+
+/// Reads a `2003` request: `06`, its `07` 说明, its `03` files (each with its `04`).
+pub fn parse_supplement(body: &[u8]) -> Result<SupplementRequest, Failure> {
+    let lines = records::split(body).map_err(Failure::Malformed)?;
+    let main = records::parse(lines[0], 1, &SUPPLEMENT).map_err(Failure::Malformed)?;
+    let what = "补正主记录";
+    let (case_no, reference) = case_key(&main, what)?;
+    let announced = count(&main, "附件数", what)?;
+    let note_lines = count(&main, "说明行数", what)?;
+    let mut n = 1;
+    let note = read_note(&lines, &mut n, note_lines)?;
+    let mut files = Vec::new();
+    while n < lines.len() {
+        let line = lines[n];
+        n += 1;
+        if records::type_of(line) != b"03" {
+            return Err(malformed(format!(
+                "第{n}条记录的记录类型“{}”不属于补正报文（说明之后应为03附件及其04）",
+                String::from_utf8_lossy(records::type_of(line))
+            )));
+        }
+        let (info, bytes) = read_attachment(&lines, &mut n)?;
+        files.push(SuppliedFile {
+            material: info.material,
+            file_name: info.file_name,
+            media_type: info.media_type,
+            size: info.size,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        });
+    }
+    if files.len() != announced {
+        return Err(malformed(format!(
+            "补正主记录声明附件{announced}个，实际为{}个",
+            files.len()
+        )));
+    }
+    if files.is_empty() {
+        return Err(malformed("补正须至少提交一个附件"));
+    }
+    Ok(SupplementRequest {
+        case_no,
+        reference,
+        note,
+        files,
+    })
+}
+
+/// Reads a `2004` request: `08` and its `07` 撤回原因.
+pub fn parse_withdrawal(body: &[u8]) -> Result<WithdrawalRequest, Failure> {
+    let lines = records::split(body).map_err(Failure::Malformed)?;
+    let main = records::parse(lines[0], 1, &WITHDRAWAL).map_err(Failure::Malformed)?;
+    let what = "撤回主记录";
+    let (case_no, reference) = case_key(&main, what)?;
+    let note_lines = count(&main, "说明行数", what)?;
+    let mut n = 1;
+    let reason = read_note(&lines, &mut n, note_lines)?;
+    if n < lines.len() {
+        return Err(malformed(format!(
+            "撤回报文应为一条08记录和{note_lines}条07说明记录，实际有{}条记录",
+            lines.len()
+        )));
+    }
+    Ok(WithdrawalRequest {
+        case_no,
+        reference,
+        reason,
+    })
 }
 
 /// Reads a `2001` request into a checked submission.
@@ -221,38 +379,8 @@ pub fn parse_submission(body: &[u8]) -> Result<Submission, Failure> {
                 };
             }
             b"03" => {
-                let record = records::parse(line, n, &ATTACHMENT).map_err(Failure::Malformed)?;
-                let file_name = required(&record, "文件名", "附件")?.to_owned();
-                let lines_announced = count(&record, "内容行数", "附件")?;
-                let size = count(&record, "文件大小", "附件")?;
-                let mut content = String::new();
-                for _ in 0..lines_announced {
-                    let Some(line) = lines.get(n) else {
-                        return Err(malformed(format!(
-                            "附件“{file_name}”声明{lines_announced}条附件内容记录，报文提前结束"
-                        )));
-                    };
-                    n += 1;
-                    let part = records::parse(line, n, &CONTENT).map_err(Failure::Malformed)?;
-                    content.push_str(value(&part, "内容"));
-                }
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(content.as_bytes())
-                    .map_err(|e| {
-                        malformed(format!("附件“{file_name}”的内容不是有效的Base64：{e}"))
-                    })?;
-                if bytes.len() != size {
-                    return Err(malformed(format!(
-                        "附件“{file_name}”声明文件大小{size}字节，实际为{}字节",
-                        bytes.len()
-                    )));
-                }
-                attachments.push(AttachmentInfo {
-                    material: value(&record, "材料编码").to_owned(),
-                    file_name,
-                    media_type: value(&record, "媒体类型").to_owned(),
-                    size,
-                });
+                let (info, _) = read_attachment(&lines, &mut n)?;
+                attachments.push(info);
             }
             b"05" => {
                 let record = records::parse(line, n, &REUSED).map_err(Failure::Malformed)?;
@@ -398,6 +526,44 @@ fn changes(
         out.extend(change.license.clone());
     }
     Ok(Reply::ok(out))
+}
+
+fn supplement(body: &[u8], state: &Mutex<State>) -> Result<Reply, Failure> {
+    let request = parse_supplement(body)?;
+    let files = request.files.len();
+    let handled = lock(state).supplement(request, Instant::now())?;
+    let message = if handled.repeat {
+        "补正材料已接收，重复提交不再处理"
+    } else {
+        "补正材料已接收，继续审核"
+    };
+    let receipt = receipt(&SUPPLEMENT_RECEIPT, &handled).set("附件数", format!("{files:03}"));
+    Ok(Reply {
+        message: message.to_owned(),
+        ..Reply::ok(vec![receipt])
+    })
+}
+
+fn withdraw(body: &[u8], state: &Mutex<State>) -> Result<Reply, Failure> {
+    let request = parse_withdrawal(body)?;
+    let handled = lock(state).withdraw(request)?;
+    let message = if handled.repeat {
+        "办件已撤回"
+    } else {
+        "撤回成功，办件终止办理"
+    };
+    let receipt = receipt(&WITHDRAWAL_RECEIPT, &handled).set("撤回时间", &handled.at);
+    Ok(Reply {
+        message: message.to_owned(),
+        ..Reply::ok(vec![receipt])
+    })
+}
+
+fn receipt(kind: &'static records::Kind, handled: &Handled) -> Out {
+    Out::new(kind)
+        .set("平台办件编号", &handled.case_no)
+        .set("业务流水号", &handled.reference)
+        .set("重复标志", if handled.repeat { "1" } else { "0" })
 }
 
 fn licenses_of(body: &[u8], state: &Mutex<State>) -> Result<Reply, Failure> {

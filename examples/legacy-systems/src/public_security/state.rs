@@ -8,7 +8,8 @@ use onewindow_codes::date::to_compact;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::catalogue::{Applicant, Effect, Matter};
+use super::catalogue::{Applicant, Effect, FieldType, Matter};
+use super::operations::Failure;
 use super::records::Out;
 use super::register::{self, Card, Permit, Resident};
 use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
@@ -142,14 +143,92 @@ pub struct Submission {
 /// One entry of a case's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    /// 序号.
-    pub xh: u64,
+    /// 序号 of the change in the `2002` log; none for what the log does not
+    /// report (a withdrawal, which the platform asked for itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xh: Option<u64>,
     /// 状态代码.
     pub code: &'static str,
     /// 办理时间.
     pub at: String,
     /// 办理意见.
     pub note: String,
+}
+
+/// A file of a `2003` 补正, measured and fingerprinted (the content is not kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuppliedFile {
+    /// 材料编码.
+    pub material: String,
+    /// 文件名.
+    pub file_name: String,
+    /// 媒体类型.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: usize,
+    /// SHA-256 of the content, hex: how a repeated supplement is recognised.
+    pub sha256: String,
+}
+
+/// A parsed, checked `2003` request.
+#[derive(Debug, Clone)]
+pub struct SupplementRequest {
+    /// 平台办件编号; empty when the case is named by its 业务流水号.
+    pub case_no: String,
+    /// 业务流水号; empty when the case is named by its 平台办件编号.
+    pub reference: String,
+    /// 说明.
+    pub note: String,
+    /// The files.
+    pub files: Vec<SuppliedFile>,
+}
+
+/// A 补正 the department received.
+#[derive(Debug, Clone, Serialize)]
+pub struct Supplement {
+    /// When it arrived (yyyyMMddHHmmss).
+    pub at: String,
+    /// 说明.
+    pub note: String,
+    /// The files.
+    pub files: Vec<SuppliedFile>,
+    /// Times the same files were sent again.
+    pub repeats: u64,
+}
+
+/// A parsed, checked `2004` request.
+#[derive(Debug, Clone)]
+pub struct WithdrawalRequest {
+    /// 平台办件编号; empty when the case is named by its 业务流水号.
+    pub case_no: String,
+    /// 业务流水号; empty when the case is named by its 平台办件编号.
+    pub reference: String,
+    /// 撤回原因.
+    pub reason: String,
+}
+
+/// A case's withdrawal (撤回).
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawal {
+    /// When it was withdrawn (yyyyMMddHHmmss).
+    pub at: String,
+    /// 撤回原因.
+    pub reason: String,
+    /// Times the withdrawal was asked again.
+    pub repeats: u64,
+}
+
+/// What a `2003` or `2004` did to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// 平台办件编号.
+    pub case_no: String,
+    /// 业务流水号.
+    pub reference: String,
+    /// When it was done (the first time, for a repeat), yyyyMMddHHmmss.
+    pub at: String,
+    /// Whether it repeated one already handled, changing nothing.
+    pub repeat: bool,
 }
 
 /// The license a case issued.
@@ -200,8 +279,12 @@ pub struct Case {
     pub filing_no: Option<String>,
     /// Times the same case number was submitted again.
     pub resubmissions: u64,
-    /// Status changes so far.
+    /// Status changes so far, and the withdrawal.
     pub history: Vec<HistoryEntry>,
+    /// 补正 received (`2003`), oldest first.
+    pub supplements: Vec<Supplement>,
+    /// The withdrawal (`2004`), once withdrawn.
+    pub withdrawal: Option<Withdrawal>,
     #[serde(skip)]
     matter: &'static Matter,
 }
@@ -259,9 +342,14 @@ pub fn status_name(code: &str) -> &'static str {
         "30" => "审批通过",
         "35" => "不予办理",
         "40" => "办结",
+        "45" => "已撤回",
         _ => "未知",
     }
 }
+
+/// The code the case view (`/_mock/cases`) shows for a withdrawn case; `2002`
+/// never reports it.
+pub const WITHDRAWN: &str = "45";
 
 /// Everything the department remembers.
 #[derive(Debug)]
@@ -370,6 +458,8 @@ impl State {
             filing_no: None,
             resubmissions: 0,
             history: Vec::new(),
+            supplements: Vec::new(),
+            withdrawal: None,
             matter: submission.matter,
         };
         let steps = submission.outcome.steps();
@@ -392,9 +482,15 @@ impl State {
             }
             _ => {}
         }
-        if applicant.is_organization() {
-            return Ok(());
+        if !applicant.is_organization() {
+            self.check_resident(submission)?;
         }
+        check_form(submission)
+    }
+
+    fn check_resident(&self, submission: &Submission) -> Result<(), String> {
+        let matter = submission.matter;
+        let applicant = &submission.applicant;
         let resident = self.resident(&applicant.id);
         if let Some(r) = resident
             && r.name != applicant.name
@@ -418,6 +514,137 @@ impl State {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The position of the case a `2003` or `2004` names, by 平台办件编号 or
+    /// 业务流水号 (both, when given, must name the same case).
+    fn position(&self, case_no: &str, reference: &str) -> Result<usize, Failure> {
+        let by_reference = || {
+            (0..self.cases.counts().cases as usize).find(|&i| self.cases[i].reference == reference)
+        };
+        let found = match (case_no, reference) {
+            ("", _) => by_reference(),
+            (_, "") => self.cases.position(case_no),
+            _ => self
+                .cases
+                .position(case_no)
+                .filter(|&i| self.cases[i].reference == reference),
+        };
+        found.ok_or_else(|| {
+            Failure::NotFound(match (case_no, reference) {
+                ("", r) => format!("业务流水号{r}的办件不存在"),
+                (c, "") => format!("平台办件编号{c}的办件不存在"),
+                (c, r) => format!("平台办件编号{c}、业务流水号{r}的办件不存在"),
+            })
+        })
+    }
+
+    /// `2003` 补正材料提交: takes the files of a case held at 25 待补正 and lets
+    /// it go on; the same files again change nothing.
+    pub fn supplement(
+        &mut self,
+        request: SupplementRequest,
+        now: Instant,
+    ) -> Result<Handled, Failure> {
+        let i = self.position(&request.case_no, &request.reference)?;
+        let held = self.cases.is_held(i);
+        let case = &mut self.cases[i];
+        let handled = |case: &Case, at: &str, repeat| Handled {
+            case_no: case.case_no.clone(),
+            reference: case.reference.clone(),
+            at: at.to_owned(),
+            repeat,
+        };
+        if !held
+            && let Some(last) = case.supplements.last_mut()
+            && last.files == request.files
+        {
+            last.repeats += 1;
+            let at = last.at.clone();
+            return Ok(handled(case, &at, true));
+        }
+        if let Some(withdrawal) = &case.withdrawal {
+            return Err(Failure::Refused(format!(
+                "办件已于{}撤回，不能补正",
+                display_time(&withdrawal.at)
+            )));
+        }
+        if !held {
+            let now_in = case.status_name.unwrap_or("已接收，尚未开始审核");
+            return Err(Failure::Refused(format!(
+                "办件当前状态为{now_in}，不在待补正状态，无需补正"
+            )));
+        }
+        let at = china_now().format("%Y%m%d%H%M%S").to_string();
+        tracing::info!(
+            case_no = %case.case_no,
+            reference = %case.reference,
+            files = request.files.len(),
+            "supplement received"
+        );
+        case.supplements.push(Supplement {
+            at: at.clone(),
+            note: request.note,
+            files: request.files,
+            repeats: 0,
+        });
+        let answer = handled(case, &at, false);
+        self.cases.resume(i, now);
+        Ok(answer)
+    }
+
+    /// `2004` 撤回申请: stops a case the department has not decided yet;
+    /// withdrawing it again changes nothing.
+    pub fn withdraw(&mut self, request: WithdrawalRequest) -> Result<Handled, Failure> {
+        let i = self.position(&request.case_no, &request.reference)?;
+        let case = &mut self.cases[i];
+        if let Some(withdrawal) = &mut case.withdrawal {
+            withdrawal.repeats += 1;
+            let at = withdrawal.at.clone();
+            return Ok(Handled {
+                case_no: case.case_no.clone(),
+                reference: case.reference.clone(),
+                at,
+                repeat: true,
+            });
+        }
+        let decided = match case.status {
+            Some("30") => Some("办件已审批通过，不能撤回"),
+            Some("35") => Some("办件已作出不予办理决定，不能撤回"),
+            Some("40") => Some("办件已办结，不能撤回"),
+            _ => None,
+        };
+        if let Some(reason) = decided {
+            return Err(Failure::Refused(reason.to_owned()));
+        }
+        let at = china_now().format("%Y%m%d%H%M%S").to_string();
+        let reason = request.reason.trim().to_owned();
+        case.history.push(HistoryEntry {
+            xh: None,
+            code: WITHDRAWN,
+            at: at.clone(),
+            note: if reason.is_empty() {
+                "申请人撤回申请".to_owned()
+            } else {
+                format!("申请人撤回申请：{reason}")
+            },
+        });
+        case.status = Some(WITHDRAWN);
+        case.status_name = Some(status_name(WITHDRAWN));
+        case.withdrawal = Some(Withdrawal {
+            at: at.clone(),
+            reason,
+            repeats: 0,
+        });
+        tracing::info!(case_no = %case.case_no, reference = %case.reference, "case withdrawn");
+        let answer = Handled {
+            case_no: case.case_no.clone(),
+            reference: case.reference.clone(),
+            at,
+            repeat: false,
+        };
+        self.cases.stop(i);
+        Ok(answer)
     }
 
     /// `<yyyyMMdd><serial>` for `series`, counting from 1 each day.
@@ -449,7 +676,7 @@ impl State {
         case.status = Some(code);
         case.status_name = Some(status_name(code));
         case.history.push(HistoryEntry {
-            xh,
+            xh: Some(xh),
             code,
             at: at.clone(),
             note: note.clone(),
@@ -472,14 +699,19 @@ impl State {
             note,
             license,
         });
+        if code == "25" {
+            // 待补正: the case waits for the supplement (2003) before it goes on.
+            self.cases.hold(i);
+        }
     }
 
     fn opinion(&self, i: usize, code: &str) -> String {
         let case = &self.cases[i];
         match code {
-            "20" if case.history.iter().any(|h| h.code == "25") => {
-                "补正材料已收到，继续审核".to_owned()
-            }
+            "20" if case.history.iter().any(|h| h.code == "25") => match case.supplements.last() {
+                Some(s) => format!("补正材料已收到（共{}份），继续审核", s.files.len()),
+                None => "补正材料已收到，继续审核".to_owned(),
+            },
             "20" => "材料齐全，进入审核".to_owned(),
             "25" => {
                 let missing = case
@@ -586,11 +818,15 @@ impl State {
                 )
             }
             Effect::Filing => {
-                let seal = case.matter.code == "330122-GA-BA-003";
+                let seal = (case.matter.code == "330122-GA-BA-003").then(|| {
+                    let kind = form("印章类型").unwrap_or_else(|| "单位公章".to_owned());
+                    let name = form("印章名称").unwrap_or_else(|| name.clone());
+                    format!("（{kind}“{name}”）")
+                });
                 let number = format!("{}{}", register::DIVISION, self.next_serial("BA", 4));
-                let note = if seal {
+                let note = if let Some(seal) = seal {
                     format!(
-                        "已办结，公章刻制备案编号：{number}，请持备案回执到公章刻制企业刻制印章"
+                        "已办结，公章刻制备案编号：{number}{seal}，请持备案回执到公章刻制企业刻制印章"
                     )
                 } else {
                     format!("已办结，备案编号：{number}")
@@ -661,4 +897,48 @@ impl State {
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
         self.log.page(after, limit)
     }
+}
+
+/// Checks the form against the matter's declared fields: every required field
+/// given, every choice one of its values.
+fn check_form(submission: &Submission) -> Result<(), String> {
+    let matter = submission.matter;
+    let value = |name: &str| {
+        submission
+            .form
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let missing: Vec<&str> = matter
+        .form
+        .iter()
+        .filter(|f| f.required && value(f.name).is_none())
+        .map(|f| f.label)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("申请表缺少{}", missing.join("、")));
+    }
+    for field in matter.form {
+        if let (FieldType::Choice(options), Some(given)) = (field.kind, value(field.name))
+            && !options.contains(&given)
+        {
+            // 返回信息 holds 40 characters: the options when they fit.
+            let full = format!("{}只能是{}", field.label, options.join("、"));
+            return Err(if full.chars().count() <= 40 {
+                full
+            } else {
+                format!("{}“{given}”不是可选的值", field.label)
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `yyyyMMddHHmmss` as `yyyy年M月d日H时m分`, for messages.
+fn display_time(compact: &str) -> String {
+    onewindow_codes::date::parse_datetime(compact)
+        .map(|t| t.format("%Y年%-m月%-d日%H时%M分").to_string())
+        .unwrap_or_else(|_| compact.to_owned())
 }

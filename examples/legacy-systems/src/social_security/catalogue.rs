@@ -15,6 +15,89 @@ pub struct Material {
     pub license_type: Option<&'static str>,
 }
 
+/// bae113 字段类型 of a form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// 1 文本.
+    Text,
+    /// 2 日期 (yyyyMMdd or yyyy-MM-dd).
+    Date,
+    /// 3 数字.
+    Number,
+    /// 4 代码选择: one of bae116 可选值.
+    Choice(&'static [&'static str]),
+    /// 5 公民身份号码.
+    IdNumber,
+    /// 6 统一社会信用代码.
+    CreditCode,
+    /// 7 地址.
+    Address,
+}
+
+impl FieldType {
+    /// The bae113 code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Text => 1,
+            Self::Date => 2,
+            Self::Number => 3,
+            Self::Choice(_) => 4,
+            Self::IdNumber => 5,
+            Self::CreditCode => 6,
+            Self::Address => 7,
+        }
+    }
+}
+
+/// bae115 取值来源: the applicant's detail that fills a form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// 1 姓名或单位名称.
+    Name = 1,
+    /// 2 公民身份号码.
+    IdNumber = 2,
+    /// 3 统一社会信用代码.
+    CreditCode = 3,
+    /// 4 地址.
+    Address = 4,
+    /// 5 联系电话.
+    Phone = 5,
+    /// 6 法定代表人.
+    LegalRepresentative = 6,
+}
+
+/// One field of a matter's application form (bdxx 表单信息), as the catalogue declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct FormField {
+    /// bae110 字段名: the name a 业务申请 gives the value under.
+    pub bae110: &'static str,
+    /// bae112 显示名称.
+    pub label: &'static str,
+    /// bae113 字段类型 (with bae116 可选值 for a choice).
+    pub kind: FieldType,
+    /// bae114 是否必填: the department cannot handle the case without it.
+    pub required: bool,
+    /// bae115 取值来源.
+    pub source: Option<Source>,
+}
+
+impl FormField {
+    /// The field's record in 事项目录查询's `bdxx`.
+    pub fn record(&self) -> Value {
+        let mut record = json!({
+            "bae110": self.bae110,
+            "bae112": self.label,
+            "bae113": self.kind.code(),
+            "bae114": u8::from(self.required),
+            "bae115": self.source.map(|s| s as u8),
+        });
+        if let FieldType::Choice(options) = self.kind {
+            record["bae116"] = json!(options);
+        }
+        record
+    }
+}
+
 /// Who may apply for a matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applicants {
@@ -81,6 +164,8 @@ pub struct Matter {
     pub conditions: &'static str,
     /// clxx 材料清单.
     pub materials: &'static [Material],
+    /// bdxx 表单信息: the application form's fields, in the order it asks them.
+    pub form: &'static [FormField],
     /// Who may apply.
     pub applicants: Applicants,
     /// The rule checked on submission.
@@ -116,6 +201,7 @@ impl Matter {
             "bae005": self.fee,
             "bae006": self.conditions,
             "clxx": materials,
+            "bdxx": self.form.iter().map(FormField::record).collect::<Vec<_>>(),
         })
     }
 }
@@ -138,6 +224,37 @@ const fn material(
         license_type,
     }
 }
+
+const fn field(
+    bae110: &'static str,
+    label: &'static str,
+    kind: FieldType,
+    required: bool,
+    source: Option<Source>,
+) -> FormField {
+    FormField {
+        bae110,
+        label,
+        kind,
+        required,
+        source,
+    }
+}
+
+const PHONE: FormField = field(
+    "联系电话",
+    "联系电话",
+    FieldType::Text,
+    false,
+    Some(Source::Phone),
+);
+const BANK: FormField = field(
+    "开户银行",
+    "社会保障卡开户银行（不填由经办机构指定）",
+    FieldType::Text,
+    false,
+    None,
+);
 
 const ID_CARD: Option<&str> = Some("居民身份证");
 const SOCIAL_CARD: Option<&str> = Some("社会保障卡");
@@ -165,6 +282,17 @@ pub static MATTERS: &[Matter] = &[
                 ID_CARD,
             ),
         ],
+        form: &[
+            BANK,
+            field(
+                "邮寄地址",
+                "制卡后邮寄地址",
+                FieldType::Address,
+                false,
+                Some(Source::Address),
+            ),
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::NoUsableCard,
         effect: Effect::IssueCard,
@@ -180,6 +308,16 @@ pub static MATTERS: &[Matter] = &[
         fee: "不收费",
         conditions: "持有本县发放的社会保障卡、卡片遗失或被盗的持卡人本人或其监护人。挂失后卡片的社保和金融功能均暂停使用。",
         materials: &[material("001", "居民身份证", true, ID_CARD)],
+        form: &[
+            field(
+                "挂失原因",
+                "挂失原因",
+                FieldType::Choice(&["遗失", "被盗"]),
+                false,
+                None,
+            ),
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::HasUsableCard,
         effect: Effect::ReportLoss,
@@ -199,6 +337,17 @@ pub static MATTERS: &[Matter] = &[
             material("002", "近期免冠彩色证件照片（白底）", true, None),
             material("003", "原社会保障卡（换领时交回）", false, SOCIAL_CARD),
         ],
+        form: &[
+            field(
+                "补换领原因",
+                "补换领原因（补领收取工本费）",
+                FieldType::Choice(&["遗失补领", "损坏换领", "有效期满换领", "卡面信息变更换领"]),
+                true,
+                None,
+            ),
+            BANK,
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::HasCard,
         effect: Effect::ReplaceCard,
@@ -216,6 +365,18 @@ pub static MATTERS: &[Matter] = &[
         materials: &[
             material("001", "居民身份证", true, ID_CARD),
             material("002", "居民户口簿", true, None),
+        ],
+        form: &[
+            field(
+                "缴费档次",
+                "缴费档次（元/年）",
+                FieldType::Choice(&[
+                    "200", "300", "500", "800", "1000", "1500", "2000", "3000", "5000",
+                ]),
+                true,
+                None,
+            ),
+            PHONE,
         ],
         applicants: Applicants::Person,
         rule: Rule::NoPension,
@@ -236,6 +397,16 @@ pub static MATTERS: &[Matter] = &[
             material("002", "基本养老保险参保缴费凭证", true, None),
             material("003", "基本养老保险关系转移接续申请表", true, None),
         ],
+        form: &[
+            field(
+                "转出地",
+                "转出地社会保险经办机构",
+                FieldType::Text,
+                true,
+                None,
+            ),
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::None,
         effect: Effect::None,
@@ -254,6 +425,16 @@ pub static MATTERS: &[Matter] = &[
             material("001", "居民身份证", true, ID_CARD),
             material("002", "社会保障卡（待遇发放账户）", true, SOCIAL_CARD),
             material("003", "居民户口簿", false, None),
+        ],
+        form: &[
+            field(
+                "居住地址",
+                "居住地址",
+                FieldType::Address,
+                false,
+                Some(Source::Address),
+            ),
+            PHONE,
         ],
         applicants: Applicants::Person,
         rule: Rule::ResidentPension,
@@ -274,6 +455,17 @@ pub static MATTERS: &[Matter] = &[
             material("002", "解除或终止劳动关系证明", true, None),
             material("003", "社会保障卡（待遇发放账户）", false, SOCIAL_CARD),
         ],
+        form: &[
+            field(
+                "离职日期",
+                "解除或终止劳动关系日期",
+                FieldType::Date,
+                true,
+                None,
+            ),
+            field("原工作单位", "原工作单位", FieldType::Text, false, None),
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::Unemployment,
         effect: Effect::None,
@@ -292,6 +484,16 @@ pub static MATTERS: &[Matter] = &[
             material("001", "居民身份证", true, ID_CARD),
             material("002", "近期免冠彩色证件照片", false, None),
         ],
+        form: &[
+            field(
+                "就业状态",
+                "就业状态",
+                FieldType::Choice(&["就业", "创业", "灵活就业", "失业"]),
+                false,
+                None,
+            ),
+            PHONE,
+        ],
         applicants: Applicants::Person,
         rule: Rule::None,
         effect: Effect::None,
@@ -309,6 +511,16 @@ pub static MATTERS: &[Matter] = &[
         materials: &[
             material("001", "居民身份证", true, ID_CARD),
             material("002", "解除或终止劳动关系证明", false, None),
+        ],
+        form: &[
+            field(
+                "失业原因",
+                "失业原因",
+                FieldType::Choice(&["劳动合同期满", "用人单位解除", "本人辞职", "其他"]),
+                false,
+                None,
+            ),
+            PHONE,
         ],
         applicants: Applicants::Person,
         rule: Rule::None,
@@ -331,6 +543,26 @@ pub static MATTERS: &[Matter] = &[
             material("004", "用人单位营业执照", false, BUSINESS_LICENSE),
             material("005", "受伤害职工居民身份证", true, ID_CARD),
         ],
+        form: &[
+            field(
+                "受伤害职工姓名",
+                "受伤害职工姓名",
+                FieldType::Text,
+                true,
+                None,
+            ),
+            field(
+                "受伤害职工公民身份号码",
+                "受伤害职工公民身份号码",
+                FieldType::IdNumber,
+                true,
+                None,
+            ),
+            field("事故发生日期", "事故发生日期", FieldType::Date, true, None),
+            field("用人单位名称", "用人单位名称", FieldType::Text, false, None),
+            field("事故经过", "事故经过简述", FieldType::Text, false, None),
+            PHONE,
+        ],
         applicants: Applicants::Any,
         rule: Rule::None,
         effect: Effect::None,
@@ -349,6 +581,23 @@ pub static MATTERS: &[Matter] = &[
             material("001", "营业执照或其他登记证书", true, BUSINESS_LICENSE),
             material("002", "法定代表人居民身份证", true, ID_CARD),
             material("003", "单位银行开户信息", true, None),
+        ],
+        form: &[
+            field(
+                "法定代表人",
+                "法定代表人",
+                FieldType::Text,
+                true,
+                Some(Source::LegalRepresentative),
+            ),
+            field(
+                "单位地址",
+                "单位地址",
+                FieldType::Address,
+                true,
+                Some(Source::Address),
+            ),
+            PHONE,
         ],
         applicants: Applicants::Organization,
         rule: Rule::None,
@@ -373,6 +622,15 @@ mod tests {
                 "{} twice",
                 m.code
             );
+            for (j, f) in m.form.iter().enumerate() {
+                assert!(
+                    m.form[..j].iter().all(|o| o.bae110 != f.bae110),
+                    "{} twice in {}",
+                    f.bae110,
+                    m.name
+                );
+                assert!(!["模拟结果", "不予办理原因"].contains(&f.bae110));
+            }
         }
         assert!(find("330122-RS-SB-001").is_some());
         assert!(find("330122-RS-SB-999").is_none());

@@ -9,11 +9,15 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use onewindow_codes::{credit_code, date, gbk, id_number};
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 use tokio::time::Instant;
 
 use super::catalogue::{self, MATTERS};
-use super::register::is_card_number;
-use super::state::{Applicant, Attachment, FormField, Outcome, State, Submission};
+use super::register::{CardStatus, is_card_number};
+use super::state::{
+    Applicant, Attachment, CaseKey, FormField, Handled, Outcome, State, Subject, Submission,
+    SupplementRequest, SuppliedFile,
+};
 use crate::common::Fault;
 
 /// What every answer is sent as (also under the wrong-encoding fault, which sends GBK bytes).
@@ -49,6 +53,12 @@ pub enum Op {
     Cards,
     /// `GET /sbk/{aaz500}` 社会保障卡验证.
     Verify,
+    /// `POST /yw/bz` 业务补正.
+    Supplement,
+    /// `POST /yw/ch` 业务撤回.
+    Withdraw,
+    /// `POST /sbk/{aaz500}/zt` 社会保障卡状态变更.
+    CardStatus,
 }
 
 impl Op {
@@ -57,9 +67,10 @@ impl Op {
         match self {
             Op::Catalogue => &["/data/list/0/aaa122"],
             Op::Submit => &["/data/aaz002"],
-            Op::Events => &["/data/list/0/bae201", "/data/zdxh"],
+            Op::Events => &["/data/list/0/bae201", "/data/list/0/aaz502", "/data/zdxh"],
             Op::Cards => &["/data/list/0/aaz500", "/data/total"],
-            Op::Verify => &["/data/aaz500"],
+            Op::Verify | Op::CardStatus => &["/data/aaz500"],
+            Op::Supplement | Op::Withdraw => &["/data/aaz002"],
         }
     }
 
@@ -68,10 +79,10 @@ impl Op {
     fn coded(self) -> &'static [(&'static str, u16)] {
         match self {
             Op::Catalogue => &[("/data/list/0/aaa123", 8)],
-            Op::Submit => &[],
-            Op::Events => &[("/data/list/0/bae201", 70)],
+            Op::Submit | Op::Supplement | Op::Withdraw => &[],
+            Op::Events => &[("/data/list/0/bae201", 70), ("/data/list/0/aaz502", 9)],
             Op::Cards => &[("/data/list/0/aaz502", 9)],
-            Op::Verify => &[("/data/aaz502", 9)],
+            Op::Verify | Op::CardStatus => &[("/data/aaz502", 9)],
         }
     }
 }
@@ -269,21 +280,40 @@ pub fn changes(
     let (page, more) = state.changes(after, limit as usize);
     let list: Vec<Value> = page
         .iter()
-        .map(|c| {
-            let mut record = json!({
+        .map(|c| match &c.subject {
+            Subject::Case {
+                bae100,
+                aaz002,
+                aaa121,
+                bae201,
+                card,
+            } => {
+                let mut record = json!({
+                    "bae200": c.bae200,
+                    "bae203": 1,
+                    "bae100": bae100,
+                    "aaz002": aaz002,
+                    "aaa121": aaa121,
+                    "bae201": bae201,
+                    "aae036": c.aae036,
+                    "aae013": c.aae013,
+                    "aae011": super::DEPARTMENT,
+                });
+                if let Some(card) = card {
+                    record["sbk"] = card.record();
+                }
+                record
+            }
+            Subject::Card(card) => json!({
                 "bae200": c.bae200,
-                "bae100": c.bae100,
-                "aaz002": c.aaz002,
-                "aaa121": c.aaa121,
-                "bae201": c.bae201,
+                "bae203": 2,
+                "aaz500": card.number,
+                "aaz502": card.status.code(),
                 "aae036": c.aae036,
                 "aae013": c.aae013,
                 "aae011": super::DEPARTMENT,
-            });
-            if let Some(card) = &c.card {
-                record["sbk"] = card.record();
-            }
-            record
+                "sbk": card.record(),
+            }),
         })
         .collect();
     let (last, more) = if fault == Fault::EndlessPages {
@@ -320,6 +350,145 @@ pub fn submit(
         message.to_owned(),
         json!({"aaz002": accepted.aaz002, "bae102": u8::from(accepted.duplicate)}),
     ))
+}
+
+/// The case a 业务补正 or 业务撤回 names: bae100, aaz002, or both.
+fn case_key(request: &Fields<'_>) -> Result<CaseKey, Failure> {
+    let optional = |key: &str, meaning: &str| match request.get(key) {
+        None => Ok(None),
+        Some(_) => request.text(key, meaning).map(|v| Some(v.to_owned())),
+    };
+    let key = CaseKey {
+        bae100: optional("bae100", "平台办件编号")?,
+        aaz002: optional("aaz002", "业务流水号")?,
+    };
+    if key.bae100.is_none() && key.aaz002.is_none() {
+        return Err(Failure::malformed(
+            "缺少bae100（平台办件编号）或aaz002（业务流水号）",
+        ));
+    }
+    Ok(key)
+}
+
+/// The optional aae013 (说明) of a request.
+fn note(request: &Fields<'_>, meaning: &str) -> Result<String, Failure> {
+    match request.get("aae013") {
+        None => Ok(String::new()),
+        Some(_) => request
+            .string("aae013", meaning)
+            .map(|v| v.trim().to_owned()),
+    }
+}
+
+fn handled(handled: &Handled) -> Value {
+    json!({
+        "bae100": handled.bae100,
+        "aaz002": handled.aaz002,
+        "aae036": handled.aae036,
+        "bae102": u8::from(handled.repeat),
+    })
+}
+
+/// 业务补正: the materials of a case waiting at 30 需补正.
+pub fn supplement(
+    body: &[u8],
+    headers: &HeaderMap,
+    state: &Mutex<State>,
+) -> Result<(String, Value), Failure> {
+    let map = request_json(body, headers)?;
+    let request = Fields {
+        map: &map,
+        place: String::new(),
+    };
+    let key = case_key(&request)?;
+    let aae013 = note(&request, "补正说明")?;
+    let fjxx: Vec<SuppliedFile> = files(&request)?
+        .into_iter()
+        .map(|(file, bytes)| SuppliedFile {
+            bae010: file.bae010,
+            bae120: file.bae120,
+            bae121: file.bae121,
+            size: file.size,
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        })
+        .collect();
+    if fjxx.is_empty() {
+        return Err(Failure::malformed(
+            "fjxx（附件信息）不能为空：补正须至少提交一个附件",
+        ));
+    }
+    let done = lock(state).supplement(SupplementRequest { key, aae013, fjxx }, Instant::now())?;
+    let message = if done.repeat {
+        "补正材料已接收，重复提交不再处理"
+    } else {
+        "补正材料已接收，继续审核"
+    };
+    Ok((message.to_owned(), handled(&done)))
+}
+
+/// 业务撤回: withdraws a case the department has not decided.
+pub fn withdraw(
+    body: &[u8],
+    headers: &HeaderMap,
+    state: &Mutex<State>,
+) -> Result<(String, Value), Failure> {
+    let map = request_json(body, headers)?;
+    let request = Fields {
+        map: &map,
+        place: String::new(),
+    };
+    let key = case_key(&request)?;
+    let aae013 = note(&request, "撤回原因")?;
+    let done = lock(state).withdraw(&key, &aae013)?;
+    let message = if done.repeat {
+        "办件已撤回"
+    } else {
+        "撤回成功，办件终止办理"
+    };
+    Ok((message.to_owned(), handled(&done)))
+}
+
+/// aaz502 values a 社会保障卡状态变更 may set.
+const CARD_CHANGES: &[(i64, &str)] = &[
+    (1, "正常（解除临时挂失）"),
+    (2, "临时挂失"),
+    (3, "正式挂失"),
+    (4, "注销"),
+];
+
+/// 社会保障卡状态变更: 挂失, 解除临时挂失 or 注销 of a card at the department.
+pub fn change_card(
+    aaz500: &str,
+    body: &[u8],
+    headers: &HeaderMap,
+    state: &Mutex<State>,
+) -> Result<(String, Value), Failure> {
+    if !is_card_number(aaz500) {
+        return Err(Failure::malformed(format!(
+            "aaz500（社会保障卡卡号）应为1位大写字母加8位数字，实际为“{aaz500}”"
+        )));
+    }
+    let map = request_json(body, headers)?;
+    let request = Fields {
+        map: &map,
+        place: String::new(),
+    };
+    let to = match request.code("aaz502", "卡状态", CARD_CHANGES)? {
+        1 => CardStatus::Normal,
+        2 => CardStatus::TemporaryLoss,
+        3 => CardStatus::Lost,
+        _ => CardStatus::Cancelled,
+    };
+    let aae013 = note(&request, "变更原因")?;
+    let (card, changed) = lock(state).change_card(aaz500, to, &aae013)?;
+    let message = if changed {
+        format!("社会保障卡状态已变更为{}", card.status.name())
+    } else {
+        format!("社会保障卡状态已为{}，未变更", card.status.name())
+    };
+    let mut data = card.record();
+    data["bae102"] = json!(u8::from(!changed));
+    Ok((message, data))
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
@@ -463,6 +632,31 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The fjxx 附件信息 of a request, each with its decoded content.
+fn files(request: &Fields<'_>) -> Result<Vec<(Attachment, Vec<u8>)>, Failure> {
+    let mut fjxx = Vec::new();
+    for file in request.list("fjxx", "附件信息")? {
+        let material = file.text("bae010", "材料编码")?;
+        let content = file.string("bae122", "文件内容")?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content.as_bytes())
+            .map_err(|e| {
+                Failure::malformed(format!(
+                    "{}bae122（文件内容，材料编码{material}）不是有效的Base64编码：{e}",
+                    file.place
+                ))
+            })?;
+        let attachment = Attachment {
+            bae010: material.to_owned(),
+            bae120: file.text("bae120", "文件名")?.to_owned(),
+            bae121: file.text("bae121", "文件类型")?.to_owned(),
+            size: bytes.len(),
+        };
+        fjxx.push((attachment, bytes));
+    }
+    Ok(fjxx)
+}
+
 /// aac058 证件类型 codes.
 const DOCUMENT_TYPES: &[(i64, &str)] = &[
     (1, "居民身份证"),
@@ -519,25 +713,7 @@ fn parse_submission(map: &Map<String, Value>) -> Result<Submission, Failure> {
         });
     }
 
-    let mut fjxx = Vec::new();
-    for file in request.list("fjxx", "附件信息")? {
-        let material = file.text("bae010", "材料编码")?;
-        let content = file.string("bae122", "文件内容")?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(content.as_bytes())
-            .map_err(|e| {
-                Failure::malformed(format!(
-                    "{}bae122（文件内容，材料编码{material}）不是有效的Base64编码：{e}",
-                    file.place
-                ))
-            })?;
-        fjxx.push(Attachment {
-            bae010: material.to_owned(),
-            bae120: file.text("bae120", "文件名")?.to_owned(),
-            bae121: file.text("bae121", "文件类型")?.to_owned(),
-            size: bytes.len(),
-        });
-    }
+    let fjxx = files(&request)?.into_iter().map(|(file, _)| file).collect();
 
     let mut zzxx = Vec::new();
     for license in request.list("zzxx", "证照信息")? {

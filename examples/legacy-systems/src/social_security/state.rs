@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::catalogue::{Applicants, Effect, Matter, Rule};
+use super::catalogue::{Applicants, Effect, FieldType, Matter, Rule};
+use super::protocol::Failure;
 use super::register::{self, BANKS, Card, CardStatus, Person, insurance};
 use crate::common::cases::{CaseStore, ChangeLog, DailySerial, Numbered};
 use crate::common::department::Counts;
@@ -120,8 +121,84 @@ pub fn status_name(code: u16) -> &'static str {
         40 => "审核通过",
         50 => "不予办理",
         60 => "办结",
+        70 => "已撤回",
         _ => "未知",
     }
+}
+
+/// The bae201 `/_mock/cases` shows for a withdrawn case; 办件状态变化查询 never reports it.
+pub const WITHDRAWN: u16 = 70;
+
+/// One fjxx file of a 业务补正, measured and fingerprinted (the content is not kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuppliedFile {
+    /// bae010 材料编码.
+    pub bae010: String,
+    /// bae120 文件名.
+    pub bae120: String,
+    /// bae121 文件类型.
+    pub bae121: String,
+    /// Decoded size in bytes.
+    pub size: usize,
+    /// SHA-256 of the content, hex: how a repeated 补正 is recognised.
+    pub sha256: String,
+}
+
+/// The case a 业务补正 or 业务撤回 names: by bae100, by aaz002, or by both.
+#[derive(Debug, Clone)]
+pub struct CaseKey {
+    /// bae100 平台办件编号, if given.
+    pub bae100: Option<String>,
+    /// aaz002 业务流水号, if given.
+    pub aaz002: Option<String>,
+}
+
+/// A parsed 业务补正.
+#[derive(Debug, Clone)]
+pub struct SupplementRequest {
+    /// The case.
+    pub key: CaseKey,
+    /// aae013 补正说明.
+    pub aae013: String,
+    /// fjxx 补正材料.
+    pub fjxx: Vec<SuppliedFile>,
+}
+
+/// A 补正 the department received.
+#[derive(Debug, Clone, Serialize)]
+pub struct Supplement {
+    /// aae036 接收时间.
+    pub aae036: String,
+    /// aae013 补正说明.
+    pub aae013: String,
+    /// fjxx 补正材料.
+    pub fjxx: Vec<SuppliedFile>,
+    /// Times the same files were sent again.
+    pub repeats: u64,
+}
+
+/// A case's withdrawal (业务撤回).
+#[derive(Debug, Clone, Serialize)]
+pub struct Withdrawal {
+    /// aae036 撤回时间.
+    pub aae036: String,
+    /// aae013 撤回原因.
+    pub aae013: String,
+    /// Times the withdrawal was asked again.
+    pub repeats: u64,
+}
+
+/// What a 业务补正 or 业务撤回 did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// bae100.
+    pub bae100: String,
+    /// aaz002.
+    pub aaz002: String,
+    /// aae036: when it was done (the first time, for a repeat).
+    pub aae036: String,
+    /// Whether it repeated one already handled, changing nothing.
+    pub repeat: bool,
 }
 
 /// A parsed, validated 业务申请.
@@ -148,8 +225,10 @@ pub struct Submission {
 /// One entry of a case's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    /// bae200 序号.
-    pub bae200: u64,
+    /// bae200 序号 of the change in 办件状态变化查询; none for what it does not
+    /// report (a withdrawal, which the platform asked for itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bae200: Option<u64>,
     /// bae201 办件状态.
     pub bae201: u16,
     /// aae036 经办时间.
@@ -193,8 +272,12 @@ pub struct Case {
     pub issued_card: Option<String>,
     /// Times the same bae100 was submitted again.
     pub resubmissions: u64,
-    /// Status changes so far.
+    /// Status changes so far, and the withdrawal.
     pub history: Vec<HistoryEntry>,
+    /// 业务补正 received, oldest first.
+    pub supplements: Vec<Supplement>,
+    /// The 业务撤回, once withdrawn.
+    pub withdrawal: Option<Withdrawal>,
     #[serde(skip)]
     matter: &'static Matter,
 }
@@ -210,25 +293,38 @@ impl Case {
     }
 }
 
-/// One entry of the status-change log read by 办件状态变化查询.
+/// One entry of the change log read by 办件状态变化查询: a case moved, or a
+/// 社会保障卡 changed status.
 #[derive(Debug, Clone)]
 pub struct StatusChange {
     /// bae200 序号, strictly increasing from 1.
     pub bae200: u64,
-    /// bae100 平台办件编号.
-    pub bae100: String,
-    /// aaz002 业务流水号.
-    pub aaz002: String,
-    /// aaa121 事项编码.
-    pub aaa121: String,
-    /// bae201 办件状态.
-    pub bae201: u16,
     /// aae036 经办时间.
     pub aae036: String,
     /// aae013 办理意见.
     pub aae013: String,
-    /// The card issued with this change (on 60).
-    pub card: Option<Card>,
+    /// What changed (bae203 变化类型).
+    pub subject: Subject,
+}
+
+/// bae203 变化类型 of a change and what it concerns.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// 1 办件状态.
+    Case {
+        /// bae100 平台办件编号.
+        bae100: String,
+        /// aaz002 业务流水号.
+        aaz002: String,
+        /// aaa121 事项编码.
+        aaa121: String,
+        /// bae201 办件状态.
+        bae201: u16,
+        /// The card issued with this change (on 60).
+        card: Option<Card>,
+    },
+    /// 2 社会保障卡状态: the card as it stands after the change.
+    Card(Card),
 }
 
 impl Numbered for StatusChange {
@@ -333,6 +429,8 @@ impl State {
             issued_card: None,
             resubmissions: 0,
             history: Vec::new(),
+            supplements: Vec::new(),
+            withdrawal: None,
             matter: submission.matter,
         };
         let steps = submission.outcome.steps();
@@ -362,7 +460,13 @@ impl State {
             }
             _ => {}
         }
-        let id = applicant.id();
+        self.check_applicant(submission)?;
+        check_form(submission)
+    }
+
+    fn check_applicant(&self, submission: &Submission) -> Result<(), String> {
+        let matter = submission.matter;
+        let id = submission.applicant.id();
         let cards = self.cards_of(id);
         let usable = cards.iter().find(|c| c.status.usable());
         let person = self.person(id);
@@ -427,10 +531,10 @@ impl State {
         let Some(code) = self.cases.next_step(i) else {
             return;
         };
-        let card = if code == 60 && self.cases[i].outcome != Outcome::Deny {
+        let (card, changed) = if code == 60 && self.cases[i].outcome != Outcome::Deny {
             self.take_effect(i)
         } else {
-            None
+            (None, Vec::new())
         };
         let aae013 = self.opinion(i, code, card.as_ref());
         let bae200 = self.log.next_number();
@@ -440,7 +544,7 @@ impl State {
         case.status = code;
         case.status_name = status_name(code);
         case.history.push(HistoryEntry {
-            bae200,
+            bae200: Some(bae200),
             bae201: code,
             aae036: aae036.clone(),
             aae013: aae013.clone(),
@@ -450,24 +554,53 @@ impl State {
         }
         case.finished = finished;
         tracing::info!(bae100 = %case.bae100, aaz002 = %case.aaz002, bae201 = code, bae200, "case status changed");
+        let (bae100, matter) = (case.bae100.clone(), case.aaa122.clone());
         self.log.push(StatusChange {
             bae200,
-            bae100: case.bae100.clone(),
-            aaz002: case.aaz002.clone(),
-            aaa121: case.aaa121.clone(),
-            bae201: code,
+            aae036: aae036.clone(),
+            aae013,
+            subject: Subject::Case {
+                bae100: case.bae100.clone(),
+                aaz002: case.aaz002.clone(),
+                aaa121: case.aaa121.clone(),
+                bae201: code,
+                card,
+            },
+        });
+        if code == 30 {
+            // 需补正: the case waits for its 业务补正 before it goes on.
+            self.cases.hold(i);
+        }
+        // The cards the case's effect changed, each a change of its own.
+        for card in changed {
+            let aae013 = format!(
+                "社会保障卡{}（{matter}，平台办件编号{bae100}）",
+                card.status.name()
+            );
+            self.log_card(card, aae036.clone(), aae013);
+        }
+    }
+
+    /// Records a card's new status in the change log.
+    fn log_card(&mut self, card: Card, aae036: String, aae013: String) -> u64 {
+        let bae200 = self.log.next_number();
+        tracing::info!(aaz500 = %card.number, aaz502 = card.status.code(), bae200, "card status changed");
+        self.log.push(StatusChange {
+            bae200,
             aae036,
             aae013,
-            card,
+            subject: Subject::Card(card),
         });
+        bae200
     }
 
     fn opinion(&self, i: usize, code: u16, card: Option<&Card>) -> String {
         let case = &self.cases[i];
         match code {
-            20 if case.history.iter().any(|h| h.bae201 == 30) => {
-                "补正材料已收到，继续审核".to_owned()
-            }
+            20 if case.history.iter().any(|h| h.bae201 == 30) => match case.supplements.last() {
+                Some(s) => format!("补正材料已收到（共{}份），继续审核", s.fjxx.len()),
+                None => "补正材料已收到，继续审核".to_owned(),
+            },
             20 => "材料齐全，已受理，进入审核".to_owned(),
             30 => {
                 let missing = case
@@ -497,12 +630,13 @@ impl State {
         }
     }
 
-    /// What finishing the case does to the register; the card it issues, if any.
-    fn take_effect(&mut self, i: usize) -> Option<Card> {
+    /// What finishing the case does to the register: the card it issues, if any,
+    /// and the cards whose status it changed (as they are now).
+    fn take_effect(&mut self, i: usize) -> (Option<Card>, Vec<Card>) {
         let case = &self.cases[i];
         let effect = case.matter.effect;
         if effect == Effect::None || !case.applicant.is_person() {
-            return None;
+            return (None, Vec::new());
         }
         let id = case.applicant.id().to_owned();
         let name = case.applicant.name().to_owned();
@@ -510,21 +644,24 @@ impl State {
             .form_value("开户银行")
             .or_else(|| case.form_value("银行"))
             .map(str::to_owned);
+        let mut changed = Vec::new();
         match effect {
-            Effect::None => None,
+            Effect::None => (None, changed),
             Effect::ReportLoss => {
                 for card in self.cards.iter_mut().filter(|c| c.id_number == id) {
                     if card.status.usable() {
                         card.status = CardStatus::Lost;
+                        changed.push(card.clone());
                     }
                 }
-                None
+                (None, changed)
             }
             Effect::IssueCard | Effect::ReplaceCard => {
                 if effect == Effect::ReplaceCard {
                     for card in self.cards.iter_mut().filter(|c| c.id_number == id) {
                         if card.status != CardStatus::Cancelled {
                             card.status = CardStatus::Cancelled;
+                            changed.push(card.clone());
                         }
                     }
                 }
@@ -541,13 +678,239 @@ impl State {
                     status: CardStatus::Normal,
                 };
                 self.cards.push(card.clone());
-                Some(card)
+                (Some(card), changed)
             }
         }
+    }
+
+    /// 社会保障卡状态变更 at the department's counter: 挂失 (2 临时, 3 正式), 解除临时挂失
+    /// (back to 1) or 注销 (4). The new status goes into the change log; the same
+    /// status again changes nothing (`Ok` with `false`).
+    pub fn change_card(
+        &mut self,
+        aaz500: &str,
+        to: CardStatus,
+        aae013: &str,
+    ) -> Result<(Card, bool), Failure> {
+        let card = self
+            .cards
+            .iter_mut()
+            .find(|c| c.number == aaz500)
+            .ok_or_else(|| Failure::not_found(format!("社会保障卡卡号{aaz500}不存在")))?;
+        let from = card.status;
+        if from == to {
+            return Ok((card.clone(), false));
+        }
+        use CardStatus::{Cancelled, Expired, Lost, Normal, TemporaryLoss};
+        let allowed = match from {
+            Normal => matches!(to, TemporaryLoss | Lost | Cancelled),
+            TemporaryLoss => matches!(to, Normal | Lost | Cancelled),
+            Lost | Expired => to == Cancelled,
+            Cancelled => false,
+        };
+        if !allowed {
+            let hint = match from {
+                Cancelled => "已注销的卡不能再变更状态".to_owned(),
+                Lost => "正式挂失的卡只能注销，请办理补领".to_owned(),
+                Expired => "有效期满的卡只能注销，请办理换领".to_owned(),
+                _ => format!("不能变更为{}", to.name()),
+            };
+            return Err(Failure::refused(format!(
+                "社会保障卡{aaz500}当前状态为{}，{hint}",
+                from.name()
+            )));
+        }
+        card.status = to;
+        let card = card.clone();
+        let action = match (from, to) {
+            (TemporaryLoss, Normal) => "解除临时挂失",
+            (_, TemporaryLoss) => "临时挂失",
+            (_, Lost) => "正式挂失",
+            _ => "注销",
+        };
+        let reason = aae013.trim();
+        let note = if reason.is_empty() {
+            format!("社会保障卡{action}")
+        } else {
+            format!("社会保障卡{action}：{reason}")
+        };
+        self.log_card(card.clone(), now_compact(), note);
+        Ok((card, true))
+    }
+
+    /// The position of the case `key` names (both keys, when given, must name the same case).
+    fn position(&self, key: &CaseKey) -> Result<usize, Failure> {
+        let by_aaz002 = |aaz002: &str| {
+            (0..self.cases.counts().cases as usize).find(|&i| self.cases[i].aaz002 == aaz002)
+        };
+        let found = match (&key.bae100, &key.aaz002) {
+            (Some(bae100), None) => self.cases.position(bae100),
+            (None, Some(aaz002)) => by_aaz002(aaz002),
+            (Some(bae100), Some(aaz002)) => self
+                .cases
+                .position(bae100)
+                .filter(|&i| self.cases[i].aaz002 == *aaz002),
+            (None, None) => None,
+        };
+        found.ok_or_else(|| {
+            let named: Vec<String> = [("bae100", &key.bae100), ("aaz002", &key.aaz002)]
+                .into_iter()
+                .filter_map(|(code, v)| v.as_ref().map(|v| format!("{code}={v}")))
+                .collect();
+            Failure::not_found(format!("办件不存在（{}）", named.join("，")))
+        })
+    }
+
+    /// 业务补正: takes the files of a case waiting at 30 需补正 and lets it go on;
+    /// the same files again change nothing.
+    pub fn supplement(
+        &mut self,
+        request: SupplementRequest,
+        now: Instant,
+    ) -> Result<Handled, Failure> {
+        let i = self.position(&request.key)?;
+        let held = self.cases.is_held(i);
+        let case = &mut self.cases[i];
+        if !held
+            && let Some(last) = case.supplements.last_mut()
+            && last.fjxx == request.fjxx
+        {
+            last.repeats += 1;
+            let aae036 = last.aae036.clone();
+            return Ok(Handled {
+                bae100: case.bae100.clone(),
+                aaz002: case.aaz002.clone(),
+                aae036,
+                repeat: true,
+            });
+        }
+        if let Some(withdrawal) = &case.withdrawal {
+            return Err(Failure::refused(format!(
+                "办件已于{}撤回，不能补正",
+                display_time(&withdrawal.aae036)
+            )));
+        }
+        if !held {
+            return Err(Failure::refused(format!(
+                "办件当前状态为{}（{}），不在需补正状态，无需补正",
+                case.status_name, case.status
+            )));
+        }
+        let aae036 = now_compact();
+        tracing::info!(bae100 = %case.bae100, aaz002 = %case.aaz002, files = request.fjxx.len(), "supplement received");
+        case.supplements.push(Supplement {
+            aae036: aae036.clone(),
+            aae013: request.aae013,
+            fjxx: request.fjxx,
+            repeats: 0,
+        });
+        let handled = Handled {
+            bae100: case.bae100.clone(),
+            aaz002: case.aaz002.clone(),
+            aae036,
+            repeat: false,
+        };
+        self.cases.resume(i, now);
+        Ok(handled)
+    }
+
+    /// 业务撤回: stops a case the department has not decided; withdrawing it again
+    /// changes nothing.
+    pub fn withdraw(&mut self, key: &CaseKey, aae013: &str) -> Result<Handled, Failure> {
+        let i = self.position(key)?;
+        let case = &mut self.cases[i];
+        if let Some(withdrawal) = &mut case.withdrawal {
+            withdrawal.repeats += 1;
+            let aae036 = withdrawal.aae036.clone();
+            return Ok(Handled {
+                bae100: case.bae100.clone(),
+                aaz002: case.aaz002.clone(),
+                aae036,
+                repeat: true,
+            });
+        }
+        let decided = match case.status {
+            40 => Some("办件已审核通过，不能撤回"),
+            50 => Some("办件已作出不予办理决定，不能撤回"),
+            60 => Some("办件已办结，不能撤回"),
+            _ => None,
+        };
+        if let Some(reason) = decided {
+            return Err(Failure::refused(reason));
+        }
+        let aae036 = now_compact();
+        let reason = aae013.trim().to_owned();
+        case.history.push(HistoryEntry {
+            bae200: None,
+            bae201: WITHDRAWN,
+            aae036: aae036.clone(),
+            aae013: if reason.is_empty() {
+                "申请人撤回申请".to_owned()
+            } else {
+                format!("申请人撤回申请：{reason}")
+            },
+        });
+        case.status = WITHDRAWN;
+        case.status_name = status_name(WITHDRAWN);
+        case.withdrawal = Some(Withdrawal {
+            aae036: aae036.clone(),
+            aae013: reason,
+            repeats: 0,
+        });
+        tracing::info!(bae100 = %case.bae100, aaz002 = %case.aaz002, "case withdrawn");
+        let handled = Handled {
+            bae100: case.bae100.clone(),
+            aaz002: case.aaz002.clone(),
+            aae036,
+            repeat: false,
+        };
+        self.cases.stop(i);
+        Ok(handled)
     }
 
     /// Status changes after `after`, at most `limit`, and whether more are ready.
     pub fn changes(&self, after: u64, limit: usize) -> (&[StatusChange], bool) {
         self.log.page(after, limit)
     }
+}
+
+/// Checks the form against the matter's declared fields: every required field
+/// given, every choice one of its values.
+fn check_form(submission: &Submission) -> Result<(), String> {
+    let value = |name: &str| {
+        submission
+            .bdxx
+            .iter()
+            .find(|f| f.bae110 == name)
+            .map(|f| f.bae111.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let form = submission.matter.form;
+    let missing: Vec<&str> = form
+        .iter()
+        .filter(|f| f.required && value(f.bae110).is_none())
+        .map(|f| f.bae110)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("表单信息缺少必填项：{}", missing.join("、")));
+    }
+    for field in form {
+        if let (FieldType::Choice(options), Some(given)) = (field.kind, value(field.bae110))
+            && !options.contains(&given)
+        {
+            return Err(format!(
+                "表单项“{}”的值“{given}”不在可选值（{}）之内",
+                field.bae110,
+                options.join("、")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `YYYYMMDDHHMMSS` as `yyyy年M月d日H时m分`, for messages.
+fn display_time(compact: &str) -> String {
+    onewindow_codes::date::parse_datetime(compact)
+        .map(|t| t.format("%Y年%-m月%-d日%H时%M分").to_string())
+        .unwrap_or_else(|_| compact.to_owned())
 }
