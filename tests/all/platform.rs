@@ -61,6 +61,7 @@ on_both_databases!(
     a_case_goes_from_the_window_to_a_license_and_an_evaluation,
     a_joint_case_fans_out_to_three_departments_and_completes_when_every_part_has,
     a_joint_case_with_one_part_delayed_and_one_refused,
+    the_window_marks_the_materials_a_license_to_come_stands_in_for,
     a_license_issued_by_one_department_stands_in_for_a_material_at_another,
     every_endpoint_answers_every_role_as_its_document_says,
     the_audit_chain_names_an_edited_a_reordered_and_a_deleted_entry,
@@ -1555,6 +1556,10 @@ impl Server {
                 "nothing of {matter} is missing? {missing:?}"
             );
         }
+        // The 营业执照 that 企业设立登记 is to issue is asked of nobody.
+        for deferred in ["330122-GA-BA-003/001", "330122-SW-FP-001/001"] {
+            assert!(!missing.iter().any(|m| m == deferred), "{missing:?}");
+        }
         let attachments = missing.iter().map(|code| pdf(code)).collect();
         let (status, case) = self
             .call(
@@ -1617,6 +1622,21 @@ async fn a_joint_case_fans_out_to_three_departments_and_completes_when_every_par
             ("330122-SW-FP-001", "县税务局"),
         ]
     );
+    // 一件事 in order: 公章刻制备案 and 发票申领 wait for 企业设立登记's 营业执照.
+    let waiting: Vec<&Value> = case["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["waiting_for"])
+        .collect();
+    assert_eq!(
+        waiting,
+        [
+            &json!([]),
+            &json!(["企业设立登记"]),
+            &json!(["企业设立登记"])
+        ]
+    );
     // The joint promise: 3 working days for the whole bundle.
     let today = s.platform().today();
     let promised = s.platform().calendar.deadline(today, 3, &[], today).date;
@@ -1638,9 +1658,49 @@ async fn a_joint_case_fans_out_to_three_departments_and_completes_when_every_par
         );
     }
     assert_eq!(steps.last().unwrap()["note"], "一件事各部分均已办结");
+    // Parts 2 and 3 went out only once part 1 had issued the 营业执照, which
+    // stands in for their 营业执照 material.
+    let at = |part: i64, status: &str| {
+        steps
+            .iter()
+            .position(|s| s["part_no"] == part && s["status"] == status)
+            .unwrap_or_else(|| panic!("part {part} never {status}: {done:#}"))
+    };
+    let issued = at(1, "approved").min(at(1, "completed"));
+    for part in [2, 3] {
+        let released = steps
+            .iter()
+            .position(|s| {
+                s["part_no"] == part
+                    && s["status"] == "accepted"
+                    && s["note"]
+                        .as_str()
+                        .unwrap()
+                        .contains("「企业设立登记」已发证")
+            })
+            .unwrap_or_else(|| panic!("part {part} never released: {done:#}"));
+        assert!(
+            issued < released && released < at(part, "delivered"),
+            "{done:#}"
+        );
+        assert_eq!(done["parts"][part as usize - 1]["waiting_for"], json!([]));
+    }
+    let covered: Vec<&str> = done["covered_by_license"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for material in ["330122-GA-BA-003/001", "330122-SW-FP-001/001"] {
+        assert!(covered.contains(&material), "{done:#}");
+    }
 
     // Each department got its own matter and only its own materials.
     let others = s.others();
+    let at_tax = stored_at(others.tax.addr(), case_no).await;
+    let license = &at_tax["licenses"][0];
+    assert_eq!(license["zzlxmc"], "营业执照", "{at_tax:#}");
+    assert_eq!(license["zzbh"], NEW_ENTERPRISE, "{at_tax:#}");
     let at_police = stored_at(others.public_security.addr(), case_no).await;
     assert_eq!(
         at_police["matter_code"], "330122-GA-BA-003",
@@ -1702,6 +1762,62 @@ async fn a_joint_case_fans_out_to_three_departments_and_completes_when_every_par
     assert_eq!(license["zzbh"], NEW_ENTERPRISE, "{at_tax:#}");
     assert_eq!(license["fzjg"], "县市场监督管理局", "{at_tax:#}");
     assert_eq!(license["nsrmc"], NEW_NAME, "{at_tax:#}");
+}
+
+/// 一件事 in order at the window: the 营业执照 that 企业设立登记 is to issue is
+/// marked as covered, while the clerk types and after a refused submission.
+async fn the_window_marks_the_materials_a_license_to_come_stands_in_for(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            departments: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let cookie = crate::window::sign_in(&s, "窗口一号", CLERK).await;
+    let csrf = crate::window::csrf_token(&s, &cookie).await;
+    let fields = [
+        ("theme_code", "open-business"),
+        ("applicant_type", "organization"),
+        ("id_number", NEW_ENTERPRISE),
+        ("name", NEW_NAME),
+        ("consent", "on"),
+        ("purpose", "办理开办企业一件事"),
+        ("csrf", &csrf),
+    ];
+    let to_come = "「企业设立登记」发放的营业执照（发证后免提交）";
+    let checked = crate::window::post_as_is(&s, "/accept/materials", &fields, Some(&cookie)).await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert_eq!(checked.body.matches(to_come).count(), 2, "{}", checked.body);
+
+    // Submitted without a file: the rest is missing, these two are not.
+    let boundary = "onewindow-test-boundary";
+    let mut body: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+        })
+        .collect();
+    body += &format!("--{boundary}--\r\n");
+    let refused = s
+        .client
+        .post(format!("{}/accept", s.url()))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("还缺"), "{page}");
+    assert_eq!(page.matches(to_come).count(), 2, "{page}");
 }
 
 async fn a_joint_case_with_one_part_delayed_and_one_refused(db: Db) {

@@ -144,9 +144,13 @@ test('a joint 开办企业 case is accepted once and shows its three parts', asy
 
   await page.getByLabel('申请人同意查询并复用其电子证照').check();
   await page.locator('#materials .covered-by').first().waitFor();
+  // 一件事 in order: the 营业执照 that 企业设立登记 is to issue is asked of nobody.
+  const deferred = page.locator('#materials tr.covered', { hasText: '「企业设立登记」发放的营业执照（发证后免提交）' });
+  assert.equal(await deferred.count(), 2);
   await attachTheRest(page);
   await page.getByRole('button', { name: '提交受理' }).click();
   await page.waitForURL(/\/receipt$/);
+  assert.match(await page.locator('main').innerText(), /公章刻制备案（县公安局，待「企业设立登记」发证后办理）/);
   await page.getByRole('link', { name: '查看办件进度' }).click();
 
   const parts = page.locator('table.parts tbody tr');
@@ -154,6 +158,7 @@ test('a joint 开办企业 case is accepted once and shows its three parts', asy
   const text = await page.locator('table.parts').innerText();
   for (const matter of ['企业设立登记', '公章刻制备案', '发票申领']) assert.match(text, new RegExp(matter));
   for (const department of ['县市场监督管理局', '县公安局', '县税务局']) assert.match(text, new RegExp(department));
+  assert.equal((text.match(/待「企业设立登记」发证后推送/g) || []).length, 2, text);
   await shot(page, 'joint-case');
   assert.deepEqual(page.problems, []);
 });

@@ -287,6 +287,11 @@ code = "open-business"
 name = "开办企业"
 matters = ["330122-SCJG-XK-001", "330122-GA-BA-003", "330122-SW-FP-001"]
 promised-days = 3
+[themes.after]
+"330122-GA-BA-003" = ["330122-SCJG-XK-001"]
+"330122-SW-FP-001" = ["330122-SCJG-XK-001"]
+[themes.issues]
+"330122-SCJG-XK-001" = ["营业执照"]
 "#;
 
 /// The configuration of a platform in `dir` on `database`, with the

@@ -46,6 +46,16 @@ code = "open-shop"
 name = "开办小店"
 matters = ["SC-001", "SW-001"]
 promised-days = 5
+
+[[themes]]
+code = "open-shop-in-order"
+name = "开办小店（按序）"
+matters = ["SC-001", "SW-002"]
+promised-days = 5
+[themes.after]
+"SW-002" = ["SC-001"]
+[themes.issues]
+"SC-001" = ["营业执照"]
 "#;
 
 async fn world(db: Db, departments: &[Arc<FakeAdapter>]) -> World {
@@ -710,3 +720,137 @@ on_both!(
     revoked,
     a_revoked_license_no_longer_covers_an_open_cases_material
 );
+
+/// 一件事 in order: SW-002 needs the 营业执照 that SC-001 issues.
+async fn a_part_waits_for_the_license_of_the_part_before_it(db: Db) {
+    use onewindow_platform::model::{License, LicenseStatus};
+    let license = License {
+        type_code: "YYZZ".into(),
+        type_name: "营业执照".into(),
+        number: "91330122MA2H0XXX0L".into(),
+        holder: applicant(),
+        issuer: "县市场监督管理局".into(),
+        issued_on: "2026-12-01".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: IndexMap::new(),
+    };
+    let market = market();
+    let tax = Arc::new(FakeAdapter::new("tax", "县税务局").with_matters(vec![{
+        let mut m = matter(
+            "SW-002",
+            "县税务局",
+            &[("YY", "营业执照"), ("SQ", "申请表")],
+        );
+        m.materials[0].license_type = Some("营业执照".into());
+        m
+    }]));
+    let w = world(db, &[market.clone(), tax.clone()]).await;
+    let p = &w.platform;
+    let ordered = |consent: bool| {
+        let mut a = application(None, Some("open-shop-in-order"));
+        a.attachments = vec![file("SW-002/SQ")];
+        a.consent = consent.then(|| onewindow_platform::platform::cases::Consent {
+            reuse_licenses: true,
+            purpose: "办理开办小店一件事".into(),
+        });
+        a
+    };
+
+    // Without consent to reuse licenses, the 营业执照 is a material like any other.
+    let err = p
+        .accept(ordered(false), "clerk:窗口一号")
+        .await
+        .unwrap_err();
+    let PlatformError::MissingMaterials(missing) = err else {
+        panic!("expected the missing materials, got {err:?}");
+    };
+    assert_eq!(
+        missing.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(),
+        ["SW-002/YY"]
+    );
+
+    let case = p.accept(ordered(true), "clerk:窗口一号").await.unwrap();
+    assert!(case.covered_by_license.is_empty());
+    assert_eq!(case.parts[0].waiting_for, Vec::<String>::new());
+    assert_eq!(case.parts[1].waiting_for, ["事项SC-001"]);
+    let stored = p.case(&case.case_no).await.unwrap();
+    assert_eq!(stored.parts[1].waiting_for, ["事项SC-001"]);
+    assert!(
+        stored.timeline[0]
+            .note
+            .contains("事项SW-002待「事项SC-001」发证后推送"),
+        "{}",
+        stored.timeline[0].note
+    );
+    deliver(p).await;
+    assert_eq!(market.submissions().len(), 1);
+    assert!(
+        tax.submissions().is_empty(),
+        "part 2 is not delivered before part 1's license"
+    );
+
+    // Approved without its license yet: part 2 still waits.
+    market.report(event(&case.case_no, CaseStatus::Approved));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    deliver(p).await;
+    assert!(tax.submissions().is_empty());
+    assert_eq!(
+        p.case(&case.case_no).await.unwrap().parts[1].waiting_for,
+        ["事项SC-001"]
+    );
+
+    market.issue(license.clone());
+    market.report(CaseEvent {
+        issued: Some(license.clone()),
+        ..event(&case.case_no, CaseStatus::Completed)
+    });
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let released = p.case(&case.case_no).await.unwrap();
+    assert!(released.parts[1].waiting_for.is_empty(), "{released:?}");
+    assert_eq!(released.covered_by_license, ["SW-002/YY"]);
+    let step = released.timeline.last().unwrap();
+    assert_eq!((step.part_no, step.status), (Some(2), Status::Accepted));
+    assert!(
+        step.note.contains("已发证") && step.note.contains("SW-002/YY"),
+        "{}",
+        step.note
+    );
+    deliver(p).await;
+    let [submission] = tax.submissions().try_into().unwrap();
+    assert_eq!(submission.matter_code, "SW-002");
+    assert_eq!(submission.attachments.len(), 1);
+    assert_eq!(submission.licenses.len(), 1);
+    assert_eq!(submission.licenses[0].material_code, "YY");
+    assert_eq!(submission.licenses[0].license.number, license.number);
+    // Delivered once, however often the outbox is looked at.
+    deliver(p).await;
+    assert_eq!(tax.submissions().len(), 1);
+
+    // Denied: the part waiting for it is returned, with the reason, and never delivered.
+    let denied = p.accept(ordered(true), "clerk:窗口一号").await.unwrap();
+    deliver(p).await;
+    market.report(event(&denied.case_no, CaseStatus::Denied));
+    delivery::poll_events(p, market.as_ref()).await.unwrap();
+    let denied = p.case(&denied.case_no).await.unwrap();
+    assert_eq!(denied.parts[1].status, Status::Returned);
+    assert!(denied.parts[1].waiting_for.is_empty());
+    let reason = denied.parts[1].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("前序事项「事项SC-001」不予"), "{reason}");
+    deliver(p).await;
+    assert_eq!(tax.submissions().len(), 1);
+
+    // Withdrawn while waiting: the department that has it withdraws it, the
+    // waiting part is never delivered.
+    let withdrawn = p.accept(ordered(true), "clerk:窗口一号").await.unwrap();
+    deliver(p).await;
+    let withdrawn = p
+        .withdraw(&withdrawn.case_no, "申请人不再开办", "clerk:窗口一号")
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status, Status::Withdrawn);
+    assert_eq!(market.withdrawals().len(), 1);
+    deliver(p).await;
+    assert_eq!(tax.submissions().len(), 1);
+}
+on_both!(in_order, a_part_waits_for_the_license_of_the_part_before_it);

@@ -89,6 +89,11 @@ impl FakeAdapter {
         self
     }
 
+    /// Issues `license`: from now on the department holds it.
+    pub fn issue(&self, license: model::License) {
+        self.state().licenses.push(license);
+    }
+
     /// The department reports `event` (found by the next `cases.events`).
     pub fn report(&self, event: model::CaseEvent) {
         self.state().events.push(event);

@@ -36,6 +36,10 @@ pub(super) struct RawTheme {
     matters: Vec<String>,
     #[serde(deserialize_with = "promised_days")]
     promised_days: u32,
+    #[serde(default)]
+    after: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    issues: BTreeMap<String, Vec<String>>,
 }
 
 /// What a token's holder may do; each endpoint requires one role.
@@ -306,6 +310,13 @@ pub struct Theme {
     pub matters: Vec<String>,
     /// Working days promised for the whole bundle.
     pub promised_days: u32,
+    /// 一件事 in order: a matter code, and the matters listed before it whose
+    /// licenses it needs (公章刻制备案 after 企业设立登记). Its part is delivered
+    /// once they have issued them, and those licenses stand in for its materials.
+    pub after: BTreeMap<String, Vec<String>>,
+    /// A matter code, and the licenses (their type names, e.g. 营业执照) it
+    /// issues: those stand in for the materials of the matters waiting for it.
+    pub issues: BTreeMap<String, Vec<String>>,
 }
 
 /// `T`, unless `check` finds a problem with it.
@@ -362,12 +373,58 @@ pub(super) fn themes(raw: Vec<RawTheme>) -> Result<Vec<Theme>, String> {
                 "{key} is also the code of the {first} entry; every theme needs its own code"
             ));
         }
-        let (code, name, matters) = (t.code, t.name, t.matters);
+        for (waiting, awaited) in &t.after {
+            let key = entry("themes", i, &format!("after.{waiting:?}"), &t.code);
+            let Some(at) = t.matters.iter().position(|m| m == waiting) else {
+                return Err(format!(
+                    "{key} names a matter the theme does not bundle; its matters are {}",
+                    t.matters.join(", ")
+                ));
+            };
+            if awaited.is_empty() {
+                return Err(format!(
+                    "{key} is empty; list the matters it waits for, or leave it out"
+                ));
+            }
+            for first in awaited {
+                match t.matters.iter().position(|m| m == first) {
+                    Some(before) if before < at => {}
+                    Some(_) => {
+                        return Err(format!(
+                            "{key} waits for {first:?}, which is not listed before it in `matters`; \
+                             list the matters in the order they are done"
+                        ));
+                    }
+                    None => {
+                        return Err(format!(
+                            "{key} waits for {first:?}, a matter the theme does not bundle; its matters are {}",
+                            t.matters.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+        for (matter, licenses) in &t.issues {
+            let key = entry("themes", i, &format!("issues.{matter:?}"), &t.code);
+            if !t.matters.contains(matter) {
+                return Err(format!(
+                    "{key} names a matter the theme does not bundle; its matters are {}",
+                    t.matters.join(", ")
+                ));
+            }
+            if licenses.is_empty() || licenses.iter().any(|l| l.trim().is_empty()) {
+                return Err(format!(
+                    "{key} needs the type names of the licenses the matter issues, e.g. [\"营业执照\"]"
+                ));
+            }
+        }
         out.push(Theme {
-            code,
-            name,
-            matters,
+            code: t.code,
+            name: t.name,
+            matters: t.matters,
             promised_days: t.promised_days,
+            after: t.after,
+            issues: t.issues,
         });
     }
     Ok(out)

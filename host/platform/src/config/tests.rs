@@ -72,6 +72,20 @@ fn example_file_parses_with_the_demo_values() {
         ["330122-SCJG-XK-001", "330122-GA-BA-003", "330122-SW-FP-001"]
     );
     assert_eq!(theme.promised_days, 3);
+    let after: Vec<(&str, &[String])> = theme
+        .after
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_slice()))
+        .collect();
+    let first = ["330122-SCJG-XK-001".to_owned()];
+    assert_eq!(
+        after,
+        [
+            ("330122-GA-BA-003", &first[..]),
+            ("330122-SW-FP-001", &first[..])
+        ]
+    );
+    assert_eq!(theme.issues["330122-SCJG-XK-001"], ["营业执照"]);
 }
 
 #[test]
@@ -711,4 +725,62 @@ fn the_overrides_debug_hides_the_database_password() {
     let debug = format!("{overrides:?}");
     assert!(!debug.contains("hunter2"), "{debug}");
     assert_names(&debug, &["postgres://u:***@db/x"]);
+}
+
+/// `[themes.after]` of a theme bundling A-1, B-1 and C-1, and what it says.
+fn ordered_theme(after: &str) -> String {
+    error(&format!(
+        r#"{MINIMAL}
+[[themes]]
+code = "open-business"
+name = "开办企业"
+matters = ["A-1", "B-1", "C-1"]
+promised-days = 3
+[themes.after]
+{after}
+"#
+    ))
+}
+
+#[test]
+fn a_theme_waiting_out_of_order_is_refused() {
+    let message = ordered_theme(r#""A-1" = ["B-1"]"#);
+    assert_names(
+        &message,
+        &[
+            "onewindow.toml",
+            "`after.\"A-1\"` of the 1st [[themes]] entry",
+            "\"B-1\", which is not listed before it",
+        ],
+    );
+    let message = ordered_theme(r#""B-1" = ["B-1"]"#);
+    assert_names(&message, &["\"B-1\", which is not listed before it"]);
+    let message = ordered_theme(r#""B-1" = ["Z-9"]"#);
+    assert_names(
+        &message,
+        &[
+            "waits for \"Z-9\", a matter the theme does not bundle",
+            "A-1, B-1, C-1",
+        ],
+    );
+    let message = ordered_theme(r#""Z-9" = ["A-1"]"#);
+    assert_names(
+        &message,
+        &[
+            "`after.\"Z-9\"`",
+            "names a matter the theme does not bundle",
+        ],
+    );
+    let message = ordered_theme(r#""C-1" = []"#);
+    assert_names(&message, &["`after.\"C-1\"`", "is empty"]);
+    let message = ordered_theme("[themes.issues]\n\"Z-9\" = [\"营业执照\"]");
+    assert_names(
+        &message,
+        &[
+            "`issues.\"Z-9\"`",
+            "names a matter the theme does not bundle",
+        ],
+    );
+    let message = ordered_theme("[themes.issues]\n\"A-1\" = [\" \"]");
+    assert_names(&message, &["`issues.\"A-1\"`", "e.g. [\"营业执照\"]"]);
 }

@@ -4,12 +4,13 @@
 
 mod acceptance;
 mod evaluation;
+mod order;
 mod query;
 mod requests;
 mod status;
 
-pub use acceptance::MaterialCheck;
 pub(crate) use acceptance::material_of;
+pub use acceptance::{DeferredMaterial, MaterialCheck};
 use query::*;
 pub(crate) use status::{Move, add_step};
 
@@ -26,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::calendar::Deadline;
 use super::calendar::DueStatus;
 use super::catalogue::CatalogueMatter;
-use super::intake::{NewCase, Stored};
+use super::intake::{NewCase, NewPart, Stored};
 use super::lifecycle::Status;
 use super::{MissingMaterial, Platform, PlatformError, licenses};
 use crate::adapter::Adapter;
@@ -83,6 +84,9 @@ pub struct Part {
     pub status: Status,
     pub department_ref: Option<String>,
     pub reason: Option<String>,
+    /// 一件事 in order: the matters (their names) whose licenses this part
+    /// waits for before it is delivered; empty once it is on its way.
+    pub waiting_for: Vec<String>,
 }
 
 /// A step on a case's timeline.

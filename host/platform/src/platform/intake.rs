@@ -27,8 +27,8 @@ pub struct NewCase {
     pub day: String,
     pub matter_code: Option<String>,
     pub theme_code: Option<String>,
-    /// (matter code, adapter id) of each part, in part order.
-    pub parts: Vec<(String, String)>,
+    /// Its parts, in part order.
+    pub parts: Vec<NewPart>,
     pub status: &'static str,
     pub applicant: String,
     pub applicant_id: String,
@@ -51,6 +51,18 @@ pub struct NewCase {
     pub note: String,
     /// The audit entry; its `subject` is set to the case number.
     pub audit: NewEntry,
+}
+
+/// One part of an accepted case.
+#[derive(Debug)]
+pub struct NewPart {
+    pub matter_code: String,
+    pub adapter_id: String,
+    /// The part numbers (JSON) it waits for (一件事 in order); such a part gets
+    /// no outbox row until they have issued their licenses.
+    pub waits_for: Option<String>,
+    /// The materials (JSON) those licenses are to cover.
+    pub deferred: Option<String>,
 }
 
 /// What the store gave a case.
@@ -268,18 +280,24 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             text("[]"),
             text(&stamp),
         ]);
-        for (part_no, (matter_code, adapter_id)) in (1..).zip(case.parts) {
+        for (part_no, part) in (1..).zip(case.parts) {
+            let waits = part.waits_for.is_some();
             parts.push(vec![
                 text(case_no),
                 Value::Int(part_no),
-                Value::Text(matter_code),
-                text(&adapter_id),
+                Value::Text(part.matter_code),
+                text(&part.adapter_id),
                 text(case.status),
+                Value::MaybeText(part.waits_for),
+                Value::MaybeText(part.deferred),
             ]);
+            if waits {
+                continue;
+            }
             outbox.push(vec![
                 text(case_no),
                 Value::Int(part_no),
-                Value::Text(adapter_id),
+                Value::Text(part.adapter_id),
                 text(&stamp),
                 Value::Int(0),
                 text(&stamp),
@@ -338,7 +356,15 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
     insert_rows(
         &mut tx,
         "case_parts",
-        &["case_no", "part_no", "matter_code", "adapter_id", "status"],
+        &[
+            "case_no",
+            "part_no",
+            "matter_code",
+            "adapter_id",
+            "status",
+            "waits_for",
+            "deferred",
+        ],
         parts,
     )
     .await?;

@@ -52,30 +52,61 @@ struct MaterialRow {
 
 /// The materials of `matters`, marked by `check`. After a refused submission
 /// (`attached` then names what was attached), a required material that is
-/// neither missing nor attached was covered by a license.
+/// neither missing nor attached was covered by a license: the applicant's, or
+/// one a matter the theme waits for is to issue.
 fn material_rows(
-    theme: bool,
+    theme: Option<&Theme>,
     matters: &[CatalogueMatter],
     check: Option<&MaterialCheck>,
     attached: Option<&[String]>,
 ) -> Vec<MaterialRow> {
+    let name_of = |code: &String| {
+        matters
+            .iter()
+            .find(|m| &m.matter.code == code)
+            .map_or_else(|| code.clone(), |m| m.matter.name.clone())
+    };
+    let to_come = |issuers: &[String], license_type: &str| {
+        let issuers: String = issuers.iter().map(|name| format!("「{name}」")).collect();
+        format!("{issuers}发放的{license_type}（发证后免提交）")
+    };
     let mut rows = Vec::new();
     for m in matters {
         for material in &m.matter.materials {
-            let code = if theme {
+            let code = if theme.is_some() {
                 format!("{}/{}", m.matter.code, material.code)
             } else {
                 material.code.clone()
             };
             let missing = check.is_some_and(|c| c.missing.iter().any(|x| x.code == code));
+            let deferred = check.and_then(|c| c.deferred.iter().find(|d| d.code == code));
             let covered_by = check
                 .and_then(|c| c.covered.iter().find(|r| r.material_code == code))
                 .map(|r| describe(&r.license))
+                .or_else(|| deferred.map(|d| to_come(&d.after, &d.license_type)))
                 .or_else(|| {
                     let attached = attached?;
                     let license_type = material.license_type.as_ref()?;
-                    (material.required && !missing && !attached.contains(&code))
-                        .then(|| format!("申请人的{license_type}"))
+                    if !material.required || missing || attached.contains(&code) {
+                        return None;
+                    }
+                    let issuers: Vec<String> = theme
+                        .and_then(|t| Some((t, t.after.get(&m.matter.code)?)))
+                        .into_iter()
+                        .flat_map(|(t, after)| {
+                            after.iter().filter(|first| {
+                                t.issues
+                                    .get(*first)
+                                    .is_some_and(|l| l.contains(license_type))
+                            })
+                        })
+                        .map(name_of)
+                        .collect();
+                    Some(if issuers.is_empty() {
+                        format!("申请人的{license_type}")
+                    } else {
+                        to_come(&issuers, license_type)
+                    })
                 });
             rows.push(MaterialRow {
                 code,
@@ -227,7 +258,7 @@ async fn accept_page(
         Err(e) => return failed(user, e),
     };
     let materials = material_rows(
-        theme.is_some(),
+        theme.as_ref(),
         &matters,
         check.map(|(c, _)| c),
         check.map(|(_, attached)| attached),
@@ -341,7 +372,7 @@ pub async fn materials(
         Page::new("materials.html", Some(&user))
             .with(
                 "materials",
-                material_rows(theme.is_some(), &matters, check.as_ref(), None),
+                material_rows(theme.as_ref(), &matters, check.as_ref(), None),
             )
             .with("checked", check.is_some())
             .with("consent", fields.consent.is_some())
@@ -389,8 +420,8 @@ pub async fn accept(
         Err(PlatformError::MissingMaterials(missing)) => {
             // Whatever is required, not attached and not missing is covered.
             let check = MaterialCheck {
-                covered: Vec::new(),
                 missing,
+                ..MaterialCheck::default()
             };
             let notice = format!(
                 "还缺 {} 项材料（已在下方标出），请补齐后再提交。{}",

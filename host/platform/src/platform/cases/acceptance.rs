@@ -46,11 +46,27 @@ pub(super) fn check_parties(application: &Application) -> Result<(), PlatformErr
 }
 
 /// What an application's required materials come to: covered by the applicant's
-/// (or representative's) licenses, or missing (all of them, 一次告知).
+/// (or representative's) licenses, to be covered by a license a part it waits
+/// for issues (一件事 in order), or missing (all of them, 一次告知).
 #[derive(Debug, Clone, Default)]
 pub struct MaterialCheck {
     pub covered: Vec<LicenseRef>,
+    pub deferred: Vec<DeferredMaterial>,
     pub missing: Vec<MissingMaterial>,
+}
+
+/// A required material of a waiting part (一件事 in order) that the license of
+/// a part it waits for is to stand in for, once issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeferredMaterial {
+    /// The waiting part's matter.
+    pub matter_code: String,
+    /// `<matter code>/<material code>`.
+    pub code: String,
+    pub name: String,
+    pub license_type: String,
+    /// The names of the matters it waits for, e.g. 企业设立登记.
+    pub after: Vec<String>,
 }
 
 /// One matter of an application and the adapter that takes it.
@@ -60,6 +76,10 @@ pub(super) struct Target {
     /// `Some(matter code)` in a theme application, where material codes are
     /// qualified as `<matter code>/<material code>`.
     qualifier: Option<String>,
+    /// The targets (their indices) whose licenses this one waits for.
+    after: Vec<usize>,
+    /// The licenses (type names) they issue, which stand in for its materials.
+    awaited_licenses: Vec<(String, usize)>,
 }
 
 impl Target {
@@ -89,7 +109,7 @@ impl Platform {
         application: &Application,
     ) -> Result<Vec<Target>, PlatformError> {
         let (codes, theme) = match (&application.matter_code, &application.theme_code) {
-            (Some(code), None) => (vec![code.clone()], false),
+            (Some(code), None) => (vec![code.clone()], None),
             (None, Some(theme)) => {
                 let theme = self
                     .config
@@ -110,7 +130,7 @@ impl Platform {
                             ),
                         )
                     })?;
-                (theme.matters.clone(), true)
+                (theme.matters.clone(), Some(theme))
             }
             _ => {
                 return Err(invalid(
@@ -120,9 +140,13 @@ impl Platform {
             }
         };
         let mut targets = Vec::new();
-        for code in codes {
-            let field = if theme { "theme_code" } else { "matter_code" };
-            let matter = self.matter(&code).await.map_err(|e| match e {
+        for code in &codes {
+            let field = if theme.is_some() {
+                "theme_code"
+            } else {
+                "matter_code"
+            };
+            let matter = self.matter(code).await.map_err(|e| match e {
                 PlatformError::NotFound(message) => invalid(field, message),
                 other => other,
             })?;
@@ -145,10 +169,30 @@ impl Platform {
                     matter.matter.code
                 )));
             }
+            // The config checked that a theme's matters wait only for matters
+            // listed before them.
+            let after: Vec<usize> = theme
+                .and_then(|t| t.after.get(code))
+                .into_iter()
+                .flatten()
+                .filter_map(|first| codes.iter().position(|c| c == first))
+                .collect();
+            let awaited_licenses = after
+                .iter()
+                .flat_map(|&i| {
+                    theme
+                        .and_then(|t| t.issues.get(&codes[i]))
+                        .into_iter()
+                        .flatten()
+                        .map(move |license| (license.clone(), i))
+                })
+                .collect();
             targets.push(Target {
-                qualifier: theme.then(|| matter.matter.code.clone()),
+                qualifier: theme.is_some().then(|| matter.matter.code.clone()),
                 matter,
                 adapter,
+                after,
+                awaited_licenses,
             });
         }
         Ok(targets)
@@ -219,6 +263,7 @@ impl Platform {
             .collect();
         let mut held: Option<Vec<License>> = None;
         let mut covered = Vec::new();
+        let mut deferred = Vec::new();
         let mut missing = Vec::new();
         for target in targets {
             for material in target.matter.matter.materials.iter().filter(|m| m.required) {
@@ -259,6 +304,24 @@ impl Platform {
                         });
                         continue;
                     }
+                    // A license the parts it waits for will issue (营业执照 for
+                    // 公章刻制备案): the applicant cannot attach it yet.
+                    let issuers: Vec<String> = target
+                        .awaited_licenses
+                        .iter()
+                        .filter(|(license, _)| license == license_type)
+                        .map(|&(_, i)| targets[i].matter.matter.name.clone())
+                        .collect();
+                    if !issuers.is_empty() {
+                        deferred.push(DeferredMaterial {
+                            matter_code: target.matter.matter.code.clone(),
+                            code,
+                            name: material.name.clone(),
+                            license_type: license_type.clone(),
+                            after: issuers,
+                        });
+                        continue;
+                    }
                 }
                 missing.push(MissingMaterial {
                     code,
@@ -267,7 +330,11 @@ impl Platform {
                 });
             }
         }
-        Ok(MaterialCheck { covered, missing })
+        Ok(MaterialCheck {
+            covered,
+            deferred,
+            missing,
+        })
     }
 
     /// Accepts an application for a matter or a theme (一件事): checks it, and in
@@ -280,8 +347,11 @@ impl Platform {
     ) -> Result<Case, PlatformError> {
         check_parties(&application)?;
         let targets = self.targets(&application).await?;
-        let MaterialCheck { covered, missing } =
-            self.materials(&application, &targets, clerk).await?;
+        let MaterialCheck {
+            covered,
+            deferred,
+            missing,
+        } = self.materials(&application, &targets, clerk).await?;
         if !missing.is_empty() {
             return Err(PlatformError::MissingMaterials(missing));
         }
@@ -310,18 +380,27 @@ impl Platform {
         let legal = self.calendar.deadline(today, legal_days, &[], today);
         let accepted_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
 
-        let note = if covered.is_empty() {
-            "受理".to_owned()
-        } else {
-            format!(
-                "受理；免提交材料 {}",
+        let mut note = "受理".to_owned();
+        if !covered.is_empty() {
+            note += &format!(
+                "；免提交材料 {}",
                 covered
                     .iter()
                     .map(|c| c.material_code.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
+            );
+        }
+        let waiting_for = |t: &Target| -> Vec<String> {
+            t.after
+                .iter()
+                .map(|&i| targets[i].matter.matter.name.clone())
+                .collect()
         };
+        for t in targets.iter().filter(|t| !t.after.is_empty()) {
+            let awaited: String = waiting_for(t).iter().map(|n| format!("「{n}」")).collect();
+            note += &format!("；{}待{awaited}发证后推送", t.matter.matter.name);
+        }
         let matter_codes: Vec<String> = targets
             .iter()
             .map(|t| t.matter.matter.code.clone())
@@ -332,7 +411,24 @@ impl Platform {
             theme_code: application.theme_code.clone(),
             parts: targets
                 .iter()
-                .map(|t| (t.matter.matter.code.clone(), t.adapter.id().to_owned()))
+                .map(|t| {
+                    let code = &t.matter.matter.code;
+                    let waits = !t.after.is_empty();
+                    let deferred: Vec<&DeferredMaterial> =
+                        deferred.iter().filter(|d| &d.matter_code == code).collect();
+                    NewPart {
+                        matter_code: code.clone(),
+                        adapter_id: t.adapter.id().to_owned(),
+                        waits_for: waits.then(|| {
+                            let part_nos: Vec<i64> =
+                                t.after.iter().map(|&i| i as i64 + 1).collect();
+                            serde_json::to_string(&part_nos).expect("part numbers serialize")
+                        }),
+                        deferred: waits.then(|| {
+                            serde_json::to_string(&deferred).expect("materials serialize")
+                        }),
+                    }
+                })
                 .collect(),
             status: Status::Accepted.as_str(),
             applicant: serde_json::to_string(&application.applicant).expect("parties serialize"),
@@ -378,6 +474,7 @@ impl Platform {
                     "applicant": licenses::mask_holder(&application.applicant),
                     "representative": application.representative.as_ref().map(licenses::mask_holder),
                     "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
+                    "awaiting_license": deferred.iter().map(|d| &d.code).collect::<Vec<_>>(),
                     "consent": consent,
                 }),
             },
@@ -411,16 +508,17 @@ impl Platform {
             form: application.form,
             reason: None,
             parts: targets
-                .into_iter()
+                .iter()
                 .zip(1..)
                 .map(|(t, part_no)| Part {
                     part_no,
-                    matter_code: t.matter.matter.code,
-                    matter_name: Some(t.matter.matter.name),
-                    department: Some(t.matter.matter.department),
+                    matter_code: t.matter.matter.code.clone(),
+                    matter_name: Some(t.matter.matter.name.clone()),
+                    department: Some(t.matter.matter.department.clone()),
                     status: Status::Accepted,
                     department_ref: None,
                     reason: None,
+                    waiting_for: waiting_for(t),
                 })
                 .collect(),
             timeline: vec![step],

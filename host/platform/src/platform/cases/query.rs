@@ -178,7 +178,7 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
         .join(", ");
     let parts_sql = format!(
         "SELECT p.case_no, p.part_no, p.matter_code, p.status, p.department_ref, p.reason, \
-         m.name AS matter_name, m.department FROM case_parts p \
+         p.waits_for, m.name AS matter_name, m.department FROM case_parts p \
          LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no IN ({placeholders}) \
          ORDER BY p.case_no, p.part_no"
     );
@@ -186,13 +186,17 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
     for case in cases.iter() {
         query = query.bind(&case.case_no);
     }
-    let mut parts: HashMap<String, Vec<Part>> = HashMap::new();
+    let mut parts: HashMap<String, Vec<(Part, Vec<i64>)>> = HashMap::new();
     for row in query.fetch_all(&mut **tx).await? {
         let status: String = row.try_get("status")?;
-        parts
-            .entry(row.try_get("case_no")?)
-            .or_default()
-            .push(Part {
+        let waits_for: Option<String> = row.try_get("waits_for")?;
+        let waits_for: Vec<i64> = waits_for
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| store::StoreError::Corrupt(format!("case_parts.waits_for: {e}")))?
+            .unwrap_or_default();
+        parts.entry(row.try_get("case_no")?).or_default().push((
+            Part {
                 part_no: row.try_get("part_no")?,
                 matter_code: row.try_get("matter_code")?,
                 matter_name: row.try_get("matter_name")?,
@@ -202,7 +206,10 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
                 })?,
                 department_ref: row.try_get("department_ref")?,
                 reason: row.try_get("reason")?,
-            });
+                waiting_for: Vec::new(),
+            },
+            waits_for,
+        ));
     }
     let steps_sql = format!(
         "SELECT case_no, at, part_no, status, actor, note FROM timeline \
@@ -229,7 +236,25 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
             });
     }
     for case in cases.iter_mut() {
-        case.parts = parts.remove(&case.case_no).unwrap_or_default();
+        let of_case = parts.remove(&case.case_no).unwrap_or_default();
+        let label = |part_no: i64| {
+            of_case
+                .iter()
+                .find(|(p, _)| p.part_no == part_no)
+                .map(|(p, _)| {
+                    p.matter_name
+                        .clone()
+                        .unwrap_or_else(|| p.matter_code.clone())
+                })
+                .unwrap_or_default()
+        };
+        case.parts = of_case
+            .iter()
+            .map(|(part, waits_for)| Part {
+                waiting_for: waits_for.iter().map(|&n| label(n)).collect(),
+                ..part.clone()
+            })
+            .collect();
         case.timeline = steps.remove(&case.case_no).unwrap_or_default();
     }
     Ok(())

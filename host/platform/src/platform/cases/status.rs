@@ -142,6 +142,19 @@ impl Platform {
         for &i in &moving {
             parts[i].status = to;
         }
+        if let Some((license, source)) = issued {
+            licenses::keep(&mut tx, license, source, case_no).await?;
+        }
+        // 一件事 in order: parts this move lets go, or leaves with nothing to wait for.
+        let releases = order::releases(&mut tx, case_no, &parts).await?;
+        for release in &releases {
+            if let order::Release::Return { part_no, .. } = release {
+                parts
+                    .iter_mut()
+                    .filter(|p| p.part_no == *part_no)
+                    .for_each(|p| p.status = Status::Returned);
+            }
+        }
         let statuses: Vec<Status> = parts.iter().map(|p| p.status).collect();
         let case_to = Status::of_parts(&statuses);
 
@@ -213,6 +226,7 @@ impl Platform {
         }
         let part_no = part.map(|(n, _)| n);
         add_step(&mut tx, case_no, part_no, to, actor, note).await?;
+        order::apply(&mut tx, case_no, releases).await?;
         if joint && part_no.is_some() && case_to != from && case_to.is_final() {
             add_step(
                 &mut tx,
@@ -223,9 +237,6 @@ impl Platform {
                 "一件事各部分均已办结",
             )
             .await?;
-        }
-        if let Some((license, source)) = issued {
-            licenses::keep(&mut tx, license, source, case_no).await?;
         }
         self.store
             .append_audit(
@@ -267,10 +278,14 @@ pub(crate) struct Move<'a> {
 
 /// A part's number, matter and status, as a move needs them.
 pub(super) struct PartState {
-    part_no: i64,
+    pub(super) part_no: i64,
     matter_code: String,
     matter_name: Option<String>,
-    status: Status,
+    pub(super) status: Status,
+    /// The parts it waits for (一件事 in order), until it is released.
+    pub(super) waits_for: Option<Vec<i64>>,
+    /// The materials (JSON) their licenses are to cover.
+    pub(super) deferred: Option<String>,
 }
 
 impl PartState {
@@ -285,7 +300,8 @@ pub(super) async fn case_parts(
     case_no: &str,
 ) -> Result<Vec<PartState>, PlatformError> {
     let rows = sqlx::query(
-        "SELECT p.part_no, p.matter_code, p.status, m.name AS matter_name FROM case_parts p \
+        "SELECT p.part_no, p.matter_code, p.status, p.waits_for, p.deferred, m.name AS matter_name \
+         FROM case_parts p \
          LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no = $1 ORDER BY p.part_no",
     )
     .bind(case_no)
@@ -294,7 +310,15 @@ pub(super) async fn case_parts(
     rows.iter()
         .map(|row| {
             let status: String = row.try_get("status")?;
+            let waits_for: Option<String> = row.try_get("waits_for")?;
             Ok(PartState {
+                waits_for: waits_for
+                    .map(|json| serde_json::from_str(&json))
+                    .transpose()
+                    .map_err(|e| {
+                        store::StoreError::Corrupt(format!("case_parts.waits_for: {e}"))
+                    })?,
+                deferred: row.try_get("deferred")?,
                 part_no: row.try_get("part_no")?,
                 matter_code: row.try_get("matter_code")?,
                 matter_name: row.try_get("matter_name")?,
