@@ -49,7 +49,8 @@ use crate::delivery;
 use crate::platform::adapters::AdapterInfo;
 use crate::platform::adapters::InstalledVersion;
 use crate::platform::cases::{
-    Application, Case, CaseQuery, Evaluation, EvaluationRequest, StatusChange, Supplement,
+    Application, Case, CaseQuery, Evaluation, EvaluationRequest, FieldError, StatusChange,
+    Supplement,
 };
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Found, Lookup, holder_party};

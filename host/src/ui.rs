@@ -38,6 +38,7 @@ pub fn router() -> Router<Platform> {
         .route("/accept", get(clerk::accept_form).post(clerk::accept))
         .route("/accept/check-id", get(clerk::check_id))
         .route("/accept/materials", post(clerk::materials))
+        .route("/accept/prefill", post(clerk::prefill))
         .route("/cases", get(clerk::cases))
         .route("/cases/{case_no}", get(clerk::case_page))
         .route("/cases/{case_no}/live", get(clerk::case_live))

@@ -115,7 +115,7 @@ async fn no_id_number_or_name_is_logged_in_full() {
         Some(json!({
             "matter_code": "330122-SCJG-XK-001",
             "applicant": {"type": "person", "id_number": PEOPLE[0].1, "name": PEOPLE[0].0},
-            "form": {"企业名称": "桐庐晓东茶业有限公司", "法定代表人": PEOPLE[0].0},
+            "form": onewindow_tests::company_form("桐庐晓东茶业有限公司", PEOPLE[0].0),
             "attachments": attachments,
             "consent": {"reuse_licenses": true, "purpose": "办理企业设立登记"},
         })),

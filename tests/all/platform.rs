@@ -385,7 +385,7 @@ pub(crate) fn application() -> Value {
     json!({
         "matter_code": "330122-SCJG-XK-001",
         "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
-        "form": {"企业名称": "桐庐晓东茶业有限公司", "法定代表人": "陈晓东"},
+        "form": onewindow_tests::company_form("桐庐晓东茶业有限公司", "陈晓东"),
         "attachments": (["001", "002", "003", "004", "005"].iter().map(|code| json!({
             "material_code": code, "file_name": format!("{code}.pdf"),
             "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"
@@ -707,6 +707,9 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
     unknown_matter["matter_code"] = json!("330122-NOPE-001");
     let mut missing = application();
     missing["attachments"] = json!([]);
+    let mut wrong_form = application();
+    wrong_form["form"]["企业类型"] = json!("合伙企业");
+    wrong_form["form"]["注册资本"] = json!("");
     let big = json!({"matter_code": "x".repeat(70_000)});
     let status_path = format!("/api/v1/cases/{case_no}/status");
     let evaluation_path = format!("/api/v1/cases/{case_no}/evaluation");
@@ -737,6 +740,15 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
             Some(missing),
             StatusCode::UNPROCESSABLE_ENTITY,
             "missing_materials",
+        ),
+        (
+            "wrong form",
+            "POST",
+            "/api/v1/cases",
+            Some(CLERK),
+            Some(wrong_form.clone()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_form",
         ),
         (
             "oversized body",
@@ -812,6 +824,24 @@ async fn bad_requests_get_a_clear_error_and_change_nothing(db: Db) {
         answer["missing_materials"].as_array().unwrap().len(),
         5,
         "{answer:#}"
+    );
+
+    // Every wrong field of the form at once (一表申请), each named and said in Chinese.
+    let (_, answer) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(wrong_form))
+        .await;
+    let named: Vec<(&str, &str)> = answer["form_errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer:#}"))
+        .iter()
+        .map(|e| (e["key"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(named.len(), 2, "{answer:#}");
+    assert_eq!(named[0].0, "企业类型");
+    assert!(named[0].1.contains("应为以下之一"), "{answer:#}");
+    assert_eq!(
+        named[1],
+        ("注册资本", "请填写「注册资本（如：100万元人民币）」")
     );
 
     // Malformed JSON.
@@ -1742,7 +1772,7 @@ async fn a_joint_case_fans_out_to_three_departments_and_completes_when_every_par
     let follow_up = json!({
         "matter_code": "330122-SW-FP-002",
         "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
-        "form": {},
+        "form": {"发票种类": "数电发票（增值税普通发票）", "单份发票最高开票限额": "十万元", "每月最高领用数量": "25份"},
         "attachments": [pdf("001"), pdf("003")],
         "consent": {"reuse_licenses": true, "purpose": "发票票种核定"},
     });
@@ -1776,6 +1806,22 @@ async fn the_window_marks_the_materials_a_license_to_come_stands_in_for(db: Db) 
     )
     .await;
     let cookie = crate::window::sign_in(&s, "窗口一号", CLERK).await;
+    // 一表申请: the 法定代表人 that 企业设立登记 and 发票申领 both ask for is asked once.
+    let form = crate::window::get(&s, "/accept?theme_code=open-business", Some(&cookie)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(
+        form.body.matches(r#"name="f:法定代表人""#).count(),
+        1,
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains("2 个事项共用此项，只填一次"),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains(r#"name="f:印章类型""#), "{}", form.body);
+
     let csrf = crate::window::csrf_token(&s, &cookie).await;
     let fields = [
         ("theme_code", "open-business"),
@@ -1785,6 +1831,11 @@ async fn the_window_marks_the_materials_a_license_to_come_stands_in_for(db: Db) 
         ("consent", "on"),
         ("purpose", "办理开办企业一件事"),
         ("csrf", &csrf),
+        ("f:企业名称", NEW_NAME),
+        ("f:法定代表人", "王建国"),
+        ("f:注册资本", "200万元人民币"),
+        ("f:住所", "浙江省杭州市桐庐县横村镇横村大道290号"),
+        ("f:经营范围", "一般项目：技术服务"),
     ];
     let to_come = "「企业设立登记」发放的营业执照（发证后免提交）";
     let checked = crate::window::post_as_is(&s, "/accept/materials", &fields, Some(&cookie)).await;
@@ -1792,30 +1843,9 @@ async fn the_window_marks_the_materials_a_license_to_come_stands_in_for(db: Db) 
     assert_eq!(checked.body.matches(to_come).count(), 2, "{}", checked.body);
 
     // Submitted without a file: the rest is missing, these two are not.
-    let boundary = "onewindow-test-boundary";
-    let mut body: String = fields
-        .iter()
-        .map(|(name, value)| {
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-        })
-        .collect();
-    body += &format!("--{boundary}--\r\n");
-    let refused = s
-        .client
-        .post(format!("{}/accept", s.url()))
-        .header(reqwest::header::COOKIE, &cookie)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let refused = crate::window::post_multipart(&s, "/accept", &fields, &cookie).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.body;
     assert!(page.contains("还缺"), "{page}");
     assert_eq!(page.matches(to_come).count(), 2, "{page}");
 }
@@ -1993,6 +2023,7 @@ async fn a_license_issued_by_one_department_stands_in_for_a_material_at_another(
             "matter_code": "330122-SCJG-XK-001",
             "applicant": {"type": "organization", "credit_code": NEW_ENTERPRISE, "name": NEW_NAME},
             "representative": representative,
+            "form": onewindow_tests::company_form(NEW_NAME, "王建国"),
             "attachments": [pdf("001"), pdf("002"), pdf("005")],
             "consent": {"reuse_licenses": true, "purpose": "办理企业设立登记"},
         });

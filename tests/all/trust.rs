@@ -301,7 +301,7 @@ async fn a_signed_push_cannot_issue_a_license_that_is_not_the_departments_or_the
             Some(json!({
                 "matter_code": "330122-SCJG-XK-002",
                 "applicant": {"type": "organization", "credit_code": other, "name": "桐庐县另一家有限公司"},
-                "form": {"变更事项": "住所"},
+                "form": {"变更事项": "住所", "变更后内容": "浙江省杭州市桐庐县城南街道白云源路1号"},
                 "attachments": (["001", "002", "004"].iter().map(|code| json!({
                     "material_code": code, "file_name": format!("{code}.pdf"),
                     "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"
@@ -478,7 +478,7 @@ async fn a_license_revoked_at_its_issuer_stops_covering_and_the_kept_copy_answer
         json!({
             "matter_code": "330122-SCJG-XK-002",
             "applicant": {"type": "organization", "credit_code": holder, "name": "桐庐晓东茶业有限公司"},
-            "form": {"变更事项": "住所"},
+            "form": {"变更事项": "住所", "变更后内容": "浙江省杭州市桐庐县城南街道白云源路1号"},
             "attachments": (attachments.iter().map(|code| json!({
                 "material_code": code, "file_name": format!("{code}.pdf"),
                 "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"

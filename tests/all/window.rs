@@ -102,6 +102,34 @@ pub(crate) async fn post_as_is(
     .await
 }
 
+/// Posts exactly `fields` as `multipart/form-data`, as the acceptance form
+/// sends them (no files).
+pub(crate) async fn post_multipart(
+    s: &Server,
+    path: &str,
+    fields: &[(&str, &str)],
+    cookie: &str,
+) -> Answer {
+    let boundary = "onewindow-test-boundary";
+    let mut body: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+        })
+        .collect();
+    body += &format!("--{boundary}--\r\n");
+    let request = browser()
+        .post(format!("{}{path}", s.url()))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    send(request, Some(cookie)).await
+}
+
 /// The token a page of the session shows in its forms.
 pub(crate) async fn csrf_token(s: &Server, cookie: &str) -> String {
     let page = get(s, "/cases", Some(cookie)).await;
@@ -274,6 +302,120 @@ async fn an_operator_retries_from_the_console_a_case_whose_delivery_failed() {
 }
 
 /// How many entries the audit log holds.
+/// 一表申请 at the window: a field per declared field, each wrong one marked
+/// next to it, and what the applicant gave on an earlier case offered again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_asks_each_field_marks_the_wrong_ones_and_offers_what_the_applicant_gave_before()
+{
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    let page = get(&s, "/accept?matter_code=330122-SCJG-XK-001", Some(&clerk)).await;
+    for field in [
+        "企业名称",
+        "企业类型",
+        "法定代表人",
+        "注册资本",
+        "住所",
+        "经营范围",
+    ] {
+        assert!(
+            page.body.contains(&format!(r#"name="f:{field}""#)),
+            "{field}: {}",
+            page.body
+        );
+    }
+    assert!(
+        page.body
+            .contains("<option>有限责任公司（自然人独资）</option>")
+    );
+
+    let csrf = csrf_token(&s, &clerk).await;
+    let applicant = [
+        ("matter_code", "330122-SCJG-XK-001"),
+        ("applicant_type", "person"),
+        ("id_number", "11010519491231002X"),
+        ("name", "陈晓东"),
+        ("csrf", csrf.as_str()),
+    ];
+    // Nothing known of the applicant yet.
+    let before = audited(&s).await;
+    let nothing = post_multipart(&s, "/accept/prefill", &applicant, &clerk).await;
+    assert_eq!(nothing.status, StatusCode::OK, "{}", nothing.body);
+    assert!(
+        nothing.body.contains("没有可带出的信息"),
+        "{}",
+        nothing.body
+    );
+    assert_eq!(audited(&s).await, before, "nothing was read");
+
+    // Wrong fields are marked each next to its input, and nothing is stored.
+    let mut wrong = applicant.to_vec();
+    wrong.extend([
+        ("f:企业名称", "桐庐晓东茶业有限公司"),
+        ("f:企业类型", "合伙企业"),
+    ]);
+    let refused = post_multipart(&s, "/accept", &wrong, &clerk).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("申请表有 5 处需更正"),
+        "{}",
+        refused.body
+    );
+    for message in [
+        "「企业类型」应为以下之一",
+        "请填写「法定代表人」",
+        "请填写「注册资本（如：100万元人民币）」",
+        "请填写「住所」",
+        "请填写「经营范围」",
+    ] {
+        assert!(
+            refused.body.contains(message),
+            "{message}: {}",
+            refused.body
+        );
+    }
+    assert!(
+        refused.body.contains(r#"value="桐庐晓东茶业有限公司""#),
+        "what was typed stays: {}",
+        refused.body
+    );
+
+    // A case with the applicant's address and legal representative...
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    // ... which the next case offers again, audited.
+    let offered = post_multipart(&s, "/accept/prefill", &applicant, &clerk).await;
+    assert_eq!(offered.status, StatusCode::OK, "{}", offered.body);
+    assert!(
+        offered
+            .body
+            .contains("已带出申请人以往办件中填写的法定代表人、住所"),
+        "{}",
+        offered.body
+    );
+    assert!(
+        offered
+            .body
+            .contains(r#"value="浙江省杭州市桐庐县桐君街道迎春南路277号""#),
+        "{}",
+        offered.body
+    );
+    let read: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, subject FROM audit WHERE action = 'applicant.details' ORDER BY seq",
+    )
+    .fetch_all(s.platform().store.pool())
+    .await
+    .unwrap();
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert_eq!(read[0].0, "clerk:窗口一号");
+    assert!(
+        !read[0].1.contains("11010519491231002X"),
+        "masked: {read:?}"
+    );
+}
+
 async fn audited(s: &Server) -> u64 {
     let (status, verified) = s
         .call("GET", "/api/v1/audit/verify", Some(AUDITOR), None)

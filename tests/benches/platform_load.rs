@@ -69,7 +69,7 @@ fn application(n: u64) -> Value {
     json!({
         "matter_code": "330122-SCJG-XK-001",
         "applicant": {"type": "person", "id_number": "11010519491231002X", "name": "陈晓东"},
-        "form": {"企业名称": format!("桐庐压测{n}号有限公司"), "法定代表人": "陈晓东"},
+        "form": onewindow_tests::company_form(&format!("桐庐压测{n}号有限公司"), "陈晓东"),
         "attachments": (["001", "002", "003", "004", "005"].iter().map(|code| json!({
             "material_code": code, "file_name": format!("{code}.pdf"),
             "media_type": "application/pdf", "content_base64": "JVBERi0xLjQK"

@@ -33,6 +33,16 @@ async function fillOrganization(page, code, name) {
   await page.getByLabel('法定代表人或经办人姓名').fill(REPRESENTATIVE.name);
 }
 
+/** Fills the required fields of 企业设立登记's form (一表申请), one input each. */
+async function fillCompanyForm(page, company) {
+  const field = (label) => page.getByLabel(`${label}（必填）`, { exact: true });
+  await field('企业名称').fill(company);
+  await field('法定代表人').fill(REPRESENTATIVE.name);
+  await field('注册资本（如：100万元人民币）').fill('200万元人民币');
+  await field('住所').fill('浙江省杭州市桐庐县横村镇横村大道290号');
+  await field('经营范围').fill('一般项目：技术服务');
+}
+
 /** Attaches a file to every required material that no license covers. */
 async function attachTheRest(page) {
   const inputs = page.locator('#materials tr:has(td:text-is("必交")) input[type=file]');
@@ -58,7 +68,7 @@ test('a clerk finds 企业设立登记, accepts it for an organization reusing i
 
   const company = '桐庐蜂语新创科技有限公司';
   await fillOrganization(page, '91330122MA2H1234XM', company);
-  await page.getByLabel('申请表内容').fill(`企业名称：${company}\n法定代表人：${REPRESENTATIVE.name}`);
+  await fillCompanyForm(page, company);
   // Consent: the representative's 居民身份证 covers 003 and 004 at once.
   await page.getByLabel('申请人同意查询并复用其电子证照').check();
   await page.locator('#materials .covered-by').first().waitFor();
@@ -136,6 +146,10 @@ test('a joint 开办企业 case is accepted once and shows its three parts', asy
   // Submitted without files first: every missing material is listed at once.
   const code = creditCode('91330122MA2K7Q8Y5');
   await fillOrganization(page, code, '桐庐云栖茶器有限公司');
+  // 一表申请: the 法定代表人 that 企业设立登记 and 发票申领 both ask for is one input.
+  assert.equal(await page.locator('[name="f:法定代表人"]').count(), 1);
+  await assert.doesNotReject(page.getByText('2 个事项共用此项，只填一次。').first().waitFor());
+  await fillCompanyForm(page, '桐庐云栖茶器有限公司');
   await page.getByRole('button', { name: '提交受理' }).click();
   const notice = await page.locator('.notice').innerText();
   const missing = await page.locator('#materials tr.missing').count();

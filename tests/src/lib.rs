@@ -280,6 +280,18 @@ api = "onewindow:adapter@0.2.0"
     }
 }
 
+/// The form of 企业设立登记 (330122-SCJG-XK-001) with every required field
+/// filled: the company `name` and its `representative` (法定代表人).
+pub fn company_form(name: &str, representative: &str) -> serde_json::Value {
+    serde_json::json!({
+        "企业名称": name,
+        "法定代表人": representative,
+        "注册资本": "100万元人民币",
+        "住所": "浙江省杭州市桐庐县桐君街道迎春南路277号",
+        "经营范围": "一般项目：茶叶种植；初级农产品收购",
+    })
+}
+
 /// The theme 开办企业 as `make run` configures it.
 pub const OPEN_BUSINESS: &str = r#"
 [[themes]]

@@ -29,6 +29,9 @@ pub enum PlatformError {
     /// A field of the request is wrong.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// Fields of the application's form are missing or wrong (all of them at once).
+    #[error("{} form field(s) wrong: {}", .0.len(), .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；"))]
+    InvalidForm(Vec<cases::FieldError>),
     /// Required materials are neither attached nor covered by a license.
     #[error("{} required material(s) missing: {}", .0.len(), .0.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、"))]
     MissingMaterials(Vec<MissingMaterial>),
@@ -52,6 +55,8 @@ pub enum PlatformError {
 pub enum Answer {
     /// 422: a field is wrong.
     Invalid,
+    /// 422: fields of the application's form are missing or wrong.
+    InvalidForm,
     /// 422: required materials are missing.
     MissingMaterials,
     /// 404.
@@ -67,7 +72,7 @@ impl Answer {
     /// The HTTP status.
     pub fn status(self) -> u16 {
         match self {
-            Answer::Invalid | Answer::MissingMaterials => 422,
+            Answer::Invalid | Answer::InvalidForm | Answer::MissingMaterials => 422,
             Answer::NotFound => 404,
             Answer::Conflict => 409,
             Answer::Unavailable => 503,
@@ -78,6 +83,7 @@ impl Answer {
     pub fn code(self) -> &'static str {
         match self {
             Answer::Invalid => "invalid",
+            Answer::InvalidForm => "invalid_form",
             Answer::MissingMaterials => "missing_materials",
             Answer::NotFound => "not_found",
             Answer::Conflict => "conflict",
@@ -92,6 +98,7 @@ impl PlatformError {
     pub fn answer(&self) -> Answer {
         match self {
             PlatformError::Invalid { .. } => Answer::Invalid,
+            PlatformError::InvalidForm(_) => Answer::InvalidForm,
             PlatformError::MissingMaterials(_) => Answer::MissingMaterials,
             PlatformError::NotFound(_) => Answer::NotFound,
             PlatformError::Conflict(_) => Answer::Conflict,

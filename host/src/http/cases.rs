@@ -14,7 +14,7 @@ use super::*;
     responses(
         (status = CREATED, body = Case),
         (status = CONFLICT, description = "A matter's department is not connected now, or takes no applications through the platform", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "A field is wrong (`field` names it), or materials are missing (all listed in `missing_materials`)", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "A field is wrong (`field` names it), fields of the form are missing or wrong (all listed in `form_errors`), or materials are missing (all listed in `missing_materials`)", body = ErrorBody),
         BodyErrors,
         Refusals,
     ))]

@@ -16,6 +16,9 @@ pub struct ErrorBody {
     /// The request field the error is about (`invalid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Every wrong field of the application's form at once (`invalid_form`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form_errors: Option<Vec<FieldError>>,
     /// Every missing material at once (一次告知; `missing_materials`).
     #[serde(skip_serializing_if = "Option::is_none")]
     missing_materials: Option<Vec<MissingMaterial>>,
@@ -38,6 +41,7 @@ impl ApiError {
                 error: code,
                 message: message.into(),
                 field: None,
+                form_errors: None,
                 missing_materials: None,
             },
             retry_after: None,
@@ -65,6 +69,13 @@ impl From<PlatformError> for ApiError {
         let mut error = ApiError::new(status, answer.code(), e.to_string());
         match e {
             PlatformError::Invalid { field, .. } => error.body.field = Some(field),
+            PlatformError::InvalidForm(errors) => {
+                error.body.message = format!(
+                    "{} field(s) of the application's form are missing or wrong; see form_errors",
+                    errors.len()
+                );
+                error.body.form_errors = Some(errors);
+            }
             PlatformError::MissingMaterials(missing) => {
                 error.body.message = format!(
                     "the application lacks {} required material(s); attach them or, where a license can stand in, get the applicant's consent to reuse it",

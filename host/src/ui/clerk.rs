@@ -6,7 +6,7 @@ mod cases;
 mod licenses;
 mod matters;
 
-pub use acceptance::{accept, accept_form, check_id, materials};
+pub use acceptance::{accept, accept_form, check_id, materials, prefill};
 pub use cases::{case_live, case_page, cases, evaluate, receipt, supplement, withdraw};
 pub use licenses::{licenses, licenses_of};
 pub use matters::{home, matter};
@@ -25,7 +25,9 @@ use super::session::Clerk;
 use super::{Page, User, error_page, page};
 use crate::config::Theme;
 use crate::model::{Attachment, License, Party};
-use crate::platform::cases::{Application, CaseQuery, Consent, EvaluationRequest, MaterialCheck};
+use crate::platform::cases::{
+    Application, CaseQuery, Consent, EvaluationRequest, FieldError, MaterialCheck, fields_of,
+};
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};

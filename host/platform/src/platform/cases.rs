@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod evaluation;
+mod form;
 mod order;
 mod query;
 mod requests;
@@ -11,6 +12,7 @@ mod status;
 
 pub(crate) use acceptance::material_of;
 pub use acceptance::{DeferredMaterial, MaterialCheck};
+pub use form::{AskedField, FieldError, fields_of};
 use query::*;
 pub(crate) use status::{Move, add_step};
 

@@ -35,6 +35,9 @@ pub struct NewCase {
     /// The representative (a person), as JSON.
     pub representative: Option<String>,
     pub form: String,
+    /// The applicant's basic details to keep for their next case (JSON), if
+    /// the form gave any.
+    pub applicant_details: Option<String>,
     pub consent: Option<String>,
     pub covered: String,
     pub accepted_at: String,
@@ -257,7 +260,11 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
     let mut steps = Vec::new();
     let mut outbox = Vec::new();
     let mut audit = Vec::new();
+    let mut details = Vec::new();
     for (case, case_no) in cases.into_iter().zip(&numbers) {
+        if let Some(given) = case.applicant_details {
+            details.push((case.applicant_id.clone(), given));
+        }
         let text = |v: &str| Value::Text(v.to_owned());
         rows.push(vec![
             text(case_no),
@@ -403,6 +410,17 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         outbox,
     )
     .await?;
+    for (applicant_id, given) in details {
+        sqlx::query(
+            "INSERT INTO applicant_details (applicant_id, details, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (applicant_id) DO UPDATE SET details = $2, updated_at = $3",
+        )
+        .bind(applicant_id)
+        .bind(given)
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+    }
     store.append_audit_many(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(numbers

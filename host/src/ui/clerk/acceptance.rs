@@ -152,7 +152,14 @@ pub struct Fields {
     consent: Option<String>,
     #[serde(default)]
     purpose: String,
+    /// The form's fields as the page names them, `f:<key>`, with whatever
+    /// else the page sent.
+    #[serde(flatten)]
+    values: BTreeMap<String, String>,
 }
+
+/// The prefix of a form field's name on the page.
+const FIELD: &str = "f:";
 
 impl Fields {
     fn organization(&self) -> bool {
@@ -191,9 +198,18 @@ impl Fields {
         errors
     }
 
-    /// The form fields, one `名称：内容` per line.
+    /// The form: its fields (`f:<key>`), then one `名称：内容` per line of the
+    /// free text.
     fn form(&self) -> Result<IndexMap<String, String>, String> {
-        let mut form = IndexMap::new();
+        let mut form: IndexMap<String, String> = self
+            .values
+            .iter()
+            .filter_map(|(name, value)| {
+                let key = name.strip_prefix(FIELD)?;
+                let value = value.trim();
+                (!value.is_empty()).then(|| (key.to_owned(), value.to_owned()))
+            })
+            .collect();
         for (i, line) in self.form_text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() {
@@ -244,19 +260,44 @@ impl Fields {
     }
 }
 
+/// What the acceptance page shows besides what was typed.
+#[derive(Default)]
+struct View<'a> {
+    /// Problems by the page's field name.
+    errors: BTreeMap<&'static str, String>,
+    /// The materials check, and what was attached to a refused submission.
+    check: Option<(&'a MaterialCheck, &'a [String])>,
+    notice: Option<&'a str>,
+    /// The wrong fields of the application's form.
+    form_errors: Vec<FieldError>,
+    /// The labels of the fields filled from the applicant's earlier cases.
+    prefilled: Vec<String>,
+}
+
 /// The acceptance page, with what was typed and what was wrong.
 async fn accept_page(
     platform: &Platform,
     user: &User,
     fields: &Fields,
-    errors: &BTreeMap<&'static str, String>,
-    check: Option<(&MaterialCheck, &[String])>,
-    notice: Option<&str>,
+    view: View<'_>,
 ) -> Response {
+    let View {
+        errors,
+        check,
+        notice,
+        form_errors,
+        prefilled,
+    } = view;
     let (theme, matters) = match target_matters(platform, &fields.target).await {
         Ok(found) => found,
         Err(e) => return failed(user, e),
     };
+    // 一表申请: each field once, however many matters share it.
+    let asked = fields_of(matters.iter().map(|m| &m.matter));
+    let form_errors: BTreeMap<&str, &str> = form_errors
+        .iter()
+        .map(|e| (e.key.as_str(), e.message.as_str()))
+        .collect();
     let materials = material_rows(
         theme.as_ref(),
         &matters,
@@ -274,14 +315,17 @@ async fn accept_page(
             .with("license_types", &license_types)
             .with("nav", "matters")
             .with("fields", fields)
-            .with("errors", errors)
+            .with("errors", &errors)
+            .with("asked", &asked)
+            .with("form_errors", &form_errors)
+            .with("prefilled", &prefilled)
             .with("theme", theme)
             .with("matters", matters)
             .with("materials", materials)
             .with("checked", check.is_some())
             .with("notice", notice),
     );
-    if !errors.is_empty() || notice.is_some() {
+    if !errors.is_empty() || !form_errors.is_empty() || notice.is_some() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
@@ -298,7 +342,59 @@ pub async fn accept_form(
         applicant_type: "person".into(),
         ..Fields::default()
     };
-    accept_page(&platform, &user, &fields, &BTreeMap::new(), None, None).await
+    accept_page(&platform, &user, &fields, View::default()).await
+}
+
+/// `POST /accept/prefill`: the acceptance form again, with the fields the
+/// applicant filled on earlier cases (address, phone, legal representative)
+/// filled in where still empty. A POST, as it reads personal data; audited.
+pub async fn prefill(
+    Clerk(user): Clerk,
+    State(platform): State<Platform>,
+    multipart: Multipart,
+) -> Response {
+    let (mut fields, _, csrf) = match read_form(multipart).await {
+        Ok(read) => read,
+        Err(message) => return error_page(StatusCode::BAD_REQUEST, &user, &message),
+    };
+    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
+        return refused;
+    }
+    let mut view = View::default();
+    if let Some(e) = id_problem(fields.organization(), &fields.id_number, true) {
+        view.errors.insert("id_number", e);
+        return accept_page(&platform, &user, &fields, view).await;
+    }
+    let asked = match target_matters(&platform, &fields.target).await {
+        Ok((_, matters)) => fields_of(matters.iter().map(|m| &m.matter)),
+        Err(e) => return failed(&user, e),
+    };
+    let known = match platform
+        .prefill(fields.id_number.trim(), &asked, &user.actor())
+        .await
+    {
+        Ok(known) => known,
+        Err(e) => return failed(&user, e),
+    };
+    for (key, value) in known {
+        let slot = fields.values.entry(format!("{FIELD}{key}")).or_default();
+        if slot.trim().is_empty() {
+            *slot = value;
+            if let Some(a) = asked.iter().find(|a| a.field.key == key) {
+                view.prefilled.push(a.field.label.clone());
+            }
+        }
+    }
+    let notice = view
+        .prefilled
+        .is_empty()
+        .then_some("没有可带出的信息：该申请人以往办件未填写过住所、联系电话或法定代表人。");
+    view.notice = notice;
+    let mut response = accept_page(&platform, &user, &fields, view).await;
+    if response.status() == StatusCode::UNPROCESSABLE_ENTITY && notice.is_some() {
+        *response.status_mut() = StatusCode::OK;
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -406,7 +502,11 @@ pub async fn accept(
     }
     let errors = fields.check();
     if !errors.is_empty() {
-        return accept_page(&platform, &user, &fields, &errors, None, None).await;
+        let view = View {
+            errors,
+            ..View::default()
+        };
+        return accept_page(&platform, &user, &fields, view).await;
     }
     let attached: Vec<String> = attachments
         .iter()
@@ -432,15 +532,29 @@ pub async fn accept(
                     "已选择的文件需重新选择。"
                 }
             );
-            accept_page(
-                &platform,
-                &user,
-                &fields,
-                &errors,
-                Some((&check, &attached)),
-                Some(&notice),
-            )
-            .await
+            let view = View {
+                check: Some((&check, &attached)),
+                notice: Some(&notice),
+                ..View::default()
+            };
+            accept_page(&platform, &user, &fields, view).await
+        }
+        Err(PlatformError::InvalidForm(form_errors)) => {
+            let notice = format!(
+                "申请表有 {} 处需更正（已在下方标出）。{}",
+                form_errors.len(),
+                if attached.is_empty() {
+                    ""
+                } else {
+                    "已选择的文件需重新选择。"
+                }
+            );
+            let view = View {
+                notice: Some(&notice),
+                form_errors,
+                ..View::default()
+            };
+            accept_page(&platform, &user, &fields, view).await
         }
         Err(PlatformError::Invalid { field, message }) => {
             let mut errors = BTreeMap::new();
@@ -454,14 +568,26 @@ pub async fn accept(
                 _ => "",
             };
             if key.is_empty() {
-                accept_page(&platform, &user, &fields, &errors, None, Some(&message)).await
+                let view = View {
+                    notice: Some(&message),
+                    ..View::default()
+                };
+                accept_page(&platform, &user, &fields, view).await
             } else {
                 errors.insert(key, message);
-                accept_page(&platform, &user, &fields, &errors, None, None).await
+                let view = View {
+                    errors,
+                    ..View::default()
+                };
+                accept_page(&platform, &user, &fields, view).await
             }
         }
         Err(PlatformError::Conflict(message)) => {
-            accept_page(&platform, &user, &fields, &errors, None, Some(&message)).await
+            let view = View {
+                notice: Some(&message),
+                ..View::default()
+            };
+            accept_page(&platform, &user, &fields, view).await
         }
         Err(e) => failed(&user, e),
     }

@@ -347,6 +347,22 @@ impl Platform {
     ) -> Result<Case, PlatformError> {
         check_parties(&application)?;
         let targets = self.targets(&application).await?;
+        // 一表申请: each field once, checked by kind; the applicant's own name
+        // and number fill the fields that come from them.
+        let asked = fields_of(targets.iter().map(|t| &t.matter.matter));
+        let mut form = application.form.clone();
+        let wrong = form::complete_and_check(
+            &asked,
+            &mut form,
+            &application.applicant,
+            application.theme_code.is_some(),
+        );
+        if !wrong.is_empty() {
+            return Err(PlatformError::InvalidForm(wrong));
+        }
+        let details = self
+            .remembered(application.applicant.id(), form::details(&asked, &form))
+            .await?;
         let MaterialCheck {
             covered,
             deferred,
@@ -437,7 +453,8 @@ impl Platform {
                 .representative
                 .as_ref()
                 .map(|r| serde_json::to_string(r).expect("parties serialize")),
-            form: serde_json::to_string(&application.form).expect("forms serialize"),
+            form: serde_json::to_string(&form).expect("forms serialize"),
+            applicant_details: details,
             consent: consent
                 .as_ref()
                 .map(|c| serde_json::to_string(c).expect("consents serialize")),
@@ -505,7 +522,7 @@ impl Platform {
             working_days_left,
             covered_by_license: covered.into_iter().map(|c| c.material_code).collect(),
             consent,
-            form: application.form,
+            form,
             reason: None,
             parts: targets
                 .iter()
