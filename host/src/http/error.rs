@@ -28,7 +28,8 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: every handler's `Result` carries an `ApiError`.
+    body: Box<ErrorBody>,
     /// Seconds for `Retry-After`.
     retry_after: Option<u64>,
 }
@@ -37,13 +38,13 @@ impl ApiError {
     pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: code,
                 message: message.into(),
                 field: None,
                 form_errors: None,
                 missing_materials: None,
-            },
+            }),
             retry_after: None,
         }
     }
