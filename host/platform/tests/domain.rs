@@ -634,17 +634,41 @@ async fn a_special_procedure_stops_the_clock(db: Db) {
     deliver(p).await;
     market.report(event(&case.case_no, CaseStatus::SpecialProcedure));
     delivery::poll_events(p, market.as_ref()).await.unwrap();
-    // A hearing (听证) of a week: the deadline moves with it.
+    // Two working days in: under half the 5 promised.
+    p.clock
+        .set(DateTime::parse_from_rfc3339("2026-12-03T10:00:00+08:00").unwrap());
+    let early = p.case(&case.case_no).await.unwrap();
+    assert_eq!(
+        (early.special_procedure_days, early.special_procedure_long),
+        (2, false)
+    );
+    // A hearing (听证) of a week: the deadline moves with it, and a special
+    // procedure longer than half the promised time is flagged.
     p.clock
         .set(DateTime::parse_from_rfc3339("2026-12-08T10:00:00+08:00").unwrap());
     let waiting = p.case(&case.case_no).await.unwrap();
     assert_eq!(waiting.status, Status::SpecialProcedure);
     assert_eq!(waiting.promised_by.to_string(), "2026-12-15");
+    assert_eq!(
+        (
+            waiting.special_procedure_days,
+            waiting.special_procedure_long
+        ),
+        (5, true)
+    );
     market.report(event(&case.case_no, CaseStatus::Approved));
     delivery::poll_events(p, market.as_ref()).await.unwrap();
     let decided = p.case(&case.case_no).await.unwrap();
     assert_eq!(decided.status, Status::Approved);
     assert_eq!(decided.promised_by.to_string(), "2026-12-15");
+    // Over, it stays as long as it was.
+    p.clock
+        .set(DateTime::parse_from_rfc3339("2026-12-10T10:00:00+08:00").unwrap());
+    let later = p.case(&case.case_no).await.unwrap();
+    assert_eq!(
+        (later.special_procedure_days, later.special_procedure_long),
+        (5, true)
+    );
 }
 on_both!(special, a_special_procedure_stops_the_clock);
 

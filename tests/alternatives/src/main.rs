@@ -141,8 +141,13 @@ impl Input {
 
 impl Subjects {
     fn native(input: &Input) -> anyhow::Result<Vec<sdk::CaseEvent>> {
-        market_supervision::parse_notification(&input.body, CONTENT_TYPE)
-            .map_err(|e| anyhow::anyhow!("native translation: {e:?}"))
+        let events = market_supervision::parse_notification(&input.body, CONTENT_TYPE)
+            .map_err(|e| anyhow::anyhow!("native translation: {e:?}"))?;
+        Ok(events
+            .iter()
+            .filter_map(sdk::Event::as_case)
+            .cloned()
+            .collect())
     }
 
     async fn onewindow(&self, input: &Input) -> anyhow::Result<Vec<model::CaseEvent>> {

@@ -128,6 +128,12 @@ pub struct Case {
     pub form: IndexMap<String, String>,
     /// Why the case was returned or denied, when it was.
     pub reason: Option<String>,
+    /// Working days spent in special procedures (特别程序: 专家评审, 听证,
+    /// 检验检测), which the deadlines do not count.
+    pub special_procedure_days: i64,
+    /// The special procedures took more than half the promised working days:
+    /// flagged for supervision (seed item 22).
+    pub special_procedure_long: bool,
     pub parts: Vec<Part>,
     pub timeline: Vec<Step>,
 }

@@ -4,13 +4,20 @@
 //!
 //! Both alternatives serialise with this very code, so they pay the same for it.
 
-use onewindow_sdk::types::{CaseEvent, CaseStatus, Field, License, LicenseStatus, Party};
+use onewindow_sdk::types::{
+    CaseEvent, CaseStatus, Event as Translated, Field, License, LicenseStatus, Party,
+};
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
 
-/// `events` as a JSON array of `onewindow::model::CaseEvent`.
-pub fn to_json(events: &[CaseEvent]) -> Vec<u8> {
-    let events: Vec<Event<'_>> = events.iter().map(Event::from).collect();
+/// The case events of `events` (a notification carries only those) as a JSON
+/// array of `onewindow::model::CaseEvent`.
+pub fn to_json(events: &[Translated]) -> Vec<u8> {
+    let events: Vec<Event<'_>> = events
+        .iter()
+        .filter_map(Translated::as_case)
+        .map(Event::from)
+        .collect();
     serde_json::to_vec(&events).expect("case events always serialise")
 }
 

@@ -524,6 +524,8 @@ impl Platform {
             consent,
             form,
             reason: None,
+            special_procedure_days: 0,
+            special_procedure_long: false,
             parts: targets
                 .iter()
                 .zip(1..)

@@ -112,6 +112,18 @@ impl Platform {
             provisional = promised.provisional || legal.provisional;
         }
         let (due, left) = self.due(status, promised_by, today);
+        // Working days in special procedures; an open one counts until today.
+        let special: Pauses = json_column(row, "special")?;
+        let special_days: i64 = special
+            .iter()
+            .map(|(from, until)| {
+                self.calendar
+                    .working_days_between(*from, until.unwrap_or(today))
+                    .unwrap_or_default()
+                    .max(0)
+            })
+            .sum();
+        let promised_days: i64 = row.try_get("promised_days")?;
         let covered: Vec<LicenseRef> = json_column(row, "covered")?;
         let consent: Option<String> = row.try_get("consent")?;
         Ok(Case {
@@ -133,6 +145,8 @@ impl Platform {
                 .map_err(|e| store::StoreError::Corrupt(format!("consent: {e}")))?,
             form: json_column(row, "form")?,
             reason: row.try_get("reason")?,
+            special_procedure_days: special_days,
+            special_procedure_long: special_days * 2 > promised_days,
             parts: Vec::new(),
             timeline: Vec::new(),
         })
@@ -140,7 +154,7 @@ impl Platform {
 }
 
 pub(super) const CASE_COLUMNS: &str = "case_no, matter_code, theme_code, status, applicant, form, consent, covered, accepted_at, \
-     promised_by, legal_by, provisional, reason, paused, accepted_on, promised_days, legal_days";
+     promised_by, legal_by, provisional, reason, paused, special, accepted_on, promised_days, legal_days";
 
 /// The promised and legal deadlines of a case from its row (`paused`,
 /// `accepted_on`, `promised_days`, `legal_days`) with `paused` in place of the

@@ -88,7 +88,7 @@ impl Platform {
             )));
         }
         let row = sqlx::query(
-            "SELECT status, paused, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
+            "SELECT status, paused, special, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
         )
         .bind(case_no)
         .fetch_one(&mut *tx)
@@ -168,6 +168,17 @@ impl Platform {
         {
             open.1 = Some(today);
         }
+        // The special procedures on their own, to flag a long one.
+        let mut special: Pauses = json_column(&row, "special")?;
+        let in_special = |s: Status| s == Status::SpecialProcedure;
+        if in_special(case_to) && !in_special(from) {
+            special.push((today, None));
+        } else if in_special(from)
+            && !in_special(case_to)
+            && let Some(open) = special.last_mut()
+        {
+            open.1 = Some(today);
+        }
         let (promised, legal) = deadlines(self, &row, &paused, today)?;
         let part_reason = matches!(to, Status::Returned | Status::Denied).then_some(note);
         // On a joint case the reason says which part it concerns.
@@ -177,7 +188,7 @@ impl Platform {
         });
         sqlx::query(
             "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
-             provisional = $6, reason = COALESCE($7, reason) WHERE case_no = $1",
+             provisional = $6, reason = COALESCE($7, reason), special = $8 WHERE case_no = $1",
         )
         .bind(case_no)
         .bind(case_to.as_str())
@@ -186,6 +197,7 @@ impl Platform {
         .bind(legal.date.to_string())
         .bind(i64::from(promised.provisional || legal.provisional))
         .bind(case_reason)
+        .bind(serde_json::to_string(&special).expect("pauses serialize"))
         .execute(&mut *tx)
         .await?;
         let department_ref = part.and_then(|(_, r)| r);
