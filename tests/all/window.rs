@@ -102,8 +102,9 @@ pub(crate) async fn post_as_is(
     .await
 }
 
-/// Posts exactly `fields` as `multipart/form-data`, as the acceptance form
-/// sends them (no files).
+/// Posts exactly `fields` as `multipart/form-data`, as the window's forms with
+/// files send them: a field named `file:<material>` is a PDF file with that
+/// content.
 pub(crate) async fn post_multipart(
     s: &Server,
     path: &str,
@@ -114,8 +115,13 @@ pub(crate) async fn post_multipart(
     let mut body: String = fields
         .iter()
         .map(|(name, value)| {
+            let file = if name.starts_with("file:") {
+                "; filename=\"材料.pdf\"\r\nContent-Type: application/pdf"
+            } else {
+                ""
+            };
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n"
             )
         })
         .collect();
@@ -413,6 +419,103 @@ async fn the_window_asks_each_field_marks_the_wrong_ones_and_offers_what_the_app
     assert!(
         !read[0].1.contains("11010519491231002X"),
         "masked: {read:?}"
+    );
+}
+
+/// 补正 and 撤回 at the window: the files reach the department, which resumes
+/// and completes the case; a withdrawal reaches it too, and one of a finished
+/// case is refused next to the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_hands_in_a_supplement_and_withdraws_a_case_at_the_department() {
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    let mut app = application();
+    app["form"]["模拟结果"] = serde_json::json!("补正");
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(app))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    s.wait_for_status(&case_no, "supplement_requested").await;
+    let page = get(&s, &format!("/cases/{case_no}"), Some(&clerk)).await;
+    assert!(page.body.contains("提交补正材料"), "{}", page.body);
+    assert!(page.body.contains(r#"name="file:002""#), "{}", page.body);
+
+    let csrf = csrf_token(&s, &clerk).await;
+    let path = format!("/cases/{case_no}/supplement");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("note", "补交全体股东签字的章程"),
+        ("file:002", "%PDF-1.4 signed"),
+    ];
+    let sent = post_multipart(&s, &path, &fields, &clerk).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let at_mock: serde_json::Value =
+        reqwest::get(format!("http://{}/_mock/cases/{case_no}", s.mock.addr()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let supplement = &at_mock["supplements"][0];
+    assert_eq!(supplement["note"], "补交全体股东签字的章程", "{at_mock:#}");
+    assert_eq!(
+        supplement["attachments"][0]["material"], "002",
+        "{at_mock:#}"
+    );
+    s.wait_for_status(&case_no, "completed").await;
+
+    // Finished, it cannot be withdrawn: said next to the form, nothing changes.
+    let path = format!("/cases/{case_no}/withdraw");
+    let refused = post(&s, &path, &[("reason", "申请人不再需要")], Some(&clerk)).await;
+    assert!(refused.body.contains("不能撤回"), "{}", refused.body);
+    assert_eq!(
+        s.wait_for_status(&case_no, "completed").await["status"],
+        "completed"
+    );
+
+    // Undecided at a department that takes its time, it is withdrawn there too.
+    let slow = server_with(
+        Db::Sqlite,
+        Setup {
+            stage: Duration::from_secs(600),
+            ..Setup::default()
+        },
+    )
+    .await;
+    let clerk = sign_in(&slow, "窗口一号", CLERK).await;
+    let (_, case) = slow
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    slow.wait_for_status(&case_no, "delivered").await;
+    let path = format!("/cases/{case_no}/withdraw");
+    let empty = post(&slow, &path, &[("reason", " ")], Some(&clerk)).await;
+    assert!(empty.body.contains("请填写撤回原因"), "{}", empty.body);
+    let withdrawn = post(&slow, &path, &[("reason", "申请人不再开办")], Some(&clerk)).await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.body
+    );
+    let case = slow.wait_for_status(&case_no, "withdrawn").await;
+    assert!(
+        case["timeline"]
+            .to_string()
+            .contains("申请人不再开办（部门已撤回）"),
+        "{case:#}"
+    );
+    let at_mock: serde_json::Value =
+        reqwest::get(format!("http://{}/_mock/cases/{case_no}", slow.mock.addr()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(
+        at_mock["withdrawal"]["reason"], "申请人不再开办",
+        "{at_mock:#}"
     );
 }
 
