@@ -440,6 +440,11 @@ pub async fn apply_event(
     if current == to {
         return Ok(Applied::Skipped);
     }
+    if current == Status::Withdrawn
+        && matches!(to, Status::Approved | Status::Denied | Status::Completed)
+    {
+        return overtaken(platform, adapter, event, part_no, to).await;
+    }
     if current.check(to).is_err() {
         if current.rank() == 0 && to.rank() > 0 {
             return Ok(Applied::Deferred);
@@ -492,6 +497,72 @@ pub async fn apply_event(
         Err(PlatformError::Conflict(_)) => Ok(Applied::Skipped),
         Err(e) => Err(e),
     }
+}
+
+/// A decision on a part the platform withdrew: the department decided before
+/// it could act on the withdrawal (a batch job that overtook it, or a system on
+/// contract 0.1.0 that never got it). The part stays withdrawn here, and the
+/// timeline and the audit log say so once, for the clerk to settle with the
+/// department.
+async fn overtaken(
+    platform: &Platform,
+    adapter: &dyn Adapter,
+    event: &CaseEvent,
+    part_no: i64,
+    to: Status,
+) -> Result<Applied, PlatformError> {
+    let said = if event.note.trim().is_empty() {
+        default_note(to).to_owned()
+    } else {
+        masked_note(platform, &event.case_no, &event.note).await?
+    };
+    let note = format!(
+        "撤回未在部门生效：{}已作出决定（{}）：{said}。请与部门核实办理结果",
+        adapter.manifest().department,
+        to.label()
+    );
+    let seen =
+        sqlx::query("SELECT 1 FROM timeline WHERE case_no = $1 AND part_no = $2 AND note = $3")
+            .bind(&event.case_no)
+            .bind(part_no)
+            .bind(&note)
+            .fetch_optional(platform.store.pool())
+            .await?
+            .is_some();
+    if seen {
+        return Ok(Applied::Skipped);
+    }
+    tracing::warn!(
+        adapter = adapter.id(),
+        case_no = event.case_no,
+        %to,
+        "a department decided a case the platform had withdrawn"
+    );
+    let mut tx = platform.store.begin().await?;
+    crate::platform::cases::add_step(
+        &mut tx,
+        &event.case_no,
+        Some(part_no),
+        Status::Withdrawn,
+        &format!("adapter:{}", adapter.id()),
+        &note,
+    )
+    .await?;
+    platform
+        .store
+        .append_audit(
+            &mut tx,
+            NewEntry {
+                at: store::now(),
+                actor: format!("adapter:{}", adapter.id()),
+                action: "case.withdrawal_overtaken".into(),
+                subject: event.case_no.clone(),
+                detail: serde_json::json!({ "part": part_no, "decision": to.as_str(), "note": said }),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Applied::Skipped)
 }
 
 /// A department's note as the timeline and the audit log keep it: masked like

@@ -619,6 +619,28 @@ async fn a_withdrawal_reaches_the_department_and_a_refusal_keeps_the_case(db: Db
             .note
             .contains("部门已撤回")
     );
+
+    // The department's batch job decided before it acted on the withdrawal:
+    // the case stays withdrawn, and says so once, for the clerk to settle.
+    for _ in 0..2 {
+        market.report(event(&case.case_no, CaseStatus::Approved));
+        delivery::poll_events(p, market.as_ref()).await.unwrap();
+    }
+    let overtaken = p.case(&case.case_no).await.unwrap();
+    assert_eq!(overtaken.status, Status::Withdrawn);
+    let flagged: Vec<_> = overtaken
+        .timeline
+        .iter()
+        .filter(|s| s.note.starts_with("撤回未在部门生效"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{:?}", overtaken.timeline);
+    assert!(
+        flagged[0]
+            .note
+            .contains("县市场监督管理局已作出决定（准予）：部门办理"),
+        "{}",
+        flagged[0].note
+    );
 }
 on_both!(
     withdrawal,
