@@ -1527,7 +1527,7 @@ fn missing_codes(answer: &Value) -> Vec<String> {
 }
 
 /// A case as a mock legacy system stored it (`GET /_mock/cases/{case_no}`).
-async fn stored_at(addr: std::net::SocketAddr, case_no: &str) -> Value {
+pub(crate) async fn stored_at(addr: std::net::SocketAddr, case_no: &str) -> Value {
     reqwest::get(format!("http://{addr}/_mock/cases/{case_no}"))
         .await
         .unwrap()

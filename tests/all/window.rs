@@ -450,13 +450,7 @@ async fn the_window_hands_in_a_supplement_and_withdraws_a_case_at_the_department
     ];
     let sent = post_multipart(&s, &path, &fields, &clerk).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    let at_mock: serde_json::Value =
-        reqwest::get(format!("http://{}/_mock/cases/{case_no}", s.mock.addr()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let at_mock = crate::platform::stored_at(s.mock.addr(), &case_no).await;
     let supplement = &at_mock["supplements"][0];
     assert_eq!(supplement["note"], "补交全体股东签字的章程", "{at_mock:#}");
     assert_eq!(
@@ -506,13 +500,7 @@ async fn the_window_hands_in_a_supplement_and_withdraws_a_case_at_the_department
             .contains("申请人不再开办（部门已撤回）"),
         "{case:#}"
     );
-    let at_mock: serde_json::Value =
-        reqwest::get(format!("http://{}/_mock/cases/{case_no}", slow.mock.addr()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let at_mock = crate::platform::stored_at(slow.mock.addr(), &case_no).await;
     assert_eq!(
         at_mock["withdrawal"]["reason"], "申请人不再开办",
         "{at_mock:#}"

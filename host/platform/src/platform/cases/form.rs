@@ -165,37 +165,6 @@ pub(super) fn details(
 }
 
 impl Platform {
-    /// The form of a matter or a theme: its fields, each key once.
-    pub async fn form_of(
-        &self,
-        matter_code: Option<&str>,
-        theme_code: Option<&str>,
-    ) -> Result<Vec<AskedField>, PlatformError> {
-        let codes: Vec<String> = match (matter_code, theme_code) {
-            (Some(code), None) => vec![code.to_owned()],
-            (None, Some(code)) => self
-                .config
-                .themes
-                .iter()
-                .find(|t| t.code == code)
-                .map(|t| t.matters.clone())
-                .ok_or_else(|| {
-                    PlatformError::NotFound(format!("no theme (一件事) with code {code:?}"))
-                })?,
-            _ => {
-                return Err(invalid(
-                    "matter_code",
-                    "name either one matter (matter_code) or one theme (theme_code)",
-                ));
-            }
-        };
-        let mut matters = Vec::new();
-        for code in &codes {
-            matters.push(self.matter(code).await?.matter);
-        }
-        Ok(fields_of(&matters))
-    }
-
     /// The applicant's details as kept after this case: those `given` now over
     /// those kept from earlier cases, as JSON; none when nothing was given.
     pub(super) async fn remembered(
