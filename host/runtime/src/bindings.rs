@@ -221,22 +221,29 @@ shared_conversions!(v0_2::types);
 // What only 0.1.0 has: a matter without a form, five case statuses, and pages
 // of case events only.
 
+/// A matter of either version, with `form` for what the version has of a form.
+macro_rules! matter {
+    ($m:ident, $form:expr) => {
+        model::Matter {
+            code: $m.code,
+            name: $m.name,
+            department: $m.department,
+            kind: $m.kind.into(),
+            legal_days: $m.legal_days,
+            promised_days: $m.promised_days,
+            visits: $m.visits,
+            online: $m.online,
+            fee: $m.fee,
+            conditions: $m.conditions,
+            materials: $m.materials.into_iter().map(Into::into).collect(),
+            form: $form,
+        }
+    };
+}
+
 impl From<v0_1::types::Matter> for model::Matter {
     fn from(m: v0_1::types::Matter) -> Self {
-        model::Matter {
-            code: m.code,
-            name: m.name,
-            department: m.department,
-            kind: m.kind.into(),
-            legal_days: m.legal_days,
-            promised_days: m.promised_days,
-            visits: m.visits,
-            online: m.online,
-            fee: m.fee,
-            conditions: m.conditions,
-            materials: m.materials.into_iter().map(Into::into).collect(),
-            form: Vec::new(),
-        }
+        matter!(m, Vec::new())
     }
 }
 
@@ -274,20 +281,7 @@ impl TryFrom<v0_1::types::EventPage> for model::EventPage {
 
 impl From<types::Matter> for model::Matter {
     fn from(m: types::Matter) -> Self {
-        model::Matter {
-            code: m.code,
-            name: m.name,
-            department: m.department,
-            kind: m.kind.into(),
-            legal_days: m.legal_days,
-            promised_days: m.promised_days,
-            visits: m.visits,
-            online: m.online,
-            fee: m.fee,
-            conditions: m.conditions,
-            materials: m.materials.into_iter().map(Into::into).collect(),
-            form: m.form.into_iter().map(Into::into).collect(),
-        }
+        matter!(m, m.form.into_iter().map(Into::into).collect())
     }
 }
 
