@@ -44,6 +44,8 @@ pub struct Options {
     pub record: bool,
     /// In recording, where the live exchange directories are.
     pub exchange_root: PathBuf,
+    /// Where compiled components are kept between runs; none to compile afresh.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Why the kit could not run (as opposed to an adapter that answers differently).
@@ -76,6 +78,8 @@ pub struct Report {
     pub unrecorded: Vec<String>,
     /// In recording: how many HTTP exchanges were written.
     pub recorded: Option<usize>,
+    /// With a compile cache: its folder, and whether the component came from it.
+    pub compiled: Option<(PathBuf, bool)>,
 }
 
 impl Report {
@@ -114,6 +118,16 @@ impl Report {
             .iter()
             .filter(|o| o.difference.is_some())
             .count();
+        if let Some((dir, cached)) = &self.compiled {
+            out.push_str(&if *cached {
+                format!("component: from the compile cache ({})\n", dir.display())
+            } else {
+                format!(
+                    "component: compiled, kept for the next run ({})\n",
+                    dir.display()
+                )
+            });
+        }
         match self.recorded {
             Some(exchanges) => out.push_str(&format!(
                 "{} calls recorded, {exchanges} HTTP exchanges\n",
@@ -185,6 +199,7 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
             ..BreakerConfig::default()
         },
         tape: Some(tape.clone()),
+        cache_dir: options.cache_dir.clone(),
         ..RuntimeConfig::default()
     })
     .map_err(|e| KitError::Runtime(format!("{e:#}")))?;
@@ -256,10 +271,16 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
     } else {
         None
     };
+    let compiled = options
+        .cache_dir
+        .clone()
+        .zip(runtime.compile_cache_stats())
+        .map(|(dir, (hits, _))| (dir, hits > 0));
     Ok(Report {
         outcomes,
         unrecorded: tape.misses(),
         recorded,
+        compiled,
     })
 }
 

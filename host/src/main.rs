@@ -101,6 +101,32 @@ enum AuditCommand {
     },
 }
 
+/// Where `adapter call` and `adapter test` keep compiled components.
+#[derive(clap::Args)]
+struct CompileCache {
+    /// Keep compiled components here, so a second run of the same component
+    /// does not compile it again [default: the user's cache folder,
+    /// e.g. ~/.cache/onewindow/compiled].
+    #[arg(long, env = "ONEWINDOW_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile afresh and keep nothing.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+}
+
+impl CompileCache {
+    /// The folder to use, if any.
+    fn dir(self) -> Option<PathBuf> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache_dir.or_else(|| {
+            directories_next::ProjectDirs::from("", "", "onewindow")
+                .map(|dirs| dirs.cache_dir().join("compiled"))
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum AdapterCommand {
     /// Load one adapter package with its manifest's grants and limits, call one
@@ -116,6 +142,8 @@ enum AdapterCommand {
         /// Where exchange directories live.
         #[arg(long, env = "ONEWINDOW_EXCHANGE_ROOT", default_value = "data/exchange")]
         exchange_root: PathBuf,
+        #[command(flatten)]
+        cache: CompileCache,
     },
     /// Test an adapter offline against fixtures: outbound HTTP answered from
     /// recorded exchanges, the exchange directory from fixture files, every
@@ -136,6 +164,8 @@ enum AdapterCommand {
         /// With --record: where the live exchange directories are.
         #[arg(long, env = "ONEWINDOW_EXCHANGE_ROOT", default_value = "data/exchange")]
         exchange_root: PathBuf,
+        #[command(flatten)]
+        cache: CompileCache,
     },
     /// Pack and sign an adapter: writes <id>-<version>.tar.gz with adapter.toml
     /// (component and sha256 filled in), adapter.wasm and adapter.sig.
@@ -289,6 +319,7 @@ async fn main() -> ExitCode {
                     fixtures,
                     record,
                     exchange_root,
+                    cache,
                 },
         } => {
             let options = onewindow::kit::Options {
@@ -296,6 +327,7 @@ async fn main() -> ExitCode {
                 fixtures,
                 record,
                 exchange_root,
+                cache_dir: cache.dir(),
             };
             match onewindow::kit::run(&options).await {
                 Ok(report) => {
@@ -339,11 +371,14 @@ async fn main() -> ExitCode {
                     function,
                     argument,
                     exchange_root,
+                    cache,
                 },
         } => {
+            let cache_dir = cache.dir();
             let runtime = match Runtime::new(RuntimeConfig {
                 exchange_root,
                 max_instances: 16,
+                cache_dir: cache_dir.clone(),
                 ..RuntimeConfig::default()
             }) {
                 Ok(runtime) => runtime,

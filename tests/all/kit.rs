@@ -16,7 +16,44 @@ fn options(package: &Path, fixtures: &Path, record: bool) -> Options {
         fixtures: fixtures.to_owned(),
         record,
         exchange_root: PathBuf::from("unused"),
+        cache_dir: None,
     }
+}
+
+/// `adapter test` (and `adapter call`, which loads the same way) compiles a
+/// component once: the second run takes it from the compile cache.
+#[test]
+fn a_second_run_of_the_cli_takes_the_compiled_component_from_the_cache() {
+    let adapter = repo_root().join("plugins/market-supervision");
+    let cache = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let output = std::process::Command::new(onewindow_tests::onewindow_binary())
+            .arg("adapter")
+            .arg("test")
+            .arg(&adapter)
+            .arg("--fixtures")
+            .arg(adapter.join("fixtures"))
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{text}");
+        text
+    };
+    let dir = cache.path().to_str().unwrap();
+    let first = run(&["--cache-dir", dir]);
+    assert!(
+        first.contains(&format!("component: compiled, kept for the next run ({dir})")),
+        "{first}"
+    );
+    let second = run(&["--cache-dir", dir]);
+    assert!(
+        second.contains(&format!("component: from the compile cache ({dir})")),
+        "{second}"
+    );
+    let fresh = run(&["--no-cache"]);
+    assert!(!fresh.contains("component:"), "{fresh}");
 }
 
 /// Every adapter in plugins/ (every folder with an adapter.toml).
