@@ -200,7 +200,6 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
         },
         tape: Some(tape.clone()),
         cache_dir: options.cache_dir.clone(),
-        ..RuntimeConfig::default()
     })
     .map_err(|e| KitError::Runtime(format!("{e:#}")))?;
     let adapter = runtime.load(package.manifest, &package.component, package.sha256)?;

@@ -44,7 +44,9 @@ fn a_second_run_of_the_cli_takes_the_compiled_component_from_the_cache() {
     let dir = cache.path().to_str().unwrap();
     let first = run(&["--cache-dir", dir]);
     assert!(
-        first.contains(&format!("component: compiled, kept for the next run ({dir})")),
+        first.contains(&format!(
+            "component: compiled, kept for the next run ({dir})"
+        )),
         "{first}"
     );
     let second = run(&["--cache-dir", dir]);
