@@ -837,3 +837,36 @@ async fn a_component_with_more_core_instances_than_a_pool_slot_holds_is_refused_
         "{err}"
     );
 }
+
+/// The host's `codecs` interface answers as `plugins/codes` does, refuses what
+/// it must with a message, and cannot be made to allocate a record beyond its cap.
+#[tokio::test]
+async fn an_adapter_converts_legacy_formats_through_the_host() {
+    let (runtime, _exchange) = runtime();
+    let manifest = fixture_manifest("codecs", "codecs", "", "")
+        .replace("onewindow:adapter@0.1.0", "onewindow:adapter@0.2.0");
+    let package = TestPackage::new(components::FIXTURE_ADAPTER_0_2, &manifest);
+    let adapter = runtime.load_dir(package.path()).unwrap();
+    let matters = adapter.list_matters().await.unwrap();
+    let lines: Vec<&str> = matters[0].name.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "张三😀",
+            "error: GBK text is cut off: the multi-byte character starting at offset 2 is incomplete",
+            "error: character '😀' (U+1F600) at position 3 cannot be represented in GBK",
+            "error: record is 14 bytes long, longer than the 12 bytes the layout requires (strip any line terminator before parsing)",
+            "姓名=张三,代码=0001",
+            "C0EECBC42020202037202020",
+            "error: the columns add up to 8589934590 bytes, more than the 1048576 bytes a record may have",
+            "error: the record layout has no field named \"地址\"",
+            "2018-01-05",
+            "2018-11-25T14:03:05",
+            "2018年11月25日",
+            "error: \"2018-02-30\" is not an ISO date such as 2018-11-25",
+            "ok",
+            "error: resident ID number check character is 1, expected X",
+            "ok",
+        ]
+    );
+}

@@ -30,6 +30,7 @@ pub mod v0_2 {
     });
 
     pub use self::exports::onewindow::adapter::{cases, licenses, matters};
+    pub use self::onewindow::adapter::codecs;
     pub use self::onewindow::adapter::common as types;
     pub use self::onewindow::adapter::host;
 }

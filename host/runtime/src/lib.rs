@@ -12,6 +12,7 @@
 #[doc(hidden)]
 pub mod bindings;
 mod call;
+mod codecs;
 mod exchange;
 mod host_api;
 mod limits;
@@ -166,6 +167,7 @@ impl Runtime {
             .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
             .and_then(|()| v0_1::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
             .and_then(|()| v0_2::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
+            .and_then(|()| v0_2::codecs::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
             .and_then(|()| exchange::refuse_links(&mut linker))
             .map_err(|e| anyhow::anyhow!("cannot set up the adapter linker: {e:#}"))?;
         Ok(Self {

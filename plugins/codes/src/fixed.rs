@@ -32,7 +32,7 @@ pub enum FixedError {
     )]
     SplitCharacter {
         /// The field whose last character is cut off.
-        field: &'static str,
+        field: String,
         /// 0-based record offset of the cut character.
         offset: usize,
     },
@@ -40,7 +40,7 @@ pub enum FixedError {
     #[error("field \"{field}\": {error}")]
     Encoding {
         /// The field.
-        field: &'static str,
+        field: String,
         /// What was wrong; offsets in it count from the start of the record.
         error: EncodingError,
     },
@@ -50,7 +50,7 @@ pub enum FixedError {
     )]
     ValueTooLong {
         /// The field.
-        field: &'static str,
+        field: String,
         /// The field's width in bytes.
         width: usize,
         /// The value's length in GBK bytes.
@@ -68,11 +68,17 @@ pub enum FixedError {
         /// The field.
         field: String,
     },
+    /// Two columns of a layout have the same name.
+    #[error("the record layout names the field \"{field}\" twice")]
+    DuplicateField {
+        /// The repeated name.
+        field: String,
+    },
     /// A required field is blank.
     #[error("required field \"{field}\" is empty")]
     Empty {
         /// The field.
-        field: &'static str,
+        field: String,
     },
 }
 
@@ -85,28 +91,42 @@ pub struct Layout {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Field {
-    name: &'static str,
+    name: String,
     start: usize,
     width: usize,
 }
 
 impl Layout {
-    /// Builds a layout from `(name, width in bytes)` pairs; panics on a duplicate name.
-    pub fn new(fields: &[(&'static str, usize)]) -> Layout {
+    /// Builds a layout from `(name, width in bytes)` pairs; panics on a duplicate name
+    /// (for layouts written in the code; [`try_new`](Self::try_new) for those given at run time).
+    pub fn new(fields: &[(&str, usize)]) -> Layout {
+        match Layout::try_new(fields) {
+            Ok(layout) => layout,
+            Err(e) => panic!("fixed-width layout: {e}"),
+        }
+    }
+
+    /// Builds a layout from `(name, width in bytes)` pairs; a name given twice is an error.
+    pub fn try_new(fields: &[(&str, usize)]) -> Result<Layout, FixedError> {
         let mut start = 0;
         let mut built: Vec<Field> = Vec::with_capacity(fields.len());
         for &(name, width) in fields {
-            assert!(
-                built.iter().all(|f| f.name != name),
-                "duplicate field name {name:?} in fixed-width layout"
-            );
-            built.push(Field { name, start, width });
+            if built.iter().any(|f| f.name == name) {
+                return Err(FixedError::DuplicateField {
+                    field: name.to_owned(),
+                });
+            }
+            built.push(Field {
+                name: name.to_owned(),
+                start,
+                width,
+            });
             start += width;
         }
-        Layout {
+        Ok(Layout {
             fields: built,
             width: start,
-        }
+        })
     }
 
     /// Total record width in bytes.
@@ -140,11 +160,11 @@ impl Layout {
                 let mut text = gbk::decode_strict(GBK.new_decoder_without_bom_handling(), bytes)
                     .map_err(|failure| match failure {
                         Failure::Truncated { offset } => FixedError::SplitCharacter {
-                            field: field.name,
+                            field: field.name.clone(),
                             offset: field.start + offset,
                         },
                         malformed @ Failure::Malformed { .. } => FixedError::Encoding {
-                            field: field.name,
+                            field: field.name.clone(),
                             error: malformed.into_error("GBK", bytes, field.start),
                         },
                     })?;
@@ -175,12 +195,12 @@ impl Layout {
         for (field, value) in self.fields.iter().zip(slots) {
             let bytes =
                 gbk::encode(value.unwrap_or_default()).map_err(|error| FixedError::Encoding {
-                    field: field.name,
+                    field: field.name.clone(),
                     error,
                 })?;
             if bytes.len() > field.width {
                 return Err(FixedError::ValueTooLong {
-                    field: field.name,
+                    field: field.name.clone(),
                     width: field.width,
                     length: bytes.len(),
                 });
@@ -220,7 +240,7 @@ impl Record<'_> {
         let index = self.layout.index(name)?;
         match self.values[index].as_str() {
             "" => Err(FixedError::Empty {
-                field: self.layout.fields[index].name,
+                field: self.layout.fields[index].name.clone(),
             }),
             value => Ok(value),
         }
@@ -331,7 +351,7 @@ mod tests {
         assert_eq!(
             error,
             FixedError::SplitCharacter {
-                field: "name",
+                field: "name".into(),
                 offset: 2
             }
         );
@@ -344,7 +364,7 @@ mod tests {
         assert_eq!(
             layout.parse(b"ab\xD5").unwrap_err(),
             FixedError::SplitCharacter {
-                field: "b",
+                field: "b".into(),
                 offset: 2
             }
         );
@@ -357,7 +377,7 @@ mod tests {
         assert_eq!(
             error,
             FixedError::Encoding {
-                field: "b",
+                field: "b".into(),
                 error: EncodingError::Malformed {
                     charset: "GBK".into(),
                     offset: 2,
@@ -377,7 +397,7 @@ mod tests {
         assert_eq!(
             error,
             FixedError::ValueTooLong {
-                field: "name",
+                field: "name".into(),
                 width: 8,
                 length: 10
             }
@@ -406,8 +426,9 @@ mod tests {
         assert_eq!(
             layout.format(&[("name", "张😀")]).unwrap_err(),
             FixedError::Encoding {
-                field: "name",
+                field: "name".into(),
                 error: EncodingError::Unmappable {
+                    charset: "GBK".into(),
                     ch: '😀',
                     position: 2
                 }
@@ -420,7 +441,12 @@ mod tests {
         let layout = layout();
         let record = layout.parse(&[b' '; 30]).unwrap();
         let error = record.require("name").unwrap_err();
-        assert_eq!(error, FixedError::Empty { field: "name" });
+        assert_eq!(
+            error,
+            FixedError::Empty {
+                field: "name".into()
+            }
+        );
         assert_eq!(error.to_string(), "required field \"name\" is empty");
         assert_eq!(
             record.require("phone").unwrap_err(),
@@ -431,8 +457,18 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "duplicate field name \"id\"")]
+    #[should_panic(expected = "names the field \"id\" twice")]
     fn duplicate_layout_field_panics() {
         Layout::new(&[("id", 2), ("id", 3)]);
+    }
+
+    #[test]
+    fn a_layout_given_at_run_time_refuses_a_duplicate_name() {
+        let names = [String::from("id"), String::from("id")];
+        assert_eq!(
+            Layout::try_new(&[(&names[0], 2), (&names[1], 3)]),
+            Err(FixedError::DuplicateField { field: "id".into() })
+        );
+        assert_eq!(Layout::try_new(&[(&names[0], 2)]).unwrap().width(), 2);
     }
 }

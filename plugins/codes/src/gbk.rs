@@ -28,12 +28,14 @@ pub enum EncodingError {
         /// 0-based byte offset of the incomplete character.
         offset: usize,
     },
-    /// A character that GBK has no code for.
+    /// A character that the charset (GBK unless another was named) has no code for.
     #[error(
-        "character '{ch}' (U+{code:04X}) at position {position} cannot be represented in GBK",
+        "character '{ch}' (U+{code:04X}) at position {position} cannot be represented in {charset}",
         code = u32::from(*ch)
     )]
     Unmappable {
+        /// The charset the text was encoded to, as it was named.
+        charset: String,
         /// The character.
         ch: char,
         /// 1-based character position in the text.
@@ -57,7 +59,28 @@ pub fn decode(bytes: &[u8]) -> Result<String, EncodingError> {
 
 /// Strictly encodes to GBK; a character GBK cannot represent is an error naming it.
 pub fn encode(s: &str) -> Result<Vec<u8>, EncodingError> {
-    let mut encoder = GBK.new_encoder();
+    encode_strict(GBK, "GBK", s)
+}
+
+/// Strictly encodes to the charset named by a WHATWG Encoding Standard label (`GBK`,
+/// `GB18030`, `UTF-8`, `Big5`, …); a character the charset cannot represent is an error
+/// naming it. Labels of charsets that cannot be written (UTF-16, which the standard
+/// writes as UTF-8, and `replacement`) are refused.
+pub fn encode_declared(s: &str, label: &str) -> Result<Vec<u8>, EncodingError> {
+    let encoding = Encoding::for_label_no_replacement(label.as_bytes())
+        .filter(|e| e.output_encoding() == *e)
+        .ok_or_else(|| EncodingError::UnknownCharset {
+            label: label.to_owned(),
+        })?;
+    encode_strict(encoding, label.trim(), s)
+}
+
+fn encode_strict(
+    encoding: &'static Encoding,
+    charset: &str,
+    s: &str,
+) -> Result<Vec<u8>, EncodingError> {
+    let mut encoder = encoding.new_encoder();
     let mut out = Vec::new();
     let mut read_total = 0;
     loop {
@@ -76,6 +99,7 @@ pub fn encode(s: &str) -> Result<Vec<u8>, EncodingError> {
             EncoderResult::Unmappable(ch) => {
                 let at = read_total - ch.len_utf8();
                 return Err(EncodingError::Unmappable {
+                    charset: charset.to_owned(),
                     ch,
                     position: s[..at].chars().count() + 1,
                 });
@@ -297,6 +321,7 @@ mod tests {
         assert_eq!(
             error,
             EncodingError::Unmappable {
+                charset: "GBK".into(),
                 ch: '😀',
                 position: 3
             }
@@ -305,6 +330,31 @@ mod tests {
             error.to_string(),
             "character '😀' (U+1F600) at position 3 cannot be represented in GBK"
         );
+    }
+
+    #[test]
+    fn encoding_to_a_named_charset_is_as_strict_as_to_gbk() {
+        // GB 18030 has a code for every character, four bytes for those outside GBK.
+        let bytes = encode_declared("张三😀", "GB18030").unwrap();
+        assert_eq!(&bytes[..4], b"\xD5\xC5\xC8\xFD");
+        assert_eq!(bytes.len(), 8);
+        assert_eq!(decode_declared(&bytes, "GB18030").unwrap(), "张三😀");
+        assert_eq!(
+            encode_declared("张三", " gbk ").unwrap(),
+            encode("张三").unwrap()
+        );
+        assert_eq!(
+            encode_declared("张三", "Big5").unwrap_err().to_string(),
+            "character '张' (U+5F20) at position 1 cannot be represented in Big5"
+        );
+        for label in ["UTF-16LE", "replacement", "GBK2000"] {
+            assert_eq!(
+                encode_declared("x", label),
+                Err(EncodingError::UnknownCharset {
+                    label: label.into()
+                })
+            );
+        }
     }
 
     #[test]

@@ -491,7 +491,7 @@ impl<'a> CsvFile<'a> {
             section.clone_into(&mut self.section);
         }
         for (i, field) in fields.iter().enumerate() {
-            if let Err(EncodingError::Unmappable { ch, position }) = gbk::encode(field) {
+            if let Err(EncodingError::Unmappable { ch, position, .. }) = gbk::encode(field) {
                 return Err(AdapterError::Invalid(format!(
                     "cannot write the {} of case {}: field {} of a {} row holds '{ch}' (U+{:04X}) at position {position}, which GBK cannot represent; the department's system stores GBK text only, so the case must be given with characters GBK has",
                     self.what,

@@ -137,7 +137,7 @@ fn gbk_text(text: &str) {
             Ok(text),
             "{text:?} encodes as {bytes:x?}"
         ),
-        Err(EncodingError::Unmappable { ch, position }) => {
+        Err(EncodingError::Unmappable { ch, position, .. }) => {
             assert_eq!(text.chars().nth(position - 1), Some(ch), "{text:?}");
         }
         Err(e) => panic!("encoding cannot fail with {e:?}"),
