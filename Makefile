@@ -4,16 +4,38 @@
 CARGO ?= cargo
 # Cargo runs in plugins/ for adapter builds so that plugins/.cargo/config.toml applies.
 PLUGINS = --manifest-path plugins/Cargo.toml
+# Where adapters are built: Rust by cargo, Python by componentize-py.
+COMPONENTS = plugins/target/wasm32-wasip2/release
+# componentize-py from PyPI, in a virtual environment of its own.
+PYTHON_TOOLS = target/toolchains/python
+COMPONENTIZE_PY = $(PYTHON_TOOLS)/bin/componentize-py
+COMPONENTIZE_PY_VERSION = 0.25.1
 
-.PHONY: run run-cluster demo-adapter fixtures test soak setup plugins lint bench
+.PHONY: run run-cluster demo-adapter fixtures test soak setup plugins python-plugins lint bench
 
-## Installs the WebAssembly target the adapters are built for.
-setup:
+## Installs the WebAssembly target the Rust adapters are built for, and
+## componentize-py for the Python ones.
+setup: $(COMPONENTIZE_PY)
 	rustup target add wasm32-wasip2
 
+$(COMPONENTIZE_PY):
+	python3 -m venv $(PYTHON_TOOLS)
+	$(PYTHON_TOOLS)/bin/pip install --quiet --disable-pip-version-check componentize-py==$(COMPONENTIZE_PY_VERSION)
+
 ## Builds every adapter in plugins/ as a wasm32-wasip2 component.
-plugins: setup
+plugins: setup python-plugins
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
+
+## The adapters written in Python: componentize-py builds app.py with the SDK's
+## onewindow_http on the contract's department-adapter-http world.
+python-plugins: $(COMPONENTS)/civil_affairs.wasm
+
+$(COMPONENTS)/civil_affairs.wasm: plugins/civil-affairs/app.py plugins/sdk/python/onewindow_http.py \
+		wit/adapter.wit | $(COMPONENTIZE_PY)
+	mkdir -p $(COMPONENTS)
+	cd plugins/civil-affairs && ../../$(COMPONENTIZE_PY) -d ../../wit \
+		-w onewindow:adapter/department-adapter-http componentize app \
+		-p . -p ../sdk/python -o ../../$@
 
 ## Starts the five mock legacy systems and the platform (onewindow serve) with
 ## the five adapters of plugins/ on 127.0.0.1:8080.
@@ -51,7 +73,7 @@ fixtures: plugins
 ## selection, `--workspace --all-targets`, so cargo resolves the same features
 ## and finds it built; `-p onewindow` alone would rebuild wasmtime.
 test: export RUSTC_WORKSPACE_WRAPPER = $(CURDIR)/tests/clippy-rustc
-test: setup
+test: setup python-plugins
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt $(PLUGINS) --all --check
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings

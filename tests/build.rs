@@ -18,6 +18,11 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ("TAX", "tax", "tax"),
 ];
 
+/// Components built outside cargo, by `make python-plugins`: (constant name,
+/// file stem). Their paths are given; the tests that load one say how to build
+/// it when it is missing.
+const OTHER_LANGUAGES: &[(&str, &str)] = &[("CIVIL_AFFAIRS", "civil_affairs")];
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest_dir.parent().unwrap();
@@ -79,6 +84,14 @@ fn main() {
         "/// The fixture adapter built on the current contract (feature `contract-0-2`).\npub const FIXTURE_ADAPTER_0_2: &str = {:?};\n",
         fixture("0_2").display().to_string()
     ));
+    for (name, stem) in OTHER_LANGUAGES {
+        let path = release.join(format!("{stem}.wasm"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        consts.push_str(&format!(
+            "/// The `{stem}` component, built by `make python-plugins`.\npub const {name}: &str = {:?};\n",
+            path.display().to_string()
+        ));
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("components.rs");
     std::fs::write(out, consts).unwrap();
 }

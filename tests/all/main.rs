@@ -2,6 +2,7 @@
 //! 127.0.0.1, the mock legacy systems from examples/.
 
 mod audit_seal;
+mod civil_affairs;
 mod contract;
 mod edge;
 mod guide;

@@ -91,6 +91,8 @@ pub fn runtime_with(
         exchange_root: exchange.path().to_owned(),
         max_instances: 100,
         breaker,
+        // The platforms' shared cache: a Python component takes seconds to compile.
+        cache_dir: Some(repo_root().join("target/test-compile-cache")),
         ..onewindow::runtime::RuntimeConfig::default()
     })
     .expect("creating the runtime");
@@ -131,6 +133,16 @@ pub const AUDITOR: &str = "test-auditor-token-0123456789";
 /// The name of the key pair [`platform_config`] makes and trusts: its secret is
 /// `<dir>/trusted-keys/test-integrator.key`.
 pub const INTEGRATOR: &str = "test-integrator";
+
+/// `component`, which a make target builds rather than cargo; a missing one
+/// stops the test with the command that builds it.
+pub fn built_outside_cargo(component: &'static str) -> &'static str {
+    assert!(
+        Path::new(component).exists(),
+        "{component} is missing: build it with `make python-plugins` (make test does)"
+    );
+    component
+}
 
 /// A department a test platform connects: its adapter's package, pointed at its
 /// mock legacy system.
@@ -200,6 +212,18 @@ impl Department {
             "social-security",
             components::SOCIAL_SECURITY,
             "县人力资源和社会保障局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+    }
+
+    /// 县民政局, whose adapter is written in Python (`make python-plugins`
+    /// builds it before the tests).
+    pub fn civil_affairs(mock: &legacy_systems::civil_affairs::Handle) -> Self {
+        Self::http(
+            "civil-affairs",
+            built_outside_cargo(components::CIVIL_AFFAIRS),
+            "县民政局",
             mock.addr(),
             mock.endpoint(),
         )

@@ -5,6 +5,7 @@
 //! holds what they share: XML trees, GBK SOAP envelopes, fault injection and
 //! the `/_mock` admin endpoints.
 
+pub mod civil_affairs;
 pub mod common;
 pub mod market_supervision;
 pub mod public_security;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use legacy_systems::common::{Fault, shutdown_signal};
-use legacy_systems::{market_supervision, public_security, real_estate, social_security, tax};
+use legacy_systems::{
+    civil_affairs, market_supervision, public_security, real_estate, social_security, tax,
+};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -49,6 +51,14 @@ enum Department {
     SocialSecurity {
         /// Address to listen on.
         #[arg(long, default_value = social_security::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        #[command(flatten)]
+        behaviour: Behaviour,
+    },
+    /// 县民政局 婚姻登记和社会救助信息系统 (GB 18030 XML at /mzxt/jk).
+    CivilAffairs {
+        /// Address to listen on.
+        #[arg(long, default_value = civil_affairs::DEFAULT_LISTEN)]
         listen: SocketAddr,
         #[command(flatten)]
         behaviour: Behaviour,
@@ -131,7 +141,13 @@ macro_rules! endpoint {
         })*
     };
 }
-endpoint!(market_supervision, public_security, social_security, tax);
+endpoint!(
+    civil_affairs,
+    market_supervision,
+    public_security,
+    social_security,
+    tax
+);
 
 impl Where for real_estate::Handle {
     fn at(&self) -> String {
@@ -165,6 +181,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Department::SocialSecurity { listen, behaviour } => {
             run!(social_security, listen, behaviour)
+        }
+        Department::CivilAffairs { listen, behaviour } => {
+            run!(civil_affairs, listen, behaviour)
         }
         Department::Tax { listen, behaviour } => run!(tax, listen, behaviour),
         Department::RealEstate {

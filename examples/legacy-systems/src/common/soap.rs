@@ -33,6 +33,12 @@ pub enum RequestError {
 /// The charset label of a request: XML declaration, else `Content-Type` charset, else BOM, else GBK.
 pub fn request_charset<'a>(body: &'a [u8], headers: &'a HeaderMap) -> &'a str {
     // The department's clients that declare nothing send GBK.
+    request_charset_or(body, headers, "GBK")
+}
+
+/// The charset label of a request: XML declaration, else `Content-Type` charset, else
+/// BOM, else `default` (what the department's clients that declare nothing send).
+pub fn request_charset_or<'a>(body: &'a [u8], headers: &'a HeaderMap, default: &'a str) -> &'a str {
     let header_charset = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -40,7 +46,7 @@ pub fn request_charset<'a>(body: &'a [u8], headers: &'a HeaderMap) -> &'a str {
     gbk::xml_declared_encoding(body)
         .or(header_charset)
         .or_else(|| body.starts_with(b"\xEF\xBB\xBF").then_some("UTF-8"))
-        .unwrap_or("GBK")
+        .unwrap_or(default)
 }
 
 /// Decodes a request body into text, honouring its declared encoding.
