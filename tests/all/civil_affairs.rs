@@ -429,3 +429,27 @@ async fn the_legacy_systems_bad_days_are_adapter_errors_with_a_reason() {
     s.mock.set_fault(Fault::None);
     assert_eq!(s.adapter.list_matters().await.unwrap().len(), 3);
 }
+
+/// The grant holds for Python as for Rust: an endpoint the manifest does not
+/// grant is refused by the host, and the adapter says so as `invalid` (a retry
+/// cannot help), without the request leaving the sandbox.
+#[tokio::test]
+async fn an_endpoint_outside_the_grant_is_refused_by_the_host() {
+    let s = AdapterTest::start(
+        |_| mock::start("127.0.0.1:0".parse().unwrap(), adapter_test::mock_config()),
+        |mock| Department {
+            config: r#"endpoint = "http://127.0.0.1:9/mzxt/jk""#.into(),
+            ..Department::civil_affairs(mock)
+        },
+    )
+    .await;
+    let err = s.adapter.list_matters().await.unwrap_err();
+    let AdapterError::Invalid(message) = adapter_error(&err) else {
+        panic!("expected invalid, got {err:?}");
+    };
+    assert!(
+        message.contains("denied the request to http://127.0.0.1:9/mzxt/jk"),
+        "{message}"
+    );
+    assert_eq!(s.mock.stats().requests, 0);
+}

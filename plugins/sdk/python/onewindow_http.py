@@ -113,13 +113,15 @@ def request(
         pending = outgoing_handler.handle(outgoing, options)
     except Err as e:
         raise _error(url, e.value) from None
+    # A request the host refuses closes the body: its reason comes with the answer.
+    unsent = None
     try:
         with outgoing_body.write() as stream:
             for start in range(0, len(body), 4096):
                 stream.blocking_write_and_flush(body[start : start + 4096])
         types.OutgoingBody.finish(outgoing_body, None)
     except Err as e:
-        raise HttpError(f"cannot send the request to {url}: {e.value}") from None
+        unsent = e.value
 
     with pending:
         with pending.subscribe() as ready:
@@ -129,6 +131,8 @@ def request(
         raise HttpError(f"request to {url} failed: the response was not ready after waiting")
     if isinstance(answer.value, Err):
         raise _error(url, answer.value.value)
+    if unsent is not None:
+        raise HttpError(f"cannot send the request to {url}: {unsent}")
     response = answer.value.value
 
     status = response.status()
