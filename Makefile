@@ -10,20 +10,26 @@ COMPONENTS = plugins/target/wasm32-wasip2/release
 PYTHON_TOOLS = target/toolchains/python
 COMPONENTIZE_PY = $(PYTHON_TOOLS)/bin/componentize-py
 COMPONENTIZE_PY_VERSION = 0.25.1
+# componentize-js from npm, pinned by plugins/sdk/js/package-lock.json.
+COMPONENTIZE_JS = plugins/sdk/js/node_modules/.bin/componentize-js
 
-.PHONY: run run-cluster demo-adapter fixtures test soak setup plugins python-plugins lint bench
+.PHONY: run run-cluster demo-adapter fixtures test soak setup plugins python-plugins js-plugins lint bench
 
-## Installs the WebAssembly target the Rust adapters are built for, and
-## componentize-py for the Python ones.
-setup: $(COMPONENTIZE_PY)
+## Installs the WebAssembly target the Rust adapters are built for,
+## componentize-py for the Python ones and componentize-js for the JavaScript ones.
+setup: $(COMPONENTIZE_PY) $(COMPONENTIZE_JS)
 	rustup target add wasm32-wasip2
 
 $(COMPONENTIZE_PY):
 	python3 -m venv $(PYTHON_TOOLS)
 	$(PYTHON_TOOLS)/bin/pip install --quiet --disable-pip-version-check componentize-py==$(COMPONENTIZE_PY_VERSION)
 
+$(COMPONENTIZE_JS): plugins/sdk/js/package.json plugins/sdk/js/package-lock.json
+	npm ci --prefix plugins/sdk/js --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Builds every adapter in plugins/ as a wasm32-wasip2 component.
-plugins: setup python-plugins
+plugins: setup python-plugins js-plugins
 	cd plugins && $(CARGO) build --release --target wasm32-wasip2
 
 ## The adapters written in Python: componentize-py builds app.py with the SDK's
@@ -36,6 +42,17 @@ $(COMPONENTS)/civil_affairs.wasm: plugins/civil-affairs/app.py plugins/sdk/pytho
 	cd plugins/civil-affairs && ../../$(COMPONENTIZE_PY) -d ../../wit \
 		-w onewindow:adapter/department-adapter-http componentize app \
 		-p . -p ../sdk/python -o ../../$@
+
+## The adapters written in JavaScript: componentize-js builds adapter.js, which
+## imports the SDK's onewindow_http.js by a relative path (resolved within
+## plugins/, hence the build from there).
+js-plugins: $(COMPONENTS)/medical_insurance.wasm
+
+$(COMPONENTS)/medical_insurance.wasm: plugins/medical-insurance/adapter.js \
+		plugins/sdk/js/onewindow_http.js wit/adapter.wit | $(COMPONENTIZE_JS)
+	mkdir -p $(COMPONENTS)
+	cd plugins && sdk/js/node_modules/.bin/componentize-js medical-insurance/adapter.js \
+		-w ../wit -n department-adapter-http -o ../$@
 
 ## Starts the five mock legacy systems and the platform (onewindow serve) with
 ## the five adapters of plugins/ on 127.0.0.1:8080.
@@ -73,7 +90,7 @@ fixtures: plugins
 ## selection, `--workspace --all-targets`, so cargo resolves the same features
 ## and finds it built; `-p onewindow` alone would rebuild wasmtime.
 test: export RUSTC_WORKSPACE_WRAPPER = $(CURDIR)/tests/clippy-rustc
-test: setup python-plugins
+test: setup python-plugins js-plugins
 	$(CARGO) fmt --all --check
 	$(CARGO) fmt $(PLUGINS) --all --check
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings

@@ -1,7 +1,7 @@
-# Sourced by run.sh and run-cluster.sh: starts the six mock legacy department
+# Sourced by run.sh and run-cluster.sh: starts the seven mock legacy department
 # systems (one stage every 5 s) and waits until they listen. Expects `bin` and
 # `data`; stops them on exit.
-ports=(9101 9102 9104 9105 9106)
+ports=(9101 9102 9104 9105 9106 9107)
 for port in "${ports[@]}" "$@"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "error: something already listens on 127.0.0.1:$port; stop it first (an earlier make run?)" >&2
@@ -21,6 +21,8 @@ trap 'kill "${mocks[@]}" 2>/dev/null || true' EXIT INT TERM
 "$bin/legacy-systems" tax --listen 127.0.0.1:9105 "${pace[@]}" & mocks+=($!)
 # 县民政局 speaks GB 18030; its adapter is written in Python.
 "$bin/legacy-systems" civil-affairs --listen 127.0.0.1:9106 "${pace[@]}" & mocks+=($!)
+# 县医疗保障局's WCF service wants a login; its adapter is written in JavaScript.
+"$bin/legacy-systems" medical-insurance --listen 127.0.0.1:9107 "${pace[@]}" & mocks+=($!)
 # 县不动产登记中心's batch job works in the platform's exchange folder for it.
 "$bin/legacy-systems" real-estate --exchange-dir "$data/exchange/real-estate" "${pace[@]}" & mocks+=($!)
 for port in "${ports[@]}"; do

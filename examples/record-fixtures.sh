@@ -9,7 +9,7 @@ bin=target/release
 exchange=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$exchange"' EXIT INT TERM
-for port in 9101 9102 9104 9105 9106; do
+for port in 9101 9102 9104 9105 9106 9107; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "error: something already listens on 127.0.0.1:$port; stop it first (make run?)" >&2
     exit 1
@@ -21,15 +21,16 @@ pace=(--stage-ms 300)
 "$bin/legacy-systems" social-security "${pace[@]}" & pids+=($!)
 "$bin/legacy-systems" tax "${pace[@]}" & pids+=($!)
 "$bin/legacy-systems" civil-affairs "${pace[@]}" & pids+=($!)
+"$bin/legacy-systems" medical-insurance "${pace[@]}" & pids+=($!)
 "$bin/legacy-systems" real-estate --exchange-dir "$exchange/real-estate" "${pace[@]}" & pids+=($!)
-for port in 9101 9102 9104 9105 9106; do
+for port in 9101 9102 9104 9105 9106 9107; do
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
   done
 done
 
-for adapter in market-supervision public-security social-security tax real-estate civil-affairs; do
+for adapter in market-supervision public-security social-security tax real-estate civil-affairs medical-insurance; do
   echo "== $adapter"
   "$bin/onewindow" adapter test "plugins/$adapter" --fixtures "plugins/$adapter/fixtures" \
     --record --exchange-root "$exchange"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: starts the six mock legacy department systems and `onewindow
-# serve` with the six adapters of plugins/ on SQLite, on 127.0.0.1:8080.
+# `make run`: starts the seven mock legacy department systems and `onewindow
+# serve` with the seven adapters of plugins/ on SQLite, on 127.0.0.1:8080.
 # BIN picks the build (default target/release); ONEWINDOW_DATA_DIR the data folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."

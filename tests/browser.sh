@@ -75,7 +75,7 @@ export ONEWINDOW_TEST_PACKAGES=$(IFS=:; echo "${packages[*]}")
 export ONEWINDOW_TEST_PACKAGE_VERSIONS=$(IFS=:; echo "${versions[*]}")
 
 # Another platform (an earlier `make run`?) would answer /readyz in place of ours.
-for port in 8080 9101 9102 9104 9105 9106; do
+for port in 8080 9101 9102 9104 9105 9106 9107; do
   if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
     echo "error: something already listens on 127.0.0.1:$port; stop it first (an earlier make run?)" >&2
     exit 1

@@ -18,10 +18,13 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ("TAX", "tax", "tax"),
 ];
 
-/// Components built outside cargo, by `make python-plugins`: (constant name,
-/// file stem). Their paths are given; the tests that load one say how to build
-/// it when it is missing.
-const OTHER_LANGUAGES: &[(&str, &str)] = &[("CIVIL_AFFAIRS", "civil_affairs")];
+/// Components built outside cargo, by `make python-plugins js-plugins`:
+/// (constant name, file stem). Their paths are given; the tests that load one
+/// say how to build it when it is missing.
+const OTHER_LANGUAGES: &[(&str, &str)] = &[
+    ("CIVIL_AFFAIRS", "civil_affairs"),
+    ("MEDICAL_INSURANCE", "medical_insurance"),
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -88,7 +91,7 @@ fn main() {
         let path = release.join(format!("{stem}.wasm"));
         println!("cargo:rerun-if-changed={}", path.display());
         consts.push_str(&format!(
-            "/// The `{stem}` component, built by `make python-plugins`.\npub const {name}: &str = {:?};\n",
+            "/// The `{stem}` component, built by `make python-plugins js-plugins`.\npub const {name}: &str = {:?};\n",
             path.display().to_string()
         ));
     }

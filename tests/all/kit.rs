@@ -4,6 +4,7 @@
 //! the requests the recording lacks.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 use legacy_systems::market_supervision as mock;
@@ -16,7 +17,8 @@ fn options(package: &Path, fixtures: &Path, record: bool) -> Options {
         fixtures: fixtures.to_owned(),
         record,
         exchange_root: PathBuf::from("unused"),
-        cache_dir: None,
+        // The test platforms' cache: Python and JavaScript take seconds to compile.
+        cache_dir: Some(repo_root().join("target/test-compile-cache")),
     }
 }
 
@@ -27,7 +29,7 @@ fn a_second_run_of_the_cli_takes_the_compiled_component_from_the_cache() {
     let adapter = repo_root().join("plugins/market-supervision");
     let cache = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        let output = std::process::Command::new(onewindow_tests::onewindow_binary())
+        let output = Command::new(onewindow_tests::onewindow_binary())
             .arg("adapter")
             .arg("test")
             .arg(&adapter)
@@ -239,4 +241,83 @@ async fn broken_fixtures_are_errors_that_name_the_file() {
         message.contains("01-typo.json") && message.contains("matters.lsit"),
         "{message}"
     );
+}
+
+/// `onewindow adapter new` in each language: the folder builds with the
+/// commands it prints and passes its own offline test at once.
+#[test]
+fn a_new_adapter_builds_and_passes_its_own_test_in_every_language() {
+    use onewindow::scaffold::Lang;
+    let root = repo_root();
+    let bin = onewindow_tests::onewindow_binary();
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let folder = tempfile::tempdir().unwrap();
+    // The toolchains `make setup` installed, linked where each README's setup
+    // step puts them (the Rust build shares the guide's target folder).
+    for (lang, id, (link, toolchain)) in [
+        (
+            Lang::Python,
+            "archives-py",
+            (".venv", "target/toolchains/python"),
+        ),
+        (
+            Lang::Js,
+            "archives-js",
+            ("node_modules", "plugins/sdk/js/node_modules"),
+        ),
+        (
+            Lang::Rust,
+            "archives-rs",
+            ("target", "target/guide-adapter"),
+        ),
+    ] {
+        let made = Command::new(&bin)
+            .args(["adapter", "new", id, "--lang"])
+            .arg(
+                format!("{lang:?}")
+                    .to_lowercase()
+                    .replace("javascript", "js"),
+            )
+            .args(["--department", "县档案馆", "--dir"])
+            .arg(folder.path())
+            .env("ONEWINDOW", &root)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&made.stdout);
+        assert!(
+            made.status.success(),
+            "{lang:?}: {said}{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let [_, build] = lang.build_steps(id);
+        assert!(said.contains(&build), "{lang:?} prints its build: {said}");
+
+        let dir = folder.path().join(id);
+        std::fs::create_dir_all(root.join(toolchain)).unwrap();
+        std::os::unix::fs::symlink(root.join(toolchain), dir.join(link)).unwrap();
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "set -eu\n{build}\nonewindow adapter test . --fixtures fixtures --no-cache"
+            ))
+            .current_dir(&dir)
+            .env("PATH", &path)
+            // The outer build's settings are not the integrator's.
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 calls: 1 passed, 0 failed"),
+            "{lang:?}:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -9,6 +9,7 @@ mod guide;
 mod kit;
 mod market_supervision;
 mod masking;
+mod medical_insurance;
 mod platform;
 mod public_security;
 mod real_estate;

@@ -139,7 +139,7 @@ pub const INTEGRATOR: &str = "test-integrator";
 pub fn built_outside_cargo(component: &'static str) -> &'static str {
     assert!(
         Path::new(component).exists(),
-        "{component} is missing: build it with `make python-plugins` (make test does)"
+        "{component} is missing: build it with `make python-plugins js-plugins` (make test does)"
     );
     component
 }
@@ -227,6 +227,22 @@ impl Department {
             mock.addr(),
             mock.endpoint(),
         )
+    }
+
+    /// 县医疗保障局, whose adapter is written in JavaScript (`make js-plugins`
+    /// builds it before the tests); it logs in with the mock's password.
+    pub fn medical_insurance(mock: &legacy_systems::medical_insurance::Handle) -> Self {
+        Self::http(
+            "medical-insurance",
+            built_outside_cargo(components::MEDICAL_INSURANCE),
+            "县医疗保障局",
+            mock.addr(),
+            mock.endpoint(),
+        )
+        .with_config(&format!(
+            r#"password = "{}""#,
+            legacy_systems::medical_insurance::DEFAULT_PASSWORD
+        ))
     }
 
     /// 县不动产登记中心: granted its exchange folder `real-estate`, which the

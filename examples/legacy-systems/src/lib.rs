@@ -8,6 +8,7 @@
 pub mod civil_affairs;
 pub mod common;
 pub mod market_supervision;
+pub mod medical_insurance;
 pub mod public_security;
 pub mod real_estate;
 pub mod social_security;

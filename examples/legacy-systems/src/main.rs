@@ -8,7 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use legacy_systems::common::{Fault, shutdown_signal};
 use legacy_systems::{
-    civil_affairs, market_supervision, public_security, real_estate, social_security, tax,
+    civil_affairs, market_supervision, medical_insurance, public_security, real_estate,
+    social_security, tax,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -63,6 +64,17 @@ enum Department {
         #[command(flatten)]
         behaviour: Behaviour,
     },
+    /// 县医疗保障局 医保经办服务 (WCF-style JSON with a session cookie at /YbService.svc).
+    MedicalInsurance {
+        /// Address to listen on.
+        #[arg(long, default_value = medical_insurance::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// The password `Login` accepts for the user onewindow.
+        #[arg(long, env = "MOCK_YB_PASSWORD", default_value = medical_insurance::DEFAULT_PASSWORD)]
+        password: String,
+        #[command(flatten)]
+        behaviour: Behaviour,
+    },
     /// 县税务局 征管系统 (GBK form requests, key=value answers at /zg/service).
     Tax {
         /// Address to listen on.
@@ -100,13 +112,14 @@ struct Behaviour {
     fault: Fault,
 }
 
-/// Builds the department's `Config` from [`Behaviour`], starts it, says where
-/// it is, and runs it until Ctrl-C or SIGTERM.
+/// Builds the department's `Config` from [`Behaviour`], starts it (with the push
+/// hook, and whatever else its `start` takes after the config), says where it is,
+/// and runs it until Ctrl-C or SIGTERM.
 macro_rules! run {
     ($department:ident, $at:expr, $behaviour:expr) => {
         run!($department, $at, $behaviour, None)
     };
-    ($department:ident, $at:expr, $behaviour:expr, $push:expr) => {{
+    ($department:ident, $at:expr, $behaviour:expr, $push:expr $(, $extra:expr)*) => {{
         let b = $behaviour;
         let config = $department::Config {
             stage: Duration::from_millis(b.stage_ms),
@@ -115,7 +128,7 @@ macro_rules! run {
             fault: b.fault,
             push: $push,
         };
-        let handle = $department::start($at, config).await?;
+        let handle = $department::start($at, config $(, $extra)*).await?;
         println!(
             "{} legacy system running at {}",
             $department::DEPARTMENT,
@@ -144,6 +157,7 @@ macro_rules! endpoint {
 endpoint!(
     civil_affairs,
     market_supervision,
+    medical_insurance,
     public_security,
     social_security,
     tax
@@ -184,6 +198,17 @@ async fn main() -> anyhow::Result<()> {
         }
         Department::CivilAffairs { listen, behaviour } => {
             run!(civil_affairs, listen, behaviour)
+        }
+        Department::MedicalInsurance {
+            listen,
+            password,
+            behaviour,
+        } => {
+            let sessions = medical_insurance::Sessions {
+                password,
+                ..medical_insurance::Sessions::default()
+            };
+            run!(medical_insurance, listen, behaviour, None, sessions)
         }
         Department::Tax { listen, behaviour } => run!(tax, listen, behaviour),
         Department::RealEstate {
