@@ -16,6 +16,7 @@ pub mod cli;
 pub mod http;
 pub mod kit;
 pub mod metrics;
+pub mod scaffold;
 pub mod serve;
 pub mod ui;
 pub mod watch;

@@ -129,6 +129,25 @@ impl CompileCache {
 
 #[derive(Subcommand)]
 enum AdapterCommand {
+    /// Make a new adapter folder, in Rust, Python or JavaScript, that builds
+    /// with its language's toolchain and passes its own offline test at once:
+    /// the manifest, the contract's WIT, a fixture and a README that says how.
+    New {
+        /// The adapter id, which names the folder: a-z, 0-9 and -.
+        id: String,
+        /// The language.
+        #[arg(long, value_enum)]
+        lang: onewindow::scaffold::Lang,
+        /// The department's name, e.g. 县档案馆.
+        #[arg(long, default_value = "县某某局")]
+        department: String,
+        /// Where to make the folder.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// For Rust: the onewindow SDK crate [default: $ONEWINDOW/plugins/sdk].
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
     /// Load one adapter package with its manifest's grants and limits, call one
     /// export and print the unified result as JSON.
     #[command(after_help = call_help())]
@@ -312,6 +331,32 @@ async fn main() -> ExitCode {
         Command::Adapter {
             command: AdapterCommand::Pack { dir, key, out },
         } => report(pack(&dir, &key, out)),
+        Command::Adapter {
+            command:
+                AdapterCommand::New {
+                    id,
+                    lang,
+                    department,
+                    dir,
+                    sdk,
+                },
+        } => report(
+            onewindow::scaffold::new_adapter(&onewindow::scaffold::Options {
+                id: id.clone(),
+                lang,
+                parent: dir,
+                department,
+                sdk,
+            })
+            .map(|made| {
+                let [setup, build] = lang.build_steps(&id);
+                format!(
+                    "made {} ({lang:?}); next:\n  cd {}\n  {setup}\n  {build}\n  onewindow adapter test . --fixtures fixtures",
+                    made.display(),
+                    made.display(),
+                )
+            }),
+        ),
         Command::Adapter {
             command:
                 AdapterCommand::Test {
