@@ -1,5 +1,6 @@
 //! examples/writing-an-adapter.md, run: every `sh` block of the guide, top to
-//! bottom, in one shell in an empty folder, with the `onewindow` binary on PATH.
+//! bottom, in one shell in an empty folder, with the `onewindow` binary on PATH:
+//! the adapter in Rust, then the same steps in Python and in JavaScript.
 
 use std::process::Command;
 
@@ -84,6 +85,11 @@ fn writing_an_adapter_from_an_empty_folder_to_an_installed_signed_one() {
         "已调卷",
         "4 calls: 4 passed, 0 failed",
         "installed county-archives 0.1.0",
+        // Section 8: the same in Python and in JavaScript.
+        "installed archives-python 0.1.0",
+        "installed archives-js 0.1.0",
+        "档案证明出具",
+        "档案寄存",
         "signed by archives-team",
         "active now",
     ] {
