@@ -122,10 +122,11 @@ lint: setup
 ## call cost with 1, 10 and 100 adapters loaded, and the platform under HTTP load on
 ## SQLite and PostgreSQL; the tables, JSON and the latency plot land in
 ## tests/benches/results/ (the README shows them).
-bench: setup
+bench: setup python-plugins js-plugins
 	bash tests/alternatives/run.sh
 	$(CARGO) bench -p onewindow-tests --bench adapter_call
 	$(CARGO) bench -p onewindow-tests --bench adapter_scale
+	$(CARGO) bench -p onewindow-tests --bench adapter_languages
 	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) bench -p onewindow-tests --bench platform_load
 	mkdir -p tests/benches/results && cp target/bench-results/*.md target/bench-results/*.json \
 		target/bench-results/latency.svg target/bench/alternatives.* tests/benches/results/

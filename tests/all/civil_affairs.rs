@@ -6,13 +6,13 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::civil_affairs::{self as mock, Fault};
-use onewindow::adapter::{Adapter as _, CallError};
+use onewindow::adapter::Adapter as _;
 use onewindow::model::{
-    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, LicenseEvent,
-    LicenseStatus, MatterKind, Party, PartyField,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, FieldKind, LicenseStatus, MatterKind,
+    Party, PartyField,
 };
 use onewindow_tests::Department;
-use onewindow_tests::adapter_test::{self, AdapterTest};
+use onewindow_tests::adapter_test::{self, AdapterTest, adapter_error, statuses};
 use serde_json::json;
 
 /// 王䶮: `䶮` (U+4DAE) is outside GBK; GB 18030 writes it in two bytes (`FE 9F`).
@@ -104,55 +104,6 @@ fn dibao(case_no: &str, people: u32, income: u32) -> CaseSubmission {
     )
 }
 
-#[track_caller]
-fn adapter_error(err: &CallError) -> &AdapterError {
-    match err {
-        CallError::Adapter { error, .. } => error,
-        other => panic!("expected the adapter's own error, got {other:?}"),
-    }
-}
-
-/// Every event from `cursor` on, as far as they go now.
-async fn events_now(s: &Setup, cursor: &mut Option<String>) -> (Vec<CaseEvent>, Vec<LicenseEvent>) {
-    let (mut cases, mut licenses) = (Vec::new(), Vec::new());
-    loop {
-        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
-        cases.extend(page.events);
-        licenses.extend(page.license_events);
-        *cursor = page.next_cursor.or(cursor.take());
-        if !page.more {
-            return (cases, licenses);
-        }
-    }
-}
-
-/// Follows the events until `case_no` reaches `status`; its case events.
-async fn events_until(
-    s: &Setup,
-    case_no: &str,
-    cursor: &mut Option<String>,
-    status: CaseStatus,
-) -> Vec<CaseEvent> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut mine = Vec::new();
-    loop {
-        let (cases, _) = events_now(s, cursor).await;
-        mine.extend(cases.into_iter().filter(|e| e.case_no == case_no));
-        if mine.last().is_some_and(|e| e.status == status) {
-            return mine;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{case_no} never reached {status:?}: {mine:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
-}
-
-fn statuses(events: &[CaseEvent]) -> Vec<CaseStatus> {
-    events.iter().map(|e| e.status).collect()
-}
-
 #[tokio::test]
 async fn the_catalogue_comes_from_the_python_adapter_with_forms_and_license_types() {
     let s = setup().await;
@@ -214,7 +165,9 @@ async fn a_marriage_registered_for_a_name_outside_gbk_issues_its_license() {
     assert_eq!(again, reference);
     assert_eq!(s.mock.stats().duplicates, 1);
 
-    let events = events_until(&s, "MZ-T-0001", &mut cursor, CaseStatus::Completed).await;
+    let events = s
+        .events_until("MZ-T-0001", &mut cursor, CaseStatus::Completed)
+        .await;
     assert_eq!(
         statuses(&events),
         [
@@ -261,7 +214,7 @@ async fn a_marriage_registered_for_a_name_outside_gbk_issues_its_license() {
 
     // A divorce at the department cancels the 结婚证: a license event.
     assert!(s.mock.revoke_license(&license.number));
-    let (_, changes) = events_now(&s, &mut cursor).await;
+    let (_, changes) = s.events_now(&mut cursor).await;
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(changes[0].license.number, license.number);
     assert_eq!(changes[0].license.status, LicenseStatus::Revoked);
@@ -279,13 +232,9 @@ async fn a_dibao_case_goes_through_supplement_and_a_special_procedure() {
         .submit_case(&dibao("MZ-T-0002", 4, 2000))
         .await
         .unwrap();
-    let asked = events_until(
-        &s,
-        "MZ-T-0002",
-        &mut cursor,
-        CaseStatus::SupplementRequested,
-    )
-    .await;
+    let asked = s
+        .events_until("MZ-T-0002", &mut cursor, CaseStatus::SupplementRequested)
+        .await;
     assert!(asked.last().unwrap().note.contains("收入证明"), "{asked:?}");
     let proof = Attachment {
         material_code: "02".into(),
@@ -302,7 +251,9 @@ async fn a_dibao_case_goes_through_supplement_and_a_special_procedure() {
         .supplement_case("MZ-T-0002", std::slice::from_ref(&proof), "已补充")
         .await
         .unwrap();
-    let events = events_until(&s, "MZ-T-0002", &mut cursor, CaseStatus::Completed).await;
+    let events = s
+        .events_until("MZ-T-0002", &mut cursor, CaseStatus::Completed)
+        .await;
     assert_eq!(
         statuses(&events),
         [
@@ -332,7 +283,9 @@ async fn a_household_over_the_standard_is_denied_with_the_departments_reason() {
         .submit_case(&dibao("MZ-T-0003", 2, 3000))
         .await
         .unwrap();
-    let events = events_until(&s, "MZ-T-0003", &mut cursor, CaseStatus::Denied).await;
+    let events = s
+        .events_until("MZ-T-0003", &mut cursor, CaseStatus::Denied)
+        .await;
     let note = &events.last().unwrap().note;
     assert!(note.contains("1500") && note.contains("870"), "{note}");
 }
@@ -356,7 +309,8 @@ async fn a_withdrawal_reaches_the_department_until_it_has_decided() {
 
     let record = submission("MZ-T-0005", RECORD, (WANG, WANG_NAME), json!({}), vec![]);
     s.adapter.submit_case(&record).await.unwrap();
-    events_until(&s, "MZ-T-0005", &mut cursor, CaseStatus::Completed).await;
+    s.events_until("MZ-T-0005", &mut cursor, CaseStatus::Completed)
+        .await;
     let err = s
         .adapter
         .withdraw_case("MZ-T-0005", "不办了")

@@ -6,13 +6,13 @@
 use std::time::{Duration, Instant};
 
 use legacy_systems::medical_insurance::{self as mock, Fault, Sessions};
-use onewindow::adapter::{Adapter as _, CallError};
+use onewindow::adapter::Adapter as _;
 use onewindow::model::{
-    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, LicenseEvent,
-    LicenseStatus, MatterKind, Party, PartyField,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, FieldKind, LicenseStatus, MatterKind,
+    Party, PartyField,
 };
 use onewindow_tests::Department;
-use onewindow_tests::adapter_test::{self, AdapterTest};
+use onewindow_tests::adapter_test::{self, AdapterTest, adapter_error, statuses};
 use serde_json::json;
 
 const ZHOU: &str = "330122199003071236";
@@ -93,53 +93,6 @@ fn reimbursement(case_no: &str, visit: &str, amount: u32) -> CaseSubmission {
     )
 }
 
-#[track_caller]
-fn adapter_error(err: &CallError) -> &AdapterError {
-    match err {
-        CallError::Adapter { error, .. } => error,
-        other => panic!("expected the adapter's own error, got {other:?}"),
-    }
-}
-
-async fn events_now(s: &Setup, cursor: &mut Option<String>) -> (Vec<CaseEvent>, Vec<LicenseEvent>) {
-    let (mut cases, mut licenses) = (Vec::new(), Vec::new());
-    loop {
-        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
-        cases.extend(page.events);
-        licenses.extend(page.license_events);
-        *cursor = page.next_cursor.or(cursor.take());
-        if !page.more {
-            return (cases, licenses);
-        }
-    }
-}
-
-async fn events_until(
-    s: &Setup,
-    case_no: &str,
-    cursor: &mut Option<String>,
-    status: CaseStatus,
-) -> Vec<CaseEvent> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut mine = Vec::new();
-    loop {
-        let (cases, _) = events_now(s, cursor).await;
-        mine.extend(cases.into_iter().filter(|e| e.case_no == case_no));
-        if mine.last().is_some_and(|e| e.status == status) {
-            return mine;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{case_no} never reached {status:?}: {mine:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
-}
-
-fn statuses(events: &[CaseEvent]) -> Vec<CaseStatus> {
-    events.iter().map(|e| e.status).collect()
-}
-
 #[tokio::test]
 async fn the_catalogue_comes_from_the_javascript_adapter_with_forms_and_license_types() {
     let s = setup().await;
@@ -201,7 +154,9 @@ async fn an_enrolment_issues_its_certificate_and_a_voided_one_is_a_license_event
     );
     assert_eq!(s.mock.stats().duplicates, 1);
 
-    let events = events_until(&s, "YB-T-0001", &mut cursor, CaseStatus::Completed).await;
+    let events = s
+        .events_until("YB-T-0001", &mut cursor, CaseStatus::Completed)
+        .await;
     assert_eq!(
         statuses(&events),
         [
@@ -251,7 +206,7 @@ async fn an_enrolment_issues_its_certificate_and_a_voided_one_is_a_license_event
     );
 
     assert!(s.mock.revoke_license(&license.number));
-    let (_, changes) = events_now(&s, &mut cursor).await;
+    let (_, changes) = s.events_now(&mut cursor).await;
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(changes[0].license.status, LicenseStatus::Revoked);
     assert!(changes[0].note.contains("作废"), "{}", changes[0].note);
@@ -268,13 +223,9 @@ async fn a_large_claim_goes_through_supplement_and_expert_review() {
         .submit_case(&reimbursement("YB-T-0002", "2026-11-20", 60_000))
         .await
         .unwrap();
-    let asked = events_until(
-        &s,
-        "YB-T-0002",
-        &mut cursor,
-        CaseStatus::SupplementRequested,
-    )
-    .await;
+    let asked = s
+        .events_until("YB-T-0002", &mut cursor, CaseStatus::SupplementRequested)
+        .await;
     assert!(asked.last().unwrap().note.contains("出院小结"), "{asked:?}");
     let summary = Attachment {
         material_code: "04".into(),
@@ -292,7 +243,9 @@ async fn a_large_claim_goes_through_supplement_and_expert_review() {
             .await
             .unwrap();
     }
-    let events = events_until(&s, "YB-T-0002", &mut cursor, CaseStatus::Completed).await;
+    let events = s
+        .events_until("YB-T-0002", &mut cursor, CaseStatus::Completed)
+        .await;
     assert_eq!(
         statuses(&events),
         [
@@ -321,7 +274,9 @@ async fn a_claim_past_the_time_limit_is_denied_with_the_departments_reason() {
         .submit_case(&reimbursement("YB-T-0003", "2025-06-01", 800))
         .await
         .unwrap();
-    let events = events_until(&s, "YB-T-0003", &mut cursor, CaseStatus::Denied).await;
+    let events = s
+        .events_until("YB-T-0003", &mut cursor, CaseStatus::Denied)
+        .await;
     assert!(
         events.last().unwrap().note.contains("报销时限"),
         "{events:?}"
@@ -352,7 +307,8 @@ async fn a_withdrawal_reaches_the_department_until_it_has_decided() {
         json!([]),
     );
     s.adapter.submit_case(&filing).await.unwrap();
-    events_until(&s, "YB-T-0005", &mut cursor, CaseStatus::Completed).await;
+    s.events_until("YB-T-0005", &mut cursor, CaseStatus::Completed)
+        .await;
     let err = s
         .adapter
         .withdraw_case("YB-T-0005", "不去了")

@@ -10,7 +10,7 @@ use onewindow::model::{
     MatterKind, Party, PartyField,
 };
 use onewindow::runtime::WasmAdapter;
-use onewindow_tests::adapter_test::{self, AdapterTest, STAGE};
+use onewindow_tests::adapter_test::{self, AdapterTest, STAGE, adapter_error};
 use onewindow_tests::{Department, TestPackage};
 
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -125,14 +125,6 @@ fn refused(err: &CallError) -> &str {
             reason
         }
         other => panic!("expected the department's refusal, got {other:?}"),
-    }
-}
-
-#[track_caller]
-fn adapter_error(err: &CallError) -> &AdapterError {
-    match err {
-        CallError::Adapter { error, .. } => error,
-        other => panic!("expected the adapter's own error, got {other:?}"),
     }
 }
 

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use legacy_systems::social_security::{self as mock, Fault};
 use onewindow::adapter::{Adapter as _, CallError};
 use onewindow::model::{
-    AdapterError, Attachment, CaseEvent, CaseStatus, CaseSubmission, FieldKind, LicenseEvent,
-    LicenseStatus, Party, PartyField,
+    AdapterError, Attachment, CaseStatus, CaseSubmission, FieldKind, LicenseStatus, Party,
+    PartyField,
 };
 use onewindow_tests::Department;
-use onewindow_tests::adapter_test::{self, AdapterTest};
+use onewindow_tests::adapter_test::{self, AdapterTest, adapter_error};
 use serde_json::{Value, json};
 
 const CHEN: &str = "11010519491231002X";
@@ -67,43 +67,6 @@ async fn mock_case(mock: &mock::Handle, case_no: &str) -> Value {
         .unwrap()
 }
 
-/// Every event from `cursor` on, as far as they go now: case events and license events.
-async fn events_now(s: &Setup, cursor: &mut Option<String>) -> (Vec<CaseEvent>, Vec<LicenseEvent>) {
-    let (mut cases, mut licenses) = (Vec::new(), Vec::new());
-    loop {
-        let page = s.adapter.case_events(cursor.as_deref()).await.unwrap();
-        cases.extend(page.events);
-        licenses.extend(page.license_events);
-        *cursor = page.next_cursor.or(cursor.take());
-        if !page.more {
-            return (cases, licenses);
-        }
-    }
-}
-
-/// Follows the events from `cursor` until `case_no` reaches `status`; its case events.
-async fn events_until(
-    s: &Setup,
-    case_no: &str,
-    cursor: &mut Option<String>,
-    status: CaseStatus,
-) -> Vec<CaseEvent> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut mine = Vec::new();
-    loop {
-        let (cases, _) = events_now(s, cursor).await;
-        mine.extend(cases.into_iter().filter(|e| e.case_no == case_no));
-        if mine.last().is_some_and(|e| e.status == status) {
-            return mine;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{case_no} never reached {status:?}: {mine:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn photo(file_name: &str, content: &[u8]) -> Attachment {
     Attachment {
         material_code: "002".into(),
@@ -127,14 +90,6 @@ async fn change_card(s: &Setup, aaz500: &str, aaz502: u8, reason: &str) -> Value
         .json()
         .await
         .unwrap()
-}
-
-#[track_caller]
-fn adapter_error(err: &CallError) -> &AdapterError {
-    match err {
-        CallError::Adapter { error, .. } => error,
-        other => panic!("expected the adapter's own error, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -593,13 +548,13 @@ async fn a_case_waiting_for_its_supplement_goes_on_once_the_materials_arrive() {
     case.form.insert("模拟结果".into(), "补正".into());
     s.adapter.submit_case(&case).await.unwrap();
     let mut cursor = None;
-    let events = events_until(
-        &s,
-        "20261127-000080",
-        &mut cursor,
-        CaseStatus::SupplementRequested,
-    )
-    .await;
+    let events = s
+        .events_until(
+            "20261127-000080",
+            &mut cursor,
+            CaseStatus::SupplementRequested,
+        )
+        .await;
     assert_eq!(
         events.iter().map(|e| e.status).collect::<Vec<_>>(),
         [CaseStatus::InReview, CaseStatus::SupplementRequested]
@@ -611,7 +566,7 @@ async fn a_case_waiting_for_its_supplement_goes_on_once_the_materials_arrive() {
     );
     // It waits: many stages later nothing has moved.
     tokio::time::sleep(adapter_test::STAGE * 10).await;
-    assert!(events_now(&s, &mut cursor).await.0.is_empty());
+    assert!(s.events_now(&mut cursor).await.0.is_empty());
     assert_eq!(mock_case(&s.mock, "20261127-000080").await["status"], 30);
 
     let files = [photo(
@@ -639,7 +594,9 @@ async fn a_case_waiting_for_its_supplement_goes_on_once_the_materials_arrive() {
         })
     );
 
-    let more = events_until(&s, "20261127-000080", &mut cursor, CaseStatus::Completed).await;
+    let more = s
+        .events_until("20261127-000080", &mut cursor, CaseStatus::Completed)
+        .await;
     assert_eq!(
         more.iter().map(|e| e.status).collect::<Vec<_>>(),
         [
@@ -679,8 +636,7 @@ async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_with
     waiting.form.insert("模拟结果".into(), "补正".into());
     s.adapter.submit_case(&waiting).await.unwrap();
     let mut cursor = None;
-    events_until(
-        &s,
+    s.events_until(
         "20261127-000090",
         &mut cursor,
         CaseStatus::SupplementRequested,
@@ -710,7 +666,7 @@ async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_with
     );
     tokio::time::sleep(adapter_test::STAGE * 10).await;
     assert!(
-        events_now(&s, &mut cursor).await.0.is_empty(),
+        s.events_now(&mut cursor).await.0.is_empty(),
         "no further step"
     );
 
@@ -719,7 +675,8 @@ async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_with
         .submit_case(&application("20261127-000091"))
         .await
         .unwrap();
-    events_until(&s, "20261127-000091", &mut cursor, CaseStatus::Completed).await;
+    s.events_until("20261127-000091", &mut cursor, CaseStatus::Completed)
+        .await;
     let err = s
         .adapter
         .withdraw_case("20261127-000091", "不想要了")
@@ -747,7 +704,7 @@ async fn a_withdrawn_case_takes_no_further_step_and_a_decided_one_cannot_be_with
 async fn a_card_reported_lost_or_cancelled_at_the_department_is_a_license_event() {
     let s = setup().await;
     let mut cursor = None;
-    assert_eq!(events_now(&s, &mut cursor).await, (Vec::new(), Vec::new()));
+    assert_eq!(s.events_now(&mut cursor).await, (Vec::new(), Vec::new()));
 
     // 王镕 reports his card lost by telephone, then at the counter; 钱珺瑶 finds hers.
     assert_eq!(
@@ -765,7 +722,7 @@ async fn a_card_reported_lost_or_cancelled_at_the_department_is_a_license_event(
     let refused = change_card(&s, "D33011201", 1, "").await;
     assert_eq!(refused["code"], 3001, "正式挂失 is for good: {refused}");
 
-    let (cases, licenses) = events_now(&s, &mut cursor).await;
+    let (cases, licenses) = s.events_now(&mut cursor).await;
     assert!(cases.is_empty());
     let seen: Vec<(&str, LicenseStatus, &str)> = licenses
         .iter()
@@ -813,7 +770,7 @@ async fn a_card_reported_lost_or_cancelled_at_the_department_is_a_license_event(
         change_card(&s, "D33011201", 4, "补卡后原卡注销").await["code"],
         0
     );
-    let (_, licenses) = events_now(&s, &mut cursor).await;
+    let (_, licenses) = s.events_now(&mut cursor).await;
     assert_eq!(licenses.len(), 1);
     assert_eq!(licenses[0].license.status, LicenseStatus::Revoked);
     assert_eq!(licenses[0].note, "社会保障卡注销：补卡后原卡注销");
@@ -843,7 +800,7 @@ async fn a_card_reported_lost_or_cancelled_at_the_department_is_a_license_event(
     while cancelled.len() < 2 {
         assert!(Instant::now() < deadline, "{cancelled:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let (_, licenses) = events_now(&s, &mut cursor).await;
+        let (_, licenses) = s.events_now(&mut cursor).await;
         cancelled.extend(licenses);
     }
     let numbers: Vec<(&str, LicenseStatus)> = cancelled

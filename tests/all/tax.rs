@@ -11,7 +11,7 @@ use onewindow::model::{
     Party, PartyField,
 };
 use onewindow_tests::Department;
-use onewindow_tests::adapter_test::{self, AdapterTest};
+use onewindow_tests::adapter_test::{self, AdapterTest, adapter_error};
 
 type Setup = AdapterTest<mock::Handle>;
 
@@ -97,14 +97,6 @@ async fn mock_case(mock: &mock::Handle, reference: &str) -> serde_json::Value {
         .json()
         .await
         .unwrap()
-}
-
-#[track_caller]
-fn adapter_error(err: &CallError) -> &AdapterError {
-    match err {
-        CallError::Adapter { error, .. } => error,
-        other => panic!("expected the adapter's own error, got {other:?}"),
-    }
 }
 
 /// Reads `cases.events` from `cursor` on until the events of `case_no` seen so

@@ -4,9 +4,11 @@
 
 use std::future::Future;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use onewindow::adapter::breaker::BreakerConfig;
+use onewindow::adapter::{Adapter as _, CallError};
+use onewindow::model::{AdapterError, CaseEvent, CaseStatus, LicenseEvent};
 use onewindow::runtime::{Runtime, WasmAdapter};
 
 use crate::{Department, TestPackage};
@@ -72,5 +74,63 @@ impl<M> AdapterTest<M> {
             runtime,
             exchange,
         }
+    }
+}
+
+impl<M> AdapterTest<M> {
+    /// Every event from `cursor` on, as far as they go now: case events and
+    /// license events; `cursor` moves past them.
+    pub async fn events_now(
+        &self,
+        cursor: &mut Option<String>,
+    ) -> (Vec<CaseEvent>, Vec<LicenseEvent>) {
+        let (mut cases, mut licenses) = (Vec::new(), Vec::new());
+        loop {
+            let page = self.adapter.case_events(cursor.as_deref()).await.unwrap();
+            cases.extend(page.events);
+            licenses.extend(page.license_events);
+            *cursor = page.next_cursor.or(cursor.take());
+            if !page.more {
+                return (cases, licenses);
+            }
+        }
+    }
+
+    /// Follows the events from `cursor` until `case_no` reaches `status`
+    /// (within 30 s); its case events.
+    pub async fn events_until(
+        &self,
+        case_no: &str,
+        cursor: &mut Option<String>,
+        status: CaseStatus,
+    ) -> Vec<CaseEvent> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut mine = Vec::new();
+        loop {
+            let (cases, _) = self.events_now(cursor).await;
+            mine.extend(cases.into_iter().filter(|e| e.case_no == case_no));
+            if mine.last().is_some_and(|e| e.status == status) {
+                return mine;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{case_no} never reached {status:?}: {mine:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The statuses of `events`, in order.
+pub fn statuses(events: &[CaseEvent]) -> Vec<CaseStatus> {
+    events.iter().map(|e| e.status).collect()
+}
+
+/// The adapter's own answer in `err`; anything else (a trap, a timeout) fails the test.
+#[track_caller]
+pub fn adapter_error(err: &CallError) -> &AdapterError {
+    match err {
+        CallError::Adapter { error, .. } => error,
+        other => panic!("expected the adapter's own error, got {other:?}"),
     }
 }

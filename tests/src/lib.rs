@@ -134,6 +134,74 @@ pub const AUDITOR: &str = "test-auditor-token-0123456789";
 /// `<dir>/trusted-keys/test-integrator.key`.
 pub const INTEGRATOR: &str = "test-integrator";
 
+/// Makes an adapter folder `id` in `lang` under `parent` with `onewindow
+/// adapter new`, and builds it with the command it prints, the toolchains
+/// `make setup` installed linked where its README puts them (a Rust build
+/// shares the guide's target folder). The folder, or what went wrong.
+pub fn build_new_adapter(
+    lang: onewindow::scaffold::Lang,
+    id: &str,
+    parent: &Path,
+) -> Result<PathBuf, String> {
+    use onewindow::scaffold::Lang;
+    use std::process::Command;
+    let root = repo_root();
+    let bin = onewindow_binary();
+    let said = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let name = match lang {
+        Lang::Rust => "rust",
+        Lang::Python => "python",
+        Lang::Js => "js",
+    };
+    let made = Command::new(&bin)
+        .args([
+            "adapter",
+            "new",
+            id,
+            "--lang",
+            name,
+            "--department",
+            "县档案馆",
+            "--dir",
+        ])
+        .arg(parent)
+        .env("ONEWINDOW", &root)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let [_, build] = lang.build_steps(id);
+    if !made.status.success() || !said(&made).contains(&build) {
+        return Err(format!("{lang:?}: adapter new: {}", said(&made)));
+    }
+    let dir = parent.join(id);
+    let (link, toolchain) = match lang {
+        Lang::Python => (".venv", "target/toolchains/python"),
+        Lang::Js => ("node_modules", "plugins/sdk/js/node_modules"),
+        Lang::Rust => ("target", "target/guide-adapter"),
+    };
+    std::fs::create_dir_all(root.join(toolchain)).map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink(root.join(toolchain), dir.join(link)).map_err(|e| e.to_string())?;
+    let built = Command::new("bash")
+        .args(["-c", &build])
+        .current_dir(&dir)
+        // The outer build's settings are not the integrator's.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !built.status.success() {
+        return Err(format!("{lang:?}: {build}: {}", said(&built)));
+    }
+    Ok(dir)
+}
+
 /// `component`, which a make target builds rather than cargo; a missing one
 /// stops the test with the command that builds it.
 pub fn built_outside_cargo(component: &'static str) -> &'static str {
