@@ -86,7 +86,9 @@ export ONEWINDOW_DATA_DIR="$work/data" ONEWINDOW_TRUST_DIR="$work/data/trusted-k
 setsid env BIN="$bin" bash examples/run.sh > "$work/platform.log" 2>&1 &
 platform=$!
 trap 'kill -- -$platform 2>/dev/null || true; wait $platform 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 300); do
+# A cold start compiles seven components, two of them a Python and a
+# JavaScript interpreter (10-20 s each on 2 cores): allow five minutes.
+for _ in $(seq 1500); do
   if ! kill -0 $platform 2> /dev/null; then
     cat "$work/platform.log" >&2
     echo "error: the platform did not start" >&2
@@ -97,7 +99,7 @@ for _ in $(seq 300); do
 done
 if ! curl -sf "$url/readyz" > /dev/null; then
   cat "$work/platform.log" >&2
-  echo "error: the platform was not ready within 60 s" >&2
+  echo "error: the platform was not ready within 300 s" >&2
   exit 1
 fi
 

@@ -23,7 +23,9 @@ export ONEWINDOW_DATA_DIR="$work/data" ONEWINDOW_TRUST_DIR="$work/data/trusted-k
 setsid env BIN=target/debug bash examples/run.sh > "$work/platform.log" 2>&1 &
 platform=$!
 trap 'kill -- -$platform 2>/dev/null || true; wait $platform 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 300); do
+# A cold start compiles seven components, two of them a Python and a
+# JavaScript interpreter (10-20 s each on 2 cores): allow five minutes.
+for _ in $(seq 1500); do
   curl -sf http://127.0.0.1:8080/readyz > /dev/null && break
   if ! kill -0 $platform 2>/dev/null; then
     cat "$work/platform.log" >&2
@@ -32,6 +34,11 @@ for _ in $(seq 300); do
   fi
   sleep 0.2
 done
+if ! curl -sf http://127.0.0.1:8080/readyz > /dev/null; then
+  tail -n 80 "$work/platform.log" >&2
+  echo "error: the platform was not ready within 300 s" >&2
+  exit 1
+fi
 
 for token in demo-clerk-token-0001 demo-operator-token-0001 demo-auditor-token-0001; do
   echo "== schemathesis as ${token%-token-0001}"
