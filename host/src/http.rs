@@ -13,6 +13,7 @@ mod adapters;
 mod audit;
 mod cases;
 mod error;
+mod exchanges;
 mod extract;
 mod hooks;
 mod licenses;
@@ -25,6 +26,7 @@ use cases::*;
 pub(crate) use error::not_found;
 use error::*;
 pub use error::{ApiError, ErrorBody};
+use exchanges::*;
 pub use extract::{Anyone, Auditors, Body, Caller, Clerks, Operators, Params, Roles};
 use hooks::*;
 use licenses::*;
@@ -124,6 +126,9 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(disable_adapter))
         .routes(routes!(delete_adapter_version))
         .routes(routes!(retry_delivery))
+        .routes(routes!(list_exchanges))
+        .routes(routes!(get_exchange))
+        .routes(routes!(exchange_fixture))
         .routes(routes!(verify_audit))
         .routes(routes!(hook))
 }

@@ -200,6 +200,7 @@ pub async fn run(options: &Options) -> Result<Report, KitError> {
         },
         tape: Some(tape.clone()),
         cache_dir: options.cache_dir.clone(),
+        recorder: None,
     })
     .map_err(|e| KitError::Runtime(format!("{e:#}")))?;
     let adapter = runtime.load(package.manifest, &package.component, package.sha256)?;

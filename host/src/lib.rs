@@ -8,7 +8,8 @@
 //! working for the tests and the benchmarks.
 
 pub use onewindow_platform::{
-    adapter, audit, config, delivery, manifest, mask, model, platform, registry, store,
+    adapter, audit, config, delivery, exchange_log, manifest, mask, model, platform, registry,
+    store,
 };
 pub use onewindow_runtime as runtime;
 

@@ -13,6 +13,7 @@ use crate::audit::seal::AuditKey;
 use crate::config::{Config, Overrides, Role, ServerLimits};
 use crate::platform::Platform;
 use crate::platform::calendar::Calendar;
+use crate::platform::exchanges::{self, ExchangeLog};
 use crate::registry::package::{self, PackageFiles, TrustStore};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::store::{self, Store};
@@ -32,10 +33,14 @@ pub async fn platform(config: Config) -> anyhow::Result<Platform> {
             config.calendar_dir.display()
         )
     })?;
+    // Every adapter call is recorded, and kept by a task of its own.
+    let (exchange_log, queue) = ExchangeLog::new(config.exchange_log.clone());
+    exchanges::spawn_writer(store.clone(), config.exchange_log.clone(), queue);
     let runtime = Runtime::new(RuntimeConfig {
         exchange_root: config.exchange_root.clone(),
         breaker: config.delivery.breaker,
         cache_dir: Some(config.data_dir.join("cache")),
+        recorder: Some(exchange_log),
         ..RuntimeConfig::default()
     })?;
     let trust = TrustStore::load_dir(&config.trust_dir).with_context(|| {

@@ -5,6 +5,7 @@ mod audit_seal;
 mod civil_affairs;
 mod contract;
 mod edge;
+mod exchanges;
 mod guide;
 mod kit;
 mod market_supervision;

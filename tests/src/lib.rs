@@ -86,14 +86,33 @@ pub fn runtime() -> (onewindow::runtime::Runtime, tempfile::TempDir) {
 pub fn runtime_with(
     breaker: onewindow::adapter::breaker::BreakerConfig,
 ) -> (onewindow::runtime::Runtime, tempfile::TempDir) {
+    test_runtime(onewindow::runtime::RuntimeConfig {
+        breaker,
+        ..onewindow::runtime::RuntimeConfig::default()
+    })
+}
+
+/// A runtime like [`runtime`]'s whose every call is handed to `recorder`.
+pub fn runtime_recording(
+    recorder: std::sync::Arc<dyn onewindow::exchange_log::Recorder>,
+) -> (onewindow::runtime::Runtime, tempfile::TempDir) {
+    test_runtime(onewindow::runtime::RuntimeConfig {
+        recorder: Some(recorder),
+        ..onewindow::runtime::RuntimeConfig::default()
+    })
+}
+
+/// `config` with a fresh exchange root, room for 100 instances and the shared compile cache.
+fn test_runtime(
+    config: onewindow::runtime::RuntimeConfig,
+) -> (onewindow::runtime::Runtime, tempfile::TempDir) {
     let exchange = tempfile::tempdir().expect("creating an exchange root");
     let runtime = onewindow::runtime::Runtime::new(onewindow::runtime::RuntimeConfig {
         exchange_root: exchange.path().to_owned(),
         max_instances: 100,
-        breaker,
         // The platforms' shared cache: a Python component takes seconds to compile.
         cache_dir: Some(repo_root().join("target/test-compile-cache")),
-        ..onewindow::runtime::RuntimeConfig::default()
+        ..config
     })
     .expect("creating the runtime");
     (runtime, exchange)

@@ -25,7 +25,7 @@ mod tests;
 
 pub use keys::{DatabaseUrl, DeliveryKeys, Overrides, ServerKeys};
 use keys::{Get as _, redact_url};
-pub use tables::{Hook, Role, Theme, Token};
+pub use tables::{ExchangeLog, Hook, Role, Theme, Token};
 
 /// The address `onewindow serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -75,6 +75,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// What bounds the HTTP server.
     pub server: ServerLimits,
+    /// What the exchange log keeps of each adapter's calls (`[exchange-log]`).
+    pub exchange_log: ExchangeLog,
 }
 
 /// What bounds the HTTP server, so slow or numerous clients get a quick refusal.
@@ -346,6 +348,7 @@ fn build(file: Option<Layer>, overrides: &Overrides) -> Result<Config, ConfigErr
         tokens: tables::tokens(t.tokens, demo).map_err(|m| invalid(&name, m))?,
         themes: tables::themes(t.themes).map_err(|m| invalid(&name, m))?,
         hooks: t.hooks,
+        exchange_log: tables::exchange_log(t.exchange_log).map_err(|m| invalid(&name, m))?,
         demo,
         public_url: o.public_url.get().map(|url| url.0),
         server: ServerLimits::from(&o.server),

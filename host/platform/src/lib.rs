@@ -8,13 +8,14 @@
 //! [`adapter::fake`]. Nothing here names wasmtime.
 //!
 //! Dependencies point one way: the leaves ([`model`], [`mask`], [`manifest`],
-//! [`audit`], [`config`], [`adapter`], [`registry`]) ← [`store`] ← [`platform`]
+//! [`audit`], [`config`], [`adapter`], [`exchange_log`], [`registry`]) ← [`store`] ← [`platform`]
 //! and [`delivery`].
 
 pub mod adapter;
 pub mod audit;
 pub mod config;
 pub mod delivery;
+pub mod exchange_log;
 pub mod manifest;
 pub mod mask;
 pub mod model;

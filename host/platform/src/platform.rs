@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod calendar;
 pub mod cases;
 pub mod catalogue;
+pub mod exchanges;
 pub mod intake;
 pub mod licenses;
 pub mod lifecycle;

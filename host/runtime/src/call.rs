@@ -4,6 +4,7 @@
 //! classified as the platform's [`CallError`].
 
 use super::*;
+use onewindow_platform::exchange_log::{self, CallRecord, Mode, Policy, is_credential};
 
 /// Runs one call of `$interface` on whichever contract version the adapter is
 /// built on: the versions' bindings are different types with the same method
@@ -53,6 +54,45 @@ pub(crate) struct CallState {
     stop: Stop,
     /// The exchange folder's quota, measured as the call runs.
     exchange: Option<exchange::Watch>,
+    /// What the exchange log keeps of the call, if it keeps anything.
+    log: Option<CallLog>,
+}
+
+/// The call's record for the exchange log, filled in as it runs.
+pub(crate) struct CallLog {
+    policy: Policy,
+    http: record::HttpLog,
+    /// The cases it concerns.
+    case_nos: Vec<String>,
+    /// Its argument as `adapter call` takes it (full mode only).
+    argument: Option<serde_json::Value>,
+    /// The exchange folder's files before the call.
+    files_before: Option<record::Listing>,
+}
+
+impl CallState {
+    /// Notes the cases the call concerns, for the exchange log.
+    fn note_cases(&mut self, case_nos: impl IntoIterator<Item = String>) {
+        if let Some(log) = &mut self.log {
+            log.case_nos.extend(case_nos);
+        }
+    }
+
+    /// Notes the call's argument (built only when the log keeps it), for the
+    /// exchange log; one longer than the body limit is noted by its size.
+    fn note_argument(&mut self, argument: impl FnOnce() -> serde_json::Value) {
+        if let Some(log) = &mut self.log
+            && log.policy.mode == Mode::Full
+        {
+            let argument = argument();
+            let size = argument.to_string().len();
+            log.argument = Some(if size > log.policy.max_body_bytes {
+                serde_json::json!({ "omitted": format!("{size} bytes, over the exchange log's max-body-kib") })
+            } else {
+                argument
+            });
+        }
+    }
 }
 
 impl WasiView for CallState {
@@ -125,6 +165,8 @@ impl adapter::Adapter for WasmAdapter {
         call_guest!(self, "cases.submit", Budget::PLATFORM, cases,
             |store, guest| {
                 store.data_mut().names.set(names);
+                store.data_mut().note_cases([submission.case_no.clone()]);
+                store.data_mut().note_argument(|| serde_json::to_value(submission).unwrap_or_default());
                 let arg = submission.clone().into();
                 guest.call_submit(store, &arg).await
             },
@@ -139,7 +181,18 @@ impl adapter::Adapter for WasmAdapter {
             F,
             Budget::PLATFORM,
             cases,
-            |store, guest| guest.call_events(store, cursor).await,
+            |store, guest| {
+                store.data_mut().note_argument(|| serde_json::json!(cursor));
+                let page = guest.call_events(&mut *store, cursor).await?;
+                if let Ok(page) = &page
+                    && let Ok::<model::EventPage, _>(page) = page.clone().try_into()
+                {
+                    store
+                        .data_mut()
+                        .note_cases(page.events.into_iter().map(|e| e.case_no));
+                }
+                Ok(page)
+            },
             then | page | page.try_into().map_err(|e| self.bad_output(F, e))
         )
     }
@@ -158,6 +211,10 @@ impl adapter::Adapter for WasmAdapter {
         let indices = self.indices(F, guests.cases.as_ref())?;
         let files: Vec<_> = attachments.iter().map(Into::into).collect();
         self.call(F, Budget::PLATFORM, async move |store, instance| {
+            store.data_mut().note_cases([case_no.to_owned()]);
+            store.data_mut().note_argument(|| {
+                serde_json::json!({ "case_no": case_no, "attachments": attachments, "note": note })
+            });
             let guest = indices.load(&mut *store, instance)?;
             guest.call_supplement(store, case_no, &files, note).await
         })
@@ -172,6 +229,10 @@ impl adapter::Adapter for WasmAdapter {
         };
         let indices = self.indices(F, guests.cases.as_ref())?;
         self.call(F, Budget::PLATFORM, async move |store, instance| {
+            store.data_mut().note_cases([case_no.to_owned()]);
+            store
+                .data_mut()
+                .note_argument(|| serde_json::json!({ "case_no": case_no, "reason": reason }));
             let guest = indices.load(&mut *store, instance)?;
             guest.call_withdraw(store, case_no, reason).await
         })
@@ -194,8 +255,21 @@ impl adapter::Adapter for WasmAdapter {
                     .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
                     .map_or("", |(_, value)| value.as_str());
                 self.call(F, Budget::PUSH, async move |store, instance| {
+                    store
+                        .data_mut()
+                        .note_argument(|| notify_argument(headers, body));
                     let guest = indices.load(&mut *store, instance)?;
-                    guest.call_on_notify(store, body, content_type).await
+                    let events = guest
+                        .call_on_notify(&mut *store, body, content_type)
+                        .await?;
+                    if let Ok(events) = &events {
+                        let cases = events.iter().filter_map(|e| {
+                            let event: Result<model::CaseEvent, _> = e.clone().try_into();
+                            event.ok().map(|e| e.case_no)
+                        });
+                        store.data_mut().note_cases(cases);
+                    }
+                    Ok(events)
                 })
                 .await?
                 .into_iter()
@@ -209,6 +283,7 @@ impl adapter::Adapter for WasmAdapter {
             }
             Indices::V0_2(guests) => {
                 let indices = self.indices(F, guests.cases.as_ref())?;
+                let pushed = headers;
                 let headers: Vec<_> = headers
                     .iter()
                     .map(|(key, value)| bindings::types::Field {
@@ -217,8 +292,19 @@ impl adapter::Adapter for WasmAdapter {
                     })
                     .collect();
                 self.call(F, Budget::PUSH, async move |store, instance| {
+                    store
+                        .data_mut()
+                        .note_argument(|| notify_argument(pushed, body));
                     let guest = indices.load(&mut *store, instance)?;
-                    guest.call_on_notify(store, &headers, body).await
+                    let events = guest.call_on_notify(&mut *store, &headers, body).await?;
+                    if let Ok(events) = &events
+                        && let Ok(events) = bindings::events(events.clone())
+                    {
+                        store
+                            .data_mut()
+                            .note_cases(events.events.into_iter().map(|e| e.case_no));
+                    }
+                    Ok(events)
                 })
                 .await
                 .and_then(|events| bindings::events(events).map_err(bad))
@@ -326,16 +412,32 @@ impl WasmAdapter {
                 tracing::warn!(adapter = %inner.shared.id, dir = %exchange.path().display(), "exchange directory unavailable: {e:#}");
             }
         }
+        let log = inner.shared.recorder.as_ref().and_then(|recorder| {
+            let policy = recorder.policy(&inner.shared.id);
+            let http = record::HttpLog::new(policy)?;
+            Some(CallLog {
+                policy,
+                http,
+                case_nos: Vec::new(),
+                argument: None,
+                files_before: inner
+                    .exchange
+                    .as_ref()
+                    .and_then(|exchange| exchange.listing().ok()),
+            })
+        });
         let state = CallState {
-            shared: inner.shared.clone(),
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
             hooks: outbound::Hooks::new(
                 inner.shared.clone(),
                 inner.manifest.limits.outbound_requests,
                 inner.manifest.limits.response_mib,
                 stop.clone(),
+                log.as_ref().map(|log| log.http.clone()),
             ),
+            log,
+            shared: inner.shared.clone(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: limits::MemoryLimit::new(inner.manifest.limits.memory_mib),
             stderr,
@@ -431,6 +533,7 @@ impl WasmAdapter {
             .call_timeout_ms
             .min(u64::try_from(budget.within.as_millis()).unwrap_or(u64::MAX));
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let mut store = self.new_store();
         let stderr = store.data().stderr.clone();
         let stop = store.data().stop.clone();
@@ -486,6 +589,16 @@ impl WasmAdapter {
             );
         }
         let elapsed = started.elapsed();
+        if let Some(log) = store.data_mut().log.take() {
+            self.record(
+                log,
+                &store.data().names.names(),
+                function,
+                started_at,
+                elapsed,
+                &result,
+            );
+        }
         if result.is_err() {
             inner.failed_calls.fetch_add(1, Ordering::Relaxed);
         }
@@ -526,6 +639,94 @@ impl WasmAdapter {
             }
         }
         result
+    }
+}
+
+/// A push as `onewindow adapter call cases.on-notify` takes it.
+fn notify_argument(headers: &[(String, String)], body: &[u8]) -> serde_json::Value {
+    let content_type = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map_or("", |(_, value)| value.as_str());
+    let others: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+        .map(|(name, value)| {
+            let value = if is_credential(name) { "***" } else { value };
+            (name.to_ascii_lowercase(), serde_json::json!(value))
+        })
+        .collect();
+    let mut argument = serde_json::json!({ "content_type": content_type, "headers": others });
+    match std::str::from_utf8(body) {
+        Ok(text) => argument["body"] = serde_json::json!(text),
+        Err(_) => {
+            use base64::Engine as _;
+            argument["body_base64"] =
+                serde_json::json!(base64::engine::general_purpose::STANDARD.encode(body));
+        }
+    }
+    argument
+}
+
+impl WasmAdapter {
+    /// Hands the call's record to the exchange log.
+    fn record<R>(
+        &self,
+        log: CallLog,
+        names: &[String],
+        function: &'static str,
+        started_at: chrono::DateTime<chrono::Utc>,
+        elapsed: Duration,
+        result: &Result<R, CallError>,
+    ) {
+        let inner = &*self.inner;
+        let Some(recorder) = &inner.shared.recorder else {
+            return;
+        };
+        // The adapter's own passwords and keys, as its configuration holds them.
+        let secrets: Vec<String> = inner
+            .shared
+            .config
+            .iter()
+            .filter(|(key, value)| is_credential(key) && value.chars().count() >= 4)
+            .map(|(_, value)| value.clone())
+            .collect();
+        let files = match (&inner.exchange, &log.files_before) {
+            (Some(exchange), Some(before)) => match exchange.listing() {
+                Ok(after) => record::file_changes(
+                    before,
+                    &after,
+                    exchange.dir(),
+                    log.policy,
+                    names,
+                    &secrets,
+                ),
+                Err(_) => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        recorder.record(CallRecord {
+            adapter: inner.shared.id.clone(),
+            version: inner.shared.version.clone(),
+            function: function.to_owned(),
+            case_nos: log.case_nos,
+            started_at: onewindow_platform::store::timestamp(started_at),
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            outcome: match result {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => e.kind().to_owned(),
+            },
+            error: result
+                .as_ref()
+                .err()
+                .map(|e| exchange_log::error_value(e, names)),
+            mode: log.policy.mode,
+            argument: log
+                .argument
+                .map(|argument| exchange_log::mask_json(&argument, names)),
+            http: log.http.finish(names, &secrets),
+            files,
+        });
     }
 }
 

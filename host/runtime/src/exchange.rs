@@ -157,6 +157,38 @@ impl Exchange {
         Ok(usage)
     }
 
+    /// The folder's files by relative path, with size and modification time,
+    /// for the exchange log; at most a little past the file quota.
+    pub(super) fn listing(&self) -> std::io::Result<super::record::Listing> {
+        let mut listing = super::record::Listing::new();
+        let mut pending = vec![(String::new(), self.dir.try_clone()?)];
+        let mut seen = 0;
+        while let Some((prefix, dir)) = pending.pop() {
+            for entry in dir.entries()? {
+                let entry = entry?;
+                seen += 1;
+                if seen > self.quota.files {
+                    return Ok(listing);
+                }
+                let path = format!("{prefix}{}", entry.file_name().to_string_lossy());
+                let kind = entry.file_type()?;
+                if kind.is_dir() {
+                    pending.push((format!("{path}/"), entry.open_dir()?));
+                } else if kind.is_file() {
+                    let meta = entry.metadata()?;
+                    let modified = meta.modified().ok().map(|t| t.into_std());
+                    listing.insert(path, (meta.len(), modified));
+                }
+            }
+        }
+        Ok(listing)
+    }
+
+    /// The folder, opened.
+    pub(super) fn dir(&self) -> &Dir {
+        &self.dir
+    }
+
     /// The limit `usage` goes past, named as in the manifest.
     pub(super) fn breach(&self, usage: Usage) -> Option<String> {
         if usage.files > self.quota.files {

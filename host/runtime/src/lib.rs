@@ -17,6 +17,7 @@ mod exchange;
 mod host_api;
 mod limits;
 mod outbound;
+mod record;
 mod stdio;
 pub mod tape;
 
@@ -39,6 +40,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use bindings::{v0_1, v0_2};
 use onewindow_platform::adapter::breaker::{Breaker, BreakerConfig, BreakerState};
 use onewindow_platform::adapter::{self, Adapter as _, CallError, Interfaces, LoadError};
+use onewindow_platform::exchange_log::Recorder;
 use onewindow_platform::manifest::{self, Manifest, OutboundPrefix, Package};
 use onewindow_platform::model;
 
@@ -79,6 +81,8 @@ pub struct RuntimeConfig {
     /// Outbound HTTP answered from (or recorded onto) a tape instead of the
     /// network, for `onewindow adapter test`; the grants still apply.
     pub tape: Option<Arc<tape::Tape>>,
+    /// Where every call is recorded (the platform's exchange log); none records nothing.
+    pub recorder: Option<Arc<dyn Recorder>>,
 }
 
 impl Default for RuntimeConfig {
@@ -89,6 +93,7 @@ impl Default for RuntimeConfig {
             breaker: BreakerConfig::default(),
             cache_dir: None,
             tape: None,
+            recorder: None,
         }
     }
 }
@@ -305,6 +310,8 @@ impl Runtime {
                     outbound: manifest.outbound(),
                     config: manifest.config.clone(),
                     tape: self.config.tape.clone(),
+                    recorder: self.config.recorder.clone(),
+                    version: manifest.version.to_string(),
                 }),
                 permits: Semaphore::new(manifest.limits.max_concurrency as usize),
                 breaker: Breaker::new(self.config.breaker),
@@ -455,6 +462,9 @@ struct Shared {
     outbound: Vec<OutboundPrefix>,
     config: BTreeMap<String, String>,
     tape: Option<Arc<tape::Tape>>,
+    /// Where each call is recorded for the exchange log.
+    recorder: Option<Arc<dyn Recorder>>,
+    version: String,
 }
 
 struct AdapterInner {

@@ -22,6 +22,8 @@ pub(super) struct Hooks {
     stop: super::Stop,
     /// Response bytes the call may still read (`limits.response-mib`).
     response: ResponseBudget,
+    /// Where the call's exchanges are noted for the exchange log, if it keeps any.
+    pub(super) log: Option<super::record::HttpLog>,
 }
 
 impl Hooks {
@@ -30,8 +32,10 @@ impl Hooks {
         limit: u32,
         response_mib: u32,
         stop: super::Stop,
+        log: Option<super::record::HttpLog>,
     ) -> Self {
         Self {
+            log,
             shared,
             left: limit,
             limit,
@@ -140,8 +144,11 @@ impl WasiHttpHooks for Hooks {
         let uri = request.uri();
         let Some(left) = self.left.checked_sub(1) else {
             // Past the budget: refused, and the call is stopped at the next tick.
-            self.stop
-                .stop(format!("limits.outbound-requests = {}", self.limit));
+            let limit = format!("limits.outbound-requests = {}", self.limit);
+            if let Some(log) = &self.log {
+                log.refused(&request, &format!("refused: past {limit}"));
+            }
+            self.stop.stop(limit);
             return Box::new(async { Err(Error::HttpRequestDenied) });
         };
         self.left = left;
@@ -152,12 +159,29 @@ impl WasiHttpHooks for Hooks {
                 granted = ?self.shared.outbound.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "refused an outbound request the manifest does not grant"
             );
+            if let Some(log) = &self.log {
+                log.refused(
+                    &request,
+                    "refused: the manifest's grants.outbound does not grant this URL",
+                );
+            }
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
+        let (request, logged) = match &self.log {
+            Some(log) => {
+                let (request, at) = log.request(request);
+                (request, Some(at))
+            }
+            None => (request, None),
+        };
         let response = match &self.shared.tape {
             Some(tape) => tape.clone().send(request, options),
             None => wasmtime_wasi_http::default_hooks().send_request(request, options, fut),
         };
-        self.response.clone().cap(response)
+        let response = self.response.clone().cap(response);
+        match (&self.log, logged) {
+            (Some(log), Some(at)) => log.response(at, response),
+            _ => response,
+        }
     }
 }

@@ -74,6 +74,11 @@ impl Names {
         self.said().names = names;
     }
 
+    /// The names set for the call.
+    pub(super) fn names(&self) -> Vec<String> {
+        self.said().names.clone()
+    }
+
     /// `text` with every ID number and each of these names masked, if the
     /// call may still log it; `None` once its budget is spent.
     pub(super) fn mask(&self, text: &str) -> Option<String> {

@@ -19,6 +19,11 @@ pub struct Exchange {
     pub url: String,
     #[serde(with = "onewindow_platform::model::base64_bytes")]
     pub request_body_base64: Vec<u8>,
+    /// Whether a request must carry this very body to get this answer; an
+    /// exchange saved from the exchange log, whose bodies are masked, is
+    /// matched by method and URL only.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub match_body: bool,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     #[serde(with = "onewindow_platform::model::base64_bytes")]
@@ -89,7 +94,9 @@ impl Tape {
         let matches: Vec<usize> = (0..reel.exchanges.len())
             .filter(|&i| {
                 let e = &reel.exchanges[i];
-                e.method == method && e.url == url && e.request_body_base64 == body
+                e.method == method
+                    && e.url == url
+                    && (!e.match_body || e.request_body_base64 == body)
             })
             .collect();
         let Some(&chosen) = matches.iter().find(|&&i| !reel.used[i]).or(matches.last()) else {
@@ -119,6 +126,7 @@ impl Tape {
                             method: method.clone(),
                             url: url.clone(),
                             request_body_base64: body.to_vec(),
+                            match_body: true,
                             status: 502,
                             headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
                             body_base64: format!(
@@ -145,6 +153,7 @@ impl Tape {
                         method,
                         url,
                         request_body_base64: body.to_vec(),
+                        match_body: true,
                         status: answer.status.as_u16(),
                         headers: answer
                             .headers
@@ -164,6 +173,14 @@ impl Tape {
             }
         })
     }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 fn full(bytes: Bytes) -> WasiBody {

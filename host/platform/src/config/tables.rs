@@ -1,5 +1,5 @@
 //! The tables only the file sets: `[[tokens]]` (who may call the API, in which
-//! role), `[hooks.*]` and `[[themes]]`. An error is "`key` problem".
+//! role), `[hooks.*]`, `[[themes]]` and `[exchange-log]`. An error is "`key` problem".
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -8,12 +8,104 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 
+use crate::exchange_log::{Mode, Policy};
+
 #[derive(Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct Tables {
     pub tokens: Vec<RawToken>,
     pub themes: Vec<RawTheme>,
     pub hooks: BTreeMap<String, Hook>,
+    #[serde(rename = "exchange-log")]
+    pub exchange_log: RawExchangeLog,
+}
+
+/// `[exchange-log]`: the defaults, and `[exchange-log.adapters.<id>]` for one adapter.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawExchangeLog {
+    mode: Option<Mode>,
+    retention_days: Option<u32>,
+    max_body_kib: Option<u32>,
+    adapters: BTreeMap<String, RawLogPolicy>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawLogPolicy {
+    mode: Option<Mode>,
+    retention_days: Option<u32>,
+    max_body_kib: Option<u32>,
+}
+
+/// What the exchange log keeps: by default, and for each adapter named.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeLog {
+    pub default: Policy,
+    pub adapters: BTreeMap<String, Policy>,
+}
+
+impl ExchangeLog {
+    /// What is kept of `adapter`'s calls.
+    pub fn policy(&self, adapter: &str) -> Policy {
+        self.adapters.get(adapter).copied().unwrap_or(self.default)
+    }
+}
+
+/// The retention and body limits an operator may set.
+const RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+const MAX_BODY_KIB: std::ops::RangeInclusive<u32> = 0..=10 * 1024;
+
+fn policy(
+    base: Policy,
+    mode: Option<Mode>,
+    retention_days: Option<u32>,
+    max_body_kib: Option<u32>,
+    table: &str,
+) -> Result<Policy, String> {
+    let mut policy = base;
+    if let Some(mode) = mode {
+        policy.mode = mode;
+    }
+    if let Some(days) = retention_days {
+        if !RETENTION_DAYS.contains(&days) {
+            return Err(format!(
+                "`retention-days` of [{table}] is {days}; it must be from {} to {}",
+                RETENTION_DAYS.start(),
+                RETENTION_DAYS.end()
+            ));
+        }
+        policy.retention_days = days;
+    }
+    if let Some(kib) = max_body_kib {
+        if !MAX_BODY_KIB.contains(&kib) {
+            return Err(format!(
+                "`max-body-kib` of [{table}] is {kib}; it must be from {} to {}",
+                MAX_BODY_KIB.start(),
+                MAX_BODY_KIB.end()
+            ));
+        }
+        policy.max_body_bytes = kib as usize * 1024;
+    }
+    Ok(policy)
+}
+
+pub(super) fn exchange_log(raw: RawExchangeLog) -> Result<ExchangeLog, String> {
+    let default = policy(
+        Policy::default(),
+        raw.mode,
+        raw.retention_days,
+        raw.max_body_kib,
+        "exchange-log",
+    )?;
+    let mut adapters = BTreeMap::new();
+    for (id, p) in raw.adapters {
+        let table = format!("exchange-log.adapters.{id}");
+        crate::manifest::check_id(&id).map_err(|problem| format!("[{table}] {problem}"))?;
+        let policy = policy(default, p.mode, p.retention_days, p.max_body_kib, &table)?;
+        adapters.insert(id, policy);
+    }
+    Ok(ExchangeLog { default, adapters })
 }
 
 #[derive(Deserialize)]

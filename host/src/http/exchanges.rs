@@ -1,0 +1,76 @@
+//! `/api/v1/admin/exchanges`: the exchange log, for operators.
+
+#![allow(unused_qualifications)]
+
+use super::*;
+use crate::platform::exchanges::{self, Entry, Filter};
+
+/// The adapter calls kept in the exchange log, newest first, with what went to
+/// each department and what came back (masked). Roles: operator.
+#[utoipa::path(get, path = "/api/v1/admin/exchanges", tag = "operations", security(("bearer" = [])),
+    params(Filter),
+    responses(
+        (status = OK, body = Items<Entry>),
+        (status = UNPROCESSABLE_ENTITY, description = "`from`, `to` or `limit` cannot be used", body = ErrorBody),
+        QueryErrors,
+        Refusals,
+    ))]
+pub(super) async fn list_exchanges(
+    _: Caller<Operators>,
+    State(platform): State<Platform>,
+    Params(filter): Params<Filter>,
+) -> ApiResult<Json<Items<Entry>>> {
+    Ok(Json(
+        exchanges::list(&platform.store, &filter).await?.into(),
+    ))
+}
+
+/// One adapter call of the exchange log. Roles: operator.
+#[utoipa::path(get, path = "/api/v1/admin/exchanges/{id}", tag = "operations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The exchange's number")),
+    responses((status = OK, body = Entry), (status = NOT_FOUND, body = ErrorBody), Refusals))]
+pub(super) async fn get_exchange(
+    _: Caller<Operators>,
+    State(platform): State<Platform>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Entry>> {
+    Ok(Json(entry(&platform, id).await?))
+}
+
+/// The call as an `onewindow adapter test` fixtures folder (`.tar.gz`), to
+/// replay it offline: `tar xzf` it and run `onewindow adapter test <package>
+/// --fixtures exchange-<id>`. Roles: operator.
+#[utoipa::path(get, path = "/api/v1/admin/exchanges/{id}/fixture", tag = "operations", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The exchange's number")),
+    responses(
+        (status = OK, description = "The fixtures folder", body = Vec<u8>, content_type = "application/gzip"),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "The exchange was kept without its bodies (metadata mode)", body = ErrorBody),
+        Refusals,
+    ))]
+pub(super) async fn exchange_fixture(
+    caller: Caller<Operators>,
+    State(platform): State<Platform>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let entry = entry(&platform, id).await?;
+    let archive = exchanges::fixture_archive(&entry).map_err(PlatformError::Conflict)?;
+    tracing::info!(actor = %caller.actor(), exchange = id, "exchange saved as a fixture");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/gzip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"exchange-{id}.tar.gz\""),
+            ),
+        ],
+        archive,
+    )
+        .into_response())
+}
+
+async fn entry(platform: &Platform, id: i64) -> Result<Entry, PlatformError> {
+    exchanges::get(&platform.store, id)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no exchange {id} is kept")))
+}
