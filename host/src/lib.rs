@@ -14,6 +14,7 @@ pub use onewindow_platform::{
 pub use onewindow_runtime as runtime;
 
 pub mod cli;
+pub mod exchanges;
 pub mod http;
 pub mod kit;
 pub mod metrics;

@@ -38,6 +38,40 @@ enum Command {
         #[command(subcommand)]
         command: AdapterCommand,
     },
+    /// Read the exchange log: what each adapter call sent to its department and
+    /// what came back (masked), newest first; or save one call as an `adapter
+    /// test` fixtures folder to replay it offline.
+    Exchanges {
+        /// The configuration file (onewindow.toml), for the database URL.
+        #[arg(long, env = "ONEWINDOW_CONFIG")]
+        config: Option<PathBuf>,
+        /// Only calls concerning this case number.
+        #[arg(long = "case", value_name = "CASE_NO")]
+        case_no: Option<String>,
+        /// Only this adapter's calls.
+        #[arg(long)]
+        adapter: Option<String>,
+        /// Only calls with this outcome: ok, or a failure's kind (unavailable, trap, timeout, …).
+        #[arg(long)]
+        outcome: Option<String>,
+        /// Calls started at or after this instant (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Calls started before this instant (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many calls (1 to 500).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Write exchange ID as a fixtures folder for `onewindow adapter test --fixtures`.
+        #[arg(long, value_name = "ID", requires = "out")]
+        fixture: Option<i64>,
+        /// Where to write the fixtures folder (created; must not exist yet).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
     /// Print the HTTP API's OpenAPI document (as served at /api/v1/openapi.json).
     Openapi,
     /// Signing keys for adapter packages.
@@ -298,6 +332,43 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Exchanges {
+            config,
+            case_no,
+            adapter,
+            outcome,
+            from,
+            to,
+            limit,
+            fixture,
+            out,
+            overrides,
+        } => {
+            let filter = onewindow::platform::exchanges::Filter {
+                case_no,
+                adapter,
+                outcome,
+                from,
+                to,
+                limit: Some(limit),
+            };
+            let done = match (fixture, out) {
+                (Some(id), Some(out)) => {
+                    onewindow::exchanges::save_fixture(config.as_deref(), &overrides, id, &out).await
+                }
+                _ => onewindow::exchanges::print(config.as_deref(), &overrides, &filter).await,
+            };
+            match done {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Openapi => report(onewindow::http::openapi().to_pretty_json()),
         Command::Keys {
             command: KeysCommand::New { name, dir },

@@ -136,6 +136,22 @@ async fn a_garbled_answer_is_kept_with_the_request_and_replays_offline(db: Db) {
         "clerks do not read the exchange log"
     );
 
+    // The same in a terminal.
+    let config = s._dir.path().join("onewindow.toml");
+    let printed = std::process::Command::new(onewindow_tests::onewindow_binary())
+        .args(["exchanges", "--config"])
+        .arg(&config)
+        .args(["--case", case_no])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&printed.stdout);
+    assert!(printed.status.success(), "{text}{}", String::from_utf8_lossy(&printed.stderr));
+    assert!(text.contains(&format!("#{id} ")), "{text}");
+    assert!(text.contains("market-supervision 0.1.0  cases.submit"), "{text}");
+    assert!(text.contains("unavailable") && text.contains("→ POST http://127.0.0.1:"), "{text}");
+    assert!(text.contains("<ZJHM>110105********002X</ZJHM>"), "{text}");
+    assert!(!text.contains("陈晓东"), "{text}");
+
     // Saved as a fixture, the call fails the same way with no department at all.
     let archive = reqwest::Client::new()
         .get(format!("{}/api/v1/admin/exchanges/{id}/fixture", s.url()))
@@ -163,6 +179,24 @@ async fn a_garbled_answer_is_kept_with_the_request_and_replays_offline(db: Db) {
     .unwrap();
     assert!(report.passed(), "{}", report.render());
     assert_eq!(report.outcomes.len(), 1);
+
+    // The command writes the same folder.
+    let written = unpacked.path().join("from-the-command");
+    let saved = std::process::Command::new(onewindow_tests::onewindow_binary())
+        .args(["exchanges", "--config"])
+        .arg(&config)
+        .args(["--fixture", &id.to_string(), "--out"])
+        .arg(&written)
+        .output()
+        .unwrap();
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    for file in ["calls/01-cases-submit.json", "calls/01-cases-submit.expected.json", "http.json"] {
+        assert_eq!(
+            std::fs::read(written.join(file)).unwrap(),
+            std::fs::read(fixtures.join(file)).unwrap(),
+            "{file}"
+        );
+    }
 
     // The fixture can fail: an adapter that reads the answer gets another result.
     let answers = fixtures.join("http.json");

@@ -296,6 +296,7 @@ mod tests {
             encoding_rs::GBK
                 .encode("申请人：张* 身份证 110105********0012")
                 .0
+                .into_owned()
         );
     }
 
