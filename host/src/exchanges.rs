@@ -9,7 +9,10 @@ use crate::config::{Config, Overrides};
 use crate::exchange_log::{Body, FileChange};
 use crate::platform::exchanges::{self, Entry, Filter};
 
-async fn store(config: Option<&Path>, overrides: &Overrides) -> anyhow::Result<crate::store::Store> {
+async fn store(
+    config: Option<&Path>,
+    overrides: &Overrides,
+) -> anyhow::Result<crate::store::Store> {
     let config = Config::load(config, overrides)?;
     Ok(crate::store::Store::open(&config.database_url).await?)
 }
@@ -94,7 +97,10 @@ pub fn render(entry: &Entry) -> String {
             FileChange::Written => "written",
             FileChange::Removed => "removed",
         };
-        out.push_str(&format!("    file {change}: {} ({} bytes)\n", f.path, f.size));
+        out.push_str(&format!(
+            "    file {change}: {} ({} bytes)\n",
+            f.path, f.size
+        ));
         body(&mut out, "content", f.content.as_ref());
     }
     out.push('\n');

@@ -61,6 +61,11 @@ pub fn router() -> Router<Platform> {
         .route("/admin/adapters/{id}/rollback", post(admin::rollback))
         .route("/admin/adapters/{id}/disable", post(admin::disable))
         .route("/admin/cases/{case_no}/retry", post(admin::retry))
+        .route("/admin/exchanges", get(admin::exchanges))
+        .route(
+            "/admin/exchanges/{id}/fixture",
+            get(admin::exchange_fixture),
+        )
         .route("/assets/htmx.min.js", get(htmx))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(script))
@@ -116,6 +121,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("licenses.html", include_str!("../templates/licenses.html")),
         ("license.html", include_str!("../templates/license.html")),
         ("admin.html", include_str!("../templates/admin.html")),
+        (
+            "exchanges.html",
+            include_str!("../templates/exchanges.html"),
+        ),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e:#}"));

@@ -145,10 +145,20 @@ async fn a_garbled_answer_is_kept_with_the_request_and_replays_offline(db: Db) {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&printed.stdout);
-    assert!(printed.status.success(), "{text}{}", String::from_utf8_lossy(&printed.stderr));
+    assert!(
+        printed.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
     assert!(text.contains(&format!("#{id} ")), "{text}");
-    assert!(text.contains("market-supervision 0.1.0  cases.submit"), "{text}");
-    assert!(text.contains("unavailable") && text.contains("→ POST http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("market-supervision 0.1.0  cases.submit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unavailable") && text.contains("→ POST http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("<ZJHM>110105********002X</ZJHM>"), "{text}");
     assert!(!text.contains("陈晓东"), "{text}");
 
@@ -189,8 +199,16 @@ async fn a_garbled_answer_is_kept_with_the_request_and_replays_offline(db: Db) {
         .arg(&written)
         .output()
         .unwrap();
-    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
-    for file in ["calls/01-cases-submit.json", "calls/01-cases-submit.expected.json", "http.json"] {
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    for file in [
+        "calls/01-cases-submit.json",
+        "calls/01-cases-submit.expected.json",
+        "http.json",
+    ] {
         assert_eq!(
             std::fs::read(written.join(file)).unwrap(),
             std::fs::read(fixtures.join(file)).unwrap(),

@@ -2,7 +2,7 @@
 // market-supervision adapter from packages, activate them, and roll back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { BASE, CLERK, OPERATOR, launch, newPage, shot, signIn } from './lib.mjs';
@@ -79,4 +79,45 @@ test('the console is for operators only', async () => {
   await page.getByRole('button', { name: '退出' }).click();
   await page.goto(`${BASE}/cases`);
   assert.match(page.url(), /\/login\?next=%2Fcases$/);
+});
+
+test('an operator reads what went to the department for a case, request beside answer', async () => {
+  // A case accepted at the window (through the API, as the window does) goes to
+  // 县市场监督管理局; its delivery is kept in the exchange log.
+  const application = readFileSync(new URL('../../examples/requests/application.json', import.meta.url));
+  const accepted = await fetch(`${BASE}/api/v1/cases`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLERK[1]}`, 'content-type': 'application/json' },
+    body: application,
+  });
+  assert.equal(accepted.status, 201, await accepted.clone().text());
+  const { case_no: caseNo } = await accepted.json();
+
+  const page = await newPage(browser);
+  await signIn(page, ...OPERATOR);
+  await page.getByLabel('办件编号').fill(caseNo);
+  await page.getByRole('button', { name: '查看交换记录' }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: `部门交换记录：办件 ${caseNo}` }).waitFor());
+  // Delivery runs in the background: look again until it is there.
+  const submitted = page.locator('details.exchange', { hasText: 'cases.submit' });
+  for (let tries = 0; (await submitted.count()) === 0; tries++) {
+    assert.ok(tries < 50, `no cases.submit exchange for ${caseNo}`);
+    await new Promise((r) => setTimeout(r, 200));
+    await page.reload();
+  }
+  await submitted.first().evaluate((d) => { d.open = true; });
+  const text = await submitted.first().innerText();
+  assert.match(text, /market-supervision/);
+  assert.match(text, /POST http:\/\/127\.0\.0\.1:\d+\S* → 200/);
+  assert.match(text, /请求[\s\S]*应答/);
+  assert.doesNotMatch(text, /\d{17}[\dX](?!\*)/, 'no ID number in full');
+  await shot(page, 'exchanges');
+
+  // The call downloads as a fixtures folder.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    submitted.first().getByRole('link', { name: '下载为测试夹具' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^exchange-\d+\.tar\.gz$/);
+  assert.deepEqual(page.problems, []);
 });

@@ -1,9 +1,10 @@
 //! The operator console: adapters with their versions, health and call
 //! statistics; installing a package; activating, rolling back and disabling;
-//! cases whose delivery failed, with retry.
+//! cases whose delivery failed, with retry; the exchange log.
 
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
@@ -13,6 +14,7 @@ use super::guard::{flash, refuse_field, take_flash};
 use super::page;
 use super::session::Operator;
 use crate::platform::cases::CaseQuery;
+use crate::platform::exchanges::{self, Filter};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
 
@@ -201,4 +203,64 @@ pub async fn retry(
             .await
             .map(|()| format!("办件 {case_no} 已重新排队推送")),
     )
+}
+
+/// `GET /admin/exchanges?case_no=&adapter=&outcome=`: the exchange log, one
+/// case's calls or an adapter's, newest first, each request beside its answer.
+pub async fn exchanges(
+    Operator(user): Operator,
+    State(platform): State<Platform>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    // An empty box of the form filters nothing.
+    let given = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let filter = Filter {
+        case_no: given(filter.case_no),
+        adapter: given(filter.adapter),
+        outcome: given(filter.outcome),
+        from: given(filter.from),
+        to: given(filter.to),
+        limit: Some(filter.limit.unwrap_or(50)),
+    };
+    let (entries, error) = match exchanges::list(&platform.store, &filter).await {
+        Ok(entries) => (entries, None),
+        Err(PlatformError::Invalid { message, .. }) => (Vec::new(), Some(message)),
+        Err(e) => return failed(&user, e),
+    };
+    page(
+        Page::new("exchanges.html", Some(&user))
+            .with("nav", "admin")
+            .with("entries", entries)
+            .with("filter", filter)
+            .with("error", error),
+    )
+}
+
+/// `GET /admin/exchanges/{id}/fixture`: the call as an `adapter test` fixtures folder.
+pub async fn exchange_fixture(
+    Operator(user): Operator,
+    State(platform): State<Platform>,
+    Path(id): Path<i64>,
+) -> Response {
+    let archive = match exchanges::get(&platform.store, id).await {
+        Ok(Some(entry)) => exchanges::fixture_archive(&entry).map_err(PlatformError::Conflict),
+        Ok(None) => Err(PlatformError::NotFound(format!(
+            "没有编号为 {id} 的交换记录"
+        ))),
+        Err(e) => Err(e.into()),
+    };
+    match archive {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/gzip".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"exchange-{id}.tar.gz\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => failed(&user, e),
+    }
 }

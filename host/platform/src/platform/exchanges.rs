@@ -170,7 +170,7 @@ async fn delete(
 }
 
 /// Which records to read.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Filter {
     /// Only calls concerning this case.
