@@ -96,6 +96,7 @@ pub fn render(entry: &Entry) -> String {
         let change = match f.change {
             FileChange::Written => "written",
             FileChange::Removed => "removed",
+            FileChange::Read => "read",
         };
         out.push_str(&format!(
             "    file {change}: {} ({} bytes)\n",

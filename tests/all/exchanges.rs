@@ -410,3 +410,57 @@ async fn each_mode_keeps_what_it_says_and_no_credential_is_kept() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_adapters_files_read_and_written_are_kept() {
+    let kept = Arc::new(Kept {
+        policy: Policy::default(),
+        records: Mutex::default(),
+    });
+    let (runtime, exchange) = onewindow_tests::runtime_recording(kept.clone());
+    let _mock = legacy_systems::real_estate::start(
+        exchange.path().join("real-estate"),
+        onewindow_tests::adapter_test::mock_config(),
+    )
+    .await
+    .unwrap();
+    let department = Department::real_estate();
+    let package = TestPackage::new(department.component, &department.manifest());
+    let adapter = runtime.load_dir(package.path()).unwrap();
+    adapter.list_matters().await.unwrap();
+    adapter
+        .submit_case(&crate::real_estate::notice("20261207-000042"))
+        .await
+        .unwrap();
+    let records = kept.records.lock().unwrap().clone();
+    let [listed, submitted] = &records[..] else {
+        panic!("two calls, two records: {records:?}")
+    };
+    // The catalogue is read from the department's GBK files.
+    let catalogue = listed
+        .files
+        .iter()
+        .find(|f| f.path == "sxqd.csv")
+        .unwrap_or_else(|| panic!("{:?}", listed.files));
+    assert_eq!(catalogue.change, onewindow::exchange_log::FileChange::Read);
+    let content = catalogue.content.as_ref().unwrap();
+    assert_eq!(content.charset.as_deref(), Some("gb18030"));
+    assert!(
+        content.text.as_deref().unwrap().contains("登记"),
+        "{content:?}"
+    );
+    // The case goes out as a file in sqbj/, written, with the applicant masked.
+    assert_eq!(submitted.case_nos, ["20261207-000042"]);
+    let written: Vec<_> = submitted
+        .files
+        .iter()
+        .filter(|f| f.change == onewindow::exchange_log::FileChange::Written)
+        .collect();
+    assert!(
+        written.iter().any(|f| f.path.starts_with("sqbj/")),
+        "{:?}",
+        submitted.files
+    );
+    let whole = serde_json::to_string(submitted).unwrap();
+    assert!(!whole.contains("33012219"), "{whole}");
+}

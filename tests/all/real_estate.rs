@@ -72,7 +72,7 @@ fn transfer(case_no: &str, certificate: &License) -> CaseSubmission {
 }
 
 /// A 预告登记 by 陈珺 with `form`, reusing nothing.
-fn notice(case_no: &str) -> CaseSubmission {
+pub(crate) fn notice(case_no: &str) -> CaseSubmission {
     serde_json::from_value(serde_json::json!({
         "case_no": case_no,
         "matter_code": "330122-BDC-DJ-005",

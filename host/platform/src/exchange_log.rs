@@ -99,7 +99,7 @@ pub struct HttpRecord {
     pub duration_ms: u64,
 }
 
-/// A file of the exchange folder the call changed.
+/// A file of the exchange folder the call wrote, removed or read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FileRecord {
     /// Relative to the exchange folder.
@@ -116,6 +116,8 @@ pub enum FileChange {
     Written,
     /// Removed by the call.
     Removed,
+    /// Opened by the call to read (as it was after the call).
+    Read,
 }
 
 /// A body or file content as kept: text when it decodes in its charset (then

@@ -55,7 +55,7 @@ pub(crate) struct CallState {
     /// The exchange folder's quota, measured as the call runs.
     exchange: Option<exchange::Watch>,
     /// What the exchange log keeps of the call, if it keeps anything.
-    log: Option<CallLog>,
+    pub(crate) log: Option<CallLog>,
 }
 
 /// The call's record for the exchange log, filled in as it runs.
@@ -68,6 +68,31 @@ pub(crate) struct CallLog {
     argument: Option<serde_json::Value>,
     /// The exchange folder's files before the call.
     files_before: Option<record::Listing>,
+    /// The exchange folder's files it opened.
+    opened: record::Opened,
+}
+
+impl CallLog {
+    /// Notes a file or folder of the exchange folder the call opened.
+    pub(crate) fn opened(
+        &mut self,
+        parent: u32,
+        opened: u32,
+        path: &str,
+        oflags: wasmtime_wasi::p2::bindings::filesystem::types::OpenFlags,
+        flags: wasmtime_wasi::p2::bindings::filesystem::types::DescriptorFlags,
+    ) {
+        use wasmtime_wasi::p2::bindings::filesystem::types::{DescriptorFlags, OpenFlags};
+        let writes = flags.contains(DescriptorFlags::WRITE)
+            || oflags.intersects(OpenFlags::CREATE | OpenFlags::TRUNCATE);
+        self.opened.note(
+            parent,
+            opened,
+            path,
+            oflags.contains(OpenFlags::DIRECTORY),
+            writes,
+        );
+    }
 }
 
 impl CallState {
@@ -424,6 +449,7 @@ impl WasmAdapter {
                     .exchange
                     .as_ref()
                     .and_then(|exchange| exchange.listing().ok()),
+                opened: record::Opened::default(),
             })
         });
         let state = CallState {
@@ -696,6 +722,7 @@ impl WasmAdapter {
                 Ok(after) => record::file_changes(
                     before,
                     &after,
+                    &log.opened.read,
                     exchange.dir(),
                     log.policy,
                     names,

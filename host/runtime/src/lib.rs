@@ -174,6 +174,7 @@ impl Runtime {
             .and_then(|()| v0_2::host::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
             .and_then(|()| v0_2::codecs::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state))
             .and_then(|()| exchange::refuse_links(&mut linker))
+            .and_then(|()| record::note_reads(&mut linker))
             .map_err(|e| anyhow::anyhow!("cannot set up the adapter linker: {e:#}"))?;
         Ok(Self {
             engine,

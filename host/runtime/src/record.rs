@@ -255,23 +255,22 @@ impl hyper::body::Body for Tee {
 /// An exchange folder's files: size and modification time by relative path.
 pub(super) type Listing = BTreeMap<String, (u64, Option<SystemTime>)>;
 
-/// What the call changed in its exchange folder between `before` and `after`:
-/// files created or changed (with their content in full mode, read from
-/// `dir`) and files removed.
+/// What the call did in its exchange folder: the files it created or changed
+/// between `before` and `after`, those it removed, and those it opened to read
+/// (`read`, as the folder holds them after the call); in full mode with the
+/// contents of the files written and read, from `dir`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn file_changes(
     before: &Listing,
     after: &Listing,
+    read: &[String],
     dir: &cap_std::fs::Dir,
     policy: Policy,
     names: &[String],
     secrets: &[String],
 ) -> Vec<FileRecord> {
-    let mut changes = Vec::new();
-    for (path, &(size, modified)) in after {
-        if before.get(path) == Some(&(size, modified)) {
-            continue;
-        }
-        let content = (policy.mode == Mode::Full).then(|| {
+    let content = |path: &str, size: u64| {
+        (policy.mode == Mode::Full).then(|| {
             let mut kept = Vec::new();
             if let Ok(file) = dir.open(path) {
                 use std::io::Read as _;
@@ -282,12 +281,18 @@ pub(super) fn file_changes(
             let mut body = Body::capture(&kept, size, None, policy.max_body_bytes, names);
             body.text = body.text.map(|text| hide(text, secrets));
             body
-        });
+        })
+    };
+    let mut changes = Vec::new();
+    for (path, &(size, modified)) in after {
+        if before.get(path) == Some(&(size, modified)) {
+            continue;
+        }
         changes.push(FileRecord {
             path: path.clone(),
             change: FileChange::Written,
             size,
-            content,
+            content: content(path, size),
         });
     }
     for (path, &(size, _)) in before {
@@ -300,5 +305,106 @@ pub(super) fn file_changes(
             });
         }
     }
+    for path in read {
+        let Some(&(size, _)) = after.get(path) else {
+            continue;
+        };
+        if changes.iter().any(|c| &c.path == path) {
+            continue;
+        }
+        changes.push(FileRecord {
+            path: path.clone(),
+            change: FileChange::Read,
+            size,
+            content: content(path, size),
+        });
+    }
     changes
+}
+
+/// The `wasi:filesystem` version wasmtime-wasi serves (see `exchange.rs`).
+const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
+
+/// Replaces `open-at` of `wasi:filesystem/types` with one that notes, for the
+/// exchange log, each file of the exchange folder the call opens to read (and
+/// each folder it opens, to name the files inside by their whole path), then
+/// opens it as wasmtime-wasi does.
+pub(super) fn note_reads(
+    linker: &mut wasmtime::component::Linker<super::CallState>,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::Resource;
+    use wasmtime_wasi::filesystem::{Descriptor, WasiFilesystemView as _};
+    use wasmtime_wasi::p2::bindings::filesystem::types::{
+        DescriptorFlags, ErrorCode, Host as _, HostDescriptor as _, OpenFlags, PathFlags,
+    };
+
+    type Args = (
+        Resource<Descriptor>,
+        PathFlags,
+        String,
+        OpenFlags,
+        DescriptorFlags,
+    );
+    linker.allow_shadowing(true);
+    let mut types = linker.instance(FILESYSTEM_TYPES)?;
+    types.func_wrap_async(
+        "[method]descriptor.open-at",
+        |mut store, (fd, path_flags, path, oflags, flags): Args| {
+            Box::new(async move {
+                let parent = fd.rep();
+                let opened = {
+                    let mut view = store.data_mut().filesystem();
+                    match view
+                        .open_at(fd, path_flags, path.clone(), oflags, flags)
+                        .await
+                    {
+                        Ok(opened) => Ok(opened),
+                        Err(e) => Err(view.convert_error_code(e)?),
+                    }
+                };
+                if let (Ok(opened), Some(log)) = (&opened, store.data_mut().log.as_mut()) {
+                    log.opened(parent, opened.rep(), &path, oflags, flags);
+                }
+                Ok((opened,))
+            })
+                as Box<
+                    dyn Future<
+                            Output = wasmtime::Result<(Result<Resource<Descriptor>, ErrorCode>,)>,
+                        > + Send,
+                >
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The files a call opened, as the exchange log names them.
+#[derive(Default)]
+pub(super) struct Opened {
+    /// Folders opened, by descriptor, with their path in the exchange folder.
+    folders: BTreeMap<u32, String>,
+    /// Files opened to read only, in the order first opened.
+    pub(super) read: Vec<String>,
+}
+
+impl Opened {
+    pub(super) fn note(
+        &mut self,
+        parent: u32,
+        opened: u32,
+        path: &str,
+        folder: bool,
+        writes: bool,
+    ) {
+        let path = match self.folders.get(&parent) {
+            Some(prefix) => format!("{prefix}/{path}"),
+            None => path.to_owned(),
+        };
+        let path = path.trim_start_matches("./").to_owned();
+        if folder {
+            self.folders.insert(opened, path);
+        } else if !writes && !self.read.contains(&path) {
+            self.read.push(path);
+        }
+    }
 }

@@ -12,7 +12,7 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use crate::config;
-use crate::exchange_log::{CallRecord, Mode, Policy, Recorder};
+use crate::exchange_log::{CallRecord, FileChange, Mode, Policy, Recorder};
 use crate::platform::PlatformError;
 use crate::store::{self, Store, StoreError};
 
@@ -280,7 +280,8 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<Entry, StoreError> {
 /// `entry`'s call: the call with its (masked) argument, the failure it met as
 /// the expected result, the department's answers as `http.json` (matched by
 /// method and URL: the masked request bodies cannot be sent again as they
-/// were). Paths are relative to the fixtures folder.
+/// were), and the exchange-folder files it read as the folder before it.
+/// Paths are relative to the fixtures folder.
 pub fn fixture(entry: &Entry) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let record = &entry.record;
     if record.mode != Mode::Full {
@@ -322,6 +323,14 @@ pub fn fixture(entry: &Entry) -> Result<BTreeMap<String, Vec<u8>>, String> {
         })
         .collect();
     files.insert("http.json".into(), pretty(&Value::Array(http)));
+    // The folder as the call found it, as far as it read it.
+    for file in &record.files {
+        if file.change == FileChange::Read
+            && let Some(content) = file.content.as_ref().filter(|c| !c.truncated)
+        {
+            files.insert(format!("exchange/{name}/{}", file.path), content.bytes());
+        }
+    }
     Ok(files)
 }
 
