@@ -83,6 +83,10 @@ for port in 8080 9101 9102 9104 9105 9106 9107; do
 done
 export ONEWINDOW_DATA_DIR="$work/data" ONEWINDOW_TRUST_DIR="$work/data/trusted-keys" \
   ONEWINDOW_WATCH_DIR="$work/data/drop-in"
+# The components as the tests compiled them, from the cache they share: a cold
+# start would compile the Python and JavaScript interpreters again.
+mkdir -p "$work/data" target/test-compile-cache
+ln -s "$PWD/target/test-compile-cache" "$work/data/cache"
 setsid env BIN="$bin" bash examples/run.sh > "$work/platform.log" 2>&1 &
 platform=$!
 trap 'kill -- -$platform 2>/dev/null || true; wait $platform 2>/dev/null || true; rm -rf "$work"' EXIT
