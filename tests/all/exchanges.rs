@@ -359,6 +359,9 @@ async fn each_mode_keeps_what_it_says_and_no_credential_is_kept() {
         let (runtime, _exchange) = onewindow_tests::runtime_recording(kept.clone());
         let adapter = runtime.load_dir(package.path()).unwrap();
         adapter.list_matters().await.unwrap();
+        // A status poll that finds nothing is not kept.
+        let page = adapter.case_events(None).await.unwrap();
+        assert!(page.events.is_empty());
         let records = kept.records.lock().unwrap().clone();
         if mode == Mode::Off {
             assert!(records.is_empty(), "{records:?}");

@@ -70,6 +70,9 @@ pub(crate) struct CallLog {
     files_before: Option<record::Listing>,
     /// The exchange folder's files it opened.
     opened: record::Opened,
+    /// A status poll that found nothing new: not kept when it succeeds, or
+    /// the polls every few seconds would drown the log.
+    idle: bool,
 }
 
 impl CallLog {
@@ -212,9 +215,12 @@ impl adapter::Adapter for WasmAdapter {
                 if let Ok(page) = &page
                     && let Ok::<model::EventPage, _>(page) = page.clone().try_into()
                 {
-                    store
-                        .data_mut()
-                        .note_cases(page.events.into_iter().map(|e| e.case_no));
+                    let idle = page.events.is_empty() && page.license_events.is_empty();
+                    let state = store.data_mut();
+                    state.note_cases(page.events.into_iter().map(|e| e.case_no));
+                    if idle && let Some(log) = &mut state.log {
+                        log.idle = true;
+                    }
                 }
                 Ok(page)
             },
@@ -450,6 +456,7 @@ impl WasmAdapter {
                     .as_ref()
                     .and_then(|exchange| exchange.listing().ok()),
                 opened: record::Opened::default(),
+                idle: false,
             })
         });
         let state = CallState {
@@ -709,6 +716,9 @@ impl WasmAdapter {
         let Some(recorder) = &inner.shared.recorder else {
             return;
         };
+        if log.idle && result.is_ok() {
+            return;
+        }
         // The adapter's own passwords and keys, as its configuration holds them.
         let secrets: Vec<String> = inner
             .shared
