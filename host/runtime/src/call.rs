@@ -355,6 +355,7 @@ impl adapter::Adapter for WasmAdapter {
         call_guest!(self, F, Budget::within(within), licenses,
             |store, guest| {
                 store.data_mut().names.set(names);
+                store.data_mut().note_argument(|| serde_json::to_value(holder).unwrap_or_default());
                 let holder = holder.clone().into();
                 guest.call_by_holder(store, &holder).await
             },
@@ -375,7 +376,10 @@ impl adapter::Adapter for WasmAdapter {
     ) -> Result<Option<model::License>, CallError> {
         const F: &str = "licenses.verify";
         call_guest!(self, F, Budget::within(within), licenses,
-            |store, guest| guest.call_verify(store, type_code, number).await,
+            |store, guest| {
+                store.data_mut().note_argument(|| serde_json::json!([type_code, number]));
+                guest.call_verify(store, type_code, number).await
+            },
             then |license: Option<_>| license
                 .map(TryInto::try_into)
                 .transpose()
