@@ -26,6 +26,7 @@ use cases::*;
 pub(crate) use error::not_found;
 use error::*;
 pub use error::{ApiError, ErrorBody};
+pub(crate) use exchanges::fixture_download;
 use exchanges::*;
 pub use extract::{Anyone, Auditors, Body, Caller, Clerks, Operators, Params, Roles};
 use hooks::*;

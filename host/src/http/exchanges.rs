@@ -56,7 +56,12 @@ pub(super) async fn exchange_fixture(
     let entry = entry(&platform, id).await?;
     let archive = exchanges::fixture_archive(&entry).map_err(PlatformError::Conflict)?;
     tracing::info!(actor = %caller.actor(), exchange = id, "exchange saved as a fixture");
-    Ok((
+    Ok(fixture_download(id, archive))
+}
+
+/// Exchange `id`'s fixtures `archive` as a download, for the API and the console.
+pub(crate) fn fixture_download(id: i64, archive: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/gzip".to_owned()),
             (
@@ -66,7 +71,7 @@ pub(super) async fn exchange_fixture(
         ],
         archive,
     )
-        .into_response())
+        .into_response()
 }
 
 async fn entry(platform: &Platform, id: i64) -> Result<Entry, PlatformError> {

@@ -4,7 +4,6 @@
 
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
@@ -250,17 +249,7 @@ pub async fn exchange_fixture(
         Err(e) => Err(e.into()),
     };
     match archive {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/gzip".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"exchange-{id}.tar.gz\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => crate::http::fixture_download(id, bytes),
         Err(e) => failed(&user, e),
     }
 }
