@@ -7,7 +7,7 @@
 //! (`onewindow-runtime`) implements them, and the domain's tests use
 //! [`adapter::fake`]. Nothing here names wasmtime.
 //!
-//! Dependencies point one way: the leaves ([`model`], [`mask`], [`manifest`],
+//! Dependencies point one way: the leaves ([`model`], [`mask`], [`trace`], [`manifest`],
 //! [`audit`], [`config`], [`adapter`], [`registry`]) ← [`store`] ← [`platform`]
 //! and [`delivery`].
 
@@ -21,3 +21,4 @@ pub mod model;
 pub mod platform;
 pub mod registry;
 pub mod store;
+pub mod trace;
