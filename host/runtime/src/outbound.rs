@@ -133,10 +133,12 @@ pub(super) type ResponseFuture = Box<
 impl WasiHttpHooks for Hooks {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
+        let span = super::trace::outbound_request(&mut request);
+        let _in_span = span.enter();
         let uri = request.uri();
         let Some(left) = self.left.checked_sub(1) else {
             // Past the budget: refused, and the call is stopped at the next tick.
@@ -158,6 +160,6 @@ impl WasiHttpHooks for Hooks {
             Some(tape) => tape.clone().send(request, options),
             None => wasmtime_wasi_http::default_hooks().send_request(request, options, fut),
         };
-        self.response.clone().cap(response)
+        super::trace::answered(span.clone(), self.response.clone().cap(response))
     }
 }
