@@ -8,7 +8,7 @@
 //! working for the tests and the benchmarks.
 
 pub use onewindow_platform::{
-    adapter, audit, config, delivery, manifest, mask, model, platform, registry, store,
+    adapter, audit, config, delivery, manifest, mask, model, platform, registry, store, trace,
 };
 pub use onewindow_runtime as runtime;
 
@@ -18,5 +18,6 @@ pub mod kit;
 pub mod metrics;
 pub mod scaffold;
 pub mod serve;
+pub mod telemetry;
 pub mod ui;
 pub mod watch;
