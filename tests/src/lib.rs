@@ -6,6 +6,7 @@ use onewindow::registry::package::{PackageFiles, SecretKey};
 use std::path::{Path, PathBuf};
 
 pub mod adapter_test;
+pub mod otlp;
 
 /// Paths of the components built by `build.rs`.
 pub mod components {
