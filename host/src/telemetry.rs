@@ -11,9 +11,10 @@
 //!
 //! The spans are the HTTP request ([`trace_requests`]), the delivery and the
 //! status poll (`onewindow_platform::delivery`), the adapter call and each of
-//! its outbound requests (`onewindow_runtime`). Only spans are exported, never
-//! log events: those may quote what an adapter or a legacy system said, and
-//! only the log writer masks it.
+//! its outbound requests (`onewindow_runtime`), all at info: the log filter
+//! (`RUST_LOG`) applies to them too, so `RUST_LOG=warn` traces nothing. Only
+//! spans are exported, never log events: those may quote what an adapter or a
+//! legacy system said, and only the log writer masks it.
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
@@ -48,11 +49,6 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Whether spans are exported.
-    pub fn exporting(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Exports the spans still waiting and stops the exporter.
     pub async fn shutdown(self) {
         let Some(provider) = self.provider else {
@@ -72,12 +68,12 @@ impl Telemetry {
 /// `default_filter`) through the masking writer, and, when `export` is set and
 /// an endpoint is configured, the OpenTelemetry layer with its exporter.
 pub fn init(default_filter: &str, export: bool) -> Telemetry {
+    // One filter for both: a span the log leaves out is not traced either.
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let fmt = tracing_subscriber::fmt::layer()
         // No ID number reaches the log in full, whoever wrote the line.
-        .with_writer(crate::mask::Writer)
-        .with_filter(filter);
+        .with_writer(crate::mask::Writer);
     let (otel, provider, failed) =
         match (export && endpoint_configured()).then(exporter).transpose() {
             Ok(Some(provider)) => {
@@ -85,7 +81,11 @@ pub fn init(default_filter: &str, export: bool) -> Telemetry {
                 let layer = tracing_opentelemetry::layer()
                     .with_tracer(tracer)
                     // Spans only, at info and above: events stay in the (masked) log.
-                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                    // Asked at every span rather than cached per callsite: a
+                    // per-layer filter's cached answer can be overturned by the
+                    // state an unanswered `enabled` check (sqlx makes them)
+                    // leaves behind, and the next span would be lost.
+                    .with_filter(tracing_subscriber::filter::dynamic_filter_fn(|meta, _| {
                         meta.is_span() && *meta.level() <= tracing::Level::INFO
                     }));
                 opentelemetry::global::set_text_map_propagator(
@@ -96,7 +96,11 @@ pub fn init(default_filter: &str, export: bool) -> Telemetry {
             Ok(None) => (None, None, None),
             Err(e) => (None, None, Some(e)),
         };
-    tracing_subscriber::registry().with(fmt).with(otel).init();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .init();
     match failed {
         Some(e) => tracing::error!("spans are not exported: {e}"),
         None if provider.is_some() => {
