@@ -98,3 +98,85 @@ pub fn inject(span: &tracing::Span, headers: &mut http::HeaderMap) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    /// Runs `f` with spans traced as `onewindow serve` traces them with an endpoint.
+    fn traced<T>(f: impl FnOnce() -> T) -> T {
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::with_default(subscriber, f)
+    }
+
+    fn ids(span: &tracing::Span) -> (String, String) {
+        let cx = span.context();
+        let context = cx.span().span_context().clone();
+        (
+            context.trace_id().to_string(),
+            context.span_id().to_string(),
+        )
+    }
+
+    #[test]
+    fn a_delivery_continues_the_trace_its_outbox_row_kept() {
+        traced(|| {
+            let accepted = tracing::info_span!("request");
+            let (trace, request) = ids(&accepted);
+            let kept = accepted
+                .in_scope(current_traceparent)
+                .expect("a traced span has a traceparent");
+            assert_eq!(kept, format!("00-{trace}-{request}-01"));
+
+            let delivery =
+                tracing::info_span!(parent: None, "delivery", trace_id = tracing::field::Empty);
+            continue_traceparent(&delivery, Some(&kept));
+            let (continued, own) = ids(&delivery);
+            assert_eq!(continued, trace);
+            assert_ne!(own, request);
+            // What the delivery hands on names the delivery's span.
+            let mut sent = http::HeaderMap::new();
+            inject(&delivery, &mut sent);
+            assert_eq!(sent[TRACEPARENT], format!("00-{trace}-{own}-01"));
+        });
+    }
+
+    #[test]
+    fn a_request_continues_the_callers_trace_or_starts_one() {
+        traced(|| {
+            let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+            let mut headers = http::HeaderMap::new();
+            headers.insert(TRACEPARENT, caller.parse().unwrap());
+            let span = tracing::info_span!("request", trace_id = tracing::field::Empty);
+            continue_from(&span, &Headers(&headers));
+            assert_eq!(ids(&span).0, "4bf92f3577b34da6a3ce929d0e0e4736");
+
+            let fresh = tracing::info_span!("request", trace_id = tracing::field::Empty);
+            continue_from(&fresh, &Headers(&http::HeaderMap::new()));
+            let (trace, _) = ids(&fresh);
+            assert_ne!(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+            assert_ne!(trace, opentelemetry::trace::TraceId::INVALID.to_string());
+        });
+    }
+
+    #[test]
+    fn nothing_is_traced_without_the_opentelemetry_layer() {
+        let span = tracing::info_span!("request");
+        assert_eq!(span.in_scope(current_traceparent), None);
+        let mut sent = http::HeaderMap::new();
+        inject(&span, &mut sent);
+        assert!(sent.is_empty());
+        continue_traceparent(
+            &span,
+            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        );
+        assert!(headers(&span).is_empty());
+    }
+}
