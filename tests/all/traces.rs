@@ -283,6 +283,20 @@ async fn each_accepted_case_is_one_trace_down_to_the_legacy_system(db: Db) {
         );
     }
 
+    // No span is lost between a request to the department and its start:
+    // every outbound request is inside an adapter call, and every status
+    // poll's call inside its poll.
+    for span in &spans {
+        let orphan = match span.name.as_str() {
+            "outbound request" => span.parent_span_id.is_empty(),
+            "adapter call" => {
+                span.attribute("function") != Some("matters.list") && span.parent_span_id.is_empty()
+            }
+            _ => false,
+        };
+        assert!(!orphan, "{span:#?} has no parent");
+    }
+
     // No span says who applied.
     for span in &spans {
         for (key, value) in &span.attributes {
