@@ -9,7 +9,7 @@
 
 pub use onewindow_platform::{
     adapter, audit, config, delivery, exchange_log, manifest, mask, model, platform, registry,
-    store,
+    store, trace,
 };
 pub use onewindow_runtime as runtime;
 
@@ -20,5 +20,6 @@ pub mod kit;
 pub mod metrics;
 pub mod scaffold;
 pub mod serve;
+pub mod telemetry;
 pub mod ui;
 pub mod watch;

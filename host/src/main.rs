@@ -274,25 +274,23 @@ fn call_help() -> String {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                // `adapter call`: what the adapter itself logs and host errors (the
-                // failure of the call is printed as the command's own error);
-                // `serve`: the platform's own operation too.
-                .unwrap_or_else(|_| {
-                    tracing_subscriber::EnvFilter::new(match cli.command {
-                        Command::Serve { .. } => "info",
-                        _ => "error,adapter=info",
-                    })
-                }),
-        )
-        // No ID number reaches the log in full, whoever wrote the line.
-        .with_writer(onewindow::mask::Writer)
-        .init();
+    // `adapter call`: what the adapter itself logs and host errors (the
+    // failure of the call is printed as the command's own error); `serve`: the
+    // platform's own operation too, and its spans when an OTLP endpoint is set.
+    let serving = matches!(cli.command, Command::Serve { .. });
+    let telemetry = onewindow::telemetry::init(
+        if serving {
+            "info"
+        } else {
+            "error,adapter=info"
+        },
+        serving,
+    );
     match cli.command {
         Command::Serve { config, overrides } => {
-            match onewindow::serve::run(config.as_deref(), &overrides).await {
+            let served = onewindow::serve::run(config.as_deref(), &overrides).await;
+            telemetry.shutdown().await;
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");

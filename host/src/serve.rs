@@ -60,13 +60,15 @@ pub async fn platform(config: Config) -> anyhow::Result<Platform> {
 }
 
 /// The whole application: the API, the clerks' window and the operators'
-/// console, with the request metrics and the body limit around them.
+/// console, with the request metrics, the request spans and the body limit
+/// around them.
 pub fn app(platform: Platform) -> axum::Router {
     let limit = platform.config.max_body_bytes;
     crate::http::api()
         .merge(crate::ui::router())
         .fallback(crate::http::not_found)
         .layer(axum::middleware::from_fn(crate::http::count_requests))
+        .layer(axum::middleware::from_fn(crate::telemetry::trace_requests))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .with_state(platform)
 }

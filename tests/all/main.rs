@@ -18,5 +18,6 @@ mod runtime;
 mod signing;
 mod social_security;
 mod tax;
+mod traces;
 mod trust;
 mod window;

@@ -6,6 +6,7 @@ use onewindow::registry::package::{PackageFiles, SecretKey};
 use std::path::{Path, PathBuf};
 
 pub mod adapter_test;
+pub mod otlp;
 
 /// Paths of the components built by `build.rs`.
 pub mod components {
@@ -130,6 +131,7 @@ pub fn repo_root() -> PathBuf {
 /// when it is up to date). The whole workspace with all its targets, not `-p
 /// onewindow`: cargo resolves features per selection, and the binary alone
 /// would select other features of shared dependencies and rebuild wasmtime.
+/// It is looked for in `CARGO_TARGET_DIR` when that is set, as cargo puts it there.
 pub fn onewindow_binary() -> PathBuf {
     let root = repo_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -139,7 +141,9 @@ pub fn onewindow_binary() -> PathBuf {
         .status()
         .expect("running cargo");
     assert!(built.success(), "building the onewindow binary failed");
-    root.join("target/debug/onewindow")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    target.join("debug/onewindow")
 }
 
 pub use onewindow::store::testing::{Db, fresh_database};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use rand::Rng;
 use sqlx::Row;
+use tracing::Instrument as _;
 
 use crate::adapter::Adapter;
 use crate::audit::NewEntry;
@@ -62,9 +63,18 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(async move {
             loop {
                 for adapter in poll.adapters() {
-                    if adapter.exports().cases
-                        && let Err(e) = poll_events(&poll, adapter.as_ref()).await
-                    {
+                    if !adapter.exports().cases {
+                        continue;
+                    }
+                    // Each poll is a trace of its own.
+                    let span = tracing::info_span!(
+                        parent: None,
+                        "status poll",
+                        adapter = adapter.id(),
+                        trace_id = tracing::field::Empty,
+                    );
+                    crate::trace::record_trace_id(&span);
+                    if let Err(e) = poll_events(&poll, adapter.as_ref()).instrument(span).await {
                         tracing::warn!(adapter = adapter.id(), "status poll: {e}");
                     }
                 }
@@ -106,6 +116,8 @@ struct Due {
     attempts: i64,
     created_at: String,
     next_attempt_at: String,
+    /// The trace of the acceptance (or release) that wrote the row.
+    traceparent: Option<String>,
 }
 
 /// Sets the `onewindow_outbox_depth` gauge: the cases waiting for delivery.
@@ -121,7 +133,7 @@ async fn record_depth(platform: &Platform) -> Result<(), PlatformError> {
 pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
     let now = store::now();
     let rows = sqlx::query(
-        "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at FROM outbox \
+        "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at, traceparent FROM outbox \
          WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
     )
     .bind(&now)
@@ -139,6 +151,7 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
                 attempts: r.try_get("attempts")?,
                 created_at: r.try_get("created_at")?,
                 next_attempt_at: r.try_get("next_attempt_at")?,
+                traceparent: r.try_get("traceparent")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
@@ -158,12 +171,25 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
         .rows_affected();
         if claimed == 1 {
             let platform = platform.clone();
-            tasks.spawn(async move {
-                let case_no = row.case_no.clone();
-                if let Err(e) = deliver_one(&platform, row).await {
-                    tracing::error!(case_no, "delivery bookkeeping failed: {e}");
+            // Each attempt is a span of the trace that accepted the case.
+            let span = tracing::info_span!(
+                "delivery",
+                case_no = %row.case_no,
+                part_no = row.part_no,
+                adapter = %row.adapter_id,
+                attempt = row.attempts + 1,
+                trace_id = tracing::field::Empty,
+            );
+            crate::trace::continue_traceparent(&span, row.traceparent.as_deref());
+            tasks.spawn(
+                async move {
+                    let case_no = row.case_no.clone();
+                    if let Err(e) = deliver_one(&platform, row).await {
+                        tracing::error!(case_no, "delivery bookkeeping failed: {e}");
+                    }
                 }
-            });
+                .instrument(span),
+            );
         }
     }
     let n = tasks.len();

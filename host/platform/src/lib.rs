@@ -7,8 +7,9 @@
 //! (`onewindow-runtime`) implements them, and the domain's tests use
 //! [`adapter::fake`]. Nothing here names wasmtime.
 //!
-//! Dependencies point one way: the leaves ([`model`], [`mask`], [`manifest`],
-//! [`audit`], [`config`], [`adapter`], [`exchange_log`], [`registry`]) ← [`store`] ← [`platform`]
+//! Dependencies point one way: the leaves ([`model`], [`mask`], [`trace`], [`manifest`],
+//! [`audit`], [`config`], [`adapter`], [`exchange_log`], [`registry`]) ← [`store`] ←
+//! [`platform`]
 //! and [`delivery`].
 
 pub mod adapter;
@@ -22,3 +23,4 @@ pub mod model;
 pub mod platform;
 pub mod registry;
 pub mod store;
+pub mod trace;

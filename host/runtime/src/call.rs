@@ -522,6 +522,7 @@ impl WasmAdapter {
         W: Into<model::AdapterError>,
     {
         let inner = &*self.inner;
+        let span = trace::adapter_call(&inner.shared.id, &inner.manifest.version, function);
         let adapter = || inner.shared.id.clone();
         let limits = &inner.manifest.limits;
         let labels = [
@@ -582,7 +583,9 @@ impl WasmAdapter {
                 .map_err(Failure::Instantiate)?;
             body(&mut store, &instance).await.map_err(Failure::Call)
         };
-        let outcome = with_timeout(Duration::from_millis(timeout_ms), run).await;
+        let outcome = with_timeout(Duration::from_millis(timeout_ms), run)
+            .instrument(span.clone())
+            .await;
         // A call that went past a budget fails with it, however it ended: trapped
         // at the tick, or answered before the tick came. One that grew its
         // exchange folder past the quota too: what it wrote stays for the
@@ -675,6 +678,7 @@ impl WasmAdapter {
                 tracing::warn!(adapter = %inner.shared.id, function, ?elapsed, kind = e.kind(), "{e}")
             }
         }
+        trace::call_ended(&span, &result);
         result
     }
 }

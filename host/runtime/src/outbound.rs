@@ -137,10 +137,12 @@ pub(super) type ResponseFuture = Box<
 impl WasiHttpHooks for Hooks {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
+        let span = super::trace::outbound_request(&mut request);
+        let _in_span = span.enter();
         let uri = request.uri();
         let Some(left) = self.left.checked_sub(1) else {
             // Past the budget: refused, and the call is stopped at the next tick.
@@ -178,7 +180,7 @@ impl WasiHttpHooks for Hooks {
             Some(tape) => tape.clone().send(request, options),
             None => wasmtime_wasi_http::default_hooks().send_request(request, options, fut),
         };
-        let response = self.response.clone().cap(response);
+        let response = super::trace::answered(span.clone(), self.response.clone().cap(response));
         match (&self.log, logged) {
             (Some(log), Some(at)) => log.response(at, response),
             _ => response,

@@ -185,6 +185,8 @@ pub struct App<R> {
     control: Arc<MockControl>,
     /// The department's register; handlers lock it themselves.
     pub state: Mutex<R>,
+    /// The W3C `traceparent` headers of the protocol requests, in order.
+    traceparents: Mutex<Vec<String>>,
 }
 
 impl<R: Register> App<R> {
@@ -234,6 +236,16 @@ impl<R: Register> Handle<R> {
         self.app.stats()
     }
 
+    /// The W3C `traceparent` headers the protocol endpoints received, in the
+    /// order the requests came (requests without one are not listed).
+    pub fn traceparents(&self) -> Vec<String> {
+        self.app
+            .traceparents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Runs `task` with the mock's state beside it, until the mock stops.
     pub(crate) fn attach<F>(&mut self, task: impl FnOnce(Arc<App<R>>) -> F)
     where
@@ -275,6 +287,7 @@ pub async fn serve<R: Register>(
     let app = Arc::new(App {
         control: control.clone(),
         state: Mutex::new(new_state(config.stage)),
+        traceparents: Mutex::default(),
     });
     let mut server = Server::start(listen, router(app.clone(), control, protocol)).await?;
     server.attach(tokio::spawn(tick(app.clone(), config.stage)));
@@ -298,10 +311,15 @@ fn router<R: Register>(
     control: Arc<MockControl>,
     protocol: Router<Arc<App<R>>>,
 ) -> Router {
-    let protocol = protocol.route_layer(middleware::from_fn_with_state(
-        control.clone(),
-        fault::inject_faults,
-    ));
+    let protocol = protocol
+        .route_layer(middleware::from_fn_with_state(
+            control.clone(),
+            fault::inject_faults,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            remember_traceparent::<R>,
+        ));
     let admin = Router::new()
         .route("/_mock/stats", get(stats::<R>))
         .route("/_mock/cases/{key}", get(case::<R>))
@@ -313,6 +331,25 @@ fn router<R: Register>(
         // Attachments travel inline as base64, so requests can be large.
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(middleware::from_fn(log_requests))
+}
+
+/// Keeps the `traceparent` a protocol request carries, for [`Handle::traceparents`].
+async fn remember_traceparent<R: Register>(
+    State(app): State<Arc<App<R>>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    if let Some(traceparent) = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+    {
+        app.traceparents
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(traceparent.to_owned());
+    }
+    next.run(request).await
 }
 
 async fn revoke<R: Register>(

@@ -47,6 +47,9 @@ pub struct NewCase {
     pub promised_by: String,
     pub legal_by: String,
     pub provisional: i64,
+    /// The W3C `traceparent` of the acceptance, for its outbox rows: their
+    /// delivery continues its trace.
+    pub traceparent: Option<String>,
     /// `(material_code, file_name, media_type, content)`.
     pub attachments: Vec<(String, String, String, Vec<u8>)>,
     /// The actor and note of the timeline step.
@@ -309,6 +312,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
                 Value::Int(0),
                 text(&stamp),
                 text("pending"),
+                Value::MaybeText(case.traceparent.clone()),
             ]);
         }
         for (material, file, media, content) in case.attachments {
@@ -406,6 +410,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             "attempts",
             "next_attempt_at",
             "state",
+            "traceparent",
         ],
         outbox,
     )

@@ -466,6 +466,7 @@ impl Platform {
             promised_by: promised.date.to_string(),
             legal_by: legal.date.to_string(),
             provisional: i64::from(promised.provisional || legal.provisional),
+            traceparent: crate::trace::current_traceparent(),
             attachments: application
                 .attachments
                 .iter()

@@ -151,13 +151,15 @@ pub(super) async fn apply(
             } => {
                 let stamp = store::now();
                 sqlx::query(
-                    "INSERT INTO outbox (case_no, part_no, adapter_id, created_at, attempts, next_attempt_at, state) \
-                     SELECT case_no, part_no, adapter_id, $3, 0, $3, 'pending' FROM case_parts \
+                    "INSERT INTO outbox (case_no, part_no, adapter_id, created_at, attempts, next_attempt_at, state, traceparent) \
+                     SELECT case_no, part_no, adapter_id, $3, 0, $3, 'pending', $4 FROM case_parts \
                      WHERE case_no = $1 AND part_no = $2",
                 )
                 .bind(case_no)
                 .bind(part_no)
                 .bind(&stamp)
+                // The trace of what released it (a status poll, a push).
+                .bind(crate::trace::current_traceparent())
                 .execute(&mut **tx)
                 .await?;
                 if !covered.is_empty() {
