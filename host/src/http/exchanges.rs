@@ -27,21 +27,21 @@ pub(super) async fn list_exchanges(
 
 /// One adapter call of the exchange log. Roles: operator.
 #[utoipa::path(get, path = "/api/v1/admin/exchanges/{id}", tag = "operations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The exchange's number")),
+    params(("id" = String, Path, description = "The exchange's number")),
     responses((status = OK, body = Entry), (status = NOT_FOUND, body = ErrorBody), Refusals))]
 pub(super) async fn get_exchange(
     _: Caller<Operators>,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Entry>> {
-    Ok(Json(entry(&platform, id).await?))
+    Ok(Json(entry(&platform, &id).await?))
 }
 
 /// The call as an `onewindow adapter test` fixtures folder (`.tar.gz`), to
 /// replay it offline: `tar xzf` it and run `onewindow adapter test <package>
 /// --fixtures exchange-<id>`. Roles: operator.
 #[utoipa::path(get, path = "/api/v1/admin/exchanges/{id}/fixture", tag = "operations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "The exchange's number")),
+    params(("id" = String, Path, description = "The exchange's number")),
     responses(
         (status = OK, description = "The fixtures folder", body = Vec<u8>, content_type = "application/gzip"),
         (status = NOT_FOUND, body = ErrorBody),
@@ -51,12 +51,12 @@ pub(super) async fn get_exchange(
 pub(super) async fn exchange_fixture(
     caller: Caller<Operators>,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let entry = entry(&platform, id).await?;
+    let entry = entry(&platform, &id).await?;
     let archive = exchanges::fixture_archive(&entry).map_err(PlatformError::Conflict)?;
-    tracing::info!(actor = %caller.actor(), exchange = id, "exchange saved as a fixture");
-    Ok(fixture_download(id, archive))
+    tracing::info!(actor = %caller.actor(), exchange = entry.id, "exchange saved as a fixture");
+    Ok(fixture_download(entry.id, archive))
 }
 
 /// Exchange `id`'s fixtures `archive` as a download, for the API and the console.
@@ -74,8 +74,11 @@ pub(crate) fn fixture_download(id: i64, archive: Vec<u8>) -> Response {
         .into_response()
 }
 
-async fn entry(platform: &Platform, id: i64) -> Result<Entry, PlatformError> {
+/// Exchange `id`; one that is not a number names none either.
+async fn entry(platform: &Platform, id: &str) -> Result<Entry, PlatformError> {
+    let missing = || PlatformError::NotFound(format!("no exchange {id:?} is kept"));
+    let id: i64 = id.parse().map_err(|_| missing())?;
     exchanges::get(&platform.store, id)
         .await?
-        .ok_or_else(|| PlatformError::NotFound(format!("no exchange {id} is kept")))
+        .ok_or_else(missing)
 }

@@ -239,8 +239,14 @@ pub async fn exchanges(
 pub async fn exchange_fixture(
     Operator(user): Operator,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return failed(
+            &user,
+            PlatformError::NotFound(format!("没有编号为 {id} 的交换记录")),
+        );
+    };
     let archive = match exchanges::get(&platform.store, id).await {
         Ok(Some(entry)) => exchanges::fixture_archive(&entry).map_err(PlatformError::Conflict),
         Ok(None) => Err(PlatformError::NotFound(format!(
