@@ -96,10 +96,10 @@ test: setup python-plugins js-plugins
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 --workspace -- -D warnings
 	cd plugins && $(CARGO) clippy --target wasm32-wasip2 -p fixture-adapter --features contract-0-2 -- -D warnings
 	$(CARGO) build --workspace --all-targets
-	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) test --workspace
+	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg $(CARGO) test --workspace
 	RUSTC_WORKSPACE_WRAPPER= $(CARGO) test $(PLUGINS) -p onewindow-codes -p market-supervision \
 		-p public-security -p social-security -p tax -p real-estate
-	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) target/debug/faults --seconds 9
+	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg target/debug/faults --seconds 9
 	bash tests/schemathesis.sh 15
 	bash tests/browser.sh
 
@@ -108,7 +108,7 @@ test: setup python-plugins js-plugins
 ## and the fault-injection suite for a minute per scenario (tests/src/bin/faults.rs).
 soak: setup plugins
 	bash tests/schemathesis.sh 120
-	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) run -q -p onewindow-tests --bin faults -- --seconds 60 --strict
+	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg $(CARGO) run -q -p onewindow-tests --bin faults -- --seconds 60 --strict
 	bash tests/fuzz.sh 30
 
 lint: setup
@@ -127,6 +127,6 @@ bench: setup python-plugins js-plugins
 	$(CARGO) bench -p onewindow-tests --bench adapter_call
 	$(CARGO) bench -p onewindow-tests --bench adapter_scale
 	$(CARGO) bench -p onewindow-tests --bench adapter_languages
-	ONEWINDOW_TEST_POSTGRES=$$(bash tests/postgres.sh) $(CARGO) bench -p onewindow-tests --bench platform_load
+	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg $(CARGO) bench -p onewindow-tests --bench platform_load
 	mkdir -p tests/benches/results && cp target/bench-results/*.md target/bench-results/*.json \
 		target/bench-results/latency.svg target/bench/alternatives.* tests/benches/results/
