@@ -1,5 +1,6 @@
 //! The web front end, served by `onewindow serve` itself: the clerk's single
-//! window (一窗受理) at `/` and the operator console at `/admin`.
+//! window (一窗受理) at `/`, the operator console at `/admin`, and the public
+//! catalogue at `/services`.
 //!
 //! Pages are rendered on the server from the templates in `host/templates`
 //! (minijinja, escaped by default) and are plain HTML forms and links, so every
@@ -11,6 +12,7 @@
 mod admin;
 mod clerk;
 mod guard;
+mod public;
 mod session;
 
 use std::collections::BTreeMap;
@@ -24,8 +26,8 @@ use axum::routing::{get, post};
 use minijinja::{Environment, Value};
 
 use crate::config::Role;
-use crate::platform::Platform;
 use crate::platform::lifecycle::Status;
+use crate::platform::{Platform, PlatformError};
 pub use session::User;
 
 /// The pages and their assets.
@@ -66,6 +68,8 @@ pub fn router() -> Router<Platform> {
             "/admin/exchanges/{id}/fixture",
             get(admin::exchange_fixture),
         )
+        .route("/services", get(public::services))
+        .route("/services/{code}", get(public::service))
         .route("/assets/htmx.min.js", get(htmx))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(script))
@@ -105,6 +109,9 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("error.html", include_str!("../templates/error.html")),
         ("matters.html", include_str!("../templates/matters.html")),
         ("matter.html", include_str!("../templates/matter.html")),
+        ("guide.html", include_str!("../templates/guide.html")),
+        ("services.html", include_str!("../templates/services.html")),
+        ("service.html", include_str!("../templates/service.html")),
         ("accept.html", include_str!("../templates/accept.html")),
         (
             "materials.html",
@@ -192,11 +199,24 @@ pub fn page(page: Page) -> Response {
     }
 }
 
-/// A page that says what went wrong, with `status`.
-pub fn error_page(status: StatusCode, user: &User, message: &str) -> Response {
-    let mut response = page(Page::new("error.html", Some(user)).with("message", message));
+/// A page that says what went wrong, with `status`, to the signed-in `user` or,
+/// on a public page, to anyone.
+pub fn error_page<'a>(
+    status: StatusCode,
+    user: impl Into<Option<&'a User>>,
+    message: &str,
+) -> Response {
+    let mut response = page(Page::new("error.html", user.into()).with("message", message));
     *response.status_mut() = status;
     response
+}
+
+/// The page for a failed request to the platform: what was wrong, never a
+/// database's own words.
+pub(crate) fn failed<'a>(user: impl Into<Option<&'a User>>, error: PlatformError) -> Response {
+    let status =
+        StatusCode::from_u16(error.answer().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_page(status, user, &error.for_reader())
 }
 
 /// The Chinese name of a role.

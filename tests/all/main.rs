@@ -1,6 +1,7 @@
 //! End-to-end tests: real components built from plugins/, real HTTP servers on
 //! 127.0.0.1, the mock legacy systems from examples/.
 
+mod applicant;
 mod audit_seal;
 mod civil_affairs;
 mod contract;

@@ -20,7 +20,7 @@ use onewindow::registry::package;
 
 pub(crate) struct Server {
     running: Running,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     contract: Contract,
     pub(crate) mock: mock::Handle,
     /// The other departments, when the setup connects them.
@@ -2112,7 +2112,7 @@ async fn every_endpoint_answers_every_role_as_its_document_says(db: Db) {
         (Some(OPERATOR), "operator"),
         (Some(AUDITOR), "auditor"),
     ];
-    let mut checked = 0;
+    let (mut checked, mut public) = (0, 0);
     for (template, item) in document["paths"].as_object().unwrap() {
         let path = params
             .replace_all(template, |c: &regex::Captures| placeholder(&c[1]))
@@ -2129,6 +2129,17 @@ async fn every_endpoint_answers_every_role_as_its_document_says(db: Db) {
                     !secured,
                     "{method} {template} is secured but names no roles"
                 );
+                if words.contains("Public: no token needed") {
+                    for (token, role) in callers {
+                        let (status, answer) =
+                            s.call(&method.to_uppercase(), &path, token, None).await;
+                        assert!(
+                            status.is_success() || status == StatusCode::NOT_FOUND,
+                            "public {method} {path} as {role}: {status} {answer}"
+                        );
+                        public += 1;
+                    }
+                }
                 continue;
             };
             let roles: Vec<&str> = roles.get(1).unwrap().as_str().split(", ").collect();
@@ -2152,8 +2163,10 @@ async fn every_endpoint_answers_every_role_as_its_document_says(db: Db) {
             }
         }
     }
-    // 19 secured operations today, each called by all four kinds of caller.
+    // 19 secured operations today, and 3 public ones (the catalogue), each
+    // called by all four kinds of caller.
     assert!(checked >= 4 * 19, "only {checked} calls checked");
+    assert!(public >= 4 * 3, "only {public} public calls checked");
 }
 
 async fn the_audit_chain_names_an_edited_a_reordered_and_a_deleted_entry(db: Db) {

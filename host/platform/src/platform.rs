@@ -80,6 +80,19 @@ impl Answer {
         }
     }
 
+    /// What a clerk or an applicant is told, in Chinese, when the error's own
+    /// words are not: the API's messages are for developers and in English.
+    pub fn reader_message(self) -> &'static str {
+        match self {
+            Answer::Invalid => "提交的内容有误，请检查后重新提交。",
+            Answer::InvalidForm => "表单填写有误，请按提示修改后重新提交。",
+            Answer::MissingMaterials => "缺少必交材料，请补齐后重新提交。",
+            Answer::NotFound => "未找到所请求的内容：编号可能有误，或已不存在。",
+            Answer::Conflict => "当前状态下不能进行此操作，请刷新页面查看最新状态。",
+            Answer::Unavailable => "系统暂时无法办理，请稍后重试；已填写的内容未提交。",
+        }
+    }
+
     /// The stable code of the API's error body.
     pub fn code(self) -> &'static str {
         match self {
@@ -108,6 +121,37 @@ impl PlatformError {
                 tracing::error!("database: {e}");
                 Answer::Unavailable
             }
+        }
+    }
+}
+
+impl PlatformError {
+    /// The error as a clerk or an applicant reads it: its own words where they
+    /// are Chinese (a department's refusal, the missing materials), otherwise
+    /// the Chinese message of its code. A database's words are never shown.
+    pub fn for_reader(&self) -> String {
+        let answer = self.answer();
+        let own = match self {
+            PlatformError::Store(_) => return answer.reader_message().to_owned(),
+            PlatformError::MissingMaterials(missing) => {
+                let names: Vec<&str> = missing.iter().map(|m| m.name.as_str()).collect();
+                return format!("缺少必交材料：{}。", names.join("、"));
+            }
+            PlatformError::InvalidForm(errors) => {
+                let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+                return format!(
+                    "表单有 {} 处填写有误：{}",
+                    errors.len(),
+                    messages.join("；")
+                );
+            }
+            other => other.to_string(),
+        };
+        let chinese = own.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        if chinese {
+            own
+        } else {
+            answer.reader_message().to_owned()
         }
     }
 }
@@ -284,6 +328,39 @@ mod tests {
         assert_eq!(actor_name(&actor), "窗口一号");
         assert_eq!(actor_name("adapter:tax"), "adapter:tax");
         assert_eq!(actor_name("platform"), "platform");
+    }
+
+    #[test]
+    fn a_reader_is_told_in_chinese_whatever_the_error_said() {
+        // English words meant for developers give way to their code's message.
+        let missing = PlatformError::NotFound("no matter with code \"X\" in the catalogue".into());
+        assert_eq!(missing.for_reader(), Answer::NotFound.reader_message());
+        let database = PlatformError::Store(StoreError::Corrupt("relation cases".into()));
+        assert_eq!(database.for_reader(), Answer::Unavailable.reader_message());
+        // Words already written for the reader are kept.
+        let refused = PlatformError::Conflict("县税务局不同意撤回：已办结".into());
+        assert_eq!(refused.for_reader(), "县税务局不同意撤回：已办结");
+        let materials = PlatformError::MissingMaterials(vec![MissingMaterial {
+            code: "001".into(),
+            name: "公司登记申请书".into(),
+            license_type: None,
+        }]);
+        assert_eq!(materials.for_reader(), "缺少必交材料：公司登记申请书。");
+        for answer in [
+            Answer::Invalid,
+            Answer::InvalidForm,
+            Answer::MissingMaterials,
+            Answer::NotFound,
+            Answer::Conflict,
+            Answer::Unavailable,
+        ] {
+            assert!(
+                answer
+                    .reader_message()
+                    .chars()
+                    .all(|c| !c.is_ascii_alphabetic())
+            );
+        }
     }
 
     #[test]

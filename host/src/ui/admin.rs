@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use super::Page;
-use super::clerk::failed;
+use super::failed;
 use super::guard::{flash, refuse_field, take_flash};
 use super::page;
 use super::session::Operator;

@@ -9,7 +9,7 @@ mod matters;
 pub use acceptance::{accept, accept_form, check_id, materials, prefill};
 pub use cases::{case_live, case_page, cases, evaluate, receipt, supplement, withdraw};
 pub use licenses::{licenses, licenses_of};
-pub use matters::{home, matter};
+pub use matters::{Search, home, matter};
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ use onewindow_codes::CodeError;
 use serde::{Deserialize, Serialize};
 
 use super::session::Clerk;
-use super::{Page, User, error_page, page};
+use super::{Page, User, error_page, failed, page};
 use crate::config::Theme;
 use crate::model::{Attachment, License, Party};
 use crate::platform::cases::{
@@ -31,18 +31,6 @@ use crate::platform::cases::{
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
-
-/// The page for a failed request to the platform: what was wrong, never a
-/// database's own words.
-pub(super) fn failed(user: &User, error: PlatformError) -> Response {
-    let status =
-        StatusCode::from_u16(error.answer().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let message = match &error {
-        PlatformError::Store(_) => "数据库暂时不可用，请稍后重试；已填写的内容未提交。".to_owned(),
-        other => other.to_string(),
-    };
-    error_page(status, user, &message)
-}
 
 /// A `multipart/form-data` form as read: its text fields, its files (each from
 /// an input named `file:<material code>`; an input left empty is skipped) and

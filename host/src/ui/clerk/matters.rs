@@ -2,7 +2,8 @@
 
 use super::*;
 
-/// The search form of `/`: text fields and checkboxes as the browser sends them.
+/// The search form of `/` (and of the public `/services`): text fields and
+/// checkboxes as the browser sends them.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct Search {
     #[serde(default)]
@@ -15,26 +16,32 @@ pub struct Search {
     zero_visits: Option<String>,
 }
 
+impl Search {
+    /// The matters found, and every department for the form's choice.
+    pub async fn run(
+        &self,
+        platform: &Platform,
+    ) -> Result<(Vec<CatalogueMatter>, Vec<String>), PlatformError> {
+        let query = MatterQuery {
+            q: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            department: Some(self.department.clone()).filter(|d| !d.is_empty()),
+            online: self.online.is_some().then_some(true),
+            visits: self.zero_visits.is_some().then_some(0),
+        };
+        Ok((
+            platform.matters(&query).await?,
+            platform.departments().await?,
+        ))
+    }
+}
+
 /// `GET /`: the matter search, with the themes (一件事) above it.
 pub async fn home(
     Clerk(user): Clerk,
     State(platform): State<Platform>,
     Query(search): Query<Search>,
 ) -> Response {
-    let query = MatterQuery {
-        q: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()),
-        department: Some(search.department.clone()).filter(|d| !d.is_empty()),
-        online: search.online.is_some().then_some(true),
-        visits: search.zero_visits.is_some().then_some(0),
-    };
-    let result = async {
-        Ok::<_, PlatformError>((
-            platform.matters(&query).await?,
-            platform.departments().await?,
-        ))
-    }
-    .await;
-    match result {
+    match search.run(&platform).await {
         Ok((matters, departments)) => page(
             Page::new("matters.html", Some(&user))
                 .with("nav", "matters")
