@@ -12,12 +12,16 @@ COMPONENTIZE_PY = $(PYTHON_TOOLS)/bin/componentize-py
 COMPONENTIZE_PY_VERSION = 0.25.1
 # componentize-js from npm, pinned by plugins/sdk/js/package-lock.json.
 COMPONENTIZE_JS = plugins/sdk/js/node_modules/.bin/componentize-js
+# The identity platform of the demo and the tests: oidc-provider from npm,
+# pinned by examples/identity/package-lock.json.
+IDENTITY = examples/identity/node_modules/.package-lock.json
 
 .PHONY: run run-cluster demo-adapter fixtures test soak setup plugins python-plugins js-plugins lint bench
 
 ## Installs the WebAssembly target the Rust adapters are built for,
-## componentize-py for the Python ones and componentize-js for the JavaScript ones.
-setup: $(COMPONENTIZE_PY) $(COMPONENTIZE_JS)
+## componentize-py for the Python ones and componentize-js for the JavaScript ones,
+## and oidc-provider for the demo's identity platform.
+setup: $(COMPONENTIZE_PY) $(COMPONENTIZE_JS) $(IDENTITY)
 	rustup target add wasm32-wasip2
 
 $(COMPONENTIZE_PY):
@@ -26,6 +30,10 @@ $(COMPONENTIZE_PY):
 
 $(COMPONENTIZE_JS): plugins/sdk/js/package.json plugins/sdk/js/package-lock.json
 	npm ci --prefix plugins/sdk/js --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(IDENTITY): examples/identity/package.json examples/identity/package-lock.json
+	npm ci --prefix examples/identity --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## Builds every adapter in plugins/ as a wasm32-wasip2 component.

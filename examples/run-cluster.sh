@@ -15,11 +15,13 @@ psql "$server" -q -c "CREATE DATABASE $database" 2>/dev/null || true
 url="${server%/*}/$database"
 mkdir -p "$data"
 source examples/mocks.sh 8081 8082
+source examples/identity.sh http://127.0.0.1:8081 http://127.0.0.1:8082
 
 replicas=()
 trap 'kill "${replicas[@]}" "${mocks[@]}" 2>/dev/null || true' EXIT INT TERM
 for port in 8081 8082; do
   ONEWINDOW_DATA_DIR="$data" ONEWINDOW_DATABASE_URL="$url" ONEWINDOW_LISTEN="127.0.0.1:$port" \
+    ONEWINDOW_PUBLIC_URL="http://127.0.0.1:$port" \
     "$bin/onewindow" serve --config examples/onewindow.toml &
   replicas+=($!)
 done

@@ -18,6 +18,7 @@ pub mod exchanges;
 pub mod http;
 pub mod kit;
 pub mod metrics;
+pub mod oidc;
 pub mod scaffold;
 pub mod serve;
 pub mod telemetry;

@@ -10,6 +10,7 @@
 //! keeps a case's timeline current. Nothing is fetched from elsewhere.
 
 mod admin;
+mod applicant;
 mod clerk;
 mod guard;
 mod public;
@@ -68,6 +69,10 @@ pub fn router() -> Router<Platform> {
             "/admin/exchanges/{id}/fixture",
             get(admin::exchange_fixture),
         )
+        .route("/my", get(applicant::home))
+        .route("/my/login", get(applicant::login))
+        .route("/my/callback", get(applicant::callback))
+        .route("/my/logout", post(applicant::logout))
         .route("/services", get(public::services))
         .route("/services/{code}", get(public::service))
         .route("/assets/htmx.min.js", get(htmx))
@@ -112,6 +117,11 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("guide.html", include_str!("../templates/guide.html")),
         ("services.html", include_str!("../templates/services.html")),
         ("service.html", include_str!("../templates/service.html")),
+        ("my.html", include_str!("../templates/my.html")),
+        (
+            "my_signed_out.html",
+            include_str!("../templates/my_signed_out.html"),
+        ),
         ("accept.html", include_str!("../templates/accept.html")),
         (
             "materials.html",

@@ -1,13 +1,17 @@
 //! The applicant's channel end to end: the public catalogue (API and pages),
 //! read without a token, the very data the window reads.
 
-use onewindow_tests::{CLERK, Db};
-use reqwest::StatusCode;
-use reqwest::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use onewindow::platform::Clock;
+use onewindow_tests::{CLERK, Db, IdentityPlatform, Running, fresh_database, platform_config_with};
+use reqwest::header::{CACHE_CONTROL, COOKIE, ETAG, IF_NONE_MATCH, LOCATION};
+use reqwest::{Response, StatusCode};
 
 use crate::platform::{idle_server, on_both_databases};
 
-on_both_databases!(the_catalogue_is_public_cacheable_and_the_same_as_the_windows);
+on_both_databases!(
+    the_catalogue_is_public_cacheable_and_the_same_as_the_windows,
+    residents_and_enterprises_sign_in_through_the_identity_platform,
+);
 
 async fn the_catalogue_is_public_cacheable_and_the_same_as_the_windows(db: Db) {
     let server = idle_server(db).await;
@@ -109,4 +113,248 @@ async fn the_catalogue_is_public_cacheable_and_the_same_as_the_windows(db: Db) {
     let (status, html) = page("/services/330122-NO-SUCH-001").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("没有") || html.contains("不存在"), "{html}");
+}
+
+/// A browser: keeps cookies, follows redirects itself so each hop can be seen.
+struct Browser {
+    client: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    fn new() -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            jar,
+        }
+    }
+
+    /// The value of cookie `name` this browser sends to `url`.
+    fn cookie(&self, url: &str, name: &str) -> String {
+        use reqwest::cookie::CookieStore as _;
+        let header = self
+            .jar
+            .cookies(&reqwest::Url::parse(url).unwrap())
+            .unwrap();
+        header
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no cookie {name} for {url}"))
+            .to_owned()
+    }
+
+    /// Follows `response`'s redirects until one leads to `stop` (a prefix) or
+    /// to a page; the last URL and answer.
+    async fn follow(
+        &self,
+        mut url: String,
+        mut response: Response,
+        stop: &str,
+    ) -> (String, Response) {
+        for _ in 0..10 {
+            if !response.status().is_redirection() {
+                return (url, response);
+            }
+            let to = response.headers()[LOCATION].to_str().unwrap().to_owned();
+            url = reqwest::Url::parse(&url)
+                .unwrap()
+                .join(&to)
+                .unwrap()
+                .to_string();
+            if !stop.is_empty() && url.starts_with(stop) {
+                return (url, response);
+            }
+            response = self.client.get(&url).send().await.unwrap();
+        }
+        panic!("more than 10 redirects from {url}");
+    }
+
+    async fn get(&self, url: &str) -> (String, Response) {
+        let response = self.client.get(url).send().await.unwrap();
+        self.follow(url.to_owned(), response, "").await
+    }
+
+    /// Signs in at the identity platform's page `at` as `login`; the answer
+    /// to the password, followed until it is back at `stop`.
+    async fn sign_in(
+        &self,
+        at: &str,
+        login: &str,
+        password: &str,
+        stop: &str,
+    ) -> (String, Response) {
+        let action = format!("{at}/login");
+        let response = self
+            .client
+            .post(&action)
+            .form(&[("login", login), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        self.follow(action, response, stop).await
+    }
+}
+
+async fn residents_and_enterprises_sign_in_through_the_identity_platform(db: Db) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let identity = IdentityPlatform::start(&url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(db, dir.path()).await;
+    let mut config = platform_config_with(dir.path(), &database, &[], "");
+    config.public_url = Some(url.clone());
+    config.applicant_sign_in = Some(identity.sign_in(&url));
+    let _running = Running::start_on(listener, config, false, Clock::System).await;
+
+    // Not signed in: /my sends the browser to sign in, and back to /my after.
+    let browser = Browser::new();
+    let first = browser
+        .client
+        .get(format!("{url}/my"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(first.headers()[LOCATION], "/my/login?next=%2Fmy");
+
+    // The sign-in page is the identity platform's, reached through discovery.
+    let (at, page) = browser.get(&format!("{url}/my/login")).await;
+    assert!(
+        at.starts_with(&format!("{}/interaction/", identity.issuer)),
+        "{at}"
+    );
+    assert!(page.text().await.unwrap().contains("统一身份认证"));
+
+    // A wrong password is the identity platform's to refuse.
+    let (_, wrong) = browser
+        .sign_in(&at, "11010519491231002X", "not-the-password", "")
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.unwrap().contains("证件号码或密码不正确"));
+
+    // The right one: back at the platform's callback with a code.
+    let callback = format!("{url}/my/callback");
+    let (back, answer) = browser
+        .sign_in(&at, "11010519491231002X", "demo-resident-0001", &callback)
+        .await;
+    assert!(back.starts_with(&callback), "{back}");
+    assert!(answer.status().is_redirection());
+    // The callback opens the session and goes on to /my.
+    let (home_url, home) = browser.get(&back).await;
+    assert_eq!(home_url, format!("{url}/my"));
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("陈晓东"), "{html}");
+    assert!(
+        html.contains(&onewindow::mask::id_number("11010519491231002X")),
+        "{html}"
+    );
+    assert!(
+        !html.contains("11010519491231002X"),
+        "the page shows the ID number masked"
+    );
+
+    // The same answer cannot be used twice, nor by another browser.
+    let replayed = browser.client.get(&back).send().await.unwrap();
+    assert_eq!(replayed.status(), StatusCode::BAD_REQUEST);
+    assert!(replayed.text().await.unwrap().contains("请重新登录"));
+    let elsewhere = Browser::new().client.get(&back).send().await.unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::BAD_REQUEST);
+
+    // Signed in once (一次登录): another sign-in comes straight back from the
+    // identity platform with a code. A callback whose state is not the one
+    // this browser's sign-in sent is refused.
+    let login = format!("{url}/my/login");
+    let started = browser.client.get(&login).send().await.unwrap();
+    let (back, _) = browser.follow(login, started, &callback).await;
+    assert!(back.starts_with(&callback), "{back}");
+    let forged = reqwest::Url::parse(&back).unwrap();
+    let code = forged
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let forged = format!("{callback}?code={code}&state=another-state");
+    let refused = browser.client.get(&forged).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("登录回调无效"));
+
+    // The applicant's session opens no page of the window or the console, even
+    // when its cookie is presented as a clerk's.
+    let (window, _) = browser.get(&format!("{url}/")).await;
+    assert!(window.starts_with(&format!("{url}/login")), "{window}");
+    let session = browser.cookie(&url, "onewindow_applicant");
+    let as_clerk = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{url}/admin"))
+        .header(COOKIE, format!("onewindow_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_clerk.status(), StatusCode::SEE_OTHER);
+    assert!(
+        as_clerk.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+
+    // Signing out needs the page's token, and ends the session.
+    let no_token = browser
+        .client
+        .post(format!("{url}/my/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let (_, home) = browser.get(&format!("{url}/my")).await;
+    let html = home.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries its session's token")
+        .to_owned();
+    let out = browser
+        .client
+        .post(format!("{url}/my/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.headers()[LOCATION], "/services");
+    let again = browser
+        .client
+        .get(format!("{url}/my"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+
+    // An enterprise signs in by its credit code, with its legal representative.
+    let company = Browser::new();
+    let (at, _) = company.get(&format!("{url}/my/login")).await;
+    let (back, _) = company
+        .sign_in(&at, "91330122704218653L", "demo-enterprise-0001", &callback)
+        .await;
+    let (_, home) = company.get(&back).await;
+    let html = home.text().await.unwrap();
+    for shown in [
+        "桐庐晓东茶业有限公司",
+        "91330122704218653L",
+        "法定代表人",
+        "陈晓东",
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
 }

@@ -39,8 +39,13 @@ export async function launch() {
   });
 }
 
+/** The two screens the pages are tested at: a desktop, and a phone (390×844). */
+export const DESKTOP = { width: 1366, height: 768 };
+export const PHONE = { width: 390, height: 844 };
+
 /**
- * A page in a fresh context (own cookies), 1366×768, zh-CN, Asia/Shanghai.
+ * A page in a fresh context (own cookies), 1366×768 unless `viewport` says
+ * otherwise, zh-CN, Asia/Shanghai.
  * `page.problems` collects, as strings, what should never happen in a healthy
  * page: uncaught script errors, console errors, failed requests and answers
  * with status >= 500. Tests end with `assert.deepEqual(page.problems, [])`.
@@ -48,9 +53,9 @@ export async function launch() {
  * aborted by a navigation (net::ERR_ABORTED), and Chromium's own "Failed to
  * load resource" console lines (the request handlers report those loads).
  */
-export async function newPage(browser) {
+export async function newPage(browser, { viewport = DESKTOP } = {}) {
   const context = await browser.newContext({
-    viewport: { width: 1366, height: 768 },
+    viewport,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });

@@ -579,6 +579,20 @@ impl Running {
         deliver: bool,
         clock: onewindow::platform::Clock,
     ) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a port on 127.0.0.1");
+        Running::start_on(listener, config, deliver, clock).await
+    }
+
+    /// [`Running::start`] on a port bound already: for a platform whose
+    /// configuration names its own address (`public-url`).
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        config: onewindow::config::Config,
+        deliver: bool,
+        clock: onewindow::platform::Clock,
+    ) -> Running {
         let mut platform = onewindow::serve::platform(config)
             .await
             .expect("starting the platform");
@@ -590,9 +604,6 @@ impl Running {
         } else {
             Vec::new()
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().expect("a bound address"));
         let app = onewindow::serve::app(platform.clone());
         let limits = platform.config.server.clone();
@@ -628,4 +639,71 @@ impl Drop for Running {
 /// A push's headers with only its media type, for `Adapter::on_notify`.
 pub fn content_type(media_type: &str) -> Vec<(String, String)> {
     vec![("content-type".to_owned(), media_type.to_owned())]
+}
+
+/// The identity platform of examples/identity (oidc-provider, run by node) on a
+/// fresh port of 127.0.0.1, with the platform at `platform_url` as its client;
+/// dropping it stops it.
+pub struct IdentityPlatform {
+    pub issuer: String,
+    child: std::process::Child,
+}
+
+/// The client secret examples/identity gives the platform.
+pub const IDENTITY_CLIENT_SECRET: &str = "test-oidc-client-secret-0123456789";
+
+impl IdentityPlatform {
+    pub async fn start(platform_url: &str) -> IdentityPlatform {
+        let folder = repo_root().join("examples/identity");
+        assert!(
+            folder.join("node_modules/oidc-provider").is_dir(),
+            "examples/identity has no node_modules: `make setup` installs oidc-provider"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(&folder)
+            .env("IDENTITY_ADDR", format!("127.0.0.1:{port}"))
+            .env("ONEWINDOW_URL", platform_url)
+            .env("ONEWINDOW_OIDC_CLIENT_SECRET", IDENTITY_CLIENT_SECRET)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("starting node examples/identity/provider.mjs");
+        let identity = IdentityPlatform { issuer, child };
+        let discovery = format!("{}/.well-known/openid-configuration", identity.issuer);
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(&discovery)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return identity;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the identity platform did not answer at {discovery} within 10 s");
+    }
+
+    /// The `[applicant-sign-in]` of a platform at `platform_url` that uses it.
+    pub fn sign_in(&self, platform_url: &str) -> onewindow::config::ApplicantSignIn {
+        onewindow::config::ApplicantSignIn {
+            issuer: self.issuer.clone(),
+            client_id: "onewindow".to_owned(),
+            client_secret: IDENTITY_CLIENT_SECRET.to_owned(),
+            redirect_url: format!("{platform_url}/my/callback"),
+        }
+    }
+}
+
+impl Drop for IdentityPlatform {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -25,7 +25,7 @@ mod tests;
 
 pub use keys::{DatabaseUrl, DeliveryKeys, Overrides, ServerKeys};
 use keys::{Get as _, redact_url};
-pub use tables::{ExchangeLog, Hook, Role, Theme, Token};
+pub use tables::{ApplicantSignIn, ExchangeLog, Hook, Role, Theme, Token};
 
 /// The address `onewindow serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -77,6 +77,9 @@ pub struct Config {
     pub server: ServerLimits,
     /// What the exchange log keeps of each adapter's calls (`[exchange-log]`).
     pub exchange_log: ExchangeLog,
+    /// How applicants sign in (`[applicant-sign-in]`); without it, only the
+    /// public catalogue is open to them.
+    pub applicant_sign_in: Option<ApplicantSignIn>,
 }
 
 /// What bounds the HTTP server, so slow or numerous clients get a quick refusal.
@@ -349,6 +352,11 @@ fn build(file: Option<Layer>, overrides: &Overrides) -> Result<Config, ConfigErr
         themes: tables::themes(t.themes).map_err(|m| invalid(&name, m))?,
         hooks: t.hooks,
         exchange_log: tables::exchange_log(t.exchange_log).map_err(|m| invalid(&name, m))?,
+        applicant_sign_in: tables::applicant_sign_in(
+            t.applicant_sign_in,
+            o.public_url.get().map(|url| url.0).as_deref(),
+        )
+        .map_err(|m| invalid(&name, m))?,
         demo,
         public_url: o.public_url.get().map(|url| url.0),
         server: ServerLimits::from(&o.server),

@@ -28,6 +28,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 
+use super::applicant::COOKIE as APPLICANT_COOKIE;
 use super::session::COOKIE;
 
 /// The largest url-encoded form the guard reads to find its token.
@@ -85,10 +86,13 @@ pub fn refuse_field(field: Option<&str>) -> Option<Response> {
 
 /// The middleware of every page: origin and token checks, then the headers.
 pub async fn guard(request: Request, next: Next) -> Response {
-    let session = CookieJar::from_headers(request.headers())
-        .get(COOKIE)
+    // A clerk's session, or else an applicant's: forms of either need its token.
+    let jar = CookieJar::from_headers(request.headers());
+    let session = [COOKIE, APPLICANT_COOKIE]
+        .iter()
+        .filter_map(|name| jar.get(name))
         .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty());
+        .find(|v| !v.is_empty());
     let token = session.as_deref().map(session_token);
     let mut response = if changes_state(request.method()) {
         match checked(request, session.as_deref()).await {

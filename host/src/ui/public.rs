@@ -27,6 +27,7 @@ pub async fn services(State(platform): State<Platform>, Query(search): Query<Sea
         Ok(((matters, departments), names)) => page(
             Page::new("services.html", None)
                 .with("site", "网上办事大厅")
+                .with("nav", "services")
                 .with("search", &search)
                 .with("matters", matters)
                 .with("departments", departments)

@@ -56,7 +56,7 @@ fn role_name<S: serde::Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error>
 }
 
 /// The sessions of every replica, in the database.
-struct Sessions<'a>(&'a Platform);
+pub(super) struct Sessions<'a>(pub(super) &'a Platform);
 
 fn digest(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
@@ -66,10 +66,22 @@ fn ago(now: chrono::DateTime<chrono::Utc>, span: Duration) -> String {
     store::timestamp(now - chrono::Duration::from_std(span).expect("a short span"))
 }
 
+/// A live session's row: its account, role and details (an applicant's identity).
+pub(super) struct Held {
+    pub account: String,
+    pub role: String,
+    pub details: Option<String>,
+}
+
 impl Sessions<'_> {
-    /// Opens a session for `user` and gives its cookie value; ended sessions are
-    /// removed on the way.
-    async fn open(&self, user: &User) -> Result<String, PlatformError> {
+    /// Opens a session for `account` in `role` and gives its cookie value;
+    /// ended sessions are removed on the way.
+    pub(super) async fn open(
+        &self,
+        account: &str,
+        role: &str,
+        details: Option<&str>,
+    ) -> Result<String, PlatformError> {
         let mut id = [0u8; 32];
         rand::rng().fill_bytes(&mut id);
         let id = hex::encode(id);
@@ -81,12 +93,13 @@ impl Sessions<'_> {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (id_sha256, account, role, signed_in_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $4)",
+            "INSERT INTO sessions (id_sha256, account, role, details, signed_in_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(digest(&id))
-        .bind(&user.name)
-        .bind(user.role.as_str())
+        .bind(account)
+        .bind(role)
+        .bind(details)
         .bind(store::timestamp(now))
         .execute(&mut *tx)
         .await?;
@@ -94,13 +107,12 @@ impl Sessions<'_> {
         Ok(id)
     }
 
-    /// The user of session `id`, if it is still live and its account still
-    /// holds that role; the request renews it.
-    async fn user(&self, id: &str) -> Result<Option<User>, PlatformError> {
+    /// Session `id`, if it is still live; the request renews it.
+    pub(super) async fn find(&self, id: &str) -> Result<Option<Held>, PlatformError> {
         let now = chrono::Utc::now();
         let key = digest(id);
         let row = sqlx::query(
-            "SELECT account, role, last_seen_at FROM sessions \
+            "SELECT account, role, details, last_seen_at FROM sessions \
              WHERE id_sha256 = $1 AND last_seen_at >= $2 AND signed_in_at >= $3",
         )
         .bind(&key)
@@ -111,9 +123,29 @@ impl Sessions<'_> {
         let Some(row) = row else {
             return Ok(None);
         };
-        let (account, role, seen): (String, String, String) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let Some(role) = Role::from_name(&role) else {
+        let seen: String = row.try_get(3)?;
+        if seen < ago(now, SEEN_EVERY) {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_sha256 = $2")
+                .bind(store::timestamp(now))
+                .bind(&key)
+                .execute(self.0.store.writer())
+                .await?;
+        }
+        Ok(Some(Held {
+            account: row.try_get(0)?,
+            role: row.try_get(1)?,
+            details: row.try_get(2)?,
+        }))
+    }
+
+    /// The user of session `id`, if it is still live and its account still
+    /// holds that role.
+    async fn user(&self, id: &str) -> Result<Option<User>, PlatformError> {
+        let Some(held) = self.find(id).await? else {
+            return Ok(None);
+        };
+        // An applicant's session is no window user's, whatever cookie carries it.
+        let Some(role) = Role::from_name(&held.role) else {
             return Ok(None);
         };
         // An account the operator has since removed, or moved to another role, is signed out.
@@ -122,24 +154,17 @@ impl Sessions<'_> {
             .config
             .tokens
             .iter()
-            .any(|t| t.name == account && t.role == role)
+            .any(|t| t.name == held.account && t.role == role)
         {
             return Ok(None);
         }
-        if seen < ago(now, SEEN_EVERY) {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_sha256 = $2")
-                .bind(store::timestamp(now))
-                .bind(&key)
-                .execute(self.0.store.writer())
-                .await?;
-        }
         Ok(Some(User {
-            name: account,
+            name: held.account,
             role,
         }))
     }
 
-    async fn close(&self, id: &str) -> Result<(), PlatformError> {
+    pub(super) async fn close(&self, id: &str) -> Result<(), PlatformError> {
         sqlx::query("DELETE FROM sessions WHERE id_sha256 = $1")
             .bind(digest(id))
             .execute(self.0.store.writer())
@@ -150,20 +175,31 @@ impl Sessions<'_> {
 
 /// The session cookie (`value` empty: the one that removes it).
 fn session_cookie(platform: &Platform, value: String) -> Cookie<'static> {
+    cookie(platform, COOKIE, value, SameSite::Strict)
+}
+
+/// A cookie of this site that scripts cannot read, sent only over HTTPS when
+/// `public-url` is an `https` address.
+pub(super) fn cookie(
+    platform: &Platform,
+    name: &'static str,
+    value: String,
+    same_site: SameSite,
+) -> Cookie<'static> {
     let secure = platform
         .config
         .public_url
         .as_deref()
         .is_some_and(|url| url.starts_with("https://"));
-    Cookie::build((COOKIE, value))
+    Cookie::build((name, value))
         .path("/")
         .http_only(true)
         .secure(secure)
-        .same_site(SameSite::Strict)
+        .same_site(same_site)
         .build()
 }
 
-fn unavailable(e: &PlatformError) -> Response {
+pub(super) fn unavailable(e: &PlatformError) -> Response {
     tracing::error!("reading the sessions: {e}");
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -349,7 +385,10 @@ pub async fn login(
         name: token.name.clone(),
         role: token.role,
     };
-    let id = match Sessions(&platform).open(&user).await {
+    let id = match Sessions(&platform)
+        .open(&user.name, user.role.as_str(), None)
+        .await
+    {
         Ok(id) => id,
         Err(e) => return unavailable(&e),
     };

@@ -18,6 +18,76 @@ pub(super) struct Tables {
     pub hooks: BTreeMap<String, Hook>,
     #[serde(rename = "exchange-log")]
     pub exchange_log: RawExchangeLog,
+    #[serde(rename = "applicant-sign-in")]
+    pub applicant_sign_in: Option<RawApplicantSignIn>,
+}
+
+/// `[applicant-sign-in]`: the identity platform applicants sign in with.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawApplicantSignIn {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+}
+
+/// How applicants sign in (一证通用): the provincial identity platform, an
+/// OpenID Provider, with the platform registered there as a client.
+#[derive(Clone)]
+pub struct ApplicantSignIn {
+    /// The OpenID Provider's issuer URL; its discovery document is read from
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// `<public-url>/my/callback`: the redirect URI registered with the provider.
+    pub redirect_url: String,
+}
+
+impl fmt::Debug for ApplicantSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicantSignIn")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("redirect_url", &self.redirect_url)
+            .finish()
+    }
+}
+
+pub(super) fn applicant_sign_in(
+    raw: Option<RawApplicantSignIn>,
+    public_url: Option<&str>,
+) -> Result<Option<ApplicantSignIn>, String> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let web = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+    if !web(&raw.issuer) {
+        return Err(format!(
+            "`issuer` of [applicant-sign-in] is {:?}; it must be the identity platform's http(s) URL",
+            raw.issuer
+        ));
+    }
+    for (key, value) in [
+        ("client-id", &raw.client_id),
+        ("client-secret", &raw.client_secret),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("`{key}` of [applicant-sign-in] is empty"));
+        }
+    }
+    let Some(public_url) = public_url.filter(|url| web(url)) else {
+        return Err("[applicant-sign-in] needs `public-url`, the http(s) address applicants reach the platform at: \
+             its /my/callback is the redirect URI registered with the identity platform"
+            .to_owned());
+    };
+    Ok(Some(ApplicantSignIn {
+        issuer: raw.issuer,
+        client_id: raw.client_id,
+        client_secret: raw.client_secret,
+        redirect_url: format!("{}/my/callback", public_url.trim_end_matches('/')),
+    }))
 }
 
 /// `[exchange-log]`: the defaults, and `[exchange-log.adapters.<id>]` for one adapter.

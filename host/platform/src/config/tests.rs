@@ -48,6 +48,12 @@ fn example_file_parses_with_the_demo_values() {
     assert_eq!(config.calendar_dir, Path::new("host/holidays"));
     assert_eq!(config.max_body_bytes, 20 * 1024 * 1024);
     assert_eq!(config.delivery, Delivery::from(&DeliveryKeys::default()));
+    let sign_in = config
+        .applicant_sign_in
+        .as_ref()
+        .expect("the demo signs applicants in");
+    assert_eq!(sign_in.issuer, "http://127.0.0.1:9200");
+    assert_eq!(sign_in.redirect_url, "http://127.0.0.1:8080/my/callback");
 
     let demo = [
         ("demo-clerk-token-0001", Role::Clerk),
@@ -783,4 +789,48 @@ fn a_theme_waiting_out_of_order_is_refused() {
     );
     let message = ordered_theme("[themes.issues]\n\"A-1\" = [\" \"]");
     assert_names(&message, &["`issues.\"A-1\"`", "e.g. [\"营业执照\"]"]);
+}
+
+#[test]
+fn applicant_sign_in_needs_the_public_url_and_hides_its_secret() {
+    const SIGN_IN: &str = r#"
+[applicant-sign-in]
+issuer = "https://tyrz.example.gov.cn"
+client-id = "onewindow"
+client-secret = "the-client-secret-0123456789"
+"#;
+    let message = error(&format!("{MINIMAL}{SIGN_IN}"));
+    assert_names(
+        &message,
+        &["onewindow.toml", "[applicant-sign-in]", "`public-url`"],
+    );
+
+    let config = parse(&format!(
+        "public-url = \"https://onewindow.example.gov.cn/\"\n{MINIMAL}{SIGN_IN}"
+    ))
+    .unwrap();
+    let sign_in = config.applicant_sign_in.expect("configured");
+    assert_eq!(
+        sign_in.redirect_url,
+        "https://onewindow.example.gov.cn/my/callback"
+    );
+    let shown = format!("{sign_in:?}");
+    assert!(!shown.contains("the-client-secret"), "{shown}");
+
+    let message = error(&format!(
+        "public-url = \"https://onewindow.example.gov.cn\"\n{MINIMAL}{}",
+        SIGN_IN.replace("https://tyrz.example.gov.cn", "tyrz.example.gov.cn")
+    ));
+    assert_names(&message, &["`issuer`", "[applicant-sign-in]", "http(s)"]);
+    let message = error(&format!(
+        "public-url = \"https://onewindow.example.gov.cn\"\n{MINIMAL}{}",
+        SIGN_IN.replace("the-client-secret-0123456789", " ")
+    ));
+    assert_names(&message, &["`client-secret`", "empty"]);
+    let message = error(&format!(
+        "public-url = \"https://onewindow.example.gov.cn\"\n{MINIMAL}{SIGN_IN}scope = \"x\"\n"
+    ));
+    assert_names(&message, &["`scope`"]);
+    // Without the table, applicants have the public catalogue only.
+    assert!(parse(MINIMAL).unwrap().applicant_sign_in.is_none());
 }

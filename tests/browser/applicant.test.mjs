@@ -1,0 +1,104 @@
+// The applicant channel in Chromium, on a phone (390×844) and a desktop: the
+// public catalogue, and signing in through the identity platform that
+// `make run` starts (examples/identity, oidc-provider) as a resident and as an
+// enterprise.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, DESKTOP, PHONE, launch, newPage, shot } from './lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Fails if the page is wider than the screen (a phone would scroll sideways). */
+async function fitsTheScreen(page, viewport) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= viewport.width, `the page is ${width}px wide on a ${viewport.width}px screen`);
+}
+
+/** From /my, signs in at the identity platform as `login`; back on /my. */
+async function signInAsApplicant(page, login, password) {
+  await page.goto(`${BASE}/my`);
+  await page.waitForURL((url) => url.port === '9200', { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('身份证号码或统一社会信用代码').fill(login);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${BASE}/my`, { waitUntil: 'domcontentloaded' });
+}
+
+for (const [screen, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+  test(`the public catalogue and a guide, without signing in (${screen})`, async () => {
+    const page = await newPage(browser, { viewport });
+    try {
+      const res = await page.goto(`${BASE}/services`);
+      assert.equal(res.status(), 200);
+      await page.getByRole('heading', { name: '一件事' }).waitFor();
+      await page.getByLabel('关键词').fill('企业设立');
+      await page.getByRole('button', { name: '查询' }).click();
+      await page.getByRole('link', { name: '企业设立登记' }).first().click();
+      await page.getByText('受理条件').waitFor();
+      await fitsTheScreen(page, viewport);
+      await shot(page, `services-guide-${screen}`);
+      await page.goto(`${BASE}/services`);
+      await fitsTheScreen(page, viewport);
+      await shot(page, `services-${screen}`);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+}
+
+test('a resident signs in on a phone through the identity platform, and out', async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  try {
+    await page.goto(`${BASE}/my`);
+    await page.waitForURL((url) => url.port === '9200', { waitUntil: 'domcontentloaded' });
+    await fitsTheScreen(page, PHONE);
+    await shot(page, 'identity-sign-in-phone');
+    // A wrong password is the identity platform's to refuse.
+    await page.getByLabel('身份证号码或统一社会信用代码').fill('11010519491231002X');
+    await page.getByLabel('密码').fill('not-the-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('证件号码或密码不正确').waitFor();
+
+    await signInAsApplicant(page, '11010519491231002X', 'demo-resident-0001');
+    await page.getByRole('heading', { name: '我的办事' }).waitFor();
+    const body = await page.locator('main').innerText();
+    assert.match(body, /陈晓东/);
+    assert.match(body, /110105\*{8}002X/);
+    assert.doesNotMatch(body, /11010519491231002X/);
+    await fitsTheScreen(page, PHONE);
+    await shot(page, 'my-phone');
+
+    // The window is not the applicant's.
+    await page.goto(`${BASE}/`);
+    assert.equal(new URL(page.url()).pathname, '/login');
+
+    await page.goto(`${BASE}/my`);
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.waitForURL(`${BASE}/services`);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('an enterprise signs in with its credit code and sees its legal representative', async () => {
+  const page = await newPage(browser);
+  try {
+    await signInAsApplicant(page, '91330122704218653L', 'demo-enterprise-0001');
+    const body = await page.locator('main').innerText();
+    assert.match(body, /桐庐晓东茶业有限公司/);
+    assert.match(body, /91330122704218653L/);
+    assert.match(body, /法定代表人\s*陈晓东/);
+    await shot(page, 'my-enterprise-desktop');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.context().close();
+  }
+});
