@@ -73,6 +73,12 @@ pub fn router() -> Router<Platform> {
         .route("/my/login", get(applicant::login))
         .route("/my/callback", get(applicant::callback))
         .route("/my/logout", post(applicant::logout))
+        .route(
+            "/my/apply/{code}",
+            get(applicant::apply::form).post(applicant::apply::apply),
+        )
+        .route("/my/cases", get(applicant::cases::list))
+        .route("/my/cases/{case_no}", get(applicant::cases::show))
         .route("/services", get(public::services))
         .route("/services/{code}", get(public::service))
         .route("/assets/htmx.min.js", get(htmx))
@@ -118,6 +124,17 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("services.html", include_str!("../templates/services.html")),
         ("service.html", include_str!("../templates/service.html")),
         ("my.html", include_str!("../templates/my.html")),
+        ("my_apply.html", include_str!("../templates/my_apply.html")),
+        ("my_cases.html", include_str!("../templates/my_cases.html")),
+        ("my_case.html", include_str!("../templates/my_case.html")),
+        (
+            "form_fields.html",
+            include_str!("../templates/form_fields.html"),
+        ),
+        (
+            "case_progress.html",
+            include_str!("../templates/case_progress.html"),
+        ),
         (
             "my_signed_out.html",
             include_str!("../templates/my_signed_out.html"),
@@ -162,7 +179,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("mask_id", |id: &str| crate::mask::id_number(id));
     env.add_filter("actor_name", |actor: &str| {
-        crate::platform::actor_name(actor).to_owned()
+        match actor.strip_prefix("applicant:") {
+            Some(name) => format!("{name}（申请人，网上办理）"),
+            None => crate::platform::actor_name(actor).to_owned(),
+        }
     });
     env
 });

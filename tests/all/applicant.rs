@@ -6,11 +6,12 @@ use onewindow_tests::{CLERK, Db, IdentityPlatform, Running, fresh_database, plat
 use reqwest::header::{CACHE_CONTROL, COOKIE, ETAG, IF_NONE_MATCH, LOCATION};
 use reqwest::{Response, StatusCode};
 
-use crate::platform::{idle_server, on_both_databases};
+use crate::platform::{Server, Setup, idle_server, on_both_databases, server_with};
 
 on_both_databases!(
     the_catalogue_is_public_cacheable_and_the_same_as_the_windows,
     residents_and_enterprises_sign_in_through_the_identity_platform,
+    a_resident_applies_online_consenting_to_each_license_and_follows_the_case,
 );
 
 async fn the_catalogue_is_public_cacheable_and_the_same_as_the_windows(db: Db) {
@@ -357,4 +358,213 @@ async fn residents_and_enterprises_sign_in_through_the_identity_platform(db: Db)
     ] {
         assert!(html.contains(shown), "{shown}: {html}");
     }
+}
+
+/// A browser signed in as `login` at the identity platform of `s`.
+async fn signed_in(s: &Server, login: &str, password: &str) -> Browser {
+    let url = s.url();
+    let browser = Browser::new();
+    let (at, _) = browser.get(&format!("{url}/my/login")).await;
+    let identity = s.identity.as_ref().expect("the setup signs applicants in");
+    assert!(at.starts_with(&identity.issuer), "{at}");
+    let (home, answer) = browser.sign_in(&at, login, password, "").await;
+    assert_eq!(
+        home,
+        format!("{url}/my"),
+        "{}",
+        answer.text().await.unwrap()
+    );
+    browser
+}
+
+/// The session's token from a page of it.
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries its session's token")
+        .to_owned()
+}
+
+const ONLINE_MATTER: &str = "330122-SCJG-XK-001";
+
+async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_case(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            departments: true,
+            applicants: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let url = s.url().to_owned();
+    let apply = format!("{url}/my/apply/{ONLINE_MATTER}");
+
+    // Not signed in: to the identity platform first.
+    let stranger = Browser::new();
+    let first = stranger.client.get(&apply).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert!(
+        first.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/my/login?next=")
+    );
+
+    let chen = signed_in(&s, "11010519491231002X", "demo-resident-0001").await;
+    // The form previews the resident's own 居民身份证 from 县公安局, masked, and
+    // asks for consent to reuse it for each material it stands in for.
+    let (_, page) = chen.get(&apply).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("居民身份证 110105********002X"), "{html}");
+    assert!(html.contains("同意复用此居民身份证"), "{html}");
+    assert!(
+        !html.contains("11010519491231002X"),
+        "the preview masks the number"
+    );
+    let csrf = csrf_of(&html);
+
+    let form = |consent: bool, files: &[&str]| {
+        // Field names as browsers send them: UTF-8, not percent-encoded.
+        let mut form = reqwest::multipart::Form::new()
+            .percent_encode_noop()
+            .text("csrf", csrf.clone());
+        let fields = onewindow_tests::company_form("桐庐晓东茶业有限公司", "陈晓东");
+        for (key, value) in fields.as_object().unwrap() {
+            form = form.text(format!("f:{key}"), value.as_str().unwrap().to_owned());
+        }
+        if consent {
+            form = form.text("license:居民身份证", "on");
+        }
+        for code in files {
+            let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec())
+                .file_name(format!("{code}.pdf"))
+                .mime_str("application/pdf")
+                .unwrap();
+            form = form.part(format!("file:{code}"), part);
+        }
+        form
+    };
+    // Without consent and without files: every missing material at once, and
+    // no case is stored.
+    let refused = chen
+        .client
+        .post(&apply)
+        .multipart(form(false, &["001"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    for missing in [
+        "还缺 4 项必交材料",
+        "公司章程",
+        "法定代表人身份证明",
+        "住所使用相关文件",
+    ] {
+        assert!(html.contains(missing), "{missing}: {html}");
+    }
+    let (_, cases) = s
+        .call(
+            "GET",
+            "/api/v1/cases?applicant=11010519491231002X",
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(cases["items"].as_array().unwrap().len(), 0, "{cases}");
+
+    // With consent to the 居民身份证 and the other files: a case, as the window gives.
+    let accepted = chen
+        .client
+        .post(&apply)
+        .multipart(form(true, &["001", "002", "005"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let to = accepted.headers()[LOCATION].to_str().unwrap().to_owned();
+    let case_no = to
+        .strip_prefix("/my/cases/")
+        .expect("the case page")
+        .to_owned();
+    let (_, case) = s
+        .call(
+            "GET",
+            &format!("/api/v1/cases/{case_no}"),
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(case["status"], "accepted");
+    assert_eq!(case["applicant"]["id_number"], "11010519491231002X");
+    assert_eq!(
+        case["covered_by_license"],
+        serde_json::json!(["003", "004"])
+    );
+    assert_eq!(
+        case["consent"]["license_types"],
+        serde_json::json!(["居民身份证"])
+    );
+    assert_eq!(case["consent"]["purpose"], "网上申请「企业设立登记」");
+    assert!(case["promised_by"].as_str().is_some());
+    assert_eq!(case["timeline"][0]["actor"], "applicant:陈**");
+    // The audit log has the preview's lookup with its purpose, and the consent
+    // with the licenses reused, masked.
+    let details: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM audit WHERE actor = 'applicant:陈**' ORDER BY seq")
+            .fetch_all(s.platform().store.pool())
+            .await
+            .unwrap();
+    let all = details.join("\n");
+    assert!(all.contains("网上申请「企业设立登记」"), "{all}");
+    assert!(all.contains("\"license_types\":[\"居民身份证\"]"), "{all}");
+    assert!(all.contains("licenses_reused"), "{all}");
+    assert!(
+        !all.contains("11010519491231002X"),
+        "the audit masks: {all}"
+    );
+
+    // The applicant follows it: the receipt, the deadlines, the timeline.
+    let (_, page) = chen.get(&format!("{url}{to}")).await;
+    let html = page.text().await.unwrap();
+    for shown in [
+        case_no.as_str(),
+        "企业设立登记",
+        "承诺办结日期",
+        "办理过程",
+        "003、004",
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
+    let (_, list) = chen.get(&format!("{url}/my/cases")).await;
+    assert!(list.text().await.unwrap().contains(&case_no));
+
+    // Another resident sees neither the case nor it in their list.
+    let wang = signed_in(&s, "330122198203150014", "demo-resident-0002").await;
+    let (_, theirs) = wang.get(&format!("{url}{to}")).await;
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+    assert!(
+        theirs
+            .text()
+            .await
+            .unwrap()
+            .contains("不是以您的名义申请的")
+    );
+    let (_, list) = wang.get(&format!("{url}/my/cases")).await;
+    assert!(!list.text().await.unwrap().contains(&case_no));
+
+    // A matter that is not 全程网办 is not applied for online.
+    let (_, matters) = s
+        .call("GET", "/api/v1/matters?online=false", None, None)
+        .await;
+    let offline = matters["items"][0]["code"]
+        .as_str()
+        .expect("an offline matter");
+    let (_, page) = chen.get(&format!("{url}/my/apply/{offline}")).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(page.text().await.unwrap().contains("暂不能全程网办"));
 }

@@ -9,8 +9,8 @@ use legacy_systems::{public_security, social_security, tax};
 use onewindow::config::Config;
 use onewindow::platform::Clock;
 use onewindow_tests::{
-    AUDITOR, CLERK, Db, Department, OPEN_BUSINESS, OPERATOR, Running, fresh_database,
-    platform_config_with,
+    AUDITOR, CLERK, Db, Department, IdentityPlatform, OPEN_BUSINESS, OPERATOR, Running,
+    fresh_database, platform_config_with,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -26,6 +26,8 @@ pub(crate) struct Server {
     /// The other departments, when the setup connects them.
     others: Option<Others>,
     pub(crate) config: Config,
+    /// The identity platform applicants sign in with, when the setup has one.
+    pub(crate) identity: Option<IdentityPlatform>,
     pub(crate) _dir: tempfile::TempDir,
 }
 
@@ -91,6 +93,8 @@ pub(crate) struct Setup {
     pub(crate) retry_horizon: Option<Duration>,
     /// What bounds the HTTP server, when not the defaults.
     pub(crate) server: Option<onewindow::config::ServerLimits>,
+    /// Whether applicants sign in, through examples/identity started for it.
+    pub(crate) applicants: bool,
 }
 
 impl Default for Setup {
@@ -102,6 +106,7 @@ impl Default for Setup {
             departments: false,
             retry_horizon: None,
             server: None,
+            applicants: false,
         }
     }
 }
@@ -183,7 +188,17 @@ pub(crate) async fn server_with(db: Db, setup: Setup) -> Server {
     if let Some(limits) = setup.server {
         config.server = limits;
     }
-    let running = Running::start(config.clone(), setup.deliver, setup.clock).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let identity = if setup.applicants {
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let identity = IdentityPlatform::start(&url).await;
+        config.public_url = Some(url.clone());
+        config.applicant_sign_in = Some(identity.sign_in(&url));
+        Some(identity)
+    } else {
+        None
+    };
+    let running = Running::start_on(listener, config.clone(), setup.deliver, setup.clock).await;
     let client = reqwest::Client::new();
     let document = client
         .get(format!("{}{}", running.url, onewindow::http::OPENAPI_PATH))
@@ -200,6 +215,7 @@ pub(crate) async fn server_with(db: Db, setup: Setup) -> Server {
         mock,
         others,
         config,
+        identity,
         _dir: dir,
     }
 }

@@ -88,6 +88,52 @@ test('a resident signs in on a phone through the identity platform, and out', as
   }
 });
 
+test('a resident applies online on a phone, reusing the 居民身份证 after previewing it', async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  try {
+    await signInAsApplicant(page, '11010519491231002X', 'demo-resident-0001');
+    await page.goto(`${BASE}/services/330122-SCJG-XK-001`);
+    await page.getByRole('link', { name: '网上申请（全程网办）' }).click();
+    await page.getByRole('heading', { name: '网上申请：企业设立登记' }).waitFor();
+    // The preview of the license the platform would use, masked, with a box each.
+    await page.getByText('居民身份证 110105********002X').first().waitFor();
+    const fields = {
+      企业名称: '桐庐晓东茶业有限公司',
+      法定代表人: '陈晓东',
+      注册资本: '100万元人民币',
+      住所: '浙江省杭州市桐庐县桐君街道迎春南路277号',
+      经营范围: '一般项目：茶叶种植；初级农产品收购',
+    };
+    for (const [label, value] of Object.entries(fields)) {
+      await page.getByLabel(label, { exact: false }).first().fill(value);
+    }
+    const pdf = { name: 'file.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') };
+    for (const code of ['001', '002', '005']) {
+      await page.locator(`input[name="file:${code}"]`).setInputFiles(pdf);
+    }
+    // Submitted without consent: the two materials the 居民身份证 would cover are missing.
+    await page.getByRole('button', { name: '提交申请' }).click();
+    await page.getByText('还缺 2 项必交材料').waitFor();
+    for (const code of ['001', '002', '005']) {
+      await page.locator(`input[name="file:${code}"]`).setInputFiles(pdf);
+    }
+    for (const box of await page.getByLabel(/同意复用此居民身份证/).all()) await box.check();
+    await shot(page, 'apply-phone');
+    await fitsTheScreen(page, PHONE);
+    await page.getByRole('button', { name: '提交申请' }).click();
+    await page.waitForURL(/\/my\/cases\/\d{8}-\d{6}$/, { waitUntil: 'domcontentloaded' });
+    const body = await page.locator('main').innerText();
+    assert.match(body, /承诺办结日期/);
+    assert.match(body, /003、004/);
+    assert.match(body, /陈\*\*（申请人，网上办理）/);
+    await fitsTheScreen(page, PHONE);
+    await shot(page, 'my-case-phone');
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.context().close();
+  }
+});
+
 test('an enterprise signs in with its credit code and sees its legal representative', async () => {
   const page = await newPage(browser);
   try {

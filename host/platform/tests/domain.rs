@@ -719,12 +719,28 @@ async fn a_revoked_license_no_longer_covers_an_open_cases_material(db: Db) {
     }]));
     let w = world(db, &[market.clone(), tax.clone()]).await;
     let p = &w.platform;
-    let mut application = application(Some("SW-002"), None);
-    application.consent = Some(onewindow_platform::platform::cases::Consent {
-        reuse_licenses: true,
-        purpose: "办理发票申领".into(),
-    });
-    let case = p.accept(application, "clerk:窗口一号").await.unwrap();
+    // Consent names the licenses it covers: consent to reuse another type
+    // lets no 营业执照 stand in.
+    let consenting = |types: Option<Vec<String>>| {
+        let mut application = application(Some("SW-002"), None);
+        application.consent = Some(onewindow_platform::platform::cases::Consent {
+            reuse_licenses: true,
+            purpose: "办理发票申领".into(),
+            license_types: types,
+        });
+        application
+    };
+    let err = p
+        .accept(consenting(Some(vec!["居民身份证".into()])), "applicant:陈*")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::MissingMaterials(_)), "{err:?}");
+    let case = p
+        .accept(consenting(Some(vec!["营业执照".into()])), "applicant:陈*")
+        .await
+        .unwrap();
+    assert_eq!(case.covered_by_license, ["YY"]);
+    let case = p.accept(consenting(None), "clerk:窗口一号").await.unwrap();
     assert_eq!(case.covered_by_license, ["YY"]);
 
     // Another department cannot revoke the market's license.
@@ -799,6 +815,7 @@ async fn a_part_waits_for_the_license_of_the_part_before_it(db: Db) {
         a.consent = consent.then(|| onewindow_platform::platform::cases::Consent {
             reuse_licenses: true,
             purpose: "办理开办小店一件事".into(),
+            license_types: None,
         });
         a
     };

@@ -13,6 +13,9 @@
 //!   of these. The cookie is `SameSite=Lax`: the applicant arrives from the
 //!   identity platform's site, and forms still need the session's token.
 
+pub(super) mod apply;
+pub(super) mod cases;
+
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Query, State};
@@ -40,7 +43,7 @@ const SIGN_IN_COOKIE: &str = "onewindow_sign_in";
 const ROLE: &str = "applicant";
 /// How long a sign-in may take at the identity platform.
 const SIGN_IN_WITHIN: Duration = Duration::from_secs(10 * 60);
-const SITE: &str = "网上办事大厅";
+pub(super) const SITE: &str = "网上办事大厅";
 
 /// A signed-in applicant: pages of `/my` take it, and anyone else is sent to
 /// sign in and brought back.

@@ -35,7 +35,7 @@ use crate::platform::{Platform, PlatformError};
 /// A `multipart/form-data` form as read: its text fields, its files (each from
 /// an input named `file:<material code>`; an input left empty is skipped) and
 /// its `csrf` field, taken out of the text fields.
-pub(super) async fn read_multipart(
+pub(crate) async fn read_multipart(
     mut multipart: Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<Attachment>, Option<String>), String> {
     let mut values: Vec<(String, String)> = Vec::new();

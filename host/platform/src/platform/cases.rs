@@ -43,6 +43,22 @@ use crate::store::{self, Tx, json_column};
 pub struct Consent {
     pub reuse_licenses: bool,
     pub purpose: String,
+    /// The license types (e.g. `营业执照`) the applicant agreed to reuse, each
+    /// after seeing it; absent, any of theirs may stand in. Recorded and
+    /// audited with the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_types: Option<Vec<String>>,
+}
+
+impl Consent {
+    /// Whether a license of `license_type` may stand in for a material.
+    pub fn allows(&self, license_type: &str) -> bool {
+        self.reuse_licenses
+            && self
+                .license_types
+                .as_ref()
+                .is_none_or(|types| types.iter().any(|t| t == license_type))
+    }
 }
 
 /// `POST /api/v1/cases`: an application for one matter, or for a theme (一件事)

@@ -255,6 +255,7 @@ impl Fields {
             consent: self.consent.is_some().then(|| Consent {
                 reuse_licenses: true,
                 purpose: self.purpose.trim().to_owned(),
+                license_types: None,
             }),
         }
     }

@@ -275,7 +275,10 @@ impl Platform {
                 {
                     continue;
                 }
-                if reuse && let Some(license_type) = &material.license_type {
+                if reuse
+                    && let Some(license_type) = &material.license_type
+                    && consent.is_some_and(|c| c.allows(license_type))
+                {
                     if held.is_none() {
                         let purpose = consent.map(|c| c.purpose.as_str()).unwrap_or_default();
                         let mut licenses = Vec::new();
@@ -492,6 +495,11 @@ impl Platform {
                     "applicant": licenses::mask_holder(&application.applicant),
                     "representative": application.representative.as_ref().map(licenses::mask_holder),
                     "covered_by_license": covered.iter().map(|c| &c.material_code).collect::<Vec<_>>(),
+                    "licenses_reused": covered.iter().map(|c| serde_json::json!({
+                        "type": c.license.type_name,
+                        "number": crate::mask::id_number(&c.license.number),
+                        "holder": licenses::mask_holder(&c.license.holder),
+                    })).collect::<Vec<_>>(),
                     "awaiting_license": deferred.iter().map(|d| &d.code).collect::<Vec<_>>(),
                     "consent": consent,
                 }),
