@@ -79,6 +79,14 @@ pub fn router() -> Router<Platform> {
         )
         .route("/my/cases", get(applicant::cases::list))
         .route("/my/cases/{case_no}", get(applicant::cases::show))
+        .route(
+            "/my/cases/{case_no}/supplement",
+            post(applicant::cases::supplement),
+        )
+        .route(
+            "/my/cases/{case_no}/withdraw",
+            post(applicant::cases::withdraw),
+        )
         .route("/services", get(public::services))
         .route("/services/{code}", get(public::service))
         .route("/assets/htmx.min.js", get(htmx))
@@ -127,6 +135,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("my_apply.html", include_str!("../templates/my_apply.html")),
         ("my_cases.html", include_str!("../templates/my_cases.html")),
         ("my_case.html", include_str!("../templates/my_case.html")),
+        (
+            "case_requests.html",
+            include_str!("../templates/case_requests.html"),
+        ),
         (
             "form_fields.html",
             include_str!("../templates/form_fields.html"),

@@ -568,3 +568,174 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     assert!(page.text().await.unwrap().contains("暂不能全程网办"));
 }
+
+/// Applies online for 企业设立登记 as the signed-in `browser`, attaching every
+/// material, with `extra` form fields; the case number.
+async fn apply_with_files(s: &Server, browser: &Browser, extra: &[(&str, &str)]) -> String {
+    let apply = format!("{}/my/apply/{ONLINE_MATTER}", s.url());
+    let (_, page) = browser.get(&apply).await;
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let mut form = reqwest::multipart::Form::new()
+        .percent_encode_noop()
+        .text("csrf", csrf);
+    let fields = onewindow_tests::company_form("桐庐晓东茶业有限公司", "陈晓东");
+    for (key, value) in fields.as_object().unwrap() {
+        form = form.text(format!("f:{key}"), value.as_str().unwrap().to_owned());
+    }
+    for (key, value) in extra {
+        form = form.text(format!("f:{key}"), value.to_string());
+    }
+    for code in ["001", "002", "003", "004", "005"] {
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec())
+            .file_name(format!("{code}.pdf"))
+            .mime_str("application/pdf")
+            .unwrap();
+        form = form.part(format!("file:{code}"), part);
+    }
+    let answer = browser
+        .client
+        .post(&apply)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let to = answer.headers()[LOCATION].to_str().unwrap();
+    to.strip_prefix("/my/cases/").unwrap().to_owned()
+}
+
+/// 补正 and 撤回 by the applicant: the files reach the department, which
+/// resumes and completes the case; a finished case is not withdrawn, an open
+/// one is, at the department too; another applicant can do neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_answers_a_supplement_request_and_withdraws_a_case_online() {
+    let s = server_with(
+        Db::Sqlite,
+        Setup {
+            applicants: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let url = s.url().to_owned();
+    let chen = signed_in(&s, "11010519491231002X", "demo-resident-0001").await;
+    let case_no = apply_with_files(&s, &chen, &[("模拟结果", "补正")]).await;
+    s.wait_for_status(&case_no, "supplement_requested").await;
+    let page_url = format!("{url}/my/cases/{case_no}");
+    let (_, page) = chen.get(&page_url).await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("提交补正材料"), "{html}");
+    assert!(html.contains(r#"name="file:002""#), "{html}");
+    let csrf = csrf_of(&html);
+
+    // Another applicant cannot hand in files for it.
+    let wang = signed_in(&s, "330122198203150014", "demo-resident-0002").await;
+    let (_, wang_page) = wang.get(&format!("{url}/my")).await;
+    let wang_csrf = csrf_of(&wang_page.text().await.unwrap());
+    let supplement = |csrf: String| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("note", "补交全体股东签字的章程")
+            .part(
+                "file:002",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 signed".to_vec())
+                    .file_name("002.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            )
+    };
+    let path = format!("{page_url}/supplement");
+    let theirs = wang
+        .client
+        .post(&path)
+        .multipart(supplement(wang_csrf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+    let withdrawal =
+        |csrf: &str, reason: &str| [("csrf", csrf.to_owned()), ("reason", reason.to_owned())];
+    let theirs = wang
+        .client
+        .post(format!("{page_url}/withdraw"))
+        .form(&withdrawal(&wang_csrf, "不要了"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+
+    let sent = chen
+        .client
+        .post(&path)
+        .multipart(supplement(csrf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let at_mock = crate::platform::stored_at(s.mock.addr(), &case_no).await;
+    let handed_in = &at_mock["supplements"][0];
+    assert_eq!(handed_in["note"], "补交全体股东签字的章程", "{at_mock:#}");
+    assert_eq!(
+        handed_in["attachments"][0]["material"], "002",
+        "{at_mock:#}"
+    );
+    let case = s.wait_for_status(&case_no, "completed").await;
+    assert!(
+        case["timeline"].to_string().contains("applicant:陈**"),
+        "{case:#}"
+    );
+
+    // Finished, it is not withdrawn: said on the page, nothing changes.
+    let refused = chen
+        .client
+        .post(format!("{page_url}/withdraw"))
+        .form(&withdrawal(&csrf, "申请人不再需要"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("不能撤回"));
+    assert_eq!(
+        s.wait_for_status(&case_no, "completed").await["status"],
+        "completed"
+    );
+
+    // An open case is withdrawn at the department too; a reason is needed.
+    let slow = server_with(
+        Db::Sqlite,
+        Setup {
+            applicants: true,
+            stage: std::time::Duration::from_secs(600),
+            ..Setup::default()
+        },
+    )
+    .await;
+    let chen = signed_in(&slow, "11010519491231002X", "demo-resident-0001").await;
+    let case_no = apply_with_files(&slow, &chen, &[]).await;
+    slow.wait_for_status(&case_no, "delivered").await;
+    let page_url = format!("{}/my/cases/{case_no}", slow.url());
+    let (_, page) = chen.get(&page_url).await;
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let empty = chen
+        .client
+        .post(format!("{page_url}/withdraw"))
+        .form(&withdrawal(&csrf, " "))
+        .send()
+        .await
+        .unwrap();
+    assert!(empty.text().await.unwrap().contains("请填写撤回原因"));
+    let withdrawn = chen
+        .client
+        .post(format!("{page_url}/withdraw"))
+        .form(&withdrawal(&csrf, "申请人不再开办"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::SEE_OTHER);
+    slow.wait_for_status(&case_no, "withdrawn").await;
+    let at_mock = crate::platform::stored_at(slow.mock.addr(), &case_no).await;
+    assert_eq!(
+        at_mock["withdrawal"]["reason"], "申请人不再开办",
+        "{at_mock:#}"
+    );
+}

@@ -8,6 +8,7 @@ mod matters;
 
 pub use acceptance::{accept, accept_form, check_id, materials, prefill};
 pub use cases::{case_live, case_page, cases, evaluate, receipt, supplement, withdraw};
+pub(crate) use cases::{case_materials, case_title};
 pub use licenses::{licenses, licenses_of};
 pub use matters::{Search, home, matter};
 

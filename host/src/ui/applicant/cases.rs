@@ -3,14 +3,19 @@
 //! for in their name (a resident's ID number, an enterprise's credit code),
 //! online or at the window; anyone else's is refused.
 
-use axum::extract::{Path, State};
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 
+use super::apply::actor;
 use super::{SITE, SignedIn};
 use crate::oidc::Applicant;
 use crate::platform::cases::{Case, CaseQuery};
+use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
+use crate::ui::clerk::{case_materials, case_title, read_multipart};
 use crate::ui::{Page, error_page, failed, page};
 
 /// Case `case_no`, if it is `applicant`'s; a page saying why not otherwise.
@@ -49,40 +54,144 @@ pub async fn list(SignedIn(applicant): SignedIn, State(platform): State<Platform
     }
 }
 
-/// `GET /my/cases/{case_no}`: one case with its receipt, deadlines and timeline.
+/// `GET /my/cases/{case_no}`: one case with its receipt, deadlines and
+/// timeline; its 补正 upload while a department asks for one, and its
+/// withdrawal while it can be withdrawn.
 pub async fn show(
     SignedIn(applicant): SignedIn,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
-    let case = match own_case(&platform, &applicant, &case_no).await {
+    case_page(&platform, &applicant, &case_no, None).await
+}
+
+/// Which of the case page's forms an error belongs to.
+#[derive(Clone, Copy)]
+enum Request {
+    Supplement,
+    Withdraw,
+}
+
+async fn case_page(
+    platform: &Platform,
+    applicant: &Applicant,
+    case_no: &str,
+    error: Option<(Request, String)>,
+) -> Response {
+    let case = match own_case(platform, applicant, case_no).await {
         Ok(case) => case,
         Err(refused) => return refused,
     };
-    let title = match title(&platform, &case).await {
-        Ok(title) => title,
-        Err(e) => return failed(None, e),
+    let materials = if case.status == Status::SupplementRequested {
+        case_materials(platform, &case).await
+    } else {
+        Vec::new()
     };
-    page(
-        Page::new("my_case.html", None)
-            .with("site", SITE)
-            .with("nav", "cases")
-            .with("applicant", &applicant)
-            .with("title", title)
-            .with("case", case),
-    )
+    let mut view = Page::new("my_case.html", None)
+        .with("site", SITE)
+        .with("nav", "cases")
+        .with("applicant", applicant)
+        .with("title", case_title(platform, &case))
+        .with("supplement_materials", materials)
+        .with("case", case);
+    if let Some((request, message)) = &error {
+        let slot = match request {
+            Request::Supplement => "supplement_error",
+            Request::Withdraw => "withdraw_error",
+        };
+        view = view.with(slot, message);
+    }
+    let mut response = page(view);
+    if error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
 }
 
-/// What the case is for: its matter's name, or its theme's.
-async fn title(platform: &Platform, case: &Case) -> Result<String, PlatformError> {
-    if let Some(code) = &case.theme_code {
-        let theme = platform.config.themes.iter().find(|t| &t.code == code);
-        return Ok(theme.map_or_else(|| code.clone(), |t| format!("{}（一件事）", t.name)));
+/// The case page once a request went through, or again with why it did not.
+async fn after(
+    platform: &Platform,
+    applicant: &Applicant,
+    case_no: &str,
+    request: Request,
+    result: Result<Case, PlatformError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/my/cases/{case_no}")).into_response(),
+        Err(
+            e @ (PlatformError::Invalid { .. }
+            | PlatformError::Conflict(_)
+            | PlatformError::Unavailable(_)),
+        ) => {
+            case_page(
+                platform,
+                applicant,
+                case_no,
+                Some((request, e.for_reader())),
+            )
+            .await
+        }
+        Err(e) => failed(None, e),
     }
-    Ok(case
-        .parts
-        .first()
-        .and_then(|p| p.matter_name.clone())
-        .or_else(|| case.matter_code.clone())
-        .unwrap_or_default())
+}
+
+/// `POST /my/cases/{case_no}/supplement`: the applicant's 补正 files, handed to
+/// the departments waiting for them, as the window hands them.
+pub async fn supplement(
+    SignedIn(applicant): SignedIn,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    if let Err(refused) = own_case(&platform, &applicant, &case_no).await {
+        return refused;
+    }
+    let (values, attachments, csrf) = match read_multipart(multipart).await {
+        Ok(read) => read,
+        Err(message) => return error_page(StatusCode::BAD_REQUEST, None, &message),
+    };
+    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
+        return refused;
+    }
+    let note = values
+        .iter()
+        .find(|(name, _)| name == "note")
+        .map_or("", |(_, v)| v.as_str());
+    let result = platform
+        .supplement(&case_no, &attachments, note, &actor(&applicant))
+        .await;
+    after(&platform, &applicant, &case_no, Request::Supplement, result).await
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /my/cases/{case_no}/withdraw`: the applicant withdraws the case at
+/// its departments (one that has decided refuses, with its reason).
+pub async fn withdraw(
+    SignedIn(applicant): SignedIn,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
+    if let Err(refused) = own_case(&platform, &applicant, &case_no).await {
+        return refused;
+    }
+    if form.reason.trim().is_empty() {
+        let message = "请填写撤回原因。".to_owned();
+        return case_page(
+            &platform,
+            &applicant,
+            &case_no,
+            Some((Request::Withdraw, message)),
+        )
+        .await;
+    }
+    let result = platform
+        .withdraw(&case_no, &form.reason, &actor(&applicant))
+        .await;
+    after(&platform, &applicant, &case_no, Request::Withdraw, result).await
 }

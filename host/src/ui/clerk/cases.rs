@@ -4,7 +4,7 @@
 use super::*;
 
 /// The name a case goes by: its theme's, or its matter's.
-fn case_title(platform: &Platform, case: &crate::platform::cases::Case) -> String {
+pub(crate) fn case_title(platform: &Platform, case: &crate::platform::cases::Case) -> String {
     if let Some(code) = &case.theme_code {
         return platform
             .config
@@ -114,7 +114,7 @@ impl CaseForm {
 }
 
 /// The materials of every part of `case`, for the 补正 upload.
-async fn case_materials(
+pub(crate) async fn case_materials(
     platform: &Platform,
     case: &crate::platform::cases::Case,
 ) -> Vec<crate::model::Material> {
