@@ -78,6 +78,9 @@ pub fn router() -> Router<Platform> {
             get(applicant::apply::form).post(applicant::apply::apply),
         )
         .route("/my/cases", get(applicant::cases::list))
+        .route("/my/licenses", get(applicant::licenses::list))
+        .route("/my/licenses/show", post(applicant::licenses::show))
+        .route("/verify", get(applicant::licenses::verify))
         .route("/my/cases/{case_no}", get(applicant::cases::show))
         .route(
             "/my/cases/{case_no}/supplement",
@@ -135,6 +138,15 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("my_apply.html", include_str!("../templates/my_apply.html")),
         ("my_cases.html", include_str!("../templates/my_cases.html")),
         ("my_case.html", include_str!("../templates/my_case.html")),
+        (
+            "my_licenses.html",
+            include_str!("../templates/my_licenses.html"),
+        ),
+        (
+            "my_license_shown.html",
+            include_str!("../templates/my_license_shown.html"),
+        ),
+        ("verify.html", include_str!("../templates/verify.html")),
         (
             "case_requests.html",
             include_str!("../templates/case_requests.html"),

@@ -12,6 +12,7 @@ on_both_databases!(
     the_catalogue_is_public_cacheable_and_the_same_as_the_windows,
     residents_and_enterprises_sign_in_through_the_identity_platform,
     a_resident_applies_online_consenting_to_each_license_and_follows_the_case,
+    a_license_is_shown_with_a_short_lived_code_that_anyone_checks,
 );
 
 async fn the_catalogue_is_public_cacheable_and_the_same_as_the_windows(db: Db) {
@@ -737,5 +738,119 @@ async fn an_applicant_answers_a_supplement_request_and_withdraws_a_case_online()
     assert_eq!(
         at_mock["withdrawal"]["reason"], "申请人不再开办",
         "{at_mock:#}"
+    );
+}
+
+/// The value of the hidden input `name` on `html`.
+fn hidden(html: &str, name: &str) -> String {
+    html.split(&format!(r#"name="{name}" value=""#))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no input {name}: {html}"))
+        .to_owned()
+}
+
+async fn a_license_is_shown_with_a_short_lived_code_that_anyone_checks(db: Db) {
+    let s = server_with(
+        db,
+        Setup {
+            deliver: false,
+            departments: true,
+            applicants: true,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let url = s.url().to_owned();
+    let chen = signed_in(&s, "11010519491231002X", "demo-resident-0001").await;
+    let (_, page) = chen.get(&format!("{url}/my/licenses")).await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("居民身份证"), "{html}");
+    assert!(html.contains("110105********002X"), "{html}");
+    // The 居民身份证's 亮证 button (the 居民户口簿 is listed too).
+    let card = html
+        .split("<strong>居民身份证</strong>")
+        .nth(1)
+        .expect("the ID card is listed");
+    let (csrf, type_code, number) = (
+        csrf_of(&html),
+        hidden(card, "type_code"),
+        hidden(card, "number"),
+    );
+    let show = |browser: &Browser, csrf: &str| {
+        browser
+            .client
+            .post(format!("{url}/my/licenses/show"))
+            .form(&[
+                ("csrf", csrf),
+                ("type_code", &type_code),
+                ("number", &number),
+            ])
+            .send()
+    };
+
+    // Not signed in, nothing is shown; another resident cannot show it.
+    let stranger = show(&Browser::new(), "").await.unwrap();
+    assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
+    let wang = signed_in(&s, "330122198203150014", "demo-resident-0002").await;
+    let (_, wang_page) = wang.get(&format!("{url}/my")).await;
+    let wang_csrf = csrf_of(&wang_page.text().await.unwrap());
+    let theirs = show(&wang, &wang_csrf).await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    assert!(theirs.text().await.unwrap().contains("您名下没有这本证照"));
+
+    // 亮证: the face and a code.
+    let shown = show(&chen, &csrf).await.unwrap();
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let html = shown.text().await.unwrap();
+    let code = html
+        .split(r#"<strong class="code">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("a verification code")
+        .to_owned();
+    assert_eq!(code.len(), 11, "{code}");
+
+    // Anyone checks it, typed however; the page shows no more than needed.
+    let anyone = Browser::new();
+    for typed in [code.clone(), code.to_lowercase().replace('-', " ")] {
+        let at = reqwest::Url::parse_with_params(&format!("{url}/verify"), [("code", &typed)]);
+        let (_, checked) = anyone.get(at.unwrap().as_str()).await;
+        assert_eq!(checked.status(), StatusCode::OK);
+        let html = checked.text().await.unwrap();
+        for shown in ["证照有效", "居民身份证", "陈**", "签发机关刚刚确认"] {
+            assert!(html.contains(shown), "{shown}: {html}");
+        }
+        assert!(
+            !html.contains("陈晓东"),
+            "the holder's name is masked: {html}"
+        );
+        assert!(!html.contains("11010519491231002X"), "{html}");
+    }
+    // A wrong or made-up code says so, and changes nothing.
+    for wrong in [
+        "ABCDE-FGHJK",
+        "not a code",
+        "'; DROP TABLE license_showings; --",
+    ] {
+        let at = reqwest::Url::parse_with_params(&format!("{url}/verify"), [("code", wrong)]);
+        let (_, refused) = anyone.get(at.unwrap().as_str()).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{wrong}");
+        assert!(refused.text().await.unwrap().contains("验证码无效或已过期"));
+    }
+    let actions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor, action FROM audit WHERE action IN ('license.shown', 'license.checked') ORDER BY seq",
+    )
+    .fetch_all(s.platform().store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        [
+            ("applicant:陈**".to_owned(), "license.shown".to_owned()),
+            ("public".to_owned(), "license.checked".to_owned()),
+            ("public".to_owned(), "license.checked".to_owned()),
+        ]
     );
 }

@@ -134,6 +134,37 @@ test('a resident applies online on a phone, reusing the 居民身份证 after pr
   }
 });
 
+test('a resident shows the 居民身份证 on a phone, and anyone checks its code', async () => {
+  const page = await newPage(browser, { viewport: PHONE });
+  const checker = await newPage(browser, { viewport: PHONE });
+  try {
+    await signInAsApplicant(page, '11010519491231002X', 'demo-resident-0001');
+    await page.getByRole('link', { name: '我的证照' }).click();
+    await page.getByRole('button', { name: '亮证：居民身份证' }).click();
+    await page.getByRole('heading', { name: '亮证：居民身份证' }).waitFor();
+    const code = (await page.locator('.verification .code').innerText()).trim();
+    assert.match(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+    await fitsTheScreen(page, PHONE);
+    await shot(page, 'license-shown-phone');
+
+    // The checker, signed in nowhere, types the code as read out.
+    await checker.goto(`${BASE}/verify`);
+    await checker.getByLabel('持证人出示的验证码').fill(code.toLowerCase().replace('-', ' '));
+    await checker.getByRole('button', { name: '核验' }).click();
+    await checker.getByRole('heading', { name: '证照有效' }).waitFor();
+    const body = await checker.locator('main').innerText();
+    assert.match(body, /陈\*\*/);
+    assert.doesNotMatch(body, /陈晓东|11010519491231002X/);
+    await fitsTheScreen(checker, PHONE);
+    await shot(checker, 'license-verified-phone');
+    assert.deepEqual(page.problems, []);
+    assert.deepEqual(checker.problems, []);
+  } finally {
+    await page.context().close();
+    await checker.context().close();
+  }
+});
+
 test('an enterprise signs in with its credit code and sees its legal representative', async () => {
   const page = await newPage(browser);
   try {

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod licenses;
 pub mod lifecycle;
 pub mod pushes;
+pub mod showings;
 pub mod sign_in;
 
 use std::collections::BTreeMap;

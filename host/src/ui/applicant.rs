@@ -15,6 +15,7 @@
 
 pub(super) mod apply;
 pub(super) mod cases;
+pub(super) mod licenses;
 
 use std::time::Duration;
 
