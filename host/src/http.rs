@@ -52,8 +52,8 @@ use crate::delivery;
 use crate::platform::adapters::AdapterInfo;
 use crate::platform::adapters::InstalledVersion;
 use crate::platform::cases::{
-    Application, Case, CaseQuery, Evaluation, EvaluationRequest, FieldError, StatusChange,
-    Supplement,
+    Application, Case, CaseQuery, Evaluation, EvaluationRequest, FieldError, RatingChannel,
+    RatingCode, StatusChange, Supplement,
 };
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Found, Lookup, holder_party};
@@ -110,6 +110,7 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(change_status))
         .routes(routes!(supplement))
         .routes(routes!(evaluate))
+        .routes(routes!(rating_code))
         .routes(routes!(follow_ups))
         .routes(routes!(lookup_licenses))
         .routes(routes!(verify_license))

@@ -14,6 +14,7 @@ mod applicant;
 mod clerk;
 mod guard;
 mod public;
+mod rating;
 mod session;
 
 use std::collections::BTreeMap;
@@ -46,7 +47,8 @@ pub fn router() -> Router<Platform> {
         .route("/cases/{case_no}", get(clerk::case_page))
         .route("/cases/{case_no}/live", get(clerk::case_live))
         .route("/cases/{case_no}/receipt", get(clerk::receipt))
-        .route("/cases/{case_no}/evaluation", post(clerk::evaluate))
+        .route("/cases/{case_no}/rating-code", post(clerk::rating_code))
+        .route("/rate", get(rating::form).post(rating::rate))
         .route("/cases/{case_no}/supplement", post(clerk::supplement))
         .route("/cases/{case_no}/withdraw", post(clerk::withdraw))
         .route("/licenses", get(clerk::licenses).post(clerk::licenses_of))
@@ -89,6 +91,10 @@ pub fn router() -> Router<Platform> {
         .route(
             "/my/cases/{case_no}/withdraw",
             post(applicant::cases::withdraw),
+        )
+        .route(
+            "/my/cases/{case_no}/evaluation",
+            post(applicant::cases::evaluate),
         )
         .route("/services", get(public::services))
         .route("/services/{code}", get(public::service))
@@ -135,6 +141,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("services.html", include_str!("../templates/services.html")),
         ("service.html", include_str!("../templates/service.html")),
         ("my.html", include_str!("../templates/my.html")),
+        (
+            "my_sign_in.html",
+            include_str!("../templates/my_sign_in.html"),
+        ),
         ("my_apply.html", include_str!("../templates/my_apply.html")),
         ("my_cases.html", include_str!("../templates/my_cases.html")),
         ("my_case.html", include_str!("../templates/my_case.html")),
@@ -147,6 +157,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../templates/my_license_shown.html"),
         ),
         ("verify.html", include_str!("../templates/verify.html")),
+        ("rate.html", include_str!("../templates/rate.html")),
+        ("rated.html", include_str!("../templates/rated.html")),
+        (
+            "rating_fields.html",
+            include_str!("../templates/rating_fields.html"),
+        ),
         (
             "case_requests.html",
             include_str!("../templates/case_requests.html"),
@@ -202,6 +218,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             .unwrap_or_else(|_| text.to_owned())
     });
     env.add_filter("mask_id", |id: &str| crate::mask::id_number(id));
+    env.add_filter("mask_text", |text: &str| crate::mask::text(text));
     env.add_filter("actor_name", |actor: &str| {
         match actor.strip_prefix("applicant:") {
             Some(name) => format!("{name}（申请人，网上办理）"),

@@ -223,8 +223,14 @@ async fn residents_and_enterprises_sign_in_through_the_identity_platform(db: Db)
         .send()
         .await
         .unwrap();
-    assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    assert_eq!(first.headers()[LOCATION], "/my/login?next=%2Fmy");
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    // The page goes on to sign in, and back to /my (the address HTML-escaped).
+    let html = first.text().await.unwrap();
+    assert!(html.contains("请先登录"), "{html}");
+    assert!(
+        html.contains("url=&#x2f;my&#x2f;login?next=%2Fmy\""),
+        "{html}"
+    );
 
     // The sign-in page is the identity platform's, reached through discovery.
     let (at, page) = browser.get(&format!("{url}/my/login")).await;
@@ -341,7 +347,7 @@ async fn residents_and_enterprises_sign_in_through_the_identity_platform(db: Db)
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
 
     // An enterprise signs in by its credit code, with its legal representative.
     let company = Browser::new();
@@ -406,13 +412,8 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     // Not signed in: to the identity platform first.
     let stranger = Browser::new();
     let first = stranger.client.get(&apply).send().await.unwrap();
-    assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    assert!(
-        first.headers()[LOCATION]
-            .to_str()
-            .unwrap()
-            .starts_with("/my/login?next=")
-    );
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+    assert!(first.text().await.unwrap().contains("请先登录"));
 
     let chen = signed_in(&s, "11010519491231002X", "demo-resident-0001").await;
     // The form previews the resident's own 居民身份证 from 县公安局, masked, and
@@ -558,6 +559,63 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     let (_, list) = wang.get(&format!("{url}/my/cases")).await;
     assert!(!list.text().await.unwrap().contains(&case_no));
 
+    // The authorization matrix: without a session every page and request of
+    // the applicant's channel is 401; on another applicant's case, each is 403.
+    let on_the_case = [
+        ("GET", format!("/my/cases/{case_no}")),
+        ("POST", format!("/my/cases/{case_no}/supplement")),
+        ("POST", format!("/my/cases/{case_no}/withdraw")),
+        ("POST", format!("/my/cases/{case_no}/evaluation")),
+    ];
+    let elsewhere = [
+        ("GET", "/my".to_owned()),
+        ("GET", "/my/cases".to_owned()),
+        ("GET", "/my/licenses".to_owned()),
+        ("POST", "/my/licenses/show".to_owned()),
+        ("GET", format!("/my/apply/{ONLINE_MATTER}")),
+        ("POST", format!("/my/apply/{ONLINE_MATTER}")),
+    ];
+    for (method, path) in on_the_case.iter().chain(&elsewhere) {
+        let answer = Browser::new()
+            .client
+            .request(method.parse().unwrap(), format!("{url}{path}"))
+            .form(&[("reason", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+    let (_, wang_page) = wang.get(&format!("{url}/my")).await;
+    let wang_csrf = csrf_of(&wang_page.text().await.unwrap());
+    for (method, path) in &on_the_case {
+        let request = wang
+            .client
+            .request(method.parse().unwrap(), format!("{url}{path}"));
+        let request = if path.ends_with("/supplement") {
+            request.multipart(reqwest::multipart::Form::new().text("csrf", wang_csrf.clone()))
+        } else {
+            request.form(&[("csrf", wang_csrf.as_str()), ("reason", "不要了")])
+        };
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains("不是以您的名义申请的")
+        );
+    }
+    let (_, case) = s
+        .call(
+            "GET",
+            &format!("/api/v1/cases/{case_no}"),
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(case["status"], "accepted", "nothing changed: {case:#}");
+
     // A matter that is not 全程网办 is not applied for online.
     let (_, matters) = s
         .call("GET", "/api/v1/matters?online=false", None, None)
@@ -686,6 +744,57 @@ async fn an_applicant_answers_a_supplement_request_and_withdraws_a_case_online()
         "{case:#}"
     );
 
+    // Completed, the applicant rates it in their own channel, once.
+    let (_, page) = chen.get(&page_url).await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("好差评") && html.contains("非常满意"),
+        "{html}"
+    );
+    let rate = |rating: &str| {
+        chen.client
+            .post(format!("{page_url}/evaluation"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("rating", rating),
+                ("comment", "网上办理很方便"),
+            ])
+            .send()
+    };
+    let unchosen = rate("").await.unwrap();
+    assert_eq!(unchosen.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unchosen.text().await.unwrap().contains("请选择评价等级"));
+    assert_eq!(rate("4").await.unwrap().status(), StatusCode::SEE_OTHER);
+    let (_, rated) = s
+        .call(
+            "GET",
+            &format!("/api/v1/cases/{case_no}"),
+            Some(CLERK),
+            None,
+        )
+        .await;
+    assert_eq!(rated["status"], "completed");
+    let evaluation = s.platform().evaluation(&case_no).await.unwrap().unwrap();
+    assert_eq!(
+        (evaluation.rating, evaluation.channel),
+        (4, onewindow::platform::cases::RatingChannel::Online)
+    );
+    let again = rate("5").await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, page) = chen.get(&page_url).await;
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("您的评价：满意（4 分）")
+    );
+    let rater: String =
+        sqlx::query_scalar("SELECT actor FROM audit WHERE action = 'case.evaluated'")
+            .fetch_one(s.platform().store.pool())
+            .await
+            .unwrap();
+    assert_eq!(rater, "applicant:陈**");
+
     // Finished, it is not withdrawn: said on the page, nothing changes.
     let refused = chen
         .client
@@ -791,7 +900,7 @@ async fn a_license_is_shown_with_a_short_lived_code_that_anyone_checks(db: Db) {
 
     // Not signed in, nothing is shown; another resident cannot show it.
     let stranger = show(&Browser::new(), "").await.unwrap();
-    assert_eq!(stranger.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
     let wang = signed_in(&s, "330122198203150014", "demo-resident-0002").await;
     let (_, wang_page) = wang.get(&format!("{url}/my")).await;
     let wang_csrf = csrf_of(&wang_page.text().await.unwrap());

@@ -639,11 +639,11 @@ async fn no_get_looks_up_personal_data_and_every_page_is_guarded_by_its_headers(
     assert_eq!(materials.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(audited(&s).await, before, "nothing was looked up");
 
-    // Only clerks record a 好差评, in the window as in the API.
+    // Only clerks ask for a 好差评 code, in the window as in the API.
     let evaluation = post(
         &s,
-        "/cases/20990101-000001/evaluation",
-        &[("rating", "1")],
+        "/cases/20990101-000001/rating-code",
+        &[],
         Some(&operator),
     )
     .await;

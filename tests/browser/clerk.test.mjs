@@ -95,12 +95,29 @@ test('a clerk finds 企业设立登记, accepts it for an organization reusing i
   for (const step of ['已受理', '已推送', '审查中', '办结']) assert.match(timeline, new RegExp(step));
   await shot(page, 'case-completed');
 
-  // 好差评, once.
-  await page.getByLabel('非常满意').check();
-  await page.getByLabel('评价意见（选填）').fill('窗口办事很快');
-  await page.getByRole('button', { name: '提交评价' }).click();
-  await assert.doesNotReject(page.getByText('申请人评价：非常满意（5 分）').waitFor());
+  // 好差评 is the applicant's: the clerk asks for a one-time code, and the
+  // applicant rates on the 评价器, a page of its own (no clerk signed in there).
   assert.equal(await page.getByRole('button', { name: '提交评价' }).count(), 0);
+  await page.getByRole('button', { name: '请申请人评价' }).click();
+  const code = (await page.locator('.notice .code').innerText()).trim();
+  assert.match(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  const rater = await newPage(browser);
+  try {
+    await rater.goto(`${BASE}/rate`);
+    await rater.getByLabel('窗口人员提供的评价码').fill(code);
+    await rater.getByRole('button', { name: '开始评价' }).click();
+    await rater.getByLabel('非常满意').check();
+    await rater.getByLabel('评价意见（选填）').fill('窗口办事很快');
+    await shot(rater, 'rating-device');
+    await rater.getByRole('button', { name: '提交评价' }).click();
+    await rater.getByRole('heading', { name: '感谢您的评价' }).waitFor();
+    assert.deepEqual(rater.problems, []);
+  } finally {
+    await rater.context().close();
+  }
+  await page.reload();
+  await assert.doesNotReject(page.getByText('申请人评价：非常满意（5 分）——窗口办事很快（窗口评价器）').waitFor());
+  assert.equal(await page.getByRole('button', { name: '请申请人评价' }).count(), 0);
 
   // The case list finds it by department and status.
   await page.goto(`${BASE}/cases?department=${encodeURIComponent('县市场监督管理局')}&status=completed`);

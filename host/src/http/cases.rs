@@ -117,28 +117,51 @@ pub(super) async fn supplement(
     Ok(Json(case))
 }
 
-/// Records the applicant's 好差评, once, after completion. Roles: clerk.
-#[utoipa::path(post, path = "/api/v1/cases/{case_no}/evaluation", tag = "cases", security(("bearer" = [])),
+/// The applicant's 好差评 on the window's 评价器, once the case is completed
+/// or denied. Public: no token needed; the one-time `code` the clerk asked for
+/// (`POST …/rating-code`) is what lets it through, so a clerk's account never
+/// gives a rating. A wrong, used or expired code is a 422 on `code`.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/evaluation", tag = "cases",
     params(("case_no" = String, Path, description = "The case number")),
     request_body = EvaluationRequest,
     responses(
         (status = CREATED, body = Evaluation),
         (status = NOT_FOUND, body = ErrorBody),
-        (status = CONFLICT, description = "Not completed yet, or already evaluated", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "The rating is not 1–5, or a field is wrong", body = ErrorBody),
+        (status = CONFLICT, description = "Not completed or denied yet, or already evaluated", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "The rating is not 1–5, the code is wrong, used or expired, or a field is wrong", body = ErrorBody),
         BodyErrors,
-        Refusals,
     ))]
 pub(super) async fn evaluate(
-    caller: Caller<Clerks>,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
     Body(request): Body<EvaluationRequest>,
 ) -> ApiResult<(StatusCode, Json<Evaluation>)> {
     let evaluation = platform
-        .evaluate(&case_no, &request, &caller.actor())
+        .evaluate(&case_no, &request, RatingChannel::Window)
         .await?;
     Ok((StatusCode::CREATED, Json(evaluation)))
+}
+
+/// A one-time code for the window's 评价器 (valid 30 minutes), once the case is
+/// completed or denied and not yet rated: the applicant types it there and
+/// rates. Roles: clerk.
+#[utoipa::path(post, path = "/api/v1/cases/{case_no}/rating-code", tag = "cases", security(("bearer" = [])),
+    params(("case_no" = String, Path, description = "The case number")),
+    responses(
+        (status = CREATED, body = RatingCode),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "Not completed or denied yet, or already evaluated", body = ErrorBody),
+        Refusals,
+    ))]
+pub(super) async fn rating_code(
+    _: Caller<Clerks>,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> ApiResult<(StatusCode, Json<RatingCode>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(platform.rating_code(&case_no).await?),
+    ))
 }
 
 /// Ratings of 1–2 with their rectification deadline. Roles: any.

@@ -7,6 +7,8 @@
 //! - `GET /my/callback` is where the identity platform sends the applicant
 //!   back: the `state` must be the one this browser's sign-in sent, the code is
 //!   exchanged and the ID token verified; then a session opens.
+//! - Without a session, every page of `/my` answers 401 with a page that
+//!   goes on to sign in (and comes back after).
 //! - An applicant's session is a window session's kind (the same table and
 //!   lifetimes) with the role `applicant` and its own cookie, so it never
 //!   opens a page of the window or the console, and a clerk's never opens one
@@ -78,7 +80,15 @@ impl FromRequestParts<Platform> for SignedIn {
             headers.insert("hx-redirect", HeaderValue::from_str(&to).expect("ascii"));
             return Err((StatusCode::UNAUTHORIZED, headers).into_response());
         }
-        Err(Redirect::to(&to).into_response())
+        // 401, as for any request without a session, with a page that goes on
+        // to sign in at once (and says where, should the browser not follow).
+        let mut response = page(
+            Page::new("my_sign_in.html", None)
+                .with("site", SITE)
+                .with("to", &to),
+        );
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        Err(response)
     }
 }
 

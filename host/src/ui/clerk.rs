@@ -7,7 +7,7 @@ mod licenses;
 mod matters;
 
 pub use acceptance::{accept, accept_form, check_id, materials, prefill};
-pub use cases::{case_live, case_page, cases, evaluate, receipt, supplement, withdraw};
+pub use cases::{case_live, case_page, cases, rating_code, receipt, supplement, withdraw};
 pub(crate) use cases::{case_materials, case_title};
 pub use licenses::{licenses, licenses_of};
 pub use matters::{Search, home, matter};
@@ -27,7 +27,7 @@ use super::{Page, User, error_page, failed, page};
 use crate::config::Theme;
 use crate::model::{Attachment, License, Party};
 use crate::platform::cases::{
-    Application, CaseQuery, Consent, EvaluationRequest, FieldError, MaterialCheck, fields_of,
+    Application, CaseQuery, Consent, FieldError, MaterialCheck, RatingCode, fields_of,
 };
 use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::lifecycle::Status;

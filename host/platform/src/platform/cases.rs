@@ -171,7 +171,8 @@ pub struct CaseQuery {
     pub department: Option<String>,
 }
 
-/// `POST /api/v1/cases/{case_no}/evaluation`.
+/// `POST /api/v1/cases/{case_no}/evaluation`: the applicant's rating, given on
+/// the window's 评价器 with the code the clerk asked for.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationRequest {
@@ -180,6 +181,38 @@ pub struct EvaluationRequest {
     pub rating: i64,
     #[serde(default)]
     pub comment: String,
+    /// The one-time rating code of the case (`POST …/rating-code`); the
+    /// applicant's own channel needs none.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// Where a rating was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingChannel {
+    /// The applicant's own channel, signed in.
+    Online,
+    /// The 评价器 at the window, with a one-time code.
+    Window,
+}
+
+impl RatingChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RatingChannel::Online => "online",
+            RatingChannel::Window => "window",
+        }
+    }
+}
+
+/// A one-time code for the window's 评价器: `POST /api/v1/cases/{case_no}/rating-code`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RatingCode {
+    pub case_no: String,
+    /// Eight digits, as the applicant types them on the 评价器.
+    pub code: String,
+    pub expires_at: String,
 }
 
 /// 好差评: the applicant's rating of a completed case.
@@ -193,6 +226,8 @@ pub struct Evaluation {
     pub at: String,
     /// For ratings of 1–2: the date by which the department must rectify (15 working days).
     pub follow_up_by: Option<NaiveDate>,
+    /// Where the applicant gave it.
+    pub channel: RatingChannel,
 }
 
 /// A clerk's status change: `POST /api/v1/cases/{case_no}/status`.

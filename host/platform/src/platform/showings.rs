@@ -53,7 +53,7 @@ pub struct Checked {
     pub shown_at: String,
 }
 
-fn digest(code: &str) -> String {
+pub(crate) fn digest(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
@@ -65,14 +65,21 @@ pub fn normalize(code: &str) -> String {
         .collect()
 }
 
-fn new_code() -> String {
+/// Whether a normalized code could be one of ours.
+pub(crate) fn well_formed(code: &str) -> bool {
+    code.len() == LENGTH && code.bytes().all(|b| ALPHABET.contains(&b))
+}
+
+/// A new code of [`LENGTH`] letters of [`ALPHABET`].
+pub(crate) fn new_code() -> String {
     let mut rng = rand::rng();
     (0..LENGTH)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
 
-fn shown(code: &str) -> String {
+/// A code as printed: `ABCDE-FGHJK`.
+pub(crate) fn shown(code: &str) -> String {
     format!("{}-{}", &code[..LENGTH / 2], &code[LENGTH / 2..])
 }
 
@@ -147,7 +154,7 @@ impl Platform {
     /// code that is unknown or expired.
     pub async fn check_shown_license(&self, code: &str) -> Result<Option<Checked>, PlatformError> {
         let code = normalize(code);
-        if code.len() != LENGTH || !code.bytes().all(|b| ALPHABET.contains(&b)) {
+        if !well_formed(&code) {
             metrics::counter!("onewindow_license_codes_refused_total").increment(1);
             return Ok(None);
         }

@@ -12,10 +12,11 @@ use serde::Deserialize;
 use super::apply::actor;
 use super::{SITE, SignedIn};
 use crate::oidc::Applicant;
-use crate::platform::cases::{Case, CaseQuery};
+use crate::platform::cases::{Case, CaseQuery, EvaluationRequest, RatingChannel};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
 use crate::ui::clerk::{case_materials, case_title, read_multipart};
+use crate::ui::rating::{LEVELS, RatingForm};
 use crate::ui::{Page, error_page, failed, page};
 
 /// Case `case_no`, if it is `applicant`'s; a page saying why not otherwise.
@@ -70,6 +71,7 @@ pub async fn show(
 enum Request {
     Supplement,
     Withdraw,
+    Evaluation,
 }
 
 async fn case_page(
@@ -87,17 +89,24 @@ async fn case_page(
     } else {
         Vec::new()
     };
+    let evaluation = match platform.evaluation(case_no).await {
+        Ok(evaluation) => evaluation,
+        Err(e) => return failed(None, e),
+    };
     let mut view = Page::new("my_case.html", None)
         .with("site", SITE)
         .with("nav", "cases")
         .with("applicant", applicant)
         .with("title", case_title(platform, &case))
         .with("supplement_materials", materials)
+        .with("evaluation", evaluation)
+        .with("levels", LEVELS)
         .with("case", case);
     if let Some((request, message)) = &error {
         let slot = match request {
             Request::Supplement => "supplement_error",
             Request::Withdraw => "withdraw_error",
+            Request::Evaluation => "evaluation_error",
         };
         view = view.with(slot, message);
     }
@@ -114,7 +123,7 @@ async fn after(
     applicant: &Applicant,
     case_no: &str,
     request: Request,
-    result: Result<Case, PlatformError>,
+    result: Result<(), PlatformError>,
 ) -> Response {
     match result {
         Ok(_) => Redirect::to(&format!("/my/cases/{case_no}")).into_response(),
@@ -159,7 +168,8 @@ pub async fn supplement(
         .map_or("", |(_, v)| v.as_str());
     let result = platform
         .supplement(&case_no, &attachments, note, &actor(&applicant))
-        .await;
+        .await
+        .map(|_| ());
     after(&platform, &applicant, &case_no, Request::Supplement, result).await
 }
 
@@ -192,6 +202,35 @@ pub async fn withdraw(
     }
     let result = platform
         .withdraw(&case_no, &form.reason, &actor(&applicant))
-        .await;
+        .await
+        .map(|_| ());
     after(&platform, &applicant, &case_no, Request::Withdraw, result).await
+}
+
+/// `POST /my/cases/{case_no}/evaluation`: the applicant rates a completed or
+/// denied case in their own channel (recorded with the channel `online`).
+pub async fn evaluate(
+    SignedIn(applicant): SignedIn,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+    Form(form): Form<RatingForm>,
+) -> Response {
+    if let Err(refused) = own_case(&platform, &applicant, &case_no).await {
+        return refused;
+    }
+    let request = match form.request() {
+        Ok(request) => EvaluationRequest {
+            code: None,
+            ..request
+        },
+        Err(message) => {
+            let error = Some((Request::Evaluation, message.to_owned()));
+            return case_page(&platform, &applicant, &case_no, error).await;
+        }
+    };
+    let result = platform
+        .evaluate(&case_no, &request, RatingChannel::Online)
+        .await
+        .map(|_| ());
+    after(&platform, &applicant, &case_no, Request::Evaluation, result).await
 }

@@ -135,6 +135,7 @@ async fn case_view(
     case_no: &str,
     template: &'static str,
     error: Option<(CaseForm, &str)>,
+    rating_code: Option<RatingCode>,
 ) -> Response {
     let result = async {
         Ok::<_, PlatformError>((
@@ -157,6 +158,7 @@ async fn case_view(
                 .with("live", live)
                 .with("evaluation", evaluation)
                 .with("supplement_materials", materials)
+                .with("rating_code", rating_code)
                 .with("case", case);
             if let Some((form, message)) = error {
                 view = view.with(form.error_slot(), message);
@@ -177,7 +179,7 @@ pub async fn case_page(
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
-    case_view(&platform, &user, &case_no, "case.html", None).await
+    case_view(&platform, &user, &case_no, "case.html", None, None).await
 }
 
 /// `GET /cases/{case_no}/live`: what changes while a case runs, polled by htmx.
@@ -186,50 +188,23 @@ pub async fn case_live(
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
-    case_view(&platform, &user, &case_no, "case_live.html", None).await
+    case_view(&platform, &user, &case_no, "case_live.html", None, None).await
 }
 
-#[derive(Deserialize)]
-pub struct EvaluationForm {
-    #[serde(default)]
-    rating: String,
-    #[serde(default)]
-    comment: String,
-}
-
-/// `POST /cases/{case_no}/evaluation`: records the applicant's 好差评
-/// (clerks only, as in the API).
-pub async fn evaluate(
+/// `POST /cases/{case_no}/rating-code`: a one-time code for the window's 评价器,
+/// shown on the case page for the applicant to type there. The clerk never
+/// rates: the applicant does, on the 评价器 (`/rate`).
+pub async fn rating_code(
     Clerk(user): Clerk,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
-    Form(form): Form<EvaluationForm>,
 ) -> Response {
-    let Ok(rating) = form.rating.parse::<i64>() else {
-        return case_view(
-            &platform,
-            &user,
-            &case_no,
-            "case.html",
-            Some((CaseForm::Evaluation, "请选择评价等级。")),
-        )
-        .await;
-    };
-    let request = EvaluationRequest {
-        rating,
-        comment: form.comment,
-    };
-    match platform.evaluate(&case_no, &request, &user.actor()).await {
-        Ok(_) => Redirect::to(&format!("/cases/{case_no}")).into_response(),
+    match platform.rating_code(&case_no).await {
+        Ok(code) => case_view(&platform, &user, &case_no, "case.html", None, Some(code)).await,
         Err(e @ (PlatformError::Invalid { .. } | PlatformError::Conflict(_))) => {
-            case_view(
-                &platform,
-                &user,
-                &case_no,
-                "case.html",
-                Some((CaseForm::Evaluation, &e.to_string())),
-            )
-            .await
+            let message = e.for_reader();
+            let error = Some((CaseForm::Evaluation, message.as_str()));
+            case_view(&platform, &user, &case_no, "case.html", error, None).await
         }
         Err(e) => failed(&user, e),
     }
@@ -256,7 +231,8 @@ async fn after_request(
                 user,
                 case_no,
                 "case.html",
-                Some((form, &e.to_string())),
+                Some((form, &e.for_reader())),
+                None,
             )
             .await
         }
@@ -311,6 +287,7 @@ pub async fn withdraw(
             &case_no,
             "case.html",
             Some((CaseForm::Withdraw, message)),
+            None,
         )
         .await;
     }
