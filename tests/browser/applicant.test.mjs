@@ -20,6 +20,20 @@ async function fitsTheScreen(page, viewport) {
   assert.ok(width <= viewport.width, `the page is ${width}px wide on a ${viewport.width}px screen`);
 }
 
+/** The case the resident applied for, for the enterprise's test. */
+let residentCase;
+
+/** Reloads the case page at `url` until its status reads `label` (90 s at most). */
+async function untilStatus(page, url, label) {
+  for (let i = 0; i < 90; i += 1) {
+    const status = (await page.locator('.case-status').innerText()).trim();
+    if (status === label) return;
+    await page.waitForTimeout(1000);
+    await page.goto(url);
+  }
+  throw new Error(`the case at ${url} did not reach ${label}`);
+}
+
 /** From /my, signs in at the identity platform as `login`; back on /my. */
 async function signInAsApplicant(page, login, password) {
   await page.goto(`${BASE}/my`);
@@ -118,6 +132,13 @@ test('a resident applies online on a phone, reusing the 居民身份证 after pr
       await page.locator(`input[name="file:${code}"]`).setInputFiles(pdf);
     }
     for (const box of await page.getByLabel(/同意复用此居民身份证/).all()) await box.check();
+    // The mock 县市场监督管理局 asks for a 补正 when told so by this field, which
+    // its matter does not show; the test adds it as a department's test data.
+    await page.evaluate(() => {
+      const field = document.createElement('input');
+      Object.assign(field, { type: 'hidden', name: 'f:模拟结果', value: '补正' });
+      document.querySelector('form.accept').append(field);
+    });
     await shot(page, 'apply-phone');
     await fitsTheScreen(page, PHONE);
     await page.getByRole('button', { name: '提交申请' }).click();
@@ -128,6 +149,23 @@ test('a resident applies online on a phone, reusing the 居民身份证 after pr
     assert.match(body, /陈\*\*（申请人，网上办理）/);
     await fitsTheScreen(page, PHONE);
     await shot(page, 'my-case-phone');
+    residentCase = new URL(page.url()).pathname.split('/').pop();
+
+    // The department asks for a 补正; the applicant answers with a file.
+    const caseUrl = page.url();
+    await untilStatus(page, caseUrl, '补正中');
+    await page.locator('form.supplement input[type="file"]').first().setInputFiles(pdf);
+    await page.getByLabel('补正说明（选填）').fill('补交全体股东签字的章程');
+    await page.getByRole('button', { name: '提交补正材料' }).click();
+    await page.waitForURL(caseUrl);
+    // The department resumes and completes it; the applicant rates it.
+    await untilStatus(page, caseUrl, '办结');
+    await page.getByLabel('非常满意').check();
+    await page.getByLabel('评价意见（选填）').fill('全程网办，没跑一次');
+    await page.getByRole('button', { name: '提交评价' }).click();
+    await page.getByText('您的评价：非常满意（5 分）——全程网办，没跑一次（网上评价）').waitFor();
+    await fitsTheScreen(page, PHONE);
+    await shot(page, 'my-case-rated-phone');
     assert.deepEqual(page.problems, []);
   } finally {
     await page.context().close();
@@ -174,6 +212,13 @@ test('an enterprise signs in with its credit code and sees its legal representat
     assert.match(body, /91330122704218653L/);
     assert.match(body, /法定代表人\s*陈晓东/);
     await shot(page, 'my-enterprise-desktop');
+    // Its cases are its own: not the resident's, though the same person represents it.
+    await page.goto(`${BASE}/my/cases`);
+    const cases = await page.locator('main').innerText();
+    assert.ok(residentCase, 'the resident applied first');
+    assert.ok(!cases.includes(residentCase), `the enterprise sees ${residentCase}: ${cases}`);
+    const theirs = await page.goto(`${BASE}/my/cases/${residentCase}`);
+    assert.equal(theirs.status(), 403);
     assert.deepEqual(page.problems, []);
   } finally {
     await page.context().close();

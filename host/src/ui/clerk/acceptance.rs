@@ -462,7 +462,7 @@ pub async fn materials(
                 }),
                 None,
             ),
-            Err(e) => (None, Some(format!("电子证照查询失败：{e}"))),
+            Err(e) => (None, Some(format!("电子证照查询失败：{}", e.for_reader()))),
         }
     };
     page(
@@ -557,7 +557,12 @@ pub async fn accept(
             };
             accept_page(&platform, &user, &fields, view).await
         }
-        Err(PlatformError::Invalid { field, message }) => {
+        Err(e @ PlatformError::Invalid { .. }) => {
+            // The clerk reads it: its words if Chinese, else its code's.
+            let message = e.for_reader();
+            let PlatformError::Invalid { field, .. } = e else {
+                unreachable!("matched above")
+            };
             let mut errors = BTreeMap::new();
             let key = match field.as_str() {
                 f if f.starts_with("applicant.name") => "name",
@@ -583,7 +588,8 @@ pub async fn accept(
                 accept_page(&platform, &user, &fields, view).await
             }
         }
-        Err(PlatformError::Conflict(message)) => {
+        Err(e @ PlatformError::Conflict(_)) => {
+            let message = e.for_reader();
             let view = View {
                 notice: Some(&message),
                 ..View::default()
