@@ -138,6 +138,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("matters.html", include_str!("../templates/matters.html")),
         ("matter.html", include_str!("../templates/matter.html")),
         ("guide.html", include_str!("../templates/guide.html")),
+        (
+            "search_form.html",
+            include_str!("../templates/search_form.html"),
+        ),
         ("services.html", include_str!("../templates/services.html")),
         ("service.html", include_str!("../templates/service.html")),
         ("my.html", include_str!("../templates/my.html")),

@@ -430,25 +430,12 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     let csrf = csrf_of(&html);
 
     let form = |consent: bool, files: &[&str]| {
-        // Field names as browsers send them: UTF-8, not percent-encoded.
-        let mut form = reqwest::multipart::Form::new()
-            .percent_encode_noop()
-            .text("csrf", csrf.clone());
-        let fields = onewindow_tests::company_form("桐庐晓东茶业有限公司", "陈晓东");
-        for (key, value) in fields.as_object().unwrap() {
-            form = form.text(format!("f:{key}"), value.as_str().unwrap().to_owned());
-        }
-        if consent {
-            form = form.text("license:居民身份证", "on");
-        }
-        for code in files {
-            let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec())
-                .file_name(format!("{code}.pdf"))
-                .mime_str("application/pdf")
-                .unwrap();
-            form = form.part(format!("file:{code}"), part);
-        }
-        form
+        let consent: &[(&str, &str)] = if consent {
+            &[("license:居民身份证", "on")]
+        } else {
+            &[]
+        };
+        application_form(&csrf, consent, files)
     };
     // Without consent and without files: every missing material at once, and
     // no case is stored.
@@ -628,29 +615,44 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     assert!(page.text().await.unwrap().contains("暂不能全程网办"));
 }
 
-/// Applies online for 企业设立登记 as the signed-in `browser`, attaching every
-/// material, with `extra` form fields; the case number.
-async fn apply_with_files(s: &Server, browser: &Browser, extra: &[(&str, &str)]) -> String {
-    let apply = format!("{}/my/apply/{ONLINE_MATTER}", s.url());
-    let (_, page) = browser.get(&apply).await;
-    let csrf = csrf_of(&page.text().await.unwrap());
+/// The online application form for 企业设立登记 as a browser sends it: the
+/// session's token, the form's fields, `extra` fields by their page names, and
+/// a PDF for each material of `files`. Field names go as browsers send them:
+/// UTF-8, not percent-encoded.
+fn application_form(
+    csrf: &str,
+    extra: &[(&str, &str)],
+    files: &[&str],
+) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new()
         .percent_encode_noop()
-        .text("csrf", csrf);
+        .text("csrf", csrf.to_owned());
     let fields = onewindow_tests::company_form("桐庐晓东茶业有限公司", "陈晓东");
     for (key, value) in fields.as_object().unwrap() {
         form = form.text(format!("f:{key}"), value.as_str().unwrap().to_owned());
     }
-    for (key, value) in extra {
-        form = form.text(format!("f:{key}"), value.to_string());
+    for (name, value) in extra {
+        form = form.text(name.to_string(), value.to_string());
     }
-    for code in ["001", "002", "003", "004", "005"] {
+    for code in files {
         let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec())
             .file_name(format!("{code}.pdf"))
             .mime_str("application/pdf")
             .unwrap();
         form = form.part(format!("file:{code}"), part);
     }
+    form
+}
+
+/// Applies online for 企业设立登记 as the signed-in `browser`, attaching every
+/// material, with `extra` form fields; the case number.
+async fn apply_with_files(s: &Server, browser: &Browser, extra: &[(&str, &str)]) -> String {
+    let apply = format!("{}/my/apply/{ONLINE_MATTER}", s.url());
+    let (_, page) = browser.get(&apply).await;
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let extra: Vec<(String, &str)> = extra.iter().map(|(k, v)| (format!("f:{k}"), *v)).collect();
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let form = application_form(&csrf, &extra, &["001", "002", "003", "004", "005"]);
     let answer = browser
         .client
         .post(&apply)

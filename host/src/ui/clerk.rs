@@ -6,9 +6,10 @@ mod cases;
 mod licenses;
 mod matters;
 
+pub(crate) use acceptance::{FIELD, form_fields};
 pub use acceptance::{accept, accept_form, check_id, materials, prefill};
 pub use cases::{case_live, case_page, cases, rating_code, receipt, supplement, withdraw};
-pub(crate) use cases::{case_materials, case_title};
+pub(crate) use cases::{case_materials, case_title, read_supplement};
 pub use licenses::{licenses, licenses_of};
 pub use matters::{Search, home, matter};
 

@@ -24,11 +24,9 @@ use crate::platform::cases::{Application, Consent, FieldError, fields_of};
 use crate::platform::catalogue::CatalogueMatter;
 use crate::platform::licenses::same_party;
 use crate::platform::{Platform, PlatformError};
-use crate::ui::clerk::read_multipart;
+use crate::ui::clerk::{FIELD, form_fields, read_multipart};
 use crate::ui::{Page, error_page, failed, page};
 
-/// The prefix of a form field's name on the page, as at the window.
-const FIELD: &str = "f:";
 /// The prefix of a consent box: `license:<license type>`.
 const CONSENT: &str = "license:";
 
@@ -277,15 +275,7 @@ fn application(
     sent: &Sent,
     attachments: Vec<Attachment>,
 ) -> Application {
-    let form = sent
-        .fields
-        .iter()
-        .filter_map(|(name, value)| {
-            let key = name.strip_prefix(FIELD)?;
-            let value = value.trim();
-            (!value.is_empty()).then(|| (key.to_owned(), value.to_owned()))
-        })
-        .collect();
+    let form = form_fields(&sent.fields);
     Application {
         matter_code: Some(matter.matter.code.clone()),
         theme_code: None,

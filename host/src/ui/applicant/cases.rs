@@ -15,7 +15,7 @@ use crate::oidc::Applicant;
 use crate::platform::cases::{Case, CaseQuery, EvaluationRequest, RatingChannel};
 use crate::platform::lifecycle::Status;
 use crate::platform::{Platform, PlatformError};
-use crate::ui::clerk::{case_materials, case_title, read_multipart};
+use crate::ui::clerk::{case_materials, case_title, read_supplement};
 use crate::ui::rating::{LEVELS, RatingForm};
 use crate::ui::{Page, error_page, failed, page};
 
@@ -155,19 +155,12 @@ pub async fn supplement(
     if let Err(refused) = own_case(&platform, &applicant, &case_no).await {
         return refused;
     }
-    let (values, attachments, csrf) = match read_multipart(multipart).await {
+    let (attachments, note) = match read_supplement(multipart, None).await {
         Ok(read) => read,
-        Err(message) => return error_page(StatusCode::BAD_REQUEST, None, &message),
+        Err(refused) => return refused,
     };
-    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
-        return refused;
-    }
-    let note = values
-        .iter()
-        .find(|(name, _)| name == "note")
-        .map_or("", |(_, v)| v.as_str());
     let result = platform
-        .supplement(&case_no, &attachments, note, &actor(&applicant))
+        .supplement(&case_no, &attachments, &note, &actor(&applicant))
         .await
         .map(|_| ());
     after(&platform, &applicant, &case_no, Request::Supplement, result).await

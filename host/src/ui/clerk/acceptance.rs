@@ -159,7 +159,22 @@ pub struct Fields {
 }
 
 /// The prefix of a form field's name on the page.
-const FIELD: &str = "f:";
+pub(crate) const FIELD: &str = "f:";
+
+/// The application form's fields among what a page sent (`f:<key>`), those
+/// left blank left out.
+pub(crate) fn form_fields<'a>(
+    values: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> IndexMap<String, String> {
+    values
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix(FIELD)?;
+            let value = value.trim();
+            (!value.is_empty()).then(|| (key.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
 
 impl Fields {
     fn organization(&self) -> bool {
@@ -201,15 +216,7 @@ impl Fields {
     /// The form: its fields (`f:<key>`), then one `名称：内容` per line of the
     /// free text.
     fn form(&self) -> Result<IndexMap<String, String>, String> {
-        let mut form: IndexMap<String, String> = self
-            .values
-            .iter()
-            .filter_map(|(name, value)| {
-                let key = name.strip_prefix(FIELD)?;
-                let value = value.trim();
-                (!value.is_empty()).then(|| (key.to_owned(), value.to_owned()))
-            })
-            .collect();
+        let mut form = form_fields(&self.values);
         for (i, line) in self.form_text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() {

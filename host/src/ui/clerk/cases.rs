@@ -248,21 +248,33 @@ pub async fn supplement(
     Path(case_no): Path<String>,
     multipart: Multipart,
 ) -> Response {
-    let (values, attachments, csrf) = match read_multipart(multipart).await {
+    let (attachments, note) = match read_supplement(multipart, Some(&user)).await {
         Ok(read) => read,
-        Err(message) => return error_page(StatusCode::BAD_REQUEST, &user, &message),
+        Err(refused) => return refused,
     };
-    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
-        return refused;
-    }
-    let note = values
-        .iter()
-        .find(|(name, _)| name == "note")
-        .map_or("", |(_, v)| v.as_str());
     let result = platform
-        .supplement(&case_no, &attachments, note, &user.actor())
+        .supplement(&case_no, &attachments, &note, &user.actor())
         .await;
     after_request(&platform, &user, &case_no, CaseForm::Supplement, result).await
+}
+
+/// The files and the note of a 补正 form (the window's or the applicant's),
+/// once its session's token is checked; the page to answer otherwise.
+pub(crate) async fn read_supplement(
+    multipart: Multipart,
+    user: Option<&User>,
+) -> Result<(Vec<Attachment>, String), Response> {
+    let (values, attachments, csrf) = read_multipart(multipart)
+        .await
+        .map_err(|message| error_page(StatusCode::BAD_REQUEST, user, &message))?;
+    if let Some(refused) = crate::ui::guard::refuse_field(csrf.as_deref()) {
+        return Err(refused);
+    }
+    let note = values
+        .into_iter()
+        .find(|(name, _)| name == "note")
+        .map_or_else(String::new, |(_, v)| v);
+    Ok((attachments, note))
 }
 
 #[derive(Deserialize)]
