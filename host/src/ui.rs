@@ -85,6 +85,10 @@ pub fn router() -> Router<Platform> {
         .route("/verify", get(applicant::licenses::verify))
         .route("/my/cases/{case_no}", get(applicant::cases::show))
         .route(
+            "/my/cases/{case_no}/receipt",
+            get(applicant::cases::receipt),
+        )
+        .route(
             "/my/cases/{case_no}/supplement",
             post(applicant::cases::supplement),
         )

@@ -531,6 +531,16 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     }
     let (_, list) = chen.get(&format!("{url}/my/cases")).await;
     assert!(list.text().await.unwrap().contains(&case_no));
+    let (_, receipt) = chen.get(&format!("{url}{to}/receipt")).await;
+    let html = receipt.text().await.unwrap();
+    for shown in [
+        "政务服务事项受理回执",
+        case_no.as_str(),
+        "承诺办结日期",
+        "003、004",
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
 
     // Another resident sees neither the case nor it in their list.
     let wang = signed_in(&s, "330122198203150014", "demo-resident-0002").await;
@@ -550,6 +560,7 @@ async fn a_resident_applies_online_consenting_to_each_license_and_follows_the_ca
     // the applicant's channel is 401; on another applicant's case, each is 403.
     let on_the_case = [
         ("GET", format!("/my/cases/{case_no}")),
+        ("GET", format!("/my/cases/{case_no}/receipt")),
         ("POST", format!("/my/cases/{case_no}/supplement")),
         ("POST", format!("/my/cases/{case_no}/withdraw")),
         ("POST", format!("/my/cases/{case_no}/evaluation")),

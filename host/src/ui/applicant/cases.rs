@@ -66,6 +66,26 @@ pub async fn show(
     case_page(&platform, &applicant, &case_no, None).await
 }
 
+/// `GET /my/cases/{case_no}/receipt`: the printable 受理回执, as the window gives it.
+pub async fn receipt(
+    SignedIn(applicant): SignedIn,
+    State(platform): State<Platform>,
+    Path(case_no): Path<String>,
+) -> Response {
+    match own_case(&platform, &applicant, &case_no).await {
+        Ok(case) => page(
+            Page::new("receipt.html", None)
+                .with("site", SITE)
+                .with("nav", "cases")
+                .with("applicant", &applicant)
+                .with("title", case_title(&platform, &case))
+                .with("clerk", case.timeline.first().map(|s| s.actor.clone()))
+                .with("case", case),
+        ),
+        Err(refused) => refused,
+    }
+}
+
 /// Which of the case page's forms an error belongs to.
 #[derive(Clone, Copy)]
 enum Request {
