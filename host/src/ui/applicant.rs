@@ -23,16 +23,15 @@ use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use rand::RngCore as _;
 use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
 use sqlx::Row as _;
 use subtle::ConstantTimeEq as _;
 
-use super::session::{Sessions, cookie, unavailable};
+use super::session::{Sessions, cookie, digest, unavailable};
 use super::{Page, page};
 use crate::oidc::{self, Applicant, Pending, SignInError};
 use crate::platform::{Platform, PlatformError};
@@ -70,7 +69,11 @@ impl FromRequestParts<Platform> for SignedIn {
                 return Ok(SignedIn(applicant));
             }
         }
-        let next = parts.uri.path_and_query().map_or("/my", |p| p.as_str());
+        // Back to the page after signing in; a form's address is no page to return to.
+        let next = match parts.method {
+            Method::GET => parts.uri.path_and_query().map_or("/my", |p| p.as_str()),
+            _ => "/my",
+        };
         let to = format!(
             "/my/login?{}",
             serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
@@ -90,10 +93,6 @@ impl FromRequestParts<Platform> for SignedIn {
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         Err(response)
     }
-}
-
-fn digest(id: &str) -> String {
-    hex::encode(Sha256::digest(id.as_bytes()))
 }
 
 /// Only paths under `/my` of this site are followed after signing in.

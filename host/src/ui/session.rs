@@ -58,7 +58,7 @@ fn role_name<S: serde::Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error>
 /// The sessions of every replica, in the database.
 pub(super) struct Sessions<'a>(pub(super) &'a Platform);
 
-fn digest(id: &str) -> String {
+pub(super) fn digest(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
 }
 
