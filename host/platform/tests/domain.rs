@@ -917,3 +917,31 @@ async fn a_part_waits_for_the_license_of_the_part_before_it(db: Db) {
     assert_eq!(tax.submissions().len(), 1);
 }
 on_both!(in_order, a_part_waits_for_the_license_of_the_part_before_it);
+
+/// A number no license can have (control characters, or absurdly long) is
+/// not found at once: no department is asked about garbage, so one that
+/// chokes on it cannot turn a wrong number into "try again later".
+async fn an_impossible_license_number_is_not_found_without_asking(db: Db) {
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    for number in ["\u{81}\u{11}", "", &"9".repeat(65)] {
+        market.fail_next("licenses.verify", "unavailable");
+        let err = p.verify_license("YYZZ", number).await.unwrap_err();
+        assert!(
+            matches!(err, PlatformError::NotFound(_)),
+            "{number:?}: {err:?}"
+        );
+    }
+    // A plausible number is still asked about, and a department that does
+    // not answer still says so.
+    let err = p
+        .verify_license("YYZZ", "91330122MA2H0XXX0L")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Unavailable(_)), "{err:?}");
+}
+on_both!(
+    impossible_license,
+    an_impossible_license_number_is_not_found_without_asking
+);

@@ -280,6 +280,16 @@ impl Platform {
         type_code: &str,
         number: &str,
     ) -> Result<Found, PlatformError> {
+        // No license has an empty, control-character or overlong type or
+        // number: such is not found, and no department is asked about it.
+        let plausible = |text: &str| {
+            !text.is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control)
+        };
+        if !plausible(type_code) || !plausible(number) {
+            return Err(PlatformError::NotFound(format!(
+                "no license of type {type_code:?} with number {number:?} can exist"
+            )));
+        }
         let kept = sqlx::query(&format!(
             "SELECT {KEPT_COLUMNS} FROM licenses WHERE type_code = $1 AND number = $2"
         ))
