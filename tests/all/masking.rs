@@ -4,36 +4,15 @@
 //! status — at debug level, and no ID number or name appears in full in what it
 //! logs.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use legacy_systems::{market_supervision, public_security};
 use onewindow::adapter::Adapter as _;
-use onewindow_tests::{CLERK, Db, Department, fresh_database, platform_config_with};
+use onewindow_tests::{
+    CLERK, Db, Department, PEOPLE, Serving, free_port, fresh_database, platform_config_with,
+};
 use serde_json::{Value, json};
-
-/// The people in this test, with their ID numbers.
-const PEOPLE: &[(&str, &str)] = &[
-    ("陈晓东", "11010519491231002X"),
-    ("王镕", "330122198203150014"),
-];
-
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_id_number_or_name_is_logged_in_full() {

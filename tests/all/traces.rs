@@ -5,38 +5,17 @@
 //! Without an endpoint nothing is traced.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use legacy_systems::market_supervision;
 use onewindow_tests::otlp::{Receiver, Span};
-use onewindow_tests::{CLERK, Db, Department, fresh_database, platform_config_with};
+use onewindow_tests::{
+    CLERK, Db, Department, PEOPLE, Serving, free_port, fresh_database, platform_config_with,
+};
 use serde_json::{Value, json};
 
 use crate::platform::on_both_databases;
-
-/// The applicants, whose numbers and names must not reach a span.
-const PEOPLE: &[(&str, &str)] = &[
-    ("陈晓东", "11010519491231002X"),
-    ("王镕", "330122198203150014"),
-];
-
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A platform run by the `onewindow` binary on `db`, connected to the
 /// market-supervision mock, with `env` set; its log goes to `serve.log` in `dir`.

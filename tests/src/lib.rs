@@ -646,7 +646,7 @@ pub fn content_type(media_type: &str) -> Vec<(String, String)> {
 /// dropping it stops it.
 pub struct IdentityPlatform {
     pub issuer: String,
-    child: std::process::Child,
+    _node: Serving,
 }
 
 /// The client secret examples/identity gives the platform.
@@ -659,10 +659,7 @@ impl IdentityPlatform {
             folder.join("node_modules/oidc-provider").is_dir(),
             "examples/identity has no node_modules: `make setup` installs oidc-provider"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let issuer = format!("http://127.0.0.1:{port}");
         let child = std::process::Command::new("node")
             .arg("provider.mjs")
@@ -673,7 +670,10 @@ impl IdentityPlatform {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("starting node examples/identity/provider.mjs");
-        let identity = IdentityPlatform { issuer, child };
+        let identity = IdentityPlatform {
+            issuer,
+            _node: Serving(child),
+        };
         let discovery = format!("{}/.well-known/openid-configuration", identity.issuer);
         let client = reqwest::Client::new();
         for _ in 0..100 {
@@ -701,9 +701,27 @@ impl IdentityPlatform {
     }
 }
 
-impl Drop for IdentityPlatform {
+/// The people the tests apply for, with their ID numbers: none of them may
+/// reach a log line, a span or an audit detail in full.
+pub const PEOPLE: &[(&str, &str)] = &[
+    ("陈晓东", "11010519491231002X"),
+    ("王镕", "330122198203150014"),
+];
+
+/// A process the test started; dropping it kills it.
+pub struct Serving(pub std::process::Child);
+
+impl Drop for Serving {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+/// A port of 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on 127.0.0.1")
+        .port()
 }

@@ -21,7 +21,7 @@ pub(super) const GUEST_PATH: &str = "/exchange";
 
 /// The `wasi:filesystem` version wasmtime-wasi serves (see its `wit/deps`);
 /// the link functions are replaced in that instance of the linker.
-const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
+pub(crate) const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
 
 /// Replaces the link-creating functions of `wasi:filesystem/types`
 /// (`symlink-at`, `link-at`) with ones that answer `not-permitted` and change

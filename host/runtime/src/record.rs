@@ -18,6 +18,7 @@ use onewindow_platform::exchange_log::{
 };
 use wasmtime_wasi_http::{Error, WasiBody};
 
+use super::exchange::FILESYSTEM_TYPES;
 use super::outbound::ResponseFuture;
 
 /// What a call's HTTP exchanges were, as they happen.
@@ -321,9 +322,6 @@ pub(super) fn file_changes(
     }
     changes
 }
-
-/// The `wasi:filesystem` version wasmtime-wasi serves (see `exchange.rs`).
-const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
 
 /// Replaces `open-at` of `wasi:filesystem/types` with one that notes, for the
 /// exchange log, each file of the exchange folder the call opens to read (and
