@@ -61,6 +61,8 @@ pub struct Config {
     pub audit_key: PathBuf,
     /// For development: a folder whose adapter packages are installed and activated as they appear.
     pub watch_dir: Option<PathBuf>,
+    /// Working days a department has to reply to a complaint or enquiry (投诉、咨询).
+    pub complaint_days: u32,
     /// How accepted cases are handed to adapters and their status synced back.
     pub delivery: Delivery,
     /// Who may call the API, and in which role.
@@ -347,6 +349,7 @@ fn build(file: Option<Layer>, overrides: &Overrides) -> Result<Config, ConfigErr
         require_signatures: o.require_signatures.value().0,
         audit_key: under(&o.audit_key, "audit.key"),
         watch_dir: o.watch_dir.get(),
+        complaint_days: o.complaint_days.value().0 as u32, // at most 60
         delivery: Delivery::from(&o.delivery),
         tokens: tables::tokens(t.tokens, demo).map_err(|m| invalid(&name, m))?,
         themes: tables::themes(t.themes).map_err(|m| invalid(&name, m))?,

@@ -12,6 +12,8 @@ pub mod lifecycle;
 pub mod pushes;
 pub mod showings;
 pub mod sign_in;
+pub mod stats;
+pub mod supervision;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -945,3 +945,682 @@ on_both!(
     impossible_license,
     an_impossible_license_number_is_not_found_without_asking
 );
+
+/// Moves the platform's clock to 10:00 in China on `day` (`YYYY-MM-DD`).
+fn set_day(p: &Platform, day: &str) {
+    p.clock
+        .set(DateTime::parse_from_rfc3339(&format!("{day}T10:00:00+08:00")).unwrap());
+}
+
+/// The department reports `statuses` for `case_no`, and the platform polls them.
+async fn department_moves(
+    p: &Platform,
+    department: &FakeAdapter,
+    case_no: &str,
+    statuses: &[CaseStatus],
+) {
+    for status in statuses {
+        department.report(event(case_no, *status));
+    }
+    delivery::poll_events(p, department).await.unwrap();
+}
+
+fn rating(rating: i64) -> onewindow_platform::platform::cases::EvaluationRequest {
+    onewindow_platform::platform::cases::EvaluationRequest {
+        rating,
+        comment: "等了很久".into(),
+        code: None,
+    }
+}
+
+/// The departments of the statistics' fixture: 县市场监督管理局 with SC-001 (no
+/// materials, no visit) and SC-002 (two materials), 县税务局 with SW-002 (a
+/// 营业执照, one visit), whose license the applicant holds.
+fn fixture_departments() -> (Arc<FakeAdapter>, Arc<FakeAdapter>) {
+    use onewindow_platform::model::{License, LicenseStatus};
+    let license = License {
+        type_code: "YYZZ".into(),
+        type_name: "营业执照".into(),
+        number: "91330122MA2H0XXX0L".into(),
+        holder: applicant(),
+        issuer: "县市场监督管理局".into(),
+        issued_on: "2026-01-05".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: IndexMap::new(),
+    };
+    let market = Arc::new(
+        Arc::into_inner(market())
+            .unwrap()
+            .with_licenses(vec![license]),
+    );
+    let tax = Arc::new(FakeAdapter::new("tax", "县税务局").with_matters(vec![{
+        let mut m = matter("SW-002", "县税务局", &[("YY", "营业执照")]);
+        m.materials[0].license_type = Some("营业执照".into());
+        m.visits = 1;
+        m
+    }]));
+    (market, tax)
+}
+
+async fn every_figure_of_the_statistics_is_the_one_worked_out_by_hand(db: Db) {
+    use onewindow_platform::platform::cases::{Consent, RatingChannel};
+    use onewindow_platform::platform::stats::{Rate, StatsQuery};
+    use onewindow_platform::platform::supervision::{ComplaintKind, FollowUpStep, NewComplaint};
+    let (market, tax) = fixture_departments();
+    let w = world(db, &[market.clone(), tax.clone()]).await;
+    let p = &w.platform;
+    let done = [
+        CaseStatus::InReview,
+        CaseStatus::Approved,
+        CaseStatus::Completed,
+    ];
+    const MARKET: &str = "县市场监督管理局";
+
+    // F: accepted at a window on Monday 11-02, completed the next day (1
+    // working day), rated 1: its follow-up is due 11-24 and never closed.
+    set_day(p, "2026-11-02");
+    let f = accept_sc001(p).await.case_no;
+    deliver(p).await;
+    set_day(p, "2026-11-03");
+    department_moves(p, &market, &f, &done).await;
+    p.evaluate(&f, &rating(1), RatingChannel::Online)
+        .await
+        .unwrap();
+
+    // A: at a window on Tuesday 12-01, completed Friday 12-04 (3), rated 5.
+    set_day(p, "2026-12-01");
+    let a = accept_sc001(p).await.case_no;
+    // B: online, SC-002 with both materials, denied Thursday 12-10 (7, past
+    // the promised 12-08), rated 1; its follow-up is closed in time.
+    let mut b = application(Some("SC-002"), None);
+    b.attachments = vec![file("M1"), file("M2")];
+    let b = p.accept(b, "applicant:桐**").await.unwrap().case_no;
+    deliver(p).await;
+    set_day(p, "2026-12-04");
+    department_moves(p, &market, &a, &done).await;
+    p.evaluate(&a, &rating(5), RatingChannel::Online)
+        .await
+        .unwrap();
+    // C: at a window on 12-02, SW-002 with the 营业执照 covering its one
+    // material; one visit; still with the department.
+    set_day(p, "2026-12-02");
+    let mut c = application(Some("SW-002"), None);
+    c.consent = Some(Consent {
+        reuse_licenses: true,
+        purpose: "办理发票申领".into(),
+        license_types: None,
+    });
+    let c = p.accept(c, "clerk:窗口一号").await.unwrap();
+    assert_eq!(c.covered_by_license, ["YY"]);
+    // A complaint at the window about SW-002 goes to 县税务局, due in 5
+    // working days (12-09), and is replied to on 12-08.
+    let complaint = p
+        .take_complaint(
+            &NewComplaint {
+                kind: ComplaintKind::Complaint,
+                applicant: applicant(),
+                matter_code: Some("SW-002".into()),
+                case_no: None,
+                department: None,
+                content: "窗口说明不清楚".into(),
+            },
+            RatingChannel::Window,
+            "clerk:窗口一号",
+        )
+        .await
+        .unwrap();
+    assert_eq!(complaint.department, "县税务局");
+    assert_eq!(complaint.due_on.to_string(), "2026-12-09");
+    // An enquiry online on 12-03 to the market, never answered: due 12-10.
+    set_day(p, "2026-12-03");
+    p.take_complaint(
+        &NewComplaint {
+            kind: ComplaintKind::Enquiry,
+            applicant: applicant(),
+            matter_code: None,
+            case_no: None,
+            department: Some(MARKET.into()),
+            content: "营业执照能否网上变更？".into(),
+        },
+        RatingChannel::Online,
+        "applicant:桐**",
+    )
+    .await
+    .unwrap();
+    set_day(p, "2026-12-08");
+    p.reply_complaint(
+        complaint.id,
+        "县税务局",
+        "已向窗口补充说明",
+        "department:周洁",
+    )
+    .await
+    .unwrap();
+
+    // D: at another window on Tuesday 12-08; a special procedure from 12-09
+    // to 12-11 stops the clock for two days; completed 12-15: 5 working days
+    // less 2 is 3, within the promised date moved to 12-17. Rated 4.
+    let d = p
+        .accept(application(Some("SC-001"), None), "clerk:窗口二号")
+        .await
+        .unwrap();
+    assert_eq!(d.promised_by.to_string(), "2026-12-15");
+    let d = d.case_no;
+    deliver(p).await;
+    set_day(p, "2026-12-09");
+    department_moves(p, &market, &d, &[CaseStatus::SpecialProcedure]).await;
+    // E: online on 12-09, withdrawn the next day before it went anywhere.
+    let e = p
+        .accept(application(Some("SC-001"), None), "applicant:桐**")
+        .await
+        .unwrap()
+        .case_no;
+    set_day(p, "2026-12-10");
+    p.change_status(
+        &e,
+        &StatusChange {
+            status: "withdrawn".into(),
+            note: String::new(),
+        },
+        "clerk:窗口一号",
+    )
+    .await
+    .unwrap();
+    department_moves(p, &market, &b, &[CaseStatus::InReview, CaseStatus::Denied]).await;
+    p.evaluate(&b, &rating(1), RatingChannel::Online)
+        .await
+        .unwrap();
+    set_day(p, "2026-12-11");
+    department_moves(p, &market, &d, &[CaseStatus::InReview]).await;
+    p.follow_up_step(
+        &b,
+        MARKET,
+        FollowUpStep::Callback,
+        "已电话回访",
+        "department:孙立",
+    )
+    .await
+    .unwrap();
+    set_day(p, "2026-12-14");
+    p.follow_up_step(
+        &b,
+        MARKET,
+        FollowUpStep::Rectification,
+        "补充了材料说明",
+        "department:孙立",
+    )
+    .await
+    .unwrap();
+    p.follow_up_step(&b, MARKET, FollowUpStep::Close, "", "department:孙立")
+        .await
+        .unwrap();
+    set_day(p, "2026-12-15");
+    department_moves(
+        p,
+        &market,
+        &d,
+        &[CaseStatus::Approved, CaseStatus::Completed],
+    )
+    .await;
+    assert_eq!(
+        p.case(&d).await.unwrap().promised_by.to_string(),
+        "2026-12-17"
+    );
+    p.evaluate(&d, &rating(4), RatingChannel::Online)
+        .await
+        .unwrap();
+
+    set_day(p, "2026-12-16");
+    let stats = p.stats(&StatsQuery::default()).await.unwrap();
+    let s = &stats.summary;
+    assert_eq!(
+        (
+            s.accepted,
+            s.completed,
+            s.denied,
+            s.withdrawn,
+            s.in_progress
+        ),
+        (6, 3, 1, 1, 1),
+        "F, A and D completed, B denied, E withdrawn, C in progress"
+    );
+    // Decided: F (11-03 ≤ 11-09), A (12-04 ≤ 12-08), D (12-15 ≤ 12-17) on
+    // time; B (12-10 > 12-08) late. All four within the legal 20 days.
+    assert_eq!(s.on_time_promised, rate(3, 4));
+    assert_eq!(s.on_time_legal, rate(4, 4));
+    // Working days taken: F 1, A 3, D 3, B 7.
+    assert_eq!(s.working_days.average, Some(14.0 / 4.0));
+    assert_eq!(s.working_days.p90, Some(7));
+    assert_eq!(s.working_days.promised_average, Some(5.0));
+    assert_eq!(s.working_days.legal_average, Some(20.0));
+    // Online with no visit: B and E. Trips: B and E none, the others one.
+    assert_eq!(s.full_online, rate(2, 6));
+    assert_eq!(s.zero_trips, rate(2, 6));
+    assert_eq!(s.at_most_one_trip, rate(6, 6));
+    // Required materials: B's two and C's one, which the license covered.
+    assert_eq!(s.materials_covered, rate(1, 3));
+    assert_eq!(s.ratings, [2, 0, 0, 1, 1]);
+    // B's 差评 closed in time, F's overdue since 11-25.
+    assert_eq!(s.bad_rectified_in_time, rate(1, 2));
+    assert_eq!(s.follow_ups_overdue, 1);
+    assert_eq!(s.complaints, 2);
+    assert_eq!(s.complaints_replied_in_time, rate(1, 2));
+    assert_eq!(s.complaints_overdue, 1);
+
+    let weeks: Vec<(&str, i64, i64)> = stats
+        .weeks
+        .iter()
+        .map(|w| (w.week.as_str(), w.figures.accepted, w.figures.complaints))
+        .collect();
+    assert_eq!(
+        weeks,
+        [("2026-W45", 1, 0), ("2026-W49", 3, 2), ("2026-W50", 2, 0)]
+    );
+    let departments: Vec<(&str, i64, i64, Rate)> = stats
+        .departments
+        .iter()
+        .map(|d| {
+            let f = &d.figures;
+            (
+                d.department.as_str(),
+                f.accepted,
+                f.complaints,
+                f.on_time_promised,
+            )
+        })
+        .collect();
+    assert_eq!(
+        departments,
+        [
+            ("县市场监督管理局", 5, 1, rate(3, 4)),
+            ("县税务局", 1, 1, rate(0, 0)),
+        ]
+    );
+
+    // The filters: a department, the applicant channel, a matter, a period.
+    let only = |q: StatsQuery| async move { p.stats(&q).await.unwrap().summary };
+    let tax_only = only(StatsQuery {
+        department: Some("县税务局".into()),
+        ..StatsQuery::default()
+    })
+    .await;
+    assert_eq!((tax_only.accepted, tax_only.complaints), (1, 1));
+    assert_eq!(tax_only.materials_covered, rate(1, 1));
+    let online = only(StatsQuery {
+        window: Some("online".into()),
+        ..StatsQuery::default()
+    })
+    .await;
+    assert_eq!((online.accepted, online.complaints), (2, 1));
+    assert_eq!(online.full_online, rate(2, 2));
+    let window_two = only(StatsQuery {
+        window: Some("窗口二号".into()),
+        ..StatsQuery::default()
+    })
+    .await;
+    assert_eq!((window_two.accepted, window_two.completed), (1, 1));
+    let sc002 = only(StatsQuery {
+        matter: Some("SC-002".into()),
+        ..StatsQuery::default()
+    })
+    .await;
+    assert_eq!(
+        (sc002.accepted, sc002.denied, sc002.ratings),
+        (1, 1, [1, 0, 0, 0, 0])
+    );
+    let december = only(StatsQuery {
+        from: Some("2026-12-07".into()),
+        to: Some("2026-12-31".into()),
+        ..StatsQuery::default()
+    })
+    .await;
+    assert_eq!((december.accepted, december.withdrawn), (2, 1));
+
+    // A wrong filter is refused with what was wrong.
+    let err = p
+        .stats(&StatsQuery {
+            from: Some("12/07/2026".into()),
+            ..StatsQuery::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PlatformError::Invalid { field, .. } if field == "from"),
+        "{err:?}"
+    );
+
+    // Every table has its CSV, with a header row and one row per item.
+    let csv = stats.csv("departments").unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("县市场监督管理局,5,3,1,1,0,0.7500,1.0000,"),
+        "{csv}"
+    );
+    let ratings = stats.csv("ratings").unwrap();
+    assert!(ratings.contains("1,非常不满意,2\n"), "{ratings}");
+    assert!(
+        stats
+            .csv("summary")
+            .unwrap()
+            .contains("减材料占比,0.3333\n")
+    );
+    assert_eq!(stats.csv("weeks").unwrap().lines().count(), 4);
+    assert!(stats.csv("nothing").is_none());
+}
+on_both!(
+    stats,
+    every_figure_of_the_statistics_is_the_one_worked_out_by_hand
+);
+
+fn rate(count: i64, of: i64) -> onewindow_platform::platform::stats::Rate {
+    onewindow_platform::platform::stats::Rate {
+        count,
+        of,
+        share: (of > 0).then(|| count as f64 / of as f64),
+    }
+}
+
+async fn a_follow_up_needs_its_callback_and_turns_overdue_on_the_16th_working_day(db: Db) {
+    use onewindow_platform::platform::cases::RatingChannel;
+    use onewindow_platform::platform::supervision::{FollowUpStep, Standing, Viewer};
+    let market = market();
+    let w = world(db, std::slice::from_ref(&market)).await;
+    let p = &w.platform;
+    // Rated 2 on Wednesday 09-23, before 中秋 and 国庆: the 15 working days
+    // are 09-24, 09-28 to 09-30, 10-08 to 10-10 (a Saturday worked), 10-12 to
+    // 10-16 and 10-19 to 10-21.
+    set_day(p, "2026-09-23");
+    let case_no = accept_sc001(p).await.case_no;
+    deliver(p).await;
+    department_moves(
+        p,
+        &market,
+        &case_no,
+        &[
+            CaseStatus::InReview,
+            CaseStatus::Approved,
+            CaseStatus::Completed,
+        ],
+    )
+    .await;
+    p.evaluate(&case_no, &rating(2), RatingChannel::Online)
+        .await
+        .unwrap();
+    let opened = p.follow_up(&case_no, Viewer::All).await.unwrap().unwrap();
+    assert_eq!(opened.department, "县市场监督管理局");
+    assert_eq!(opened.due_on.to_string(), "2026-10-21");
+    assert_eq!(opened.standing, Standing::Open);
+
+    // Another department neither sees it nor can act on it; the applicant sees it.
+    assert!(
+        p.follow_ups(Viewer::Department("县税务局"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        p.follow_up(&case_no, Viewer::Department("县税务局"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let err = p
+        .follow_up_step(
+            &case_no,
+            "县税务局",
+            FollowUpStep::Callback,
+            "回访",
+            "department:周洁",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::NotFound(_)), "{err:?}");
+    assert_eq!(
+        p.follow_ups(Viewer::Applicant("91330122MA2H0XXX0L"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        p.follow_ups(Viewer::Applicant("330122198203150014"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Closing needs the 回访 and the 整改; a blank note is refused.
+    let market_staff = |step, note: &'static str| {
+        p.follow_up_step(&case_no, "县市场监督管理局", step, note, "department:孙立")
+    };
+    let err = market_staff(FollowUpStep::Close, "").await.unwrap_err();
+    assert!(err.to_string().contains("回访和整改"), "{err}");
+    let err = market_staff(FollowUpStep::Callback, "  ")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Invalid { .. }), "{err:?}");
+    market_staff(FollowUpStep::Rectification, "窗口增加了导办")
+        .await
+        .unwrap();
+    let err = market_staff(FollowUpStep::Close, "").await.unwrap_err();
+    assert!(err.to_string().contains("还没有回访记录"), "{err}");
+    let err = market_staff(FollowUpStep::Rectification, "再记一次")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+
+    // On its 15th working day it is still in time; on the 16th it is overdue,
+    // and the count /metrics reports says so.
+    set_day(p, "2026-10-21");
+    let last_day = p.follow_up(&case_no, Viewer::All).await.unwrap().unwrap();
+    assert_eq!(
+        (last_day.standing, last_day.working_days_left),
+        (Standing::Open, Some(0))
+    );
+    assert_eq!(p.overdue().await.unwrap(), (0, 0));
+    set_day(p, "2026-10-22");
+    let late = p.follow_up(&case_no, Viewer::All).await.unwrap().unwrap();
+    assert_eq!(late.standing, Standing::Overdue);
+    assert_eq!(p.overdue().await.unwrap(), (1, 0));
+
+    market_staff(FollowUpStep::Callback, "已电话回访，申请人认可")
+        .await
+        .unwrap();
+    let closed = market_staff(FollowUpStep::Close, "").await.unwrap();
+    assert_eq!(closed.standing, Standing::DoneLate);
+    assert_eq!(closed.callback.unwrap().note, "已电话回访，申请人认可");
+    assert_eq!(p.overdue().await.unwrap(), (0, 0));
+    let err = market_staff(FollowUpStep::Close, "").await.unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+
+    // Each step is in the audit log, its note masked.
+    let audit = p.store.audit_log().await.unwrap().0;
+    let actions: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.subject == case_no && e.action.starts_with("follow_up."))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "follow_up.rectified",
+            "follow_up.called_back",
+            "follow_up.closed"
+        ]
+    );
+}
+on_both!(
+    follow_up,
+    a_follow_up_needs_its_callback_and_turns_overdue_on_the_16th_working_day
+);
+
+async fn a_complaint_is_routed_replied_to_rated_and_pressed_once_overdue(db: Db) {
+    use onewindow_platform::platform::cases::RatingChannel;
+    use onewindow_platform::platform::supervision::{
+        ComplaintKind, NewComplaint, Standing, Viewer,
+    };
+    let (market, tax) = fixture_departments();
+    let w = world(db, &[market.clone(), tax.clone()]).await;
+    let p = &w.platform;
+    set_day(p, "2026-12-01");
+    let case_no = accept_sc001(p).await.case_no;
+    let new = |case_no: Option<String>, department: Option<&str>| NewComplaint {
+        kind: ComplaintKind::Complaint,
+        applicant: applicant(),
+        matter_code: None,
+        case_no,
+        department: department.map(str::to_owned),
+        content: "办理太慢".into(),
+    };
+    // Routed by the case it concerns; none of these is stored.
+    for (bad, field) in [
+        (new(None, None), "department"),
+        (new(None, Some("县教育局")), "department"),
+        (new(Some("20260101-0001".into()), None), "case_no"),
+        (
+            NewComplaint {
+                content: " ".into(),
+                ..new(Some(case_no.clone()), None)
+            },
+            "content",
+        ),
+    ] {
+        let err = p
+            .take_complaint(&bad, RatingChannel::Window, "clerk:窗口一号")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, PlatformError::Invalid { field: f, .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
+    assert!(p.complaints(Viewer::All).await.unwrap().is_empty());
+    let taken = p
+        .take_complaint(
+            &new(Some(case_no.clone()), None),
+            RatingChannel::Online,
+            "applicant:桐**",
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken.department, "县市场监督管理局");
+    // 5 working days from Tuesday 12-01.
+    assert_eq!(taken.due_on.to_string(), "2026-12-08");
+    let id = taken.id;
+
+    // Only the market's staff, the supervisor and the applicant see it.
+    assert!(
+        p.complaints(Viewer::Department("县税务局"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        p.complaint(id, Viewer::Department("县税务局"))
+            .await
+            .is_err()
+    );
+    assert!(
+        p.complaint(id, Viewer::Applicant("330122198203150014"))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        p.complaints(Viewer::Applicant("91330122MA2H0XXX0L"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let err = p
+        .reply_complaint(id, "县税务局", "不是我们的", "department:周洁")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::NotFound(_)), "{err:?}");
+    // Not rated before a reply, not pressed before it is overdue.
+    let err = p
+        .rate_complaint_reply(id, "91330122MA2H0XXX0L", 5, "", "applicant:桐**")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+    let err = p
+        .supervise_complaint(id, "请尽快答复", "supervisor:赵敏")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+
+    set_day(p, "2026-12-09");
+    assert_eq!(
+        p.complaint(id, Viewer::All).await.unwrap().standing,
+        Standing::Overdue
+    );
+    assert_eq!(p.overdue().await.unwrap(), (0, 1));
+    p.supervise_complaint(id, "请尽快答复", "supervisor:赵敏")
+        .await
+        .unwrap();
+    let replied = p
+        .reply_complaint(
+            id,
+            "县市场监督管理局",
+            "已加快办理，今日办结",
+            "department:孙立",
+        )
+        .await
+        .unwrap();
+    assert_eq!(replied.standing, Standing::DoneLate);
+    assert_eq!(p.overdue().await.unwrap(), (0, 0));
+    let err = p
+        .reply_complaint(id, "县市场监督管理局", "再答一次", "department:孙立")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Conflict(_)), "{err:?}");
+    // Only the applicant rates the reply, once.
+    assert!(
+        p.rate_complaint_reply(id, "330122198203150014", 5, "", "applicant:王*")
+            .await
+            .is_err()
+    );
+    let rated = p
+        .rate_complaint_reply(id, "91330122MA2H0XXX0L", 4, "答复及时", "applicant:桐**")
+        .await
+        .unwrap();
+    assert_eq!(rated.rating, Some(4));
+    assert!(
+        p.rate_complaint_reply(id, "91330122MA2H0XXX0L", 1, "", "applicant:桐**")
+            .await
+            .is_err()
+    );
+    let actions: Vec<&str> = rated.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, ["受理", "督办", "答复", "评价"]);
+    assert_eq!(rated.supervised, 1);
+    let audit = p.store.audit_log().await.unwrap().0;
+    let audited: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.subject == format!("complaint:{id}"))
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            "complaint.taken",
+            "complaint.supervised",
+            "complaint.replied",
+            "complaint.rated"
+        ]
+    );
+    let taken_detail = audit
+        .iter()
+        .find(|e| e.action == "complaint.taken")
+        .unwrap()
+        .detail
+        .to_string();
+    assert!(!taken_detail.contains("桐庐小店有限公司"), "{taken_detail}");
+}
+on_both!(
+    complaint,
+    a_complaint_is_routed_replied_to_rated_and_pressed_once_overdue
+);

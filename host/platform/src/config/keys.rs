@@ -67,6 +67,9 @@ pub struct Overrides {
     /// Where users reach the platform, e.g. https://onewindow.example.gov.cn; https makes cookies Secure (file: public-url; default none).
     #[arg(long, env = "ONEWINDOW_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<Key<PublicUrl>>,
+    /// Working days a department has to reply to a complaint or enquiry, 1 to 60 (file: complaint-days; default 5).
+    #[arg(long, env = "ONEWINDOW_COMPLAINT_DAYS", value_name = "DAYS")]
+    pub complaint_days: Option<Key<Number<1, 60, 5>>>,
     #[command(flatten)]
     #[serde(default)]
     pub delivery: DeliveryKeys,

@@ -183,6 +183,8 @@ pub(super) fn exchange_log(raw: RawExchangeLog) -> Result<ExchangeLog, String> {
 pub(super) struct RawToken {
     name: String,
     role: Role,
+    #[serde(default)]
+    department: Option<String>,
     token: Option<String>,
     token_sha256: Option<String>,
 }
@@ -214,11 +216,23 @@ pub enum Role {
     Operator,
     /// Reads and verifies the audit log.
     Auditor,
+    /// 督查: sees every department's 差评 follow-ups and complaints, presses
+    /// those past their limit (督办), and reads the reform's statistics.
+    Supervisor,
+    /// A department's staff: handles that department's 差评 follow-ups and
+    /// complaints, and sees no other department's.
+    Department,
 }
 
 impl Role {
     /// Every role, in the order they are listed in messages.
-    pub const ALL: [Role; 3] = [Role::Clerk, Role::Operator, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Clerk,
+        Role::Operator,
+        Role::Auditor,
+        Role::Supervisor,
+        Role::Department,
+    ];
 
     /// The role's name as written in the configuration and in API errors.
     pub fn as_str(self) -> &'static str {
@@ -226,6 +240,8 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Operator => "operator",
             Role::Auditor => "auditor",
+            Role::Supervisor => "supervisor",
+            Role::Department => "department",
         }
     }
 
@@ -248,6 +264,9 @@ pub struct Token {
     pub name: String,
     /// What it may do.
     pub role: Role,
+    /// The department a `department` token's holder works for, as the
+    /// catalogue names it (e.g. 县税务局); none for the other roles.
+    pub department: Option<String>,
     pub(super) digest: [u8; 32],
     /// The token as written in the file (`token = …`), kept only so the demo can print it.
     plain: Option<String>,
@@ -345,10 +364,28 @@ pub(super) fn tokens(raw: Vec<RawToken>, demo: bool) -> Result<Vec<Token>, Strin
                 ),
             ));
         }
+        let department = t.department.as_deref().map(str::trim);
+        let department = match (t.role, department) {
+            (Role::Department, Some(d)) if !d.is_empty() => Some(d.to_owned()),
+            (Role::Department, _) => {
+                return Err(at(
+                    "department",
+                    "is missing; a `department` token names the department its holder works for, as the catalogue does (e.g. `department = \"县税务局\"`)",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(at(
+                    "department",
+                    "is only for `role = \"department\"`; leave it out of the other roles' tokens",
+                ));
+            }
+            (_, None) => None,
+        };
         let (name, role, plain) = (name.to_owned(), t.role, t.token.clone());
         out.push(Token {
             name,
             role,
+            department,
             digest,
             plain,
         });

@@ -322,6 +322,40 @@ impl Calendar {
         }
     }
 
+    /// Working days from `accepted` (exclusive) to `finished` (inclusive) that
+    /// the clock ran: those inside a `paused` (from, until] interval (an open
+    /// one lasts until `finished`) are not counted. Uncovered years count
+    /// weekends only.
+    pub fn working_days_taken(
+        &self,
+        accepted: NaiveDate,
+        finished: NaiveDate,
+        paused: &[(NaiveDate, Option<NaiveDate>)],
+    ) -> i64 {
+        if finished <= accepted {
+            return 0;
+        }
+        let mut stops: Vec<(NaiveDate, NaiveDate)> = paused
+            .iter()
+            .filter_map(|&(from, until)| {
+                let from = from.max(accepted);
+                let until = until.unwrap_or(finished).min(finished);
+                (until > from).then_some((from, until))
+            })
+            .collect();
+        stops.sort_unstable();
+        let mut stopped = 0;
+        let mut counted_to = accepted;
+        for (from, until) in stops {
+            let from = from.max(counted_to);
+            if until > from {
+                stopped += self.count(from, until);
+                counted_to = until;
+            }
+        }
+        self.count(accepted, finished) - stopped
+    }
+
     /// Working days left until `deadline` as of `today`: 0 on the deadline day, negative
     /// (at most -1) once it has passed; uncovered years count weekends only.
     pub fn working_days_left(&self, deadline: NaiveDate, today: NaiveDate) -> i64 {

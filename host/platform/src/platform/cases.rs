@@ -251,7 +251,7 @@ pub struct Supplement {
     pub note: String,
 }
 
-const RATING_NAMES: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
+pub(crate) const RATING_NAMES: [&str; 5] = ["非常不满意", "不满意", "基本满意", "满意", "非常满意"];
 const FOLLOW_UP_DAYS: u32 = 15;
 const LIST_LIMIT: i64 = 500;
 

@@ -47,6 +47,10 @@ pub struct NewCase {
     pub promised_by: String,
     pub legal_by: String,
     pub provisional: i64,
+    /// The visits to the site its guide asks for (the most of its matters').
+    pub visits: i64,
+    /// How many required materials its matters have, covered or not.
+    pub materials_required: i64,
     /// The W3C `traceparent` of the acceptance, for its outbox rows: their
     /// delivery continues its trace.
     pub traceparent: Option<String>,
@@ -63,6 +67,8 @@ pub struct NewCase {
 #[derive(Debug)]
 pub struct NewPart {
     pub matter_code: String,
+    /// The matter's department, as the catalogue names it now.
+    pub department: String,
     pub adapter_id: String,
     /// The part numbers (JSON) it waits for (一件事 in order); such a part gets
     /// no outbox row until they have issued their licenses.
@@ -289,6 +295,9 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             Value::Int(case.provisional),
             text("[]"),
             text(&stamp),
+            text(&case.actor),
+            Value::Int(case.visits),
+            Value::Int(case.materials_required),
         ]);
         for (part_no, part) in (1..).zip(case.parts) {
             let waits = part.waits_for.is_some();
@@ -296,6 +305,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
                 text(case_no),
                 Value::Int(part_no),
                 Value::Text(part.matter_code),
+                Value::Text(part.department),
                 text(&part.adapter_id),
                 text(case.status),
                 Value::MaybeText(part.waits_for),
@@ -360,6 +370,9 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             "provisional",
             "paused",
             "updated_at",
+            "accepted_by",
+            "visits",
+            "materials_required",
         ],
         rows,
     )
@@ -371,6 +384,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             "case_no",
             "part_no",
             "matter_code",
+            "department",
             "adapter_id",
             "status",
             "waits_for",

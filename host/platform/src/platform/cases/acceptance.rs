@@ -437,6 +437,7 @@ impl Platform {
                         deferred.iter().filter(|d| &d.matter_code == code).collect();
                     NewPart {
                         matter_code: code.clone(),
+                        department: t.matter.matter.department.clone(),
                         adapter_id: t.adapter.id().to_owned(),
                         waits_for: waits.then(|| {
                             let part_nos: Vec<i64> =
@@ -469,6 +470,22 @@ impl Platform {
             promised_by: promised.date.to_string(),
             legal_by: legal.date.to_string(),
             provisional: i64::from(promised.provisional || legal.provisional),
+            visits: targets
+                .iter()
+                .map(|t| i64::from(t.matter.matter.visits))
+                .max()
+                .unwrap_or_default(),
+            materials_required: targets
+                .iter()
+                .map(|t| {
+                    t.matter
+                        .matter
+                        .materials
+                        .iter()
+                        .filter(|m| m.required)
+                        .count() as i64
+                })
+                .sum(),
             traceparent: crate::trace::current_traceparent(),
             attachments: application
                 .attachments

@@ -1,6 +1,6 @@
 //! 好差评: the applicant's evaluation of a completed or denied case, given in
-//! their own channel or on the window's 评价器, and the follow-ups its low
-//! ratings call for.
+//! their own channel or on the window's 评价器. A low rating opens a follow-up
+//! (`supervision`).
 
 use super::*;
 use crate::platform::showings;
@@ -85,6 +85,19 @@ impl Platform {
                 "case {case_no} has already been evaluated; an evaluation is given once"
             )));
         }
+        if let Some(due_on) = follow_up_by {
+            // A 差评 goes to the department of the case's first part.
+            sqlx::query(
+                "INSERT INTO follow_ups (case_no, department, opened_on, due_on) \
+                 SELECT case_no, department, $2, $3 FROM case_parts \
+                 WHERE case_no = $1 AND part_no = (SELECT MIN(part_no) FROM case_parts WHERE case_no = $1)",
+            )
+            .bind(case_no)
+            .bind(self.today().to_string())
+            .bind(due_on.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         self.store
             .append_audit(
                 &mut tx,
@@ -157,17 +170,6 @@ impl Platform {
             code: showings::shown(&code),
             expires_at: store::timestamp(expires),
         })
-    }
-
-    /// Ratings of 1–2 waiting for rectification, oldest deadline first.
-    pub async fn follow_ups(&self) -> Result<Vec<Evaluation>, PlatformError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVALUATION_COLUMNS} FROM evaluations \
-             WHERE follow_up_by IS NOT NULL ORDER BY follow_up_by, case_no"
-        ))
-        .fetch_all(self.store.pool())
-        .await?;
-        rows.iter().map(evaluation_from_row).collect()
     }
 
     /// The evaluation of a case, once it has been given.

@@ -188,7 +188,8 @@ impl Platform {
         });
         sqlx::query(
             "UPDATE cases SET status = $2, paused = $3, promised_by = $4, legal_by = $5, \
-             provisional = $6, reason = COALESCE($7, reason), special = $8 WHERE case_no = $1",
+             provisional = $6, reason = COALESCE($7, reason), special = $8, \
+             finished_on = COALESCE(finished_on, $9) WHERE case_no = $1",
         )
         .bind(case_no)
         .bind(case_to.as_str())
@@ -198,6 +199,8 @@ impl Platform {
         .bind(i64::from(promised.provisional || legal.provisional))
         .bind(case_reason)
         .bind(serde_json::to_string(&special).expect("pauses serialize"))
+        // The day it became final, for the statistics.
+        .bind((case_to.is_final() || case_to == Status::Denied).then(|| today.to_string()))
         .execute(&mut *tx)
         .await?;
         let department_ref = part.and_then(|(_, r)| r);
