@@ -19,6 +19,7 @@ mod hooks;
 mod licenses;
 mod matters;
 mod ops;
+mod supervision;
 
 use adapters::*;
 use audit::*;
@@ -28,12 +29,17 @@ use error::*;
 pub use error::{ApiError, ErrorBody};
 pub(crate) use exchanges::fixture_download;
 use exchanges::*;
-pub use extract::{Anyone, Auditors, Body, Caller, Clerks, Operators, Params, Roles};
+pub use extract::{
+    Anyone, Auditors, Body, Caller, Clerks, Departments, Operators, Params, Roles, Supervision,
+    Supervisors,
+};
 use hooks::*;
 use licenses::*;
 use matters::*;
 pub(crate) use ops::count_requests;
 use ops::*;
+pub(crate) use supervision::csv_answer;
+use supervision::*;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -59,6 +65,8 @@ use crate::platform::catalogue::{CatalogueMatter, MatterQuery};
 use crate::platform::licenses::{Found, Lookup, holder_party};
 use crate::platform::pushes::{self, Push, PushError};
 use crate::platform::sign_in::{Channel, Refusal};
+use crate::platform::stats::{Stats, StatsQuery};
+use crate::platform::supervision::{Complaint, FollowUp, FollowUpStep, NewComplaint, Viewer};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
 
 /// Where the OpenAPI document is served.
@@ -77,6 +85,7 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "matters", description = "政务服务事项 and 一件事 themes"),
         (name = "cases", description = "办件: acceptance, lifecycle, 好差评"),
         (name = "licenses", description = "电子证照: lookup by holder, verification"),
+        (name = "supervision", description = "督查: the reform's statistics, 差评 follow-ups, complaints and enquiries"),
         (name = "operations", description = "Health, readiness, metrics, operator and auditor tools"),
         (name = "hooks", description = "Notifications pushed by legacy department systems"),
     )
@@ -111,7 +120,16 @@ fn routes() -> OpenApiRouter<Platform> {
         .routes(routes!(supplement))
         .routes(routes!(evaluate))
         .routes(routes!(rating_code))
+        .routes(routes!(stats))
+        .routes(routes!(stats_table))
         .routes(routes!(follow_ups))
+        .routes(routes!(follow_up_callback))
+        .routes(routes!(follow_up_rectification))
+        .routes(routes!(follow_up_close))
+        .routes(routes!(take_complaint, list_complaints))
+        .routes(routes!(get_complaint))
+        .routes(routes!(reply_complaint))
+        .routes(routes!(supervise_complaint))
         .routes(routes!(lookup_licenses))
         .routes(routes!(verify_license))
         .routes(routes!(list_adapters))

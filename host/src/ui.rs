@@ -1,5 +1,7 @@
 //! The web front end, served by `onewindow serve` itself: the clerk's single
-//! window (一窗受理) at `/`, the operator console at `/admin`, and the public
+//! window (一窗受理) at `/`, the operator console at `/admin`, 督查 and the
+//! departments' follow-ups and complaints at `/supervision` with the
+//! statistics at `/stats`, the applicant's channel at `/my`, and the public
 //! catalogue at `/services`.
 //!
 //! Pages are rendered on the server from the templates in `host/templates`
@@ -11,11 +13,15 @@
 
 mod admin;
 mod applicant;
+mod charts;
 mod clerk;
+mod complaints;
 mod guard;
 mod public;
 mod rating;
 mod session;
+mod stats;
+mod supervision;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -100,6 +106,36 @@ pub fn router() -> Router<Platform> {
             "/my/cases/{case_no}/evaluation",
             post(applicant::cases::evaluate),
         )
+        .route(
+            "/complaints/new",
+            get(complaints::window_form).post(complaints::take_at_window),
+        )
+        .route("/stats", get(stats::page_of))
+        .route("/stats/csv/{table}", get(stats::csv))
+        .route("/supervision", get(supervision::home))
+        .route(
+            "/supervision/follow-ups/{case_no}",
+            get(supervision::follow_up),
+        )
+        .route(
+            "/supervision/follow-ups/{case_no}/{step}",
+            post(supervision::follow_up_step),
+        )
+        .route("/supervision/complaints/{id}", get(supervision::complaint))
+        .route(
+            "/supervision/complaints/{id}/reply",
+            post(supervision::reply),
+        )
+        .route(
+            "/supervision/complaints/{id}/supervision",
+            post(supervision::supervise),
+        )
+        .route(
+            "/my/complaints",
+            get(complaints::own).post(complaints::take_online),
+        )
+        .route("/my/complaints/{id}", get(complaints::own_one))
+        .route("/my/complaints/{id}/rating", post(complaints::rate))
         .route("/services", get(public::services))
         .route("/services/{code}", get(public::service))
         .route("/assets/htmx.min.js", get(htmx))
@@ -203,6 +239,32 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("licenses.html", include_str!("../templates/licenses.html")),
         ("license.html", include_str!("../templates/license.html")),
         ("admin.html", include_str!("../templates/admin.html")),
+        ("stats.html", include_str!("../templates/stats.html")),
+        (
+            "supervision.html",
+            include_str!("../templates/supervision.html"),
+        ),
+        ("standing.html", include_str!("../templates/standing.html")),
+        (
+            "follow_up.html",
+            include_str!("../templates/follow_up.html"),
+        ),
+        (
+            "complaint.html",
+            include_str!("../templates/complaint.html"),
+        ),
+        (
+            "complaint_fields.html",
+            include_str!("../templates/complaint_fields.html"),
+        ),
+        (
+            "complaint_new.html",
+            include_str!("../templates/complaint_new.html"),
+        ),
+        (
+            "my_complaints.html",
+            include_str!("../templates/my_complaints.html"),
+        ),
         (
             "exchanges.html",
             include_str!("../templates/exchanges.html"),
@@ -227,6 +289,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_filter("mask_id", |id: &str| crate::mask::id_number(id));
     env.add_filter("mask_text", |text: &str| crate::mask::text(text));
+    env.add_filter("mask_name", |name: &str| crate::mask::name(name));
     env.add_filter("actor_name", |actor: &str| {
         match actor.strip_prefix("applicant:") {
             Some(name) => format!("{name}（申请人，网上办理）"),
@@ -304,6 +367,8 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Clerk => "窗口人员",
         Role::Operator => "运维人员",
         Role::Auditor => "审计人员",
+        Role::Supervisor => "督查人员",
+        Role::Department => "部门工作人员",
     }
 }
 

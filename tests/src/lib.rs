@@ -152,6 +152,11 @@ pub use onewindow::store::testing::{Db, fresh_database};
 pub const CLERK: &str = "test-clerk-token-0123456789";
 pub const OPERATOR: &str = "test-operator-token-0123456789";
 pub const AUDITOR: &str = "test-auditor-token-0123456789";
+pub const SUPERVISOR: &str = "test-supervisor-token-0123456789";
+/// A token of 县市场监督管理局's staff.
+pub const MARKET_STAFF: &str = "test-market-staff-token-0123456789";
+/// A token of 县税务局's staff.
+pub const TAX_STAFF: &str = "test-tax-staff-token-0123456789";
 
 /// The name of the key pair [`platform_config`] makes and trusts: its secret is
 /// `<dir>/trusted-keys/test-integrator.key`.
@@ -439,7 +444,8 @@ promised-days = 3
 
 /// The configuration of a platform in `dir` on `database`, with the
 /// market-supervision adapter granted and pointed at the mock `mock`, delivery
-/// polling every 100 ms, the [`CLERK`], [`OPERATOR`] and [`AUDITOR`] tokens, and
+/// polling every 100 ms, the [`CLERK`], [`OPERATOR`], [`AUDITOR`], [`SUPERVISOR`],
+/// [`MARKET_STAFF`] and [`TAX_STAFF`] tokens, and
 /// the [`INTEGRATOR`]'s key trusted (signatures required).
 pub fn platform_config(
     dir: &Path,
@@ -530,6 +536,20 @@ token = "{OPERATOR}"
 name = "审计"
 role = "auditor"
 token = "{AUDITOR}"
+[[tokens]]
+name = "督查"
+role = "supervisor"
+token = "{SUPERVISOR}"
+[[tokens]]
+name = "市场监管 孙立"
+role = "department"
+department = "县市场监督管理局"
+token = "{MARKET_STAFF}"
+[[tokens]]
+name = "税务 周洁"
+role = "department"
+department = "县税务局"
+token = "{TAX_STAFF}"
 {extra}
 "#,
         data = dir.join("data").display(),

@@ -27,7 +27,7 @@ pub(super) async fn accept_case(
     Ok((StatusCode::CREATED, Json(case)))
 }
 
-/// Lists cases, newest first. Roles: any.
+/// Lists cases, newest first. Roles: clerk, operator, auditor, supervisor.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
     params(CaseQuery),
     responses(
@@ -44,7 +44,7 @@ pub(super) async fn list_cases(
     Ok(Json(platform.cases(&query).await?.into()))
 }
 
-/// One case with its parts and timeline. Roles: any.
+/// One case with its parts and timeline. Roles: clerk, operator, auditor, supervisor.
 #[utoipa::path(get, path = "/api/v1/cases/{case_no}", tag = "cases", security(("bearer" = [])),
     params(("case_no" = String, Path, description = "The case number")),
     responses((status = OK, body = Case), (status = NOT_FOUND, body = ErrorBody), Refusals))]
@@ -162,16 +162,6 @@ pub(super) async fn rating_code(
         StatusCode::CREATED,
         Json(platform.rating_code(&case_no).await?),
     ))
-}
-
-/// Ratings of 1–2 with their rectification deadline. Roles: any.
-#[utoipa::path(get, path = "/api/v1/evaluations/follow-up", tag = "cases", security(("bearer" = [])),
-    responses((status = OK, body = Items<Evaluation>), Refusals))]
-pub(super) async fn follow_ups(
-    _: Caller,
-    State(platform): State<Platform>,
-) -> ApiResult<Json<Items<Evaluation>>> {
-    Ok(Json(platform.follow_ups().await?.into()))
 }
 
 /// Puts a case whose delivery failed back in the outbox. Roles: operator.

@@ -12,7 +12,8 @@ pub trait Roles {
     const ROLES: &'static [Role];
 }
 
-/// Any signed-in role.
+/// Any role that reads cases: all but a department's staff, who see only
+/// their department's follow-ups and complaints.
 pub struct Anyone;
 /// 窗口人员.
 pub struct Clerks;
@@ -20,9 +21,15 @@ pub struct Clerks;
 pub struct Operators;
 /// 审计.
 pub struct Auditors;
+/// 督查.
+pub struct Supervisors;
+/// A department's staff.
+pub struct Departments;
+/// Who handles follow-ups and complaints: supervisors and departments' staff.
+pub struct Supervision;
 
 impl Roles for Anyone {
-    const ROLES: &'static [Role] = &[Role::Clerk, Role::Operator, Role::Auditor];
+    const ROLES: &'static [Role] = &[Role::Clerk, Role::Operator, Role::Auditor, Role::Supervisor];
 }
 impl Roles for Clerks {
     const ROLES: &'static [Role] = &[Role::Clerk];
@@ -33,17 +40,37 @@ impl Roles for Operators {
 impl Roles for Auditors {
     const ROLES: &'static [Role] = &[Role::Auditor];
 }
+impl Roles for Supervisors {
+    const ROLES: &'static [Role] = &[Role::Supervisor];
+}
+impl Roles for Departments {
+    const ROLES: &'static [Role] = &[Role::Department];
+}
+impl Roles for Supervision {
+    const ROLES: &'static [Role] = &[Role::Supervisor, Role::Department];
+}
 
 /// The caller, from `Authorization: Bearer <token>`, holding one of `R`'s roles.
 pub struct Caller<R: Roles = Anyone> {
     pub name: String,
     pub role: Role,
+    /// The department of a department's staff.
+    pub department: Option<String>,
     roles: std::marker::PhantomData<R>,
 }
 
 impl<R: Roles> Caller<R> {
     pub(super) fn actor(&self) -> String {
         crate::platform::actor(self.role, &self.name)
+    }
+
+    /// What the caller may see of follow-ups and complaints: a department's
+    /// staff their department's, anyone else all.
+    pub(super) fn viewer(&self) -> Viewer<'_> {
+        match &self.department {
+            Some(d) => Viewer::Department(d),
+            None => Viewer::All,
+        }
     }
 
     pub(super) fn require(&self, roles: &[Role]) -> ApiResult<()> {
@@ -108,6 +135,7 @@ impl<R: Roles> FromRequestParts<Platform> for Caller<R> {
         let caller = Caller {
             name: token.name.clone(),
             role: token.role,
+            department: token.department.clone(),
             roles: std::marker::PhantomData,
         };
         caller.require(R::ROLES)?;

@@ -39,7 +39,16 @@ pub(crate) async fn count_requests(request: Request, next: axum::middleware::Nex
 /// Metrics in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = OK, description = "Prometheus text exposition format", body = String, content_type = "text/plain")))]
-pub(super) async fn metrics() -> Response {
+pub(super) async fn metrics(State(platform): State<Platform>) -> Response {
+    // What is overdue depends on today: counted from the database at each
+    // scrape, so every replica reports the same.
+    match platform.overdue().await {
+        Ok((follow_ups, complaints)) => {
+            metrics::gauge!("onewindow_follow_ups_overdue").set(follow_ups as f64);
+            metrics::gauge!("onewindow_complaints_overdue").set(complaints as f64);
+        }
+        Err(e) => tracing::warn!("counting what is overdue for /metrics: {e}"),
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

@@ -23,7 +23,7 @@ use indexmap::IndexMap;
 use onewindow_codes::CodeError;
 use serde::{Deserialize, Serialize};
 
-use super::session::Clerk;
+use super::session::{CaseReader, Clerk};
 use super::{Page, User, error_page, failed, page};
 use crate::config::Theme;
 use crate::model::{Attachment, License, Party};
@@ -85,7 +85,7 @@ pub(crate) async fn read_multipart(
 
 /// What is wrong with an ID number or credit code, in Chinese; `None` when it
 /// is valid, or while it is being typed (`complete` false and not yet 18 long).
-fn id_problem(organization: bool, id: &str, complete: bool) -> Option<String> {
+pub(crate) fn id_problem(organization: bool, id: &str, complete: bool) -> Option<String> {
     let id = id.trim();
     let what = if organization {
         "统一社会信用代码"

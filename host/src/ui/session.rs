@@ -42,6 +42,8 @@ pub struct User {
     pub name: String,
     #[serde(serialize_with = "role_name")]
     pub role: Role,
+    /// The department of a department's staff, as their token names it.
+    pub department: Option<String>,
 }
 
 impl User {
@@ -149,18 +151,19 @@ impl Sessions<'_> {
             return Ok(None);
         };
         // An account the operator has since removed, or moved to another role, is signed out.
-        if !self
+        let Some(token) = self
             .0
             .config
             .tokens
             .iter()
-            .any(|t| t.name == held.account && t.role == role)
-        {
+            .find(|t| t.name == held.account && t.role == role)
+        else {
             return Ok(None);
-        }
+        };
         Ok(Some(User {
             name: held.account,
             role,
+            department: token.department.clone(),
         }))
     }
 
@@ -256,10 +259,10 @@ impl OptionalFromRequestParts<Platform> for User {
     }
 }
 
-/// A signed-in user of one role: pages for that role take it, and anyone else
-/// gets a page saying who may use them.
+/// A signed-in user of one of some roles: pages for them take it, and anyone
+/// else gets a page saying who may use them.
 macro_rules! role {
-    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+    ($(#[$doc:meta])* $name:ident, $($role:expr),+) => {
         $(#[$doc])*
         pub struct $name(pub User);
 
@@ -272,13 +275,14 @@ macro_rules! role {
             ) -> Result<Self, Response> {
                 let user = <User as FromRequestParts<Platform>>::from_request_parts(parts, state)
                     .await?;
-                if user.role != $role {
+                let roles = [$($role),+];
+                if !roles.contains(&user.role) {
                     return Err(super::error_page(
                         StatusCode::FORBIDDEN,
                         &user,
                         &format!(
                             "此功能仅限{}使用；您以{}身份登录。",
-                            super::role_label($role),
+                            roles.map(super::role_label).join("或"),
                             super::role_label(user.role)
                         ),
                     ));
@@ -298,6 +302,26 @@ role!(
     /// A signed-in operator.
     Operator,
     Role::Operator
+);
+role!(
+    /// Anyone signed in who reads cases: all but a department's staff.
+    CaseReader,
+    Role::Clerk,
+    Role::Operator,
+    Role::Auditor,
+    Role::Supervisor
+);
+role!(
+    /// A signed-in supervisor (督查).
+    Supervisor,
+    Role::Supervisor
+);
+role!(
+    /// Who handles 差评 follow-ups and complaints: a supervisor, or a
+    /// department's staff (their department's only).
+    Overseer,
+    Role::Supervisor,
+    Role::Department
 );
 
 #[derive(Deserialize)]
@@ -320,6 +344,7 @@ fn safe_next(next: Option<&str>, role: Role) -> String {
     match next.filter(local) {
         Some(n) => n.to_owned(),
         None if role == Role::Operator => "/admin".to_owned(),
+        None if matches!(role, Role::Supervisor | Role::Department) => "/supervision".to_owned(),
         None => "/".to_owned(),
     }
 }
@@ -384,6 +409,7 @@ pub async fn login(
     let user = User {
         name: token.name.clone(),
         role: token.role,
+        department: token.department.clone(),
     };
     let id = match Sessions(&platform)
         .open(&user.name, user.role.as_str(), None)

@@ -59,8 +59,20 @@ fn example_file_parses_with_the_demo_values() {
         ("demo-clerk-token-0001", Role::Clerk),
         ("demo-operator-token-0001", Role::Operator),
         ("demo-auditor-token-0001", Role::Auditor),
+        ("demo-supervisor-token-0001", Role::Supervisor),
+        ("demo-department-token-0001", Role::Department),
+        ("demo-department-token-0002", Role::Department),
     ];
-    assert_eq!(config.tokens.len(), 3);
+    assert_eq!(config.tokens.len(), 6);
+    assert_eq!(
+        config
+            .token("demo-department-token-0002")
+            .unwrap()
+            .department
+            .as_deref(),
+        Some("县税务局")
+    );
+    assert_eq!(config.complaint_days, 5);
     for (text, role) in demo {
         let token = config.token(text).expect(text);
         assert_eq!(token.role, role);
@@ -459,6 +471,27 @@ token-sha256 = "{}"
             "运维 陈建国",
             "exactly one",
         ],
+    );
+}
+
+#[test]
+fn a_department_token_names_its_department_and_only_it_does() {
+    let entry = |role: &str, department: &str| {
+        format!(
+            "{MINIMAL}\n[[tokens]]\nname = \"税务 周洁\"\nrole = \"{role}\"\n{department}token = \"department-token-00000000000000001\"\n"
+        )
+    };
+    for department in ["", "department = \"  \"\n"] {
+        let message = error(&entry("department", department));
+        assert_names(
+            &message,
+            &["`department`", "2nd [[tokens]]", "税务 周洁", "is missing"],
+        );
+    }
+    let message = error(&entry("clerk", "department = \"县税务局\"\n"));
+    assert_names(
+        &message,
+        &["`department`", "only for `role = \"department\"`"],
     );
 }
 

@@ -32,7 +32,7 @@ const CONSENT: &str = "license:";
 
 /// How the timeline and the audit log name an applicant acting online: their
 /// name masked (the case itself holds who they are).
-pub(super) fn actor(applicant: &Applicant) -> String {
+pub(crate) fn actor(applicant: &Applicant) -> String {
     format!("applicant:{}", crate::mask::name(applicant.party.name()))
 }
 

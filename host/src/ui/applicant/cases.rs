@@ -109,8 +109,12 @@ async fn case_page(
     } else {
         Vec::new()
     };
-    let evaluation = match platform.evaluation(case_no).await {
-        Ok(evaluation) => evaluation,
+    let viewer = crate::platform::supervision::Viewer::Applicant(applicant.party.id());
+    let (evaluation, follow_up) = match tokio::try_join!(
+        platform.evaluation(case_no),
+        platform.follow_up(case_no, viewer)
+    ) {
+        Ok(found) => found,
         Err(e) => return failed(None, e),
     };
     let mut view = Page::new("my_case.html", None)
@@ -120,6 +124,7 @@ async fn case_page(
         .with("title", case_title(platform, &case))
         .with("supplement_materials", materials)
         .with("evaluation", evaluation)
+        .with("follow_up", follow_up)
         .with("levels", LEVELS)
         .with("case", case);
     if let Some((request, message)) = &error {

@@ -54,7 +54,7 @@ pub struct CaseFilters {
 
 /// `GET /cases`: the case list with its filters.
 pub async fn cases(
-    user: User,
+    CaseReader(user): CaseReader,
     State(platform): State<Platform>,
     Query(filters): Query<CaseFilters>,
 ) -> Response {
@@ -175,7 +175,7 @@ async fn case_view(
 
 /// `GET /cases/{case_no}`.
 pub async fn case_page(
-    user: User,
+    CaseReader(user): CaseReader,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
@@ -184,7 +184,7 @@ pub async fn case_page(
 
 /// `GET /cases/{case_no}/live`: what changes while a case runs, polled by htmx.
 pub async fn case_live(
-    user: User,
+    CaseReader(user): CaseReader,
     State(platform): State<Platform>,
     Path(case_no): Path<String>,
 ) -> Response {
