@@ -3,6 +3,7 @@
 
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// One series of values, one per category.
 pub struct Series<'a> {
@@ -92,14 +93,19 @@ fn plot(
         .margin(12)
         .x_label_area_size(32)
         .y_label_area_size(44)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)?;
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n.min(16))
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => categories.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
+        // The categories are labelled below, centred on their bars.
+        .x_labels(1)
+        .x_label_formatter(&|_| String::new())
+        .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
+        // Whole numbers of cases: a label per case up to ten.
+        .y_labels(if percent {
+            11
+        } else {
+            (top as usize).clamp(2, 10) + 1
         })
         .y_label_formatter(&|v| {
             if percent {
@@ -110,7 +116,35 @@ fn plot(
         })
         .label_style((FONT, 12))
         .draw()?;
-    let width = chart.plotting_area().dim_in_pixel().0 / n as u32;
+    // The right edge of category `i`, and a category's width on the page.
+    let right_edge = |i: usize| {
+        if i + 1 == n {
+            SegmentValue::Last
+        } else {
+            SegmentValue::Exact(i + 1)
+        }
+    };
+    // Where things go on the page, in pixels: each category's centre, the
+    // axis, and a value's height.
+    let x = |at| chart.backend_coord(&(at, 0.0)).0;
+    let width = u32::try_from(x(right_edge(0)) - x(SegmentValue::Exact(0)))
+        .unwrap_or(1)
+        .max(1);
+    let centers: Vec<i32> = (0..n)
+        .map(|i| (x(SegmentValue::Exact(i)) + x(right_edge(i))) / 2)
+        .collect();
+    let (axis, roof) = (
+        chart.backend_coord(&(SegmentValue::Exact(0), 0.0)).1,
+        chart.backend_coord(&(SegmentValue::Exact(0), top)).1,
+    );
+    let height = |v: f64| axis + ((roof - axis) as f64 * v / top).round() as i32;
+    let below = axis + 8;
+    let label = TextStyle::from((FONT, 12)).pos(Pos::new(HPos::Center, VPos::Top));
+    // At most 16 labels: every other week, or fewer, on a long period.
+    let every = n.div_ceil(16);
+    for (category, &center) in categories.iter().zip(&centers).step_by(every) {
+        root.draw(&Text::new(category.as_str(), (center, below), &label))?;
+    }
     let count = series.len().max(1) as u32;
     let gap = (width / 8).max(1);
     let bar = (width.saturating_sub(2 * gap) / count).max(1);
@@ -130,10 +164,7 @@ fn plot(
                     .filter_map(|(i, v)| {
                         let v = (*v)? * scale;
                         let mut bar = Rectangle::new(
-                            [
-                                (SegmentValue::Exact(i), 0.0),
-                                (SegmentValue::Exact(i + 1), v),
-                            ],
+                            [(SegmentValue::Exact(i), 0.0), (right_edge(i), v)],
                             style,
                         );
                         bar.set_margin(0, 0, left, right);
@@ -143,19 +174,20 @@ fn plot(
                 chart.draw_series(bars)?
             }
             Kind::Lines => {
-                let points: Vec<(SegmentValue<usize>, f64)> = s
+                // Drawn in the page's pixels, each point centred on its
+                // category as the labels are.
+                let points: Vec<(i32, i32)> = s
                     .values
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, v)| Some((SegmentValue::CenterOf(i), (*v)? * scale)))
+                    .filter_map(|(i, v)| Some((centers[i], height((*v)? * scale))))
                     .collect();
-                chart.draw_series(PointSeries::of_element(
-                    points.clone(),
-                    4,
-                    style,
-                    &|at, size, style| Circle::new(at, size, style),
-                ))?;
-                chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                for &at in &points {
+                    root.draw(&Circle::new(at, 4, style))?;
+                }
+                root.draw(&PathElement::new(points, color.stroke_width(2)))?;
+                // Nothing more to draw: the series names the legend's entry.
+                chart.draw_series(std::iter::empty::<Circle<(SegmentValue<usize>, f64), i32>>())?
             }
         };
         drawn
@@ -199,12 +231,34 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("每周受理") && svg.contains("受理") && svg.contains("办结"));
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
+        // Each bar fits its category: a negative width is an error in a browser.
+        assert!(!svg.contains("width=\"-"), "{svg}");
         // Three bars, and the legend's two swatches.
         let filled = |color: &RGBColor| {
             let hex = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
             svg.matches(&format!("fill=\"{hex}\"")).count()
         };
         assert_eq!(filled(&BLUE) + filled(&GREEN), 5, "{svg}");
+    }
+
+    #[test]
+    fn one_category_with_three_series_has_three_bars_side_by_side() {
+        let one = |name, color| Series {
+            name,
+            values: vec![Some(0.5)],
+            color,
+        };
+        let svg = bars(
+            "各部门",
+            &["县市场监督管理局".into()],
+            &[one("甲", BLUE), one("乙", GREEN), one("丙", AMBER)],
+            true,
+        );
+        assert!(!svg.contains("width=\"-"), "{svg}");
+        assert!(svg.contains("县市场监督管理局"), "{svg}");
+        if let Ok(path) = std::env::var("CHART_DUMP") {
+            std::fs::write(path, &svg).unwrap();
+        }
     }
 
     #[test]
