@@ -44,7 +44,8 @@ if ! curl -sf http://127.0.0.1:8080/readyz > /dev/null; then
   exit 1
 fi
 
-for token in demo-clerk-token-0001 demo-operator-token-0001 demo-auditor-token-0001; do
+for token in demo-clerk-token-0001 demo-operator-token-0001 demo-auditor-token-0001 \
+  demo-supervisor-token-0001 demo-department-token-0001; do
   echo "== schemathesis as ${token%-token-0001}"
   "$venv/bin/st" run http://127.0.0.1:8080/api/v1/openapi.json \
     -H "Authorization: Bearer $token" \

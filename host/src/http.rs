@@ -66,7 +66,9 @@ use crate::platform::licenses::{Found, Lookup, holder_party};
 use crate::platform::pushes::{self, Push, PushError};
 use crate::platform::sign_in::{Channel, Refusal};
 use crate::platform::stats::{Stats, StatsQuery};
-use crate::platform::supervision::{Complaint, FollowUp, FollowUpStep, NewComplaint, Viewer};
+use crate::platform::supervision::{
+    Complaint, FollowUp, FollowUpStep, NewComplaint, Viewer, complaint_id,
+};
 use crate::platform::{MissingMaterial, Platform, PlatformError};
 
 /// Where the OpenAPI document is served.

@@ -226,8 +226,9 @@ pub(super) async fn list_complaints(
 pub(super) async fn get_complaint(
     caller: Caller<Supervision>,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Complaint>> {
+    let id = complaint_id(&id)?;
     Ok(Json(platform.complaint(id, caller.viewer()).await?))
 }
 
@@ -255,9 +256,10 @@ pub(super) struct Reply {
 pub(super) async fn reply_complaint(
     caller: Caller<Departments>,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Body(body): Body<Reply>,
 ) -> ApiResult<Json<Complaint>> {
+    let id = complaint_id(&id)?;
     let department = caller.department.as_deref().unwrap_or_default();
     Ok(Json(
         platform
@@ -282,9 +284,10 @@ pub(super) async fn reply_complaint(
 pub(super) async fn supervise_complaint(
     caller: Caller<Supervisors>,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Body(body): Body<Note>,
 ) -> ApiResult<Json<Complaint>> {
+    let id = complaint_id(&id)?;
     Ok(Json(
         platform
             .supervise_complaint(id, &body.note, &caller.actor())

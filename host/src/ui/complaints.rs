@@ -4,7 +4,7 @@
 //! and rates it). Both are routed to a department by the platform.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::applicant::{SITE, SignedIn, apply::actor};
 use super::rating::{LEVELS, RatingForm};
 use super::session::Clerk;
+use super::supervision::ComplaintNo;
 use super::{Page, User, failed, page};
 use crate::model::Party;
 use crate::oidc::Applicant;
@@ -273,7 +274,7 @@ async fn own_complaint(
 pub async fn own_one(
     SignedIn(applicant): SignedIn,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    ComplaintNo(id): ComplaintNo,
 ) -> Response {
     own_complaint(&platform, &applicant, id, None).await
 }
@@ -282,7 +283,7 @@ pub async fn own_one(
 pub async fn rate(
     SignedIn(applicant): SignedIn,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    ComplaintNo(id): ComplaintNo,
     Form(form): Form<RatingForm>,
 ) -> Response {
     let request = match form.request() {

@@ -5,15 +5,33 @@
 //! for a department.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::session::Overseer;
 use super::{Page, User, error_page, failed, page};
 use crate::config::Role;
-use crate::platform::supervision::{FollowUpStep, Viewer};
+use crate::platform::supervision::{FollowUpStep, Viewer, complaint_id};
+
+/// The complaint number of a page's address; anything but a number is a
+/// page saying there is no such complaint.
+pub(crate) struct ComplaintNo(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ComplaintNo {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        complaint_id(&id)
+            .map(ComplaintNo)
+            .map_err(|e| failed(None, e))
+    }
+}
 use crate::platform::{Platform, PlatformError};
 
 /// What `user` may see.
@@ -176,7 +194,7 @@ async fn complaint_page(
 pub async fn complaint(
     Overseer(user): Overseer,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    ComplaintNo(id): ComplaintNo,
 ) -> Response {
     complaint_page(&platform, &user, id, None).await
 }
@@ -191,7 +209,7 @@ pub struct ReplyForm {
 pub async fn reply(
     Overseer(user): Overseer,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    ComplaintNo(id): ComplaintNo,
     Form(form): Form<ReplyForm>,
 ) -> Response {
     let Some(department) = user
@@ -215,7 +233,7 @@ pub async fn reply(
 pub async fn supervise(
     Overseer(user): Overseer,
     State(platform): State<Platform>,
-    Path(id): Path<i64>,
+    ComplaintNo(id): ComplaintNo,
     Form(form): Form<NoteForm>,
 ) -> Response {
     if user.role != Role::Supervisor {

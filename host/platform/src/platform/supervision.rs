@@ -196,6 +196,12 @@ pub struct Complaint {
 
 const NOTE_LIMIT: usize = 2000;
 
+/// The complaint number in an address: anything but a number names none.
+pub fn complaint_id(text: &str) -> Result<i64, PlatformError> {
+    text.parse()
+        .map_err(|_| PlatformError::NotFound(format!("没有编号为 {text} 的投诉或咨询。")))
+}
+
 fn invalid(field: &str, message: impl Into<String>) -> PlatformError {
     PlatformError::Invalid {
         field: field.into(),
@@ -222,13 +228,24 @@ fn date(text: Option<String>) -> Option<NaiveDate> {
     text.and_then(|t| t.get(..10).and_then(|d| d.parse().ok()))
 }
 
-fn recorded(row: &AnyRow, at: &str, by: &str, note: &str) -> Result<Option<Recorded>, sqlx::Error> {
+/// The step recorded in columns `at`, `by` and (when it has one) `note`, if it is.
+fn recorded(
+    row: &AnyRow,
+    at: &str,
+    by: &str,
+    note: Option<&str>,
+) -> Result<Option<Recorded>, sqlx::Error> {
     let at: Option<String> = row.try_get(at)?;
     Ok(match at {
         Some(at) => Some(Recorded {
             at,
             by: row.try_get::<Option<String>, _>(by)?.unwrap_or_default(),
-            note: row.try_get::<Option<String>, _>(note)?.unwrap_or_default(),
+            note: match note {
+                Some(column) => row
+                    .try_get::<Option<String>, _>(column)?
+                    .unwrap_or_default(),
+                None => String::new(),
+            },
         }),
         None => None,
     })
@@ -390,7 +407,6 @@ impl Platform {
 
     fn follow_up_from_row(&self, row: &AnyRow) -> Result<FollowUp, PlatformError> {
         let due_on: NaiveDate = date(row.try_get("due_on")?).unwrap_or(NaiveDate::MAX);
-        let closed = recorded(row, "closed_at", "closed_by", "closed_by")?;
         let closed_on = date(row.try_get("closed_on")?);
         let today = self.today();
         Ok(FollowUp {
@@ -400,12 +416,19 @@ impl Platform {
             comment: row.try_get("comment")?,
             opened_on: date(row.try_get("opened_on")?).unwrap_or(NaiveDate::MIN),
             due_on,
-            callback: recorded(row, "called_back_at", "called_back_by", "callback_note")?,
-            rectification: recorded(row, "rectified_at", "rectified_by", "rectification_note")?,
-            closed: closed.map(|c| Recorded {
-                note: String::new(),
-                ..c
-            }),
+            callback: recorded(
+                row,
+                "called_back_at",
+                "called_back_by",
+                Some("callback_note"),
+            )?,
+            rectification: recorded(
+                row,
+                "rectified_at",
+                "rectified_by",
+                Some("rectification_note"),
+            )?,
+            closed: recorded(row, "closed_at", "closed_by", None)?,
             standing: Standing::of(closed_on, due_on, today),
             working_days_left: closed_on
                 .is_none()
@@ -449,11 +472,13 @@ impl Platform {
         };
         let case = match &case_no {
             Some(no) => {
-                let case = self
-                    .case(no)
-                    .await
-                    .ok()
-                    .filter(|c| c.applicant.id() == applicant_id);
+                // Only a case of this applicant's: another's is as good as none.
+                let case = match self.case(no).await {
+                    Ok(case) => Some(case),
+                    Err(PlatformError::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                }
+                .filter(|c| c.applicant.id() == applicant_id);
                 Some(case.ok_or_else(|| invalid("case_no", format!("申请人名下没有办件 {no}。")))?)
             }
             None => None,
@@ -778,7 +803,7 @@ impl Platform {
             content: row.try_get("content")?,
             opened_at: row.try_get("opened_at")?,
             due_on,
-            reply: recorded(row, "replied_at", "replied_by", "reply")?,
+            reply: recorded(row, "replied_at", "replied_by", Some("reply"))?,
             rating: row.try_get("rating")?,
             rating_comment: row.try_get("rating_comment")?,
             supervised: row.try_get("supervised")?,
