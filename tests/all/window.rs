@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use legacy_systems::common::fault::Fault;
-use onewindow_tests::{AUDITOR, CLERK, Db, OPERATOR};
+use onewindow_tests::{AUDITOR, CLERK, Db, MARKET_STAFF, OPERATOR, SUPERVISOR, TAX_STAFF};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 
@@ -745,4 +745,127 @@ async fn the_audit_log_names_a_person_the_same_way_at_the_window_and_through_the
         .map(|e| e.actor.as_str())
         .collect();
     assert_eq!(actors, ["clerk:窗口一号", "clerk:窗口一号"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_department_handles_its_own_follow_ups_and_the_supervisor_reads_the_statistics() {
+    let s = server_with(Db::Sqlite, Setup::default()).await;
+    let (status, case) = s
+        .call("POST", "/api/v1/cases", Some(CLERK), Some(application()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case:#}");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    s.wait_for_status(&case_no, "completed").await;
+    let code = s.rating_code(&case_no).await;
+    let (status, _) = s
+        .call(
+            "POST",
+            &format!("/api/v1/cases/{case_no}/evaluation"),
+            None,
+            Some(serde_json::json!({"rating": 1, "code": code})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let market = sign_in(&s, "市场监管 孙立", MARKET_STAFF).await;
+    let tax = sign_in(&s, "税务 周洁", TAX_STAFF).await;
+    let supervisor = sign_in(&s, "督查", SUPERVISOR).await;
+    let clerk = sign_in(&s, "窗口一号", CLERK).await;
+    // Each department sees its own only, and reads no case list.
+    let own = get(&s, "/supervision", Some(&market)).await;
+    assert!(own.body.contains(&case_no), "{}", own.body);
+    let other = get(&s, "/supervision", Some(&tax)).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(!other.body.contains(&case_no), "{}", other.body);
+    let path = format!("/supervision/follow-ups/{case_no}");
+    assert_eq!(
+        get(&s, &path, Some(&tax)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&s, "/cases", Some(&tax)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&s, "/supervision", Some(&clerk)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Closing before the 回访 and the 整改 is refused on the page, which says why.
+    let early = post(&s, &format!("{path}/close"), &[], Some(&market)).await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    assert!(
+        early.body.contains("回访和整改都记录后才能办结"),
+        "{}",
+        early.body
+    );
+    // Without the session's token a step is refused, and records nothing.
+    let forged = post_as_is(
+        &s,
+        &format!("{path}/callback"),
+        &[("note", "伪造")],
+        Some(&market),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // The tax office cannot record the market's, nor can the supervisor.
+    for cookie in [&tax, &supervisor] {
+        let refused = post(
+            &s,
+            &format!("{path}/callback"),
+            &[("note", "代记")],
+            Some(cookie),
+        )
+        .await;
+        assert!(refused.status.is_client_error(), "{}", refused.body);
+    }
+    for (step, note) in [
+        ("callback", "已回访"),
+        ("rectification", "已整改"),
+        ("close", ""),
+    ] {
+        let done = post(
+            &s,
+            &format!("{path}/{step}"),
+            &[("note", note)],
+            Some(&market),
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{step}: {}", done.body);
+    }
+    assert!(
+        get(&s, &path, Some(&market))
+            .await
+            .body
+            .contains("按期办结")
+    );
+
+    // The statistics are the supervisor's: the page with its three charts,
+    // and each table as CSV.
+    let stats = get(&s, "/stats", Some(&supervisor)).await;
+    assert_eq!(stats.status, StatusCode::OK);
+    assert_eq!(stats.body.matches("<svg").count(), 3, "{}", stats.body);
+    assert!(stats.body.contains("差评 15 个工作日内整改率"));
+    let refused = get(&s, "/stats", Some(&market)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("仅限督查人员"), "{}", refused.body);
+    let csv = get(&s, "/stats/csv/ratings?from=", Some(&supervisor)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.starts_with("等级,评价,数量\n1,非常不满意,1\n"),
+        "{}",
+        csv.body
+    );
+    let wrong = get(&s, "/stats?from=yesterday", Some(&supervisor)).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("不是日期"), "{}", wrong.body);
+    assert_eq!(
+        get(
+            &s,
+            "/supervision/complaints/not-a-number",
+            Some(&supervisor)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
 }
