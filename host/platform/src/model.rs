@@ -16,6 +16,21 @@ pub enum Party {
 }
 
 impl Party {
+    /// An organization (by its credit code) or a person (by ID number), named `name`.
+    pub fn new(organization: bool, id: String, name: String) -> Party {
+        if organization {
+            Party::Organization {
+                credit_code: id,
+                name,
+            }
+        } else {
+            Party::Person {
+                id_number: id,
+                name,
+            }
+        }
+    }
+
     /// The ID number or credit code.
     pub fn id(&self) -> &str {
         match self {

@@ -155,6 +155,22 @@ fn tax() -> Arc<FakeAdapter> {
     )
 }
 
+/// The applicant's 营业执照, in force, issued by the market.
+fn business_license() -> onewindow_platform::model::License {
+    use onewindow_platform::model::{License, LicenseStatus};
+    License {
+        type_code: "YYZZ".into(),
+        type_name: "营业执照".into(),
+        number: "91330122MA2H0XXX0L".into(),
+        holder: applicant(),
+        issuer: "县市场监督管理局".into(),
+        issued_on: "2026-01-05".into(),
+        valid_until: None,
+        status: LicenseStatus::Valid,
+        face: IndexMap::new(),
+    }
+}
+
 fn applicant() -> Party {
     Party::Organization {
         credit_code: "91330122MA2H0XXX0L".into(),
@@ -696,17 +712,7 @@ on_both!(special, a_special_procedure_stops_the_clock);
 
 async fn a_revoked_license_no_longer_covers_an_open_cases_material(db: Db) {
     use onewindow_platform::model::{License, LicenseEvent, LicenseStatus};
-    let license = License {
-        type_code: "YYZZ".into(),
-        type_name: "营业执照".into(),
-        number: "91330122MA2H0XXX0L".into(),
-        holder: applicant(),
-        issuer: "县市场监督管理局".into(),
-        issued_on: "2026-01-05".into(),
-        valid_until: None,
-        status: LicenseStatus::Valid,
-        face: IndexMap::new(),
-    };
+    let license = business_license();
     let market = Arc::new(
         Arc::into_inner(market())
             .unwrap()
@@ -977,18 +983,7 @@ fn rating(rating: i64) -> onewindow_platform::platform::cases::EvaluationRequest
 /// materials, no visit) and SC-002 (two materials), 县税务局 with SW-002 (a
 /// 营业执照, one visit), whose license the applicant holds.
 fn fixture_departments() -> (Arc<FakeAdapter>, Arc<FakeAdapter>) {
-    use onewindow_platform::model::{License, LicenseStatus};
-    let license = License {
-        type_code: "YYZZ".into(),
-        type_name: "营业执照".into(),
-        number: "91330122MA2H0XXX0L".into(),
-        holder: applicant(),
-        issuer: "县市场监督管理局".into(),
-        issued_on: "2026-01-05".into(),
-        valid_until: None,
-        status: LicenseStatus::Valid,
-        face: IndexMap::new(),
-    };
+    let license = business_license();
     let market = Arc::new(
         Arc::into_inner(market())
             .unwrap()

@@ -127,18 +127,7 @@ pub async fn take_at_window(
     if let Some(problem) = super::clerk::id_problem(organization, &id, true) {
         return window_page(&platform, &user, &form, Err(problem)).await;
     }
-    let applicant = if organization {
-        Party::Organization {
-            credit_code: id,
-            name,
-        }
-    } else {
-        Party::Person {
-            id_number: id,
-            name,
-        }
-    };
-    let new = form.complaint(applicant);
+    let new = form.complaint(Party::new(organization, id, name));
     match platform
         .take_complaint(&new, RatingChannel::Window, &user.actor())
         .await

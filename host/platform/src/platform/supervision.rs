@@ -646,11 +646,8 @@ impl Platform {
                 "投诉或咨询 {id} 已经答复过了。"
             )));
         }
-        complaint_step(&mut tx, id, &now, actor, "答复", &reply).await?;
-        self.complaint_audit(&mut tx, id, actor, "complaint.replied", &now)
-            .await?;
-        tx.commit().await?;
-        self.complaint(id, Viewer::All).await
+        self.stepped(tx, id, (&now, actor), ("答复", &reply), "complaint.replied")
+            .await
     }
 
     /// A supervisor presses an overdue complaint (督办), with what they asked.
@@ -674,11 +671,14 @@ impl Platform {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        complaint_step(&mut tx, id, &now, actor, "督办", &text).await?;
-        self.complaint_audit(&mut tx, id, actor, "complaint.supervised", &now)
-            .await?;
-        tx.commit().await?;
-        self.complaint(id, Viewer::All).await
+        self.stepped(
+            tx,
+            id,
+            (&now, actor),
+            ("督办", &text),
+            "complaint.supervised",
+        )
+        .await
     }
 
     /// The applicant's rating of the reply to their complaint `id`, once.
@@ -727,12 +727,12 @@ impl Platform {
                 "投诉或咨询 {id} 的答复已经评价过了。"
             )));
         }
-        let stars = format!("{rating} 分{}", if comment.is_empty() { "" } else { "：" });
-        complaint_step(&mut tx, id, &now, actor, "评价", &(stars + &comment)).await?;
-        self.complaint_audit(&mut tx, id, actor, "complaint.rated", &now)
-            .await?;
-        tx.commit().await?;
-        self.complaint(id, Viewer::All).await
+        let note = match comment.as_str() {
+            "" => format!("{rating} 分"),
+            said => format!("{rating} 分：{said}"),
+        };
+        self.stepped(tx, id, (&now, actor), ("评价", &note), "complaint.rated")
+            .await
     }
 
     /// How many follow-ups and complaints are past their limit and not done.
@@ -753,17 +753,21 @@ impl Platform {
         Ok((follow_ups, complaints))
     }
 
-    async fn complaint_audit(
+    /// Ends a step of complaint `id` in `tx`: on its timeline (`step` with its
+    /// note) and in the audit log (`action`), committed; then the complaint as
+    /// it now is.
+    async fn stepped(
         &self,
-        tx: &mut Tx,
+        mut tx: Tx,
         id: i64,
-        actor: &str,
+        (at, actor): (&str, &str),
+        (step, note): (&str, &str),
         action: &str,
-        at: &str,
-    ) -> Result<(), PlatformError> {
+    ) -> Result<Complaint, PlatformError> {
+        complaint_step(&mut tx, id, at, actor, step, note).await?;
         self.store
             .append_audit(
-                tx,
+                &mut tx,
                 NewEntry {
                     at: at.to_owned(),
                     actor: actor.to_owned(),
@@ -773,7 +777,8 @@ impl Platform {
                 },
             )
             .await?;
-        Ok(())
+        tx.commit().await?;
+        self.complaint(id, Viewer::All).await
     }
 
     fn complaint_from_row(&self, row: &AnyRow) -> Result<Complaint, PlatformError> {

@@ -231,19 +231,11 @@ impl Fields {
     }
 
     fn party(&self) -> Party {
-        let id = self.id_number.trim().to_owned();
-        let name = self.name.trim().to_owned();
-        if self.organization() {
-            Party::Organization {
-                credit_code: id,
-                name,
-            }
-        } else {
-            Party::Person {
-                id_number: id,
-                name,
-            }
-        }
+        Party::new(
+            self.organization(),
+            self.id_number.trim().to_owned(),
+            self.name.trim().to_owned(),
+        )
     }
 
     fn application(&self, attachments: Vec<Attachment>) -> Application {
