@@ -63,6 +63,9 @@ struct Phase {
     /// the phase's start until the last of them did.
     delivered: u64,
     delivered_in: Duration,
+    /// Cases still waiting in the outbox as the phase's last client stopped:
+    /// how far delivery lagged behind acceptance.
+    lag: i64,
 }
 
 fn application(n: u64) -> Value {
@@ -159,6 +162,7 @@ async fn load_with(url: &str, clients: usize, length: Duration, ask: Ask) -> Pha
         latency: Histogram::new(3).expect("a histogram"),
         delivered: 0,
         delivered_in: Duration::ZERO,
+        lag: 0,
     };
     while let Some(result) = tasks.join_next().await {
         let (succeeded, failed, latency) = result.expect("a client task");
@@ -295,6 +299,7 @@ fn run_database(db: Db, args: &Args) -> Option<(Vec<Phase>, Swaps)> {
         let before = mock.stats().cases;
         let started = Instant::now();
         let mut phase = clients.block_on(load(&url, n, Duration::from_secs(args.secs)));
+        phase.lag = server.block_on(backlog(&platform));
         eprintln!(
             "{db:?}: waiting for the delivery of {} case(s)",
             phase.succeeded
@@ -387,7 +392,7 @@ fn plot(rows: &[Value], path: &std::path::Path) -> Result<(), Box<dyn std::error
 fn main() {
     let args = Args::parse();
     let mut table = String::from(
-        "| database | clients | accepted/s | p50 | p99 | failed | delivered/s |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        "| database | clients | accepted/s | p50 | p99 | failed | delivered/s | outbox at the end |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut swapping = String::from(
         "| database | license lookups, 16 clients | per s | p50 | p99 | failed |\n|---|---|---:|---:|---:|---:|\n",
@@ -426,13 +431,14 @@ fn main() {
             );
             writeln!(
                 table,
-                "| {name} | {} | {:.0} | {} | {} | {} | {:.0} |",
+                "| {name} | {} | {:.0} | {} | {} | {} | {:.0} | {} |",
                 p.clients,
                 per_second(p.succeeded, p.elapsed),
                 millis(p50),
                 millis(p99),
                 p.failed,
                 per_second(p.delivered, p.delivered_in),
+                p.lag,
             )
             .expect("writing to a String");
             rows.push(json!({
@@ -440,6 +446,7 @@ fn main() {
                 "clients": p.clients,
                 "accepted_per_s": per_second(p.succeeded, p.elapsed),
                 "delivered_per_s": per_second(p.delivered, p.delivered_in),
+                "outbox_at_end": p.lag,
                 "p50_ms": p50 as f64 / 1000.0,
                 "p99_ms": p99 as f64 / 1000.0,
                 "failed": p.failed,

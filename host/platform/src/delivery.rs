@@ -115,7 +115,6 @@ struct Due {
     adapter_id: String,
     attempts: i64,
     created_at: String,
-    next_attempt_at: String,
     /// The trace of the acceptance (or release) that wrote the row.
     traceparent: Option<String>,
 }
@@ -130,17 +129,30 @@ async fn record_depth(platform: &Platform) -> Result<(), PlatformError> {
 }
 
 /// Hands every due outbox row to its adapter; returns how many were tried.
+///
+/// The due rows are claimed in one statement, delivered side by side (each
+/// adapter's `max-concurrency` bounds its own calls), and what the departments
+/// answered is recorded in one transaction: a group of deliveries costs the
+/// database about what one did, so delivery keeps pace with group-committed
+/// acceptance.
 pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
     let now = store::now();
+    let lease = store::timestamp(chrono::Utc::now() + platform.config.delivery.claim_lease);
+    // Claimed by moving the next attempt past the lease. Only one claimant
+    // gets a row: on PostgreSQL a replica that picked the same rows waits for
+    // their lock and then finds them no longer due.
     let rows = sqlx::query(
-        "SELECT id, case_no, part_no, adapter_id, attempts, created_at, next_attempt_at, traceparent FROM outbox \
-         WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        "UPDATE outbox SET next_attempt_at = $2 \
+         WHERE state = 'pending' AND next_attempt_at <= $1 AND id IN \
+         (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $3) \
+         RETURNING id, case_no, part_no, adapter_id, attempts, created_at, traceparent",
     )
     .bind(&now)
+    .bind(&lease)
     .bind(BATCH)
-    .fetch_all(platform.store.pool())
+    .fetch_all(platform.store.writer())
     .await?;
-    let due: Vec<Due> = rows
+    let claimed: Vec<Due> = rows
         .iter()
         .map(|r| {
             Ok(Due {
@@ -150,51 +162,74 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
                 adapter_id: r.try_get("adapter_id")?,
                 attempts: r.try_get("attempts")?,
                 created_at: r.try_get("created_at")?,
-                next_attempt_at: r.try_get("next_attempt_at")?,
                 traceparent: r.try_get("traceparent")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+    let n = claimed.len();
     let mut tasks = tokio::task::JoinSet::new();
-    for row in due {
-        // Claim by moving the next attempt past the lease; only one claimant
-        // sees its update succeed.
-        let lease = store::timestamp(chrono::Utc::now() + platform.config.delivery.claim_lease);
-        let claimed = sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND state = 'pending'",
-        )
-        .bind(row.id)
-        .bind(&row.next_attempt_at)
-        .bind(&lease)
-        .execute(platform.store.writer())
-        .await?
-        .rows_affected();
-        if claimed == 1 {
-            let platform = platform.clone();
-            // Each attempt is a span of the trace that accepted the case.
-            let span = tracing::info_span!(
-                "delivery",
-                case_no = %row.case_no,
-                part_no = row.part_no,
-                adapter = %row.adapter_id,
-                attempt = row.attempts + 1,
-                trace_id = tracing::field::Empty,
-            );
-            crate::trace::continue_traceparent(&span, row.traceparent.as_deref());
-            tasks.spawn(
-                async move {
-                    let case_no = row.case_no.clone();
-                    if let Err(e) = deliver_one(&platform, row).await {
-                        tracing::error!(case_no, "delivery bookkeeping failed: {e}");
-                    }
-                }
-                .instrument(span),
-            );
+    for row in claimed {
+        let platform = platform.clone();
+        // Each attempt is a span of the trace that accepted the case.
+        let span = tracing::info_span!(
+            "delivery",
+            case_no = %row.case_no,
+            part_no = row.part_no,
+            adapter = %row.adapter_id,
+            attempt = row.attempts + 1,
+            trace_id = tracing::field::Empty,
+        );
+        crate::trace::continue_traceparent(&span, row.traceparent.as_deref());
+        tasks.spawn(
+            async move {
+                let case_no = row.case_no.clone();
+                deliver_one(&platform, row).await.unwrap_or_else(|e| {
+                    tracing::error!(case_no, "delivery bookkeeping failed: {e}");
+                    None
+                })
+            }
+            .instrument(span),
+        );
+    }
+    let answered: Vec<Answered> = tasks.join_all().await.into_iter().flatten().collect();
+    let moves: Vec<(&str, Move<'_>)> = answered
+        .iter()
+        .map(|a| {
+            let (to, reference) = match &a.reference {
+                Some(reference) => (Status::Delivered, Some(reference.as_str())),
+                None => (Status::Returned, None),
+            };
+            (
+                a.case_no.as_str(),
+                Move {
+                    part: Some((a.part_no, reference)),
+                    to,
+                    actor: &a.actor,
+                    note: &a.note,
+                    issued: None,
+                    settles: Some(a.id),
+                },
+            )
+        })
+        .collect();
+    for ((case_no, _), recorded) in moves.iter().zip(platform.transitions(&moves).await) {
+        if let Err(e) = recorded {
+            // The row stays claimed until its lease ends, and is tried again then.
+            tracing::error!(case_no, "recording a delivery failed: {e}");
         }
     }
-    let n = tasks.len();
-    tasks.join_all().await;
     Ok(n)
+}
+
+/// A department's answer to a delivery, to be recorded with the others of its
+/// group: its reference (delivered), or none (returned, with the reason).
+struct Answered {
+    id: i64,
+    case_no: String,
+    part_no: i64,
+    actor: String,
+    reference: Option<String>,
+    note: String,
 }
 
 /// What the adapter of part `part_no` receives: the case with that part's matter,
@@ -269,59 +304,41 @@ async fn submission(
     })
 }
 
-async fn deliver_one(platform: &Platform, row: Due) -> Result<(), PlatformError> {
+/// Hands one claimed row to its adapter: the department's answer to record,
+/// or none when the delivery is to be retried (already written down).
+async fn deliver_one(platform: &Platform, row: Due) -> Result<Option<Answered>, PlatformError> {
     let actor = format!("adapter:{}", row.adapter_id);
     let Some(adapter) = platform.adapter(&row.adapter_id) else {
-        return retry_later(
-            platform,
-            &row,
-            &format!("adapter {} is not loaded", row.adapter_id),
-        )
-        .await;
+        let error = format!("adapter {} is not loaded", row.adapter_id);
+        return retry_later(platform, &row, &error).await.map(|()| None);
     };
     let submission = submission(platform, &row.case_no, row.part_no).await?;
+    let answered = |reference, note| Answered {
+        id: row.id,
+        case_no: row.case_no.clone(),
+        part_no: row.part_no,
+        actor: actor.clone(),
+        reference,
+        note,
+    };
     match adapter.submit_case(&submission).await {
         Ok(reference) => {
             let note = format!(
                 "已推送{}，业务流水号 {reference}",
                 adapter.manifest().department
             );
-            platform
-                .transition(
-                    &row.case_no,
-                    Move {
-                        part: Some((row.part_no, Some(&reference))),
-                        to: Status::Delivered,
-                        actor: &actor,
-                        note: &note,
-                        issued: None,
-                        settles: Some(row.id),
-                    },
-                )
-                .await
-                .map(drop)
+            Ok(Some(answered(Some(reference), note)))
         }
-        Err(e) if e.is_retryable() => retry_later(platform, &row, &e.to_string()).await,
+        Err(e) if e.is_retryable() => retry_later(platform, &row, &e.to_string())
+            .await
+            .map(|()| None),
         Err(e) => {
             // invalid or refused: back to the clerk with the department's reason.
             let reason = match &e {
                 crate::adapter::CallError::Adapter { error, .. } => error.to_string(),
                 other => other.to_string(),
             };
-            platform
-                .transition(
-                    &row.case_no,
-                    Move {
-                        part: Some((row.part_no, None)),
-                        to: Status::Returned,
-                        actor: &actor,
-                        note: &reason,
-                        issued: None,
-                        settles: Some(row.id),
-                    },
-                )
-                .await
-                .map(drop)
+            Ok(Some(answered(None, reason)))
         }
     }
 }

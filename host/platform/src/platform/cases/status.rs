@@ -65,6 +65,67 @@ impl Platform {
         case_no: &str,
         mv: Move<'_>,
     ) -> Result<Status, PlatformError> {
+        let mut tx = self.store.begin().await?;
+        let moved = self.transition_in(&mut tx, case_no, mv).await?;
+        self.store
+            .append_audit(&mut tx, moved.audit.clone())
+            .await?;
+        tx.commit().await?;
+        moved.log();
+        Ok(moved.from)
+    }
+
+    /// Moves several cases in one transaction, as [`Platform::transition`]
+    /// moves one, with one append to the audit log and one commit: a group of
+    /// deliveries is recorded at the cost of one. Should one move be refused
+    /// (the case moved meanwhile), the group is rolled back and each move made
+    /// on its own, so the others are recorded all the same and the refused one
+    /// answers its own error.
+    pub(crate) async fn transitions(
+        &self,
+        moves: &[(&str, Move<'_>)],
+    ) -> Vec<Result<Status, PlatformError>> {
+        if moves.len() > 1 {
+            let together = async {
+                let mut tx = self.store.begin().await?;
+                let mut all = Vec::with_capacity(moves.len());
+                for (case_no, mv) in moves {
+                    all.push(self.transition_in(&mut tx, case_no, *mv).await?);
+                }
+                let audit = all.iter().map(|m| m.audit.clone()).collect();
+                self.store.append_audit_many(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok::<_, PlatformError>(all)
+            };
+            match together.await {
+                Ok(all) => {
+                    return all
+                        .into_iter()
+                        .map(|m| {
+                            m.log();
+                            Ok(m.from)
+                        })
+                        .collect();
+                }
+                Err(e) => {
+                    tracing::debug!("recording {} moves together: {e}; one by one", moves.len())
+                }
+            }
+        }
+        let mut from = Vec::with_capacity(moves.len());
+        for (case_no, mv) in moves {
+            from.push(self.transition(case_no, *mv).await);
+        }
+        from
+    }
+
+    /// The writes of one move in `tx`, but its audit entry, which it answers.
+    async fn transition_in(
+        &self,
+        tx: &mut Tx,
+        case_no: &str,
+        mv: Move<'_>,
+    ) -> Result<Moved, PlatformError> {
         let Move {
             part,
             to,
@@ -73,13 +134,12 @@ impl Platform {
             issued,
             settles,
         } = mv;
-        let mut tx = self.store.begin().await?;
         let stamp = store::now();
         // Writing first takes SQLite's write lock at once (and the row lock on PostgreSQL).
         let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE case_no = $1")
             .bind(case_no)
             .bind(&stamp)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         if touched == 0 {
@@ -91,12 +151,12 @@ impl Platform {
             "SELECT status, paused, special, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
         )
         .bind(case_no)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let from: String = row.try_get("status")?;
         let from = Status::parse(&from)
             .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {from:?}")))?;
-        let mut parts = case_parts(&mut tx, case_no).await?;
+        let mut parts = case_parts(tx, case_no).await?;
         let joint = parts.len() > 1;
         // The parts that move: the one named, or (a clerk's or operator's move of
         // the whole case) every part the move concerns.
@@ -143,10 +203,10 @@ impl Platform {
             parts[i].status = to;
         }
         if let Some((license, source)) = issued {
-            licenses::keep(&mut tx, license, source, case_no).await?;
+            licenses::keep(tx, license, source, case_no).await?;
         }
         // 一件事 in order: parts this move lets go, or leaves with nothing to wait for.
-        let releases = order::releases(&mut tx, case_no, &parts).await?;
+        let releases = order::releases(tx, case_no, &parts).await?;
         for release in &releases {
             if let order::Release::Return { part_no, .. } = release {
                 parts
@@ -201,7 +261,7 @@ impl Platform {
         .bind(serde_json::to_string(&special).expect("pauses serialize"))
         // The day it became final, for the statistics.
         .bind((case_to.is_final() || case_to == Status::Denied).then(|| today.to_string()))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let department_ref = part.and_then(|(_, r)| r);
         for &i in &moving {
@@ -214,20 +274,20 @@ impl Platform {
             .bind(to.as_str())
             .bind(department_ref)
             .bind(part_reason)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if let Some(id) = settles {
             sqlx::query("DELETE FROM outbox WHERE id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         if matches!(case_to, Status::Withdrawn) {
             // Nothing is delivered for a withdrawn case.
             sqlx::query("DELETE FROM outbox WHERE case_no = $1")
                 .bind(case_no)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         } else if to == Status::Withdrawn {
             // Nor for a withdrawn part.
@@ -235,50 +295,63 @@ impl Platform {
                 sqlx::query("DELETE FROM outbox WHERE case_no = $1 AND part_no = $2")
                     .bind(case_no)
                     .bind(parts[i].part_no)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }
         let part_no = part.map(|(n, _)| n);
-        add_step(&mut tx, case_no, part_no, to, actor, note).await?;
-        order::apply(&mut tx, case_no, releases).await?;
+        add_step(tx, case_no, part_no, to, actor, note).await?;
+        order::apply(tx, case_no, releases).await?;
         if joint && part_no.is_some() && case_to != from && case_to.is_final() {
-            add_step(
-                &mut tx,
-                case_no,
-                None,
-                case_to,
-                actor,
-                "一件事各部分均已办结",
-            )
-            .await?;
+            add_step(tx, case_no, None, case_to, actor, "一件事各部分均已办结").await?;
         }
-        self.store
-            .append_audit(
-                &mut tx,
-                NewEntry {
-                    at: stamp,
-                    actor: actor.to_owned(),
-                    action: "case.status".into(),
-                    subject: case_no.to_owned(),
-                    detail: serde_json::json!({
-                        "from": from.as_str(),
-                        "to": case_to.as_str(),
-                        "part": part_no,
-                        "part_to": to.as_str(),
-                        "note": note,
-                        "issued": issued.map(|(l, _)| format!("{} {}", l.type_name, l.number)),
-                    }),
-                },
-            )
-            .await?;
-        tx.commit().await?;
-        tracing::info!(case_no, %from, to = %case_to, part = part_no, actor, "case status changed");
-        Ok(from)
+        Ok(Moved {
+            from,
+            to: case_to,
+            part: part_no,
+            audit: NewEntry {
+                at: stamp,
+                actor: actor.to_owned(),
+                action: "case.status".into(),
+                subject: case_no.to_owned(),
+                detail: serde_json::json!({
+                    "from": from.as_str(),
+                    "to": case_to.as_str(),
+                    "part": part_no,
+                    "part_to": to.as_str(),
+                    "note": note,
+                    "issued": issued.map(|(l, _)| format!("{} {}", l.type_name, l.number)),
+                }),
+            },
+        })
+    }
+}
+
+/// A move written in a transaction: the status the case had and has, the
+/// part that moved, and its audit entry.
+struct Moved {
+    from: Status,
+    to: Status,
+    part: Option<i64>,
+    audit: NewEntry,
+}
+
+impl Moved {
+    /// Logs the move, once it is committed.
+    fn log(&self) {
+        let Moved {
+            from,
+            to,
+            part,
+            audit,
+        } = self;
+        let (case_no, actor) = (&audit.subject, &audit.actor);
+        tracing::info!(case_no, %from, %to, part, actor, "case status changed");
     }
 }
 
 /// One move of a case, see [`Platform::transition`].
+#[derive(Clone, Copy)]
 pub(crate) struct Move<'a> {
     /// The part that moved, and the department's reference when it became known.
     pub part: Option<(i64, Option<&'a str>)>,
