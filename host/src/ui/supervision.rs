@@ -15,6 +15,7 @@ use super::session::Overseer;
 use super::{Page, User, error_page, failed, page};
 use crate::config::Role;
 use crate::platform::supervision::{FollowUpStep, Viewer, complaint_id};
+use crate::platform::{Platform, PlatformError};
 
 /// The complaint number of a page's address; anything but a number is a
 /// page saying there is no such complaint.
@@ -32,10 +33,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ComplaintNo {
             .map_err(|e| failed(None, e))
     }
 }
-use crate::platform::{Platform, PlatformError};
 
 /// What `user` may see.
-pub(crate) fn viewer(user: &User) -> Viewer<'_> {
+fn viewer(user: &User) -> Viewer<'_> {
     match (&user.role, &user.department) {
         (Role::Department, Some(d)) => Viewer::Department(d),
         // A department's token always names its department; without one it sees nothing.
