@@ -135,24 +135,17 @@ impl Platform {
             settles,
         } = mv;
         let stamp = store::now();
-        // Writing first takes SQLite's write lock at once (and the row lock on PostgreSQL).
-        let touched = sqlx::query("UPDATE cases SET updated_at = $2 WHERE case_no = $1")
-            .bind(case_no)
-            .bind(&stamp)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-        if touched == 0 {
-            return Err(PlatformError::NotFound(format!(
-                "no case with number {case_no:?}"
-            )));
-        }
+        // Writing first takes SQLite's write lock at once (and the row lock on
+        // PostgreSQL); the same statement answers what the move needs.
         let row = sqlx::query(
-            "SELECT status, paused, special, accepted_on, promised_days, legal_days FROM cases WHERE case_no = $1",
+            "UPDATE cases SET updated_at = $2 WHERE case_no = $1 \
+             RETURNING status, paused, special, accepted_on, promised_days, legal_days",
         )
         .bind(case_no)
-        .fetch_one(&mut **tx)
-        .await?;
+        .bind(&stamp)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no case with number {case_no:?}")))?;
         let from: String = row.try_get("status")?;
         let from = Status::parse(&from)
             .ok_or_else(|| store::StoreError::Corrupt(format!("unknown case status {from:?}")))?;
