@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::audit::NewEntry;
 use crate::audit::seal::AuditKey;
-use crate::config::{Config, Overrides, Role, ServerLimits};
+use crate::config::{Config, Overrides, ServerLimits};
 use crate::platform::Platform;
 use crate::platform::calendar::Calendar;
 use crate::platform::exchanges::{self, ExchangeLog};
@@ -177,17 +177,11 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
     println!("  API:     http://{listen}/api/v1/matters");
     println!("  health:  http://{listen}/healthz  http://{listen}/readyz");
     // Only the demo's tokens are printed: they are public anyway.
-    for role in [Role::Clerk, Role::Operator, Role::Auditor] {
-        if !platform.config.demo {
-            break;
-        }
-        if let Some((name, token)) = platform
-            .config
-            .tokens
-            .iter()
-            .find(|t| t.role == role)
-            .and_then(|t| Some((&t.name, t.plain_text()?)))
-        {
+    // The demo's tokens are public; a real platform's are never printed.
+    let demo = platform.config.demo.then_some(&platform.config.tokens);
+    for t in demo.into_iter().flatten() {
+        if let Some(token) = t.plain_text() {
+            let (role, name) = (t.role, &t.name);
             println!("{role} token: {token}  (the window's account {name:?}, password: the token)");
         }
     }
