@@ -9,6 +9,8 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 use crate::audit::seal::AuditKey;
 use crate::audit::{self, Entry, NewEntry};
 
+pub mod rows;
+
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -237,15 +239,9 @@ impl Store {
             hash = entry.hash.clone();
             sealed.push(entry);
         }
-        let tuples: Vec<String> = (0..sealed.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=9).map(|c| format!("${}", i * 9 + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash, seal) VALUES {}",
-            tuples.join(", ")
+            rows::tuples(sealed.len(), 9)
         );
         let mut insert = sqlx::query(&sql);
         for entry in &sealed {

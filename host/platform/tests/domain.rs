@@ -331,6 +331,98 @@ async fn the_parts_of_a_joint_case_move_on_their_own(db: Db) {
 }
 on_both!(joint, the_parts_of_a_joint_case_move_on_their_own);
 
+/// A case as a test compares it: without the moments things happened at, and
+/// its timeline in part order (a joint case's parts are delivered side by
+/// side, in no set order).
+fn without_moments(case: &onewindow_platform::platform::cases::Case) -> serde_json::Value {
+    let mut value = serde_json::to_value(case).unwrap();
+    value["accepted_at"] = serde_json::Value::Null;
+    let timeline = value["timeline"].as_array_mut().unwrap();
+    for step in timeline.iter_mut() {
+        step["at"] = serde_json::Value::Null;
+    }
+    timeline.sort_by_key(|step| step["part_no"].as_i64());
+    value
+}
+
+async fn a_group_of_deliveries_is_recorded_as_each_delivery_on_its_own(db: Db) {
+    // Three single cases and a joint one (whose two parts move in the same
+    // group), delivered in one group, and the same cases delivered one by one.
+    let applications = || {
+        [
+            application(Some("SC-001"), None),
+            application(None, Some("open-shop")),
+            application(Some("SC-001"), None),
+            application(Some("SW-001"), None),
+        ]
+    };
+    let (market, tax) = (market(), tax());
+    let together = world(db, &[market.clone(), tax.clone()]).await;
+    let mut grouped = Vec::new();
+    for application in applications() {
+        grouped.push(
+            together
+                .platform
+                .accept(application, "clerk:窗口一号")
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        delivery::deliver_due(&together.platform).await.unwrap(),
+        5,
+        "every part is delivered in one group"
+    );
+    let alone = world(db, &[self::market(), self::tax()]).await;
+    let mut single = Vec::new();
+    for application in applications() {
+        single.push(
+            alone
+                .platform
+                .accept(application, "clerk:窗口一号")
+                .await
+                .unwrap(),
+        );
+        deliver(&alone.platform).await;
+    }
+    for (grouped, single) in grouped.iter().zip(&single) {
+        assert_eq!(grouped.case_no, single.case_no);
+        let (grouped, single) = (
+            together.platform.case(&grouped.case_no).await.unwrap(),
+            alone.platform.case(&single.case_no).await.unwrap(),
+        );
+        assert_eq!(grouped.status, Status::Delivered);
+        assert!(
+            grouped.parts.iter().all(|p| p.department_ref.is_some()),
+            "{grouped:?}"
+        );
+        assert_eq!(without_moments(&grouped), without_moments(&single));
+    }
+    for w in [&together, &alone] {
+        assert_eq!(
+            delivery::deliver_due(&w.platform).await.unwrap(),
+            0,
+            "nothing left to deliver"
+        );
+        let (log, _) = w.platform.store.audit_log().await.unwrap();
+        let moves = log.iter().filter(|e| e.action == "case.status").count();
+        assert_eq!(moves, 5, "one audit entry per move");
+    }
+    assert!(
+        together
+            .platform
+            .store
+            .verify_audit()
+            .await
+            .unwrap()
+            .is_ok()
+    );
+}
+on_both!(
+    grouped_deliveries,
+    a_group_of_deliveries_is_recorded_as_each_delivery_on_its_own
+);
+
 async fn delivery_retries_a_department_that_is_down_then_gives_up_at_the_horizon(db: Db) {
     let market = market();
     let w = world(db, std::slice::from_ref(&market)).await;

@@ -18,7 +18,8 @@ use tokio::sync::oneshot;
 
 use super::PlatformError;
 use crate::audit::NewEntry;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::rows::{self, Value};
+use crate::store::{Store, StoreError};
 
 /// Everything stored for one accepted case, but its number.
 #[derive(Debug)]
@@ -182,57 +183,6 @@ async fn write(store: &Store, group: Vec<Queued>) {
     }
 }
 
-/// One value to bind.
-enum Value {
-    Text(String),
-    MaybeText(Option<String>),
-    Int(i64),
-    Bytes(Vec<u8>),
-}
-
-/// Bind parameters per statement, well below SQLite's (32,766) and
-/// PostgreSQL's (65,535) limits.
-const MAX_PARAMS: usize = 16_000;
-
-/// `INSERT INTO table (columns) VALUES (...), (...)`: all `rows` in as few
-/// statements as the parameter limit allows.
-async fn insert_rows(
-    tx: &mut Tx,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<Value>>,
-) -> Result<(), sqlx::Error> {
-    let per_statement = (MAX_PARAMS / columns.len()).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_statement).collect();
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let params: Vec<String> = (1..=columns.len())
-                    .map(|c| format!("${}", r * columns.len() + c))
-                    .collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
-            tuples.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for value in chunk.into_iter().flatten() {
-            query = match value {
-                Value::Text(v) => query.bind(v),
-                Value::MaybeText(v) => query.bind(v),
-                Value::Int(v) => query.bind(v),
-                Value::Bytes(v) => query.bind(v),
-            };
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
 async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, StoreError> {
     let mut tx = store.begin().await?;
     // Numbers first: one counter row per day, advanced by that day's cases.
@@ -347,7 +297,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
             ..case.audit
         });
     }
-    insert_rows(
+    rows::insert(
         &mut tx,
         "cases",
         &[
@@ -377,7 +327,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         rows,
     )
     .await?;
-    insert_rows(
+    rows::insert(
         &mut tx,
         "case_parts",
         &[
@@ -393,7 +343,7 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         parts,
     )
     .await?;
-    insert_rows(
+    rows::insert(
         &mut tx,
         "attachments",
         &[
@@ -406,14 +356,14 @@ async fn insert(store: &Store, cases: Vec<NewCase>) -> Result<Vec<Stored>, Store
         attachments,
     )
     .await?;
-    insert_rows(
+    rows::insert(
         &mut tx,
         "timeline",
         &["case_no", "at", "status", "actor", "note"],
         steps,
     )
     .await?;
-    insert_rows(
+    rows::insert(
         &mut tx,
         "outbox",
         &[
