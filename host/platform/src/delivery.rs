@@ -43,6 +43,9 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(async move {
             let mut depth_read: Option<tokio::time::Instant> = None;
+            // A group is recorded while the next is being delivered: the
+            // adapters' calls and the database's writes overlap.
+            let mut recording: Option<tokio::task::JoinHandle<()>> = None;
             loop {
                 // Counting the outbox is a query of its own: once a second is
                 // enough for the gauge, however busy delivery is.
@@ -52,8 +55,17 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
                     }
                     depth_read = Some(tokio::time::Instant::now());
                 }
-                match deliver_due(&deliver).await {
-                    Ok(n) if n > 0 => continue,
+                let delivered = claim_and_deliver(&deliver).await;
+                if let Some(previous) = recording.take() {
+                    let _ = previous.await;
+                }
+                match delivered {
+                    Ok(group) if group.tried > 0 => {
+                        let platform = deliver.clone();
+                        recording =
+                            Some(tokio::spawn(async move { record(&platform, group).await }));
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::error!("delivery worker: {e}"),
                 }
@@ -136,6 +148,21 @@ async fn record_depth(platform: &Platform) -> Result<(), PlatformError> {
 /// database about what one did, so delivery keeps pace with group-committed
 /// acceptance.
 pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
+    let answered = claim_and_deliver(platform).await?;
+    let n = answered.tried;
+    record(platform, answered).await;
+    Ok(n)
+}
+
+/// What a group of deliveries came to: how many rows were tried, and the
+/// departments' answers to record.
+struct Group {
+    tried: usize,
+    answered: Vec<Answered>,
+}
+
+/// Claims the due rows and hands them to their adapters side by side.
+async fn claim_and_deliver(platform: &Platform) -> Result<Group, PlatformError> {
     let now = store::now();
     let lease = store::timestamp(chrono::Utc::now() + platform.config.delivery.claim_lease);
     // Claimed by moving the next attempt past the lease. Only one claimant
@@ -191,8 +218,15 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
             .instrument(span),
         );
     }
-    let answered: Vec<Answered> = tasks.join_all().await.into_iter().flatten().collect();
-    let moves: Vec<(&str, Move<'_>)> = answered
+    let answered = tasks.join_all().await.into_iter().flatten().collect();
+    Ok(Group { tried: n, answered })
+}
+
+/// Records what the departments answered to a group of deliveries, in one
+/// transaction (see [`Platform::transitions`]).
+async fn record(platform: &Platform, group: Group) {
+    let moves: Vec<(&str, Move<'_>)> = group
+        .answered
         .iter()
         .map(|a| {
             let (to, reference) = match &a.reference {
@@ -218,7 +252,6 @@ pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
             tracing::error!(case_no, "recording a delivery failed: {e}");
         }
     }
-    Ok(n)
 }
 
 /// A department's answer to a delivery, to be recorded with the others of its
