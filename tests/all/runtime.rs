@@ -52,6 +52,34 @@ async fn a_trapping_adapter_fails_that_call_only() {
     assert_healthy(&runtime).await;
 }
 
+/// Each call has a fresh instance: nothing one applicant's call left in
+/// memory (a static, the stack, the heap) is there for the next call.
+#[tokio::test]
+async fn a_call_finds_nothing_an_earlier_call_left_in_memory() {
+    let (runtime, _exchange) = runtime();
+    let adapter = load(&runtime, "remembering", "ok", "submit = \"remember\"", "");
+    for case_no in ["20261201-000001", "20261201-000002", "20261201-000003"] {
+        let submission: onewindow::model::CaseSubmission =
+            serde_json::from_value(serde_json::json!({
+                "case_no": case_no,
+                "matter_code": "SC-001",
+                "applicant": {"type": "person", "id_number": "330122199001011234", "name": "陈明"},
+                "accepted_at": "2026-12-01T09:30:00+08:00",
+                "form": {}, "attachments": [], "licenses": []
+            }))
+            .unwrap();
+        let answer = adapter.submit_case(&submission).await.unwrap();
+        let found = answer
+            .strip_prefix(&format!("{case_no}:own "))
+            .unwrap_or_else(|| panic!("unexpected answer {answer:?}"));
+        let (own, others) = found.split_once(", others ").unwrap();
+        // Its own secret is found (in the static, on the stack, in the heap):
+        // the search works.
+        assert!(own.parse::<usize>().unwrap() > 2, "{answer}");
+        assert_eq!(others, "{}", "{case_no} found what an earlier call left");
+    }
+}
+
 #[tokio::test]
 async fn a_looping_adapter_is_stopped_at_its_timeout() {
     let (runtime, _exchange) = runtime();

@@ -191,7 +191,7 @@ macro_rules! shared_conversions {
                 type Error = String;
 
                 fn try_from(e: types::CaseEvent) -> Result<Self, String> {
-                    check_instant(&format!("case {}", e.case_no), &e.at)?;
+                    check_instant(&e.at, || format!("case {}", e.case_no))?;
                     Ok(model::CaseEvent {
                         case_no: e.case_no,
                         status: e.status.into(),
@@ -337,7 +337,7 @@ pub fn events(events: Vec<types::Event>) -> Result<model::Events, String> {
             match event {
                 types::Event::CaseChanged(e) => out.events.push(e.try_into()?),
                 types::Event::LicenseChanged(e) => {
-                    check_instant(&format!("license {}", e.license.number), &e.at)?;
+                    check_instant(&e.at, || format!("license {}", e.license.number))?;
                     out.license_events.push(model::LicenseEvent {
                         license: e.license.try_into()?,
                         at: e.at,
@@ -364,18 +364,28 @@ impl TryFrom<types::EventPage> for model::EventPage {
     }
 }
 
-fn check_instant(about: &str, at: &str) -> Result<(), String> {
-    DateTime::parse_from_rfc3339(at)
-        .map(drop)
-        .map_err(|_| format!("event of {about} has time {at:?}, not RFC 3339 with an offset"))
+/// `about` names what the event is about, only when it is wrong (thousands
+/// of events are checked per push).
+fn check_instant(at: &str, about: impl FnOnce() -> String) -> Result<(), String> {
+    DateTime::parse_from_rfc3339(at).map(drop).map_err(|_| {
+        format!(
+            "event of {} has time {at:?}, not RFC 3339 with an offset",
+            about()
+        )
+    })
 }
 
 fn check_date(what: &str, value: &str) -> Result<(), String> {
-    // chrono's `%Y-%m-%d` also reads `2018-1-5` and `+2018-01-05`; the contract
-    // writes dates as `YYYY-MM-DD` only, so the date must print back as given.
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
-        .filter(|date| codes::date::to_iso(*date) == value && value.len() == 10)
+    // chrono also reads `2018-1-5` and `+2018-01-05`; the contract writes
+    // dates as `YYYY-MM-DD` only, which is checked first.
+    let shape = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shape
+        .then(|| value.parse::<NaiveDate>().ok())
+        .flatten()
         .map(drop)
         .ok_or_else(|| format!("{what} {value:?} is not a YYYY-MM-DD date"))
 }

@@ -106,6 +106,13 @@ impl CallState {
         }
     }
 
+    /// Notes the cases of the events a push was translated into.
+    fn note_events<E>(&mut self, events: &Result<model::Events, E>) {
+        if let Ok(events) = events {
+            self.note_cases(events.events.iter().map(|e| e.case_no.clone()));
+        }
+    }
+
     /// Notes the call's argument (built only when the log keeps it), for the
     /// exchange log; one longer than the body limit is noted by its size.
     fn note_argument(&mut self, argument: impl FnOnce() -> serde_json::Value) {
@@ -212,19 +219,20 @@ impl adapter::Adapter for WasmAdapter {
             |store, guest| {
                 store.data_mut().note_argument(|| serde_json::json!(cursor));
                 let page = guest.call_events(&mut *store, cursor).await?;
-                if let Ok(page) = &page
-                    && let Ok::<model::EventPage, _>(page) = page.clone().try_into()
-                {
-                    let idle = page.events.is_empty() && page.license_events.is_empty();
-                    let state = store.data_mut();
-                    state.note_cases(page.events.into_iter().map(|e| e.case_no));
-                    if idle && let Some(log) = &mut state.log {
-                        log.idle = true;
+                Ok(page.map(|page| {
+                    let page: Result<model::EventPage, _> = page.try_into();
+                    if let Ok(page) = &page {
+                        let idle = page.events.is_empty() && page.license_events.is_empty();
+                        let state = store.data_mut();
+                        state.note_cases(page.events.iter().map(|e| e.case_no.clone()));
+                        if idle && let Some(log) = &mut state.log {
+                            log.idle = true;
+                        }
                     }
-                }
-                Ok(page)
+                    page
+                }))
             },
-            then | page | page.try_into().map_err(|e| self.bad_output(F, e))
+            then | page | page.map_err(|e| self.bad_output(F, e))
         )
     }
 
@@ -293,23 +301,20 @@ impl adapter::Adapter for WasmAdapter {
                     let events = guest
                         .call_on_notify(&mut *store, body, content_type)
                         .await?;
-                    if let Ok(events) = &events {
-                        let cases = events.iter().filter_map(|e| {
-                            let event: Result<model::CaseEvent, _> = e.clone().try_into();
-                            event.ok().map(|e| e.case_no)
-                        });
-                        store.data_mut().note_cases(cases);
-                    }
-                    Ok(events)
+                    Ok(events.map(|events| {
+                        let events = events
+                            .into_iter()
+                            .map(TryInto::try_into)
+                            .collect::<Result<Vec<model::CaseEvent>, _>>()
+                            .map(|events| model::Events {
+                                events,
+                                license_events: Vec::new(),
+                            });
+                        store.data_mut().note_events(&events);
+                        events
+                    }))
                 })
                 .await?
-                .into_iter()
-                .map(TryInto::try_into)
-                .collect::<Result<_, _>>()
-                .map(|events| model::Events {
-                    events,
-                    license_events: Vec::new(),
-                })
                 .map_err(bad)
             }
             Indices::V0_2(guests) => {
@@ -328,17 +333,14 @@ impl adapter::Adapter for WasmAdapter {
                         .note_argument(|| notify_argument(pushed, body));
                     let guest = indices.load(&mut *store, instance)?;
                     let events = guest.call_on_notify(&mut *store, &headers, body).await?;
-                    if let Ok(events) = &events
-                        && let Ok(events) = bindings::events(events.clone())
-                    {
-                        store
-                            .data_mut()
-                            .note_cases(events.events.into_iter().map(|e| e.case_no));
-                    }
-                    Ok(events)
+                    Ok(events.map(|events| {
+                        let events = bindings::events(events);
+                        store.data_mut().note_events(&events);
+                        events
+                    }))
                 })
-                .await
-                .and_then(|events| bindings::events(events).map_err(bad))
+                .await?
+                .map_err(bad)
             }
         }
     }
