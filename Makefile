@@ -128,13 +128,19 @@ lint: setup
 
 ## The benchmarks: adapter call cost against native code (criterion), memory and
 ## call cost with 1, 10 and 100 adapters loaded, and the platform under HTTP load on
-## SQLite and PostgreSQL; the tables, JSON and the latency plot land in
-## tests/benches/results/ (the README shows them).
+## SQLite and PostgreSQL, then PostgreSQL's acceptance alone (no delivery); the
+## tables, JSON and the latency plot land in tests/benches/results/ (the README
+## shows them).
 bench: setup python-plugins js-plugins
 	bash tests/alternatives/run.sh
 	$(CARGO) bench -p onewindow-tests --bench adapter_call
 	$(CARGO) bench -p onewindow-tests --bench adapter_scale
 	$(CARGO) bench -p onewindow-tests --bench adapter_languages
 	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg $(CARGO) bench -p onewindow-tests --bench platform_load
+	pg=$$(bash tests/postgres.sh) && ONEWINDOW_TEST_POSTGRES=$$pg $(CARGO) bench -p onewindow-tests \
+		--bench platform_load -- --db postgres --clients 16 --no-delivery \
+		--out $(CURDIR)/target/bench-results/acceptance/platform_load.md
 	mkdir -p tests/benches/results && cp target/bench-results/*.md target/bench-results/*.json \
 		target/bench-results/latency.svg target/bench/alternatives.* tests/benches/results/
+	cp target/bench-results/acceptance/platform_load.md tests/benches/results/platform_load_acceptance.md
+	cp target/bench-results/acceptance/platform_load.json tests/benches/results/platform_load_acceptance.json
