@@ -148,10 +148,10 @@ async fn record_depth(platform: &Platform) -> Result<(), PlatformError> {
 /// database about what one did, so delivery keeps pace with group-committed
 /// acceptance.
 pub async fn deliver_due(platform: &Platform) -> Result<usize, PlatformError> {
-    let answered = claim_and_deliver(platform).await?;
-    let n = answered.tried;
-    record(platform, answered).await;
-    Ok(n)
+    let group = claim_and_deliver(platform).await?;
+    let tried = group.tried;
+    record(platform, group).await;
+    Ok(tried)
 }
 
 /// What a group of deliveries came to: how many rows were tried, and the
