@@ -176,7 +176,6 @@ pub async fn run(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<(
     println!("  window:  http://{listen}/  (operators: http://{listen}/admin)");
     println!("  API:     http://{listen}/api/v1/matters");
     println!("  health:  http://{listen}/healthz  http://{listen}/readyz");
-    // Only the demo's tokens are printed: they are public anyway.
     // The demo's tokens are public; a real platform's are never printed.
     let demo = platform.config.demo.then_some(&platform.config.tokens);
     for t in demo.into_iter().flatten() {

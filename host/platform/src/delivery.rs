@@ -56,8 +56,10 @@ pub fn spawn(platform: Platform) -> Vec<tokio::task::JoinHandle<()>> {
                     depth_read = Some(tokio::time::Instant::now());
                 }
                 let delivered = claim_and_deliver(&deliver).await;
-                if let Some(previous) = recording.take() {
-                    let _ = previous.await;
+                if let Some(previous) = recording.take()
+                    && let Err(e) = previous.await
+                {
+                    tracing::error!("delivery worker: recording a group: {e}");
                 }
                 match delivered {
                     Ok(group) if group.tried > 0 => {

@@ -2,6 +2,7 @@
 //! their deadlines as of today.
 
 use super::*;
+use crate::store::rows;
 
 impl Platform {
     /// One case with its parts and timeline.
@@ -180,20 +181,24 @@ pub(super) fn deadlines(
     ))
 }
 
-/// Reads the parts and timeline of `case` in `tx`.
+/// The parts a part waits for (一件事 in order), until it is released.
+pub(super) fn waits_for(row: &AnyRow) -> Result<Option<Vec<i64>>, PlatformError> {
+    let json: Option<String> = row.try_get("waits_for")?;
+    json.map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| store::StoreError::Corrupt(format!("case_parts.waits_for: {e}")).into())
+}
+
 /// Reads the parts and timelines of `cases`: two queries, however many cases.
 pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), PlatformError> {
     if cases.is_empty() {
         return Ok(());
     }
-    let placeholders = (1..=cases.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = rows::tuples(1, cases.len());
     let parts_sql = format!(
         "SELECT p.case_no, p.part_no, p.matter_code, p.status, p.department_ref, p.reason, \
          p.waits_for, m.name AS matter_name, m.department FROM case_parts p \
-         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no IN ({placeholders}) \
+         LEFT JOIN matters m ON m.code = p.matter_code WHERE p.case_no IN {placeholders} \
          ORDER BY p.case_no, p.part_no"
     );
     let mut query = sqlx::query(&parts_sql);
@@ -203,12 +208,7 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
     let mut parts: HashMap<String, Vec<(Part, Vec<i64>)>> = HashMap::new();
     for row in query.fetch_all(&mut **tx).await? {
         let status: String = row.try_get("status")?;
-        let waits_for: Option<String> = row.try_get("waits_for")?;
-        let waits_for: Vec<i64> = waits_for
-            .map(|json| serde_json::from_str(&json))
-            .transpose()
-            .map_err(|e| store::StoreError::Corrupt(format!("case_parts.waits_for: {e}")))?
-            .unwrap_or_default();
+        let waits_for = waits_for(&row)?.unwrap_or_default();
         parts.entry(row.try_get("case_no")?).or_default().push((
             Part {
                 part_no: row.try_get("part_no")?,
@@ -227,7 +227,7 @@ pub(super) async fn fill_details(tx: &mut Tx, cases: &mut [Case]) -> Result<(), 
     }
     let steps_sql = format!(
         "SELECT case_no, at, part_no, status, actor, note FROM timeline \
-         WHERE case_no IN ({placeholders}) ORDER BY id"
+         WHERE case_no IN {placeholders} ORDER BY id"
     );
     let mut query = sqlx::query(&steps_sql);
     for case in cases.iter() {

@@ -449,17 +449,11 @@ pub(super) async fn case_parts(
     let mut parts: HashMap<String, Vec<PartState>> = HashMap::new();
     for row in query.fetch_all(&mut **tx).await? {
         let status: String = row.try_get("status")?;
-        let waits_for: Option<String> = row.try_get("waits_for")?;
         parts
             .entry(row.try_get("case_no")?)
             .or_default()
             .push(PartState {
-                waits_for: waits_for
-                    .map(|json| serde_json::from_str(&json))
-                    .transpose()
-                    .map_err(|e| {
-                        store::StoreError::Corrupt(format!("case_parts.waits_for: {e}"))
-                    })?,
+                waits_for: waits_for(&row)?,
                 deferred: row.try_get("deferred")?,
                 part_no: row.try_get("part_no")?,
                 matter_code: row.try_get("matter_code")?,
